@@ -1,0 +1,56 @@
+# Outreach: `make run` to try it, `make test` to test it. Nothing else is needed on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := OUTREACH_ENV=$${OUTREACH_ENV:-development} $(BIN)/flask --app outreach
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run serve install install-dev translations test test-postgres lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Compiled message catalogues (.mo) are built, never committed.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d outreach/translations >/dev/null
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	@echo "Serving on http://$(HOST):$(PORT) with the scheduler; Ctrl-C stops both."
+	@trap 'kill $$SCHED 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) scheduler & SCHED=$$!; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install-dev translations
+	@bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
+
+test-postgres: install-dev translations
+	@bash scripts/ensure-chromium.sh
+	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

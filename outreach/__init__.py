@@ -1,0 +1,86 @@
+"""Outreach: the field-visit system of a mobile health outreach team."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from outreach import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        instance_path=os.environ.get("OUTREACH_INSTANCE_PATH", str(ROOT / "instance")),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, overrides: dict | None) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    if "DATABASE_URL" in (overrides or {}):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+            overrides["DATABASE_URL"]
+        )
+    config_module.check(app.config)
+    app.debug = False  # debug pages leak code and data; never on, even in development
+
+
+def register_extensions(app: Flask) -> None:
+    from outreach import geo, i18n, models, security  # noqa: F401 - models: whole schema
+    from outreach.auth import access
+    from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    api.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+    geo.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from outreach import main
+    from outreach.admin import views as admin_views
+    from outreach.auth import api as auth_api
+    from outreach.auth import views as auth_views
+    from outreach.clinics import api as clinics_api
+    from outreach.clinics import views as clinics_views
+    from outreach.extensions import api
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(clinics_views.bp)
+    api.register_blueprint(auth_api.blp)
+    api.register_blueprint(clinics_api.blp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from outreach import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from outreach import cli
+
+    cli.register(app)

@@ -1,0 +1,1 @@
+"""Admin pages: users of the admin's own organisation, their roles, sessions and tokens."""

@@ -1,0 +1,152 @@
+"""Who may do what: deny by default, one role decorator, session timeouts, Bearer tokens."""
+
+import time
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from outreach.auth import services
+from outreach.extensions import csrf, login_manager
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def clock() -> float:
+    """Seconds since the epoch; tests replace it to move time."""
+    return time.time()
+
+
+def public(view):
+    """Mark a view as reachable without logging in (the short allow-list)."""
+    view.public = True
+    return view
+
+
+def role_required(minimum: str):
+    """Require a logged-in user whose role is at least `minimum` (nurse < coordinator < admin)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(minimum):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.min_role = minimum
+        return wrapped
+
+    return decorator
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    if bearer_token() is not None:
+        return None  # a request with a token is judged by the token alone
+    return services.load_session_user(session_id)
+
+
+@login_manager.request_loader
+def _load_user_from_token(req):
+    token = bearer_token()
+    return services.user_for_token(token) if token else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if is_api_request():
+        abort(401)
+    flash(_("Please log in to continue."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def csrf_exempt(view):
+    """Mark a write that is not cookie-authenticated (the JSON login)."""
+    view.csrf_exempt = True
+    return view
+
+
+def _view_flag(name: str) -> bool:
+    """A flag set by @public / @csrf_exempt on a view function or a MethodView class."""
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    return bool(getattr(view, name, False) or getattr(view_class, name, False))
+
+
+def _view_is_public() -> bool:
+    if request.endpoint is None:
+        return True  # no such route: the 404 handler answers
+    if request.endpoint == "static" or request.endpoint.startswith("api-docs."):
+        return True
+    return _view_flag("public")
+
+
+def enforce_session_timeouts():
+    if "_user_id" not in session or bearer_token() is not None:
+        return None
+    now = clock()
+    cfg = current_app.config
+    login_at = session.setdefault("login_at", now)
+    seen_at = session.get("seen_at", now)
+    if (
+        now - seen_at > cfg["SESSION_IDLE_MINUTES"] * 60
+        or now - login_at > cfg["SESSION_ABSOLUTE_HOURS"] * 3600
+    ):
+        logout_user()
+        session.clear()
+        return None
+    if now - seen_at > 30:  # don't rewrite the cookie on every request
+        session["seen_at"] = now
+    return None
+
+
+def deny_by_default():
+    if _view_is_public():
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def protect_writes():
+    """CSRF on every cookie-authenticated write; Bearer-token requests carry no cookie."""
+    if request.method not in UNSAFE_METHODS or bearer_token() is not None:
+        return
+    if request.endpoint is not None and _view_flag("csrf_exempt"):
+        return
+    csrf.protect()
+
+
+def start_session(user) -> None:
+    """A fresh session at login: nothing from before survives in the cookie."""
+    from flask_login import login_user
+
+    locale = session.get("locale")
+    session.clear()
+    login_user(user)
+    now = clock()
+    session["login_at"] = now
+    session["seen_at"] = now
+    session.permanent = True
+    if locale and not user.locale:
+        user.locale = locale
+
+
+def init_app(app):
+    app.before_request(enforce_session_timeouts)
+    app.before_request(deny_by_default)
+    app.before_request(protect_writes)

@@ -1,0 +1,163 @@
+"""Every state change of accounts: users, logins, sessions and API tokens."""
+
+import hashlib
+import secrets
+import uuid
+
+from sqlalchemy import select
+
+from outreach.audit.services import record
+from outreach.auth.models import ROLES, ApiToken, User
+from outreach.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from outreach.db import db, utcnow
+from outreach.orgs.models import Organisation
+
+TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message says why."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    organisation: Organisation,
+    email: str,
+    password: str,
+    role: str,
+    *,
+    name: str = "",
+    actor: User | None = None,
+) -> User:
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+    if "@" not in email or len(email) > 254:
+        raise AccountError("Give a valid email address.")
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"A user with the email {email} already exists.")
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    user = User(
+        organisation_id=organisation.id,
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record("user.create", user=actor, organisation_id=organisation.id, obj=user, role=role)
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if email and password match an active account; the same cost either way."""
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or not user.active:
+        record(
+            "auth.login_failed",
+            organisation_id=user.organisation_id if user else None,
+            user=user,
+            reason="inactive" if ok else "credentials",
+        )
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record("auth.login", user=user)
+    return user
+
+
+def end_all_sessions(user: User, *, actor: User | None = None, reason: str = "logout") -> None:
+    """Every cookie issued to this user before now stops working."""
+    user.session_version += 1
+    record(f"auth.{reason}", user=actor or user, obj=user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("The current password is wrong.")
+    problem = password_problem(new)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    end_all_sessions(user, reason="password_change")
+
+
+def set_role(user: User, role: str, *, actor: User) -> None:
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}.")
+    if user.id == actor.id and role != "admin":
+        raise AccountError("You cannot take the admin role from yourself.")
+    old, user.role = user.role, role
+    user.session_version += 1
+    record("user.role_change", user=actor, obj=user, old=old, new=role)
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot deactivate yourself.")
+    user.active = active
+    user.session_version += 1
+    record("user.activate" if active else "user.deactivate", user=actor, obj=user)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "", *, actor: User | None = None) -> tuple[ApiToken, str]:
+    """A new personal token; the plain token is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip()[:80],
+        token_hash=_hash_token(plain),
+        prefix=plain[: len(TOKEN_PREFIX) + 4],
+    )
+    db.session.add(token)
+    db.session.flush()
+    record("token.create", user=actor or user, obj=token, owner=str(user.id))
+    return token, plain
+
+
+def revoke_token(token: ApiToken, *, actor: User) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record("token.revoke", user=actor, obj=token, owner=str(token.user_id))
+
+
+def user_for_token(plain: str) -> User | None:
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's id is `uuid:session_version`; an older version is a dead session."""
+    user_id, _, version = session_id.partition(":")
+    try:
+        user = db.session.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user

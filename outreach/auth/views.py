@@ -1,0 +1,117 @@
+"""Login, logout, language and the user's own account pages."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from outreach.auth import services
+from outreach.auth.access import public, start_session
+from outreach.auth.forms import LoginForm, PasswordChangeForm
+from outreach.db import db
+from outreach.extensions import limiter
+from outreach.i18n import LANGUAGES
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.home")
+
+
+def login_email() -> str:
+    """The account a login attempt is for, from the form or the JSON body."""
+    if request.is_json:
+        data = request.get_json(silent=True) or {}
+        return services.normalise_email(str(data.get("email", "")))
+    return services.normalise_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+def login_limits(view):
+    """Failed attempts are throttled per IP and per account (SECURITY.md 3)."""
+    from flask import current_app
+
+    view = limiter.limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed
+    )(view)
+    view = limiter.limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT"],
+        methods=["POST"],
+        key_func=lambda: "login-account:" + login_email(),
+        deduct_when=_failed,
+    )(view)
+    return view
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@login_limits
+def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            start_session(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        db.session.commit()  # keeps the audit event of the failure
+        form.password.errors.append(_("The email or the password is wrong."))
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    services.end_all_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang not in LANGUAGES:
+        abort(400)
+    session["locale"] = lang
+    if current_user.is_authenticated:
+        services.set_locale(current_user._get_current_object(), lang)
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user._get_current_object(), form.current.data, form.new.data
+            )
+        except services.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Password changed. Log in again with the new password."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/account.html", form=form)

@@ -1,0 +1,120 @@
+"""The `flask --app outreach ...` commands of DESIGN.md §4."""
+
+import sys
+
+import click
+from flask import current_app
+
+from outreach.db import db
+
+
+def _read_password(prompt_twice: bool = True) -> str:
+    """From standard input when it is not a terminal, else a hidden prompt; never argv."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=prompt_twice)
+
+
+@click.command("create-org")
+@click.argument("name")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    required=True,
+    help="Region slug (repeatable): hovedstaden, sjaelland, syddanmark, midtjylland, nordjylland.",
+)
+def create_org_command(name, regions):
+    """Create an organisation covering the given regions."""
+    from outreach.orgs.services import OrganisationError, create_organisation
+
+    try:
+        org = create_organisation(name, list(regions))
+    except OrganisationError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created organisation {org.name} ({', '.join(org.region_slugs)}).")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--org", "org_name", required=True, help="Name of the user's organisation.")
+@click.option("--role", type=click.Choice(["nurse", "coordinator", "admin"]), required=True)
+@click.option("--name", default="", help="Display name.")
+def create_user_command(email, org_name, role, name):
+    """Create a user; the password comes from standard input or a prompt."""
+    from outreach.auth.services import AccountError, create_user
+    from outreach.orgs.services import find_organisation
+
+    org = find_organisation(org_name)
+    if org is None:
+        raise click.ClickException(f"No organisation named {org_name!r}; create it first.")
+    password = _read_password()
+    try:
+        user = create_user(org, email, password, role, name=name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} in {org.name}.")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", help="What the token is for.")
+def create_token_command(email, name):
+    """Create a personal API token; it is printed once, alone on the last line."""
+    from outreach.auth.services import create_token, find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"No active user with the email {email!r}.")
+    _, plain = create_token(user, name)
+    db.session.commit()
+    click.echo(f"Token for {user.email} ({user.role}); store it now, it is not shown again:")
+    click.echo(plain)
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Add the demo data to a database that has data.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load only into an empty database; otherwise just print the demo logins.",
+)
+def demo_command(force, if_empty):
+    """Load the demo organisations, users and data (refuses a non-empty database)."""
+    from outreach import demo
+
+    try:
+        logins = demo.load(force=force)
+    except demo.DatabaseNotEmpty as exc:
+        if not if_empty:
+            raise click.ClickException(str(exc)) from None
+        click.echo("The database has data already; the demo was not loaded again.")
+        logins = demo.LOGINS
+    else:
+        db.session.commit()
+        click.echo("Demo data loaded.")
+    click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for role, email in logins:
+        click.echo(f"  {role:<12} {email}")
+
+
+@click.command("scheduler")
+def scheduler_command():
+    """Run the scheduled jobs in the foreground (one process per deployment is enough)."""
+    from outreach import scheduler
+
+    scheduler.run_forever(current_app._get_current_object())
+
+
+def register(app):
+    for command in (
+        create_org_command,
+        create_user_command,
+        create_token_command,
+        demo_command,
+        scheduler_command,
+    ):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""The clinic registry: venues the team visits."""

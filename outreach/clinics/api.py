@@ -1,0 +1,73 @@
+"""/api/v1/clinics: create-or-replace with client ids, read one, list with filters."""
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from outreach.apiutil import caller, if_match, with_etag
+from outreach.clinics import services
+from outreach.clinics.models import Clinic
+from outreach.clinics.schemas import (
+    ClinicInSchema,
+    ClinicListSchema,
+    ClinicOutSchema,
+    ClinicQuerySchema,
+)
+from outreach.db import db
+from outreach.tenancy import get_in_org
+
+blp = Blueprint(
+    "clinics_api",
+    __name__,
+    url_prefix="/api/v1/clinics",
+    description="The clinic registry of the caller's organisation.",
+)
+
+
+@blp.route("")
+class ClinicCollection(MethodView):
+    @blp.arguments(ClinicQuerySchema, location="query")
+    @blp.response(200, ClinicListSchema)
+    def get(self, args):
+        """List clinics, filtered and paged."""
+        page, per_page = args.pop("page"), args.pop("per_page")
+        rows, total = services.list_clinics(
+            caller().organisation_id, services.ClinicFilters(**args), page=page, per_page=per_page
+        )
+        return {
+            "items": [clinic for clinic, _ in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
+
+
+@blp.route("/<uuid:clinic_id>")
+class ClinicResource(MethodView):
+    @blp.response(200, ClinicOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    def get(self, clinic_id: uuid.UUID):
+        """Read one clinic."""
+        clinic = get_in_org(Clinic, clinic_id, caller().organisation_id)
+        if clinic is None:
+            abort(404)
+        return with_etag(clinic, 200, services.etag(clinic))
+
+    @blp.arguments(ClinicInSchema)
+    @blp.response(200, ClinicOutSchema, description="Replaced, or unchanged when resent.")
+    @blp.alt_response(201, schema=ClinicOutSchema, description="Created.")
+    @blp.alt_response(412, description="If-Match names an out-of-date ETag.")
+    @blp.alt_response(404, description="The id belongs to another organisation.")
+    def put(self, data, clinic_id: uuid.UUID):
+        """Create or replace a clinic under a client-generated id."""
+        try:
+            result = services.put_clinic(caller(), clinic_id, data, if_match())
+        except services.ClinicNotFound:
+            abort(404)
+        except services.PreconditionFailed:
+            abort(412, message="The clinic has changed since you read it; read it again.")
+        except services.NotAllowed as exc:
+            abort(403, message=str(exc))
+        db.session.commit()
+        clinic = result.clinic
+        return with_etag(clinic, 201 if result.created else 200, services.etag(clinic))

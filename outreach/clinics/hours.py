@@ -1,0 +1,175 @@
+"""Opening hours: {"mon": [["10:00", "22:00"], ...], ...} in local time.
+
+A weekday that is missing or has an empty list is closed; `None` for the whole value means
+the hours are not known. An interval ends after it starts on the same day ("24:00" allowed);
+an evening that runs past midnight is two intervals, one on each day.
+"""
+
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from outreach.clinics.models import WEEKDAYS
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+MAX_INTERVALS_PER_DAY = 4
+
+# For the text form used in CSV files and the edit form: "mon-fri 10:00-22:00; sat 12:00-18:00"
+_DAY_ALIASES = {d: d for d in WEEKDAYS} | {
+    "man": "mon",
+    "tir": "tue",
+    "ons": "wed",
+    "tor": "thu",
+    "fre": "fri",
+    "lør": "sat",
+    "lor": "sat",
+    "søn": "sun",
+    "son": "sun",
+}
+
+
+def minutes(hhmm: str) -> int:
+    hours, mins = hhmm.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+def opening_hours_errors(value) -> list[str]:
+    """Messages saying what is wrong; empty when the value is valid."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [str(_l("Opening hours must be an object with weekdays as keys."))]
+    errors = []
+    for day, intervals in value.items():
+        if day not in WEEKDAYS:
+            errors.append(
+                str(_l("Unknown weekday %(day)r; use mon, tue, wed, thu, fri, sat, sun.", day=day))
+            )
+            continue
+        if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_DAY:
+            errors.append(
+                str(
+                    _l(
+                        "%(day)s: give a list of at most %(n)d [from, to] intervals.",
+                        day=day,
+                        n=MAX_INTERVALS_PER_DAY,
+                    )
+                )
+            )
+            continue
+        previous_end = -1
+        for interval in sorted(
+            intervals, key=lambda i: str(i[0]) if isinstance(i, list) and i else ""
+        ):
+            if (
+                not isinstance(interval, list)
+                or len(interval) != 2
+                or not all(isinstance(t, str) and _TIME.match(t) for t in interval)
+            ):
+                errors.append(
+                    str(
+                        _l(
+                            '%(day)s: %(value)s is not a ["HH:MM", "HH:MM"] pair.',
+                            day=day,
+                            value=interval,
+                        )
+                    )
+                )
+                continue
+            start, end = minutes(interval[0]), minutes(interval[1])
+            if end <= start:
+                errors.append(
+                    str(
+                        _l(
+                            "%(day)s: %(start)s-%(end)s ends before it starts.",
+                            day=day,
+                            start=interval[0],
+                            end=interval[1],
+                        )
+                    )
+                )
+            elif start < previous_end:
+                errors.append(str(_l("%(day)s: the intervals overlap.", day=day)))
+            previous_end = max(previous_end, end)
+    return errors
+
+
+def normalise(value: dict | None) -> dict | None:
+    """Sorted intervals and every weekday present, so equal hours compare equal."""
+    if value is None:
+        return None
+    return {day: sorted([list(i) for i in value.get(day, [])]) for day in WEEKDAYS}
+
+
+class HoursSyntaxError(ValueError):
+    pass
+
+
+def parse_text(text: str) -> dict | None:
+    """Parse "mon-fri 10:00-22:00; sat 12:00-16:00,18:00-22:00; sun closed" (Danish day
+    abbreviations too). Empty text means unknown hours (None)."""
+    text = (text or "").strip().lower()
+    if not text:
+        return None
+    hours: dict[str, list] = {day: [] for day in WEEKDAYS}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        days_text, _, times_text = part.partition(" ")
+        days = _expand_days(days_text)
+        times_text = times_text.strip()
+        if times_text in {"closed", "lukket", "-"}:
+            for day in days:
+                hours[day] = []
+            continue
+        intervals = []
+        for chunk in filter(None, (c.strip() for c in times_text.split(","))):
+            start, sep, end = chunk.partition("-")
+            start, end = _pad(start.strip()), _pad(end.strip())
+            if not sep or not _TIME.match(start) or not _TIME.match(end):
+                raise HoursSyntaxError(str(_l("%(part)r: write times as 10:00-22:00.", part=part)))
+            intervals.append([start, end])
+        if not intervals:
+            raise HoursSyntaxError(str(_l("%(part)r: give times or 'closed'.", part=part)))
+        for day in days:
+            hours[day] = hours[day] + intervals
+    return hours
+
+
+def _pad(t: str) -> str:
+    return "0" + t if re.match(r"^\d:\d\d$", t) else t
+
+
+def _expand_days(days_text: str) -> list[str]:
+    if days_text in {"daily", "alle", "dagligt"}:
+        return list(WEEKDAYS)
+    first, sep, last = days_text.partition("-")
+    try:
+        first_day = _DAY_ALIASES[first]
+        if not sep:
+            return [first_day]
+        last_day = _DAY_ALIASES[last]
+    except KeyError:
+        raise HoursSyntaxError(
+            str(_l("%(days)r is not a weekday or a range like mon-fri.", days=days_text))
+        ) from None
+    i, j = WEEKDAYS.index(first_day), WEEKDAYS.index(last_day)
+    if j < i:
+        raise HoursSyntaxError(str(_l("%(days)r: the range runs backwards.", days=days_text)))
+    return list(WEEKDAYS[i : j + 1])
+
+
+def to_text(value: dict | None) -> str:
+    """The inverse of parse_text, grouping consecutive days with the same hours."""
+    if value is None:
+        return ""
+    value = normalise(value)
+    parts, i = [], 0
+    while i < len(WEEKDAYS):
+        j = i
+        while j + 1 < len(WEEKDAYS) and value[WEEKDAYS[j + 1]] == value[WEEKDAYS[i]]:
+            j += 1
+        days = WEEKDAYS[i] if i == j else f"{WEEKDAYS[i]}-{WEEKDAYS[j]}"
+        intervals = value[WEEKDAYS[i]]
+        times = ",".join(f"{a}-{b}" for a, b in intervals) if intervals else "closed"
+        parts.append(f"{days} {times}")
+        i = j + 1
+    return "; ".join(parts)

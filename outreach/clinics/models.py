@@ -1,0 +1,50 @@
+"""Clinic table and the binding code lists that go with it."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
+
+CLINIC_KINDS = ("massage_clinic", "apartment", "mobile_home", "motel", "street", "other")
+CLINIC_STATUSES = ("active", "closed", "unknown")
+CLINIC_SOURCES = ("registry", "field", "screening", "import", "other")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# How the region was set: from the postcode, from the coordinates, or chosen by a person.
+REGION_SOURCES = ("postcode", "coordinates", "manual")
+# manual: coordinates given by a person or the phone's GPS; geocoded: looked up from the
+# address; pending: geocoder unreachable, retried by the scheduler; not_found: the geocoder
+# does not know the address; none: no address to look up.
+GEOCODE_STATUSES = ("manual", "geocoded", "pending", "not_found", "none")
+
+
+class Clinic(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "clinics"
+    __table_args__ = (Index("ix_clinics_org_region", "organisation_id", "region_slug"),)
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    address: Mapped[str | None] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(4))
+    city: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    region_slug: Mapped[str | None] = mapped_column(String(20), ForeignKey("regions.slug"))
+    region_source: Mapped[str | None] = mapped_column(String(12))
+    opening_hours: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="active", nullable=False)
+    source: Mapped[str] = mapped_column(String(12), default="registry", nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    geocode_status: Mapped[str] = mapped_column(String(10), default="none", nullable=False)
+    geocode_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+    def __repr__(self) -> str:
+        return f"<Clinic {self.name}>"

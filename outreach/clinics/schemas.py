@@ -1,0 +1,104 @@
+"""Clinic JSON schemas: they validate PUT bodies and generate the OpenAPI document."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from outreach.clinics.hours import opening_hours_errors
+from outreach.clinics.models import (
+    CLINIC_KINDS,
+    CLINIC_SOURCES,
+    CLINIC_STATUSES,
+    GEOCODE_STATUSES,
+    REGION_SOURCES,
+)
+from outreach.denmark import in_denmark, is_valid_postcode
+from outreach.orgs.models import REGION_SLUGS
+
+OPENING_HOURS_DOC = {
+    "description": "Intervals per weekday in local time; a missing or empty weekday is closed, "
+    "null means unknown.",
+    "example": {"mon": [["10:00", "22:00"]], "sat": [["12:00", "16:00"], ["18:00", "22:00"]]},
+}
+
+
+class ClinicInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(CLINIC_KINDS))
+    address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
+    postcode = fields.String(allow_none=True, load_default=None)
+    city = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
+    lon = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
+    region = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(REGION_SLUGS),
+        metadata={"description": "Derived from postcode or coordinates when absent."},
+    )
+    opening_hours = fields.Dict(allow_none=True, load_default=None, metadata=OPENING_HOURS_DOC)
+    status = fields.String(load_default="active", validate=validate.OneOf(CLINIC_STATUSES))
+    source = fields.String(load_default="registry", validate=validate.OneOf(CLINIC_SOURCES))
+    notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+
+    @validates("postcode")
+    def _postcode(self, value, **kwargs):
+        if value is not None and value.strip() and not is_valid_postcode(value):
+            raise ValidationError("Not a postcode of a Danish region (four digits, e.g. 8000).")
+
+    @validates("opening_hours")
+    def _opening_hours(self, value, **kwargs):
+        errors = opening_hours_errors(value)
+        if errors:
+            raise ValidationError(errors)
+
+    @validates_schema
+    def _coordinates(self, data, **kwargs):
+        lat, lon = data.get("lat"), data.get("lon")
+        if (lat is None) != (lon is None):
+            raise ValidationError("Give both lat and lon, or neither.", "lat")
+        if lat is not None and not in_denmark(lat, lon):
+            raise ValidationError("The coordinates are outside Denmark.", "lat")
+
+
+class ClinicOutSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    kind = fields.String()
+    address = fields.String(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    region = fields.String(allow_none=True, attribute="region_slug")
+    region_source = fields.String(allow_none=True, validate=validate.OneOf(REGION_SOURCES))
+    opening_hours = fields.Dict(allow_none=True, metadata=OPENING_HOURS_DOC)
+    status = fields.String()
+    source = fields.String()
+    notes = fields.String(allow_none=True)
+    geocode_status = fields.String(validate=validate.OneOf(GEOCODE_STATUSES))
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class ClinicQuerySchema(Schema):
+    region = fields.String(validate=validate.OneOf(REGION_SLUGS))
+    kind = fields.String(validate=validate.OneOf(CLINIC_KINDS))
+    status = fields.String(validate=validate.OneOf(CLINIC_STATUSES))
+    q = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "Search in name, address and city."},
+    )
+    not_visited_since = fields.Date(
+        metadata={
+            "description": "Clinics with no visit on or after this date (never visited included)."
+        }
+    )
+    updated_since = fields.AwareDateTime()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ClinicListSchema(Schema):
+    items = fields.List(fields.Nested(ClinicOutSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()

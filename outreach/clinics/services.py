@@ -1,0 +1,278 @@
+"""Every state change of clinics: create-or-replace, close, region and geocoding."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from outreach import geo
+from outreach.audit.services import record
+from outreach.clinics import hours
+from outreach.clinics.models import Clinic
+from outreach.clinics.schemas import ClinicOutSchema
+from outreach.db import db, utcnow
+from outreach.denmark import region_for_coordinates, region_for_postcode
+from outreach.tenancy import get_in_org, id_taken_elsewhere, tenant_select
+from outreach.visits.models import Visit
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+# The fields a client sends (DESIGN.md §4); everything else is derived or bookkeeping.
+INPUT_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "postcode",
+    "city",
+    "lat",
+    "lon",
+    "region",
+    "opening_hours",
+    "status",
+    "source",
+    "notes",
+)
+
+
+class ClinicNotFound(Exception):
+    """No clinic with this id in the caller's organisation (another org's id looks the same)."""
+
+
+class PreconditionFailed(Exception):
+    """If-Match did not match the current ETag."""
+
+
+class NotAllowed(Exception):
+    """The caller's role may not make this change."""
+
+
+def representation(clinic: Clinic) -> dict:
+    return ClinicOutSchema().dump(clinic)
+
+
+def etag(clinic: Clinic) -> str:
+    body = json.dumps(representation(clinic), sort_keys=True, default=str)
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def _clean(data: dict) -> dict:
+    data = {field: data.get(field) for field in INPUT_FIELDS}
+    for field in ("name", "address", "city", "notes", "postcode"):
+        if isinstance(data[field], str):
+            data[field] = data[field].strip() or None
+    data["opening_hours"] = hours.normalise(data["opening_hours"])
+    return data
+
+
+def _current_input(clinic: Clinic) -> dict:
+    """The stored clinic as the client would have sent it, to detect a harmless resend."""
+    values = {field: getattr(clinic, field) for field in INPUT_FIELDS}
+    values["region"] = clinic.region_slug if clinic.region_source == "manual" else None
+    if clinic.geocode_status != "manual":  # coordinates we looked up were not sent
+        values["lat"] = values["lon"] = None
+    values["opening_hours"] = hours.normalise(clinic.opening_hours)
+    return values
+
+
+def _derive_region(clinic: Clinic, requested: str | None) -> None:
+    if requested:
+        clinic.region_slug, clinic.region_source = requested, "manual"
+    elif region := region_for_postcode(clinic.postcode):
+        clinic.region_slug, clinic.region_source = region, "postcode"
+    elif region := region_for_coordinates(clinic.lat, clinic.lon):
+        clinic.region_slug, clinic.region_source = region, "coordinates"
+    else:
+        clinic.region_slug, clinic.region_source = None, None
+
+
+def geocode_query(clinic: Clinic) -> str | None:
+    if not clinic.address and not clinic.postcode:
+        return None
+    place = " ".join(p for p in (clinic.postcode, clinic.city) if p)
+    return ", ".join(p for p in (clinic.address, place, "Danmark") if p)
+
+
+def try_geocode(clinic: Clinic) -> None:
+    """Fill lat/lon from the address; unreachable geocoder → 'pending' for the retry job."""
+    query = geocode_query(clinic)
+    if query is None:
+        clinic.geocode_status = "none"
+        return
+    clinic.geocode_attempted_at = utcnow()
+    try:
+        found = geo.geocode(query)
+    except geo.GeocodingUnavailable:
+        clinic.geocode_status = "pending"
+        return
+    if found is None:
+        clinic.geocode_status = "not_found"
+    else:
+        clinic.lat, clinic.lon = found
+        clinic.geocode_status = "geocoded"
+
+
+def _apply(clinic: Clinic, data: dict, user) -> None:
+    address_changed = (clinic.address, clinic.postcode, clinic.city) != (
+        data["address"],
+        data["postcode"],
+        data["city"],
+    )
+    for field in INPUT_FIELDS:
+        if field not in ("region", "lat", "lon"):
+            setattr(clinic, field, data[field])
+    if clinic.status == "closed" and clinic.closed_at is None:
+        clinic.closed_at = utcnow()
+    elif clinic.status != "closed":
+        clinic.closed_at = None
+    if data["lat"] is not None:
+        clinic.lat, clinic.lon, clinic.geocode_status = data["lat"], data["lon"], "manual"
+    elif clinic.geocode_status == "manual" or address_changed:
+        # Coordinates withdrawn, or looked up for an address that is no longer the clinic's.
+        clinic.lat = clinic.lon = None
+        try_geocode(clinic)
+    _derive_region(clinic, data["region"])
+    clinic.updated_by_id = user.id
+
+
+@dataclass
+class PutResult:
+    clinic: Clinic
+    created: bool
+    changed: bool
+
+
+def put_clinic(user, clinic_id: uuid.UUID, data: dict, if_match: str | None = None) -> PutResult:
+    """Create-or-replace with a client id (DESIGN.md §4)."""
+    org_id = user.organisation_id
+    if id_taken_elsewhere(Clinic, clinic_id, org_id):
+        raise ClinicNotFound()
+    clinic = get_in_org(Clinic, clinic_id, org_id)
+    if if_match is not None and (clinic is None or not _etag_matches(if_match, etag(clinic))):
+        raise PreconditionFailed()
+    data = _clean(data)
+    closing = data["status"] == "closed" and (clinic is None or clinic.status != "closed")
+    if closing and not user.has_role("coordinator"):
+        raise NotAllowed(str(_l("Only coordinators can close a clinic.")))
+    if clinic is None:
+        clinic = Clinic(
+            id=clinic_id, organisation_id=org_id, created_by_id=user.id, geocode_status="none"
+        )
+        _apply(clinic, data, user)
+        db.session.add(clinic)
+        db.session.flush()
+        record("clinic.create", user=user, obj=clinic)
+        return PutResult(clinic, created=True, changed=True)
+    if _current_input(clinic) == data:
+        return PutResult(clinic, created=False, changed=False)
+    _apply(clinic, data, user)
+    db.session.flush()
+    record("clinic.close" if closing else "clinic.update", user=user, obj=clinic)
+    return PutResult(clinic, created=False, changed=True)
+
+
+def _etag_matches(header: str, current: str) -> bool:
+    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
+    return "*" in candidates or current in candidates
+
+
+def close_clinic(user, clinic: Clinic) -> None:
+    if not user.has_role("coordinator"):
+        raise NotAllowed(str(_l("Only coordinators can close a clinic.")))
+    if clinic.status != "closed":
+        clinic.status = "closed"
+        clinic.closed_at = utcnow()
+        clinic.updated_by_id = user.id
+        record("clinic.close", user=user, obj=clinic)
+
+
+def reopen_clinic(user, clinic: Clinic) -> None:
+    if clinic.status == "closed":
+        clinic.status = "active"
+        clinic.closed_at = None
+        clinic.updated_by_id = user.id
+        record("clinic.reopen", user=user, obj=clinic)
+
+
+@dataclass
+class ClinicFilters:
+    region: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    q: str | None = None
+    not_visited_since: date | None = None
+    updated_since: datetime | None = None
+
+
+def last_visit_subquery():
+    return (
+        select(Visit.clinic_id, func.max(Visit.started_at).label("last_visit_at"))
+        .group_by(Visit.clinic_id)
+        .subquery()
+    )
+
+
+def filtered_select(organisation_id: uuid.UUID, filters: ClinicFilters):
+    """The organisation's clinics matching the filters, with each one's last visit time."""
+    last = last_visit_subquery()
+    stmt = (
+        tenant_select(Clinic, organisation_id)
+        .add_columns(last.c.last_visit_at)
+        .outerjoin(last, last.c.clinic_id == Clinic.id)
+    )
+    if filters.region:
+        stmt = stmt.where(Clinic.region_slug == filters.region)
+    if filters.kind:
+        stmt = stmt.where(Clinic.kind == filters.kind)
+    if filters.status:
+        stmt = stmt.where(Clinic.status == filters.status)
+    if filters.q:
+        pattern = "%" + filters.q.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Clinic.name).like(pattern, escape="\\"),
+                func.lower(Clinic.address).like(pattern, escape="\\"),
+                func.lower(Clinic.city).like(pattern, escape="\\"),
+                Clinic.postcode.like(pattern, escape="\\"),
+            )
+        )
+    if filters.not_visited_since:
+        since = datetime.combine(filters.not_visited_since, time.min, LOCAL_TZ)
+        stmt = stmt.where(or_(last.c.last_visit_at.is_(None), last.c.last_visit_at < since))
+    if filters.updated_since:
+        stmt = stmt.where(Clinic.updated_at >= filters.updated_since)
+    return stmt.order_by(Clinic.name, Clinic.id)
+
+
+def list_clinics(
+    organisation_id, filters: ClinicFilters, *, page: int = 1, per_page: int | None = None
+):
+    """(rows of (clinic, last_visit_at), total)."""
+    stmt = filtered_select(organisation_id, filters)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    if per_page:
+        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    return db.session.execute(stmt).all(), total
+
+
+def retry_pending_geocoding(limit: int = 50) -> int:
+    """The scheduler's job: geocode clinics saved while the geocoder was unreachable."""
+    clinics = db.session.scalars(
+        select(Clinic)
+        .where(Clinic.geocode_status == "pending")
+        .order_by(Clinic.geocode_attempted_at)
+        .limit(limit)
+    ).all()
+    done = 0
+    for clinic in clinics:
+        try_geocode(clinic)
+        if clinic.geocode_status == "pending":
+            break  # still unreachable: stop hammering, the next run tries again
+        if clinic.region_source != "manual":
+            _derive_region(clinic, None)
+        done += 1
+    db.session.flush()
+    return done

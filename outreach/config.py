@@ -1,0 +1,82 @@
+"""Configuration from environment variables; the table in README.md lists every one."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain `postgresql://` form that hosting platforms hand out."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    env = os.environ
+    environment = env.get("OUTREACH_ENV", "production")
+    development = environment in {"development", "testing"}
+    default_db = "sqlite:///" + str(Path(instance_path) / "outreach.sqlite3")
+    return {
+        "OUTREACH_ENV": environment,
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env.get("DATABASE_URL", default_db)),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not development),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), not development),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "480")),
+        "SESSION_ABSOLUTE_HOURS": int(env.get("SESSION_ABSOLUTE_HOURS", "16")),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_ABSOLUTE_HOURS", "16"))),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
+        "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        "BABEL_DEFAULT_LOCALE": "da",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
+        "GEOCODER": env.get("GEOCODER", "nominatim"),
+        "GEOCODER_USER_AGENT": env.get(
+            "GEOCODER_USER_AGENT", "outreach-field-visits/0.1 (set GEOCODER_USER_AGENT)"
+        ),
+        "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", "5")),
+        "GEOCODE_RETRY_MINUTES": int(env.get("GEOCODE_RETRY_MINUTES", "30")),
+        "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "MAP_TILE_ATTRIBUTION": env.get(
+            "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+        ),
+        # Flask-WTF: we call csrf.protect() ourselves so Bearer-token requests can skip it.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Outreach API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def check(config) -> None:
+    """Production refuses to start with a missing or default secret (SECURITY.md 18)."""
+    if config["OUTREACH_ENV"] in {"development", "testing"}:
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            "(or set OUTREACH_ENV=development for a local run)."
+        )

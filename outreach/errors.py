@@ -1,0 +1,93 @@
+"""One JSON error envelope for the API; plain, generic HTML error pages elsewhere."""
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class FieldErrors(Exception):
+    """Validation failed in a service: {"field": ["message", ...]} answered as 422."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _flatten_webargs(errors: dict) -> dict:
+    # webargs nests messages by location ({"json": {...}, "query": {...}}); the API contract
+    # is one flat {"field": [...]} object, and a schema-level error is "_schema".
+    flat: dict = {}
+    for location, messages in errors.items():
+        if isinstance(messages, dict):
+            for field, value in messages.items():
+                flat[field] = value
+        else:
+            flat[location] = messages
+    return flat
+
+
+def error_envelope(code: int, message: str, errors: dict | None = None, headers=None):
+    body = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_exception(error: HTTPException):
+    if _wants_json():
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        if errors and error.code == 422:
+            errors = _flatten_webargs(errors)
+        message = data.get("message") or error.description or error.name
+        if isinstance(error, CSRFError):
+            message = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
+        headers = data.get("headers") or {}
+        if error.code == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="outreach"')
+        return error_envelope(error.code, message, errors, headers)
+    return render_template("error.html", code=error.code, error=error), error.code
+
+
+def handle_field_errors(error: FieldErrors):
+    if _wants_json():
+        return error_envelope(422, "The request has invalid fields.", error.errors)
+    return render_template("error.html", code=422, error=None), 422
+
+
+def handle_unexpected(error: Exception):
+    # Never a stack trace to the client; the log keeps it.
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def error_title(code: int) -> str:
+    titles = {
+        400: _("The request could not be understood."),
+        401: _("Please log in."),
+        403: _("You do not have access to this page."),
+        404: _("The page was not found."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        422: _("Some fields are not valid."),
+        429: _("Too many attempts. Wait a minute and try again."),
+    }
+    return titles.get(code, _("Something went wrong. Try again later."))
+
+
+def register(app):
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(FieldErrors, handle_field_errors)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.jinja_env.globals["error_title"] = error_title

@@ -1,0 +1,14 @@
+"""Language selection: Danish by default, English on request, remembered per user."""
+
+from flask import session
+from flask_login import current_user
+
+LANGUAGES = {"da": "Dansk", "en": "English"}
+DEFAULT_LOCALE = "da"
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    locale = session.get("locale")
+    return locale if locale in LANGUAGES else DEFAULT_LOCALE

@@ -1,0 +1,136 @@
+"""Scheduled jobs (APScheduler), run only by `flask --app outreach scheduler`.
+
+Each job runs under a lease in the database, so two scheduler processes (or a restart while
+a run is still going) never run the same job at the same time, on SQLite or PostgreSQL.
+"""
+
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from outreach.db import UTCDateTime, db, utcnow
+
+log = logging.getLogger(__name__)
+EPOCH = datetime(1970, 1, 1).astimezone()
+
+
+class JobLock(db.Model):
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def acquire(name: str, lease: timedelta, holder: str) -> bool:
+    """Take the lease on a job; False when another process holds it. Commits."""
+    if db.session.get(JobLock, name) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(JobLock(name=name, locked_until=EPOCH))
+        except IntegrityError:
+            pass  # another process created it first
+    now = utcnow()
+    taken = db.session.execute(
+        update(JobLock)
+        .where(JobLock.name == name, JobLock.locked_until < now)
+        .values(locked_until=now + lease, holder=holder)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def release(name: str, holder: str) -> None:
+    now = utcnow()
+    db.session.execute(
+        update(JobLock)
+        .where(JobLock.name == name, JobLock.holder == holder)
+        .values(locked_until=now, last_run_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def run_locked(
+    name: str,
+    job: Callable[[], object],
+    *,
+    lease: timedelta = timedelta(minutes=30),
+    holder: str | None = None,
+):
+    """Run `job` if this process gets the lease; returns its result, or None when skipped."""
+    holder = holder or holder_name()
+    if not acquire(name, lease, holder):
+        log.info("job %s skipped: another process holds its lease", name)
+        return None
+    try:
+        result = job()
+        db.session.commit()
+        return result
+    except Exception:
+        db.session.rollback()
+        log.exception("job %s failed", name)
+        raise
+    finally:
+        release(name, holder)
+
+
+def geocode_retry_job() -> int:
+    from outreach.clinics.services import retry_pending_geocoding
+
+    return retry_pending_geocoding()
+
+
+JOBS: dict[str, Callable[[], object]] = {"geocode-retry": geocode_retry_job}
+
+
+def job_lock_names() -> list[str]:
+    return list(db.session.scalars(select(JobLock.name)))
+
+
+def _in_app(app, name):
+    def run():
+        with app.app_context():
+            try:
+                run_locked(name, JOBS[name])
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def build_scheduler(app, scheduler_class=None):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = (scheduler_class or BlockingScheduler)(timezone="Europe/Copenhagen")
+    scheduler.add_job(
+        _in_app(app, "geocode-retry"),
+        "interval",
+        minutes=app.config["GEOCODE_RETRY_MINUTES"],
+        id="geocode-retry",
+        next_run_time=utcnow() + timedelta(seconds=10),
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler
+
+
+def run_forever(app) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    scheduler = build_scheduler(app)
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()

@@ -1,0 +1,1 @@
+"""Visits: one knock on one clinic's door on one occasion."""

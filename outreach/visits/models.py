@@ -1,0 +1,36 @@
+"""Visit table and its binding code lists."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
+
+VISIT_OUTCOMES = ("admitted", "not_admitted")
+NOT_ADMITTED_REASONS = ("no_answer", "refused", "closed", "moved", "other")
+CONCERN_LEVELS = ("green", "yellow", "red")
+
+
+class Visit(UUIDPrimaryKey, Timestamps, db.Model):
+    __tablename__ = "visits"
+    __table_args__ = (
+        Index("ix_visits_org_started", "organisation_id", "started_at"),
+        Index("ix_visits_clinic_started", "clinic_id", "started_at"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    clinic_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clinics.id"), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(15), nullable=False)
+    not_admitted_reason: Mapped[str | None] = mapped_column(String(15))
+    persons_present: Mapped[int | None] = mapped_column(Integer)
+    supplies: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    concern_level: Mapped[str | None] = mapped_column(String(6))
+    police_informed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))

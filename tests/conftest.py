@@ -1,0 +1,263 @@
+"""Fixtures: one migrated database per run, a rolled-back transaction per test, one client per
+actor, factories for data, and a live server on 127.0.0.1 for the browser tests.
+
+The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is set
+(`make test-postgres`). It is built by the migrations, never by create_all.
+"""
+
+import os
+import re
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from outreach import create_app
+from outreach.auth.services import create_user
+from outreach.db import db
+from outreach.geo import LocalGeocoder
+from outreach.orgs.services import create_organisation
+
+PASSWORD = "correct horse battery staple"
+PLACES = {
+    "Vestergade 3, 8000 Aarhus C, Danmark": (56.1570, 10.2040),
+    "Algade 10, 9000 Aalborg, Danmark": (57.0480, 9.9190),
+    "Skomagergade 5, 4000 Roskilde, Danmark": (55.6420, 12.0810),
+}
+
+
+def database_url(tmp_path_factory, name: str) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp(name) / "test.sqlite3")
+    if name == "main":
+        return url
+    # A separate PostgreSQL database for tests that need real commits (live server, jobs).
+    from sqlalchemy import create_engine
+
+    base = url.rsplit("/", 1)[0]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    db_name = f"outreach_{name}_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{db_name}"'))
+    admin.dispose()
+    return f"{base}/{db_name}"
+
+
+def make_app(url: str, **overrides):
+    config = {
+        "OUTREACH_ENV": "testing",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
+        "DATABASE_URL": url,
+        "GEOCODER": LocalGeocoder(PLACES),
+        "RATELIMIT_ENABLED": True,
+        "SESSION_COOKIE_SECURE": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _app(tmp_path_factory):
+    app = make_app(database_url(tmp_path_factory, "main"))
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_app):
+    """The app, with everything a test writes rolled back afterwards."""
+    from outreach.extensions import limiter
+
+    with _app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        _app.extensions["geocoder"] = LocalGeocoder(PLACES)
+        limiter.reset()
+        try:
+            yield _app
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Test data with sensible defaults; every method flushes, none commits."""
+
+    def __init__(self):
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def organisation(self, name=None, regions=("midtjylland", "nordjylland", "sjaelland")):
+        return create_organisation(
+            name or f"Org {self._next()} {uuid.uuid4().hex[:6]}", list(regions)
+        )
+
+    def user(self, org, role="nurse", email=None, password=PASSWORD):
+        email = email or f"{role}{self._next()}-{uuid.uuid4().hex[:6]}@example.org"
+        return create_user(org, email, password, role)
+
+    def clinic(self, org, **fields):
+        from outreach.clinics.models import Clinic
+
+        values = {
+            "kind": "massage_clinic",
+            "name": f"Clinic {self._next()}",
+            "address": "Vestergade 3",
+            "postcode": "8000",
+            "city": "Aarhus C",
+            "lat": 56.157,
+            "lon": 10.204,
+            "region_slug": "midtjylland",
+            "region_source": "postcode",
+            "status": "active",
+            "source": "registry",
+            "geocode_status": "manual",
+            "opening_hours": {
+                d: [["10:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
+        }
+        values.update(fields)
+        clinic = Clinic(organisation_id=org.id, **values)
+        db.session.add(clinic)
+        db.session.flush()
+        return clinic
+
+    def visit(self, clinic, started_at, **fields):
+        from outreach.visits.models import Visit
+
+        values = {"outcome": "admitted", "supplies": {}}
+        values.update(fields)
+        visit = Visit(
+            organisation_id=clinic.organisation_id,
+            clinic_id=clinic.id,
+            started_at=started_at,
+            **values,
+        )
+        db.session.add(visit)
+        db.session.flush()
+        return visit
+
+
+@pytest.fixture
+def factory(app):
+    return Factory()
+
+
+@pytest.fixture
+def org(factory):
+    return factory.organisation()
+
+
+@pytest.fixture
+def other_org(factory):
+    return factory.organisation(regions=("syddanmark",))
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class ActorClient:
+    """A logged-in test client that sends the CSRF token with every write."""
+
+    def __init__(self, app, user):
+        self.user = user
+        self.client = app.test_client()
+        response = self.client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        self.csrf = response.json["csrf_token"]
+
+    def _headers(self, headers):
+        return {"X-CSRFToken": self.csrf, **(headers or {})}
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, *args, headers=None, **kwargs):
+        return self.client.post(*args, headers=self._headers(headers), **kwargs)
+
+    def put(self, *args, headers=None, **kwargs):
+        return self.client.put(*args, headers=self._headers(headers), **kwargs)
+
+    def delete(self, *args, headers=None, **kwargs):
+        return self.client.delete(*args, headers=self._headers(headers), **kwargs)
+
+    def form_post(self, url, data, **kwargs):
+        """Post an HTML form the way a browser does: with the page's CSRF token field."""
+        return self.client.post(url, data={"csrf_token": self.csrf, **data}, **kwargs)
+
+
+@pytest.fixture
+def login(app):
+    def _login(user):
+        return ActorClient(app, user)
+
+    return _login
+
+
+@pytest.fixture
+def nurse(factory, org):
+    return factory.user(org, "nurse")
+
+
+@pytest.fixture
+def coordinator(factory, org):
+    return factory.user(org, "coordinator")
+
+
+@pytest.fixture
+def admin(factory, org):
+    return factory.user(org, "admin")
+
+
+@pytest.fixture
+def nurse_client(login, nurse):
+    return login(nurse)
+
+
+@pytest.fixture
+def coordinator_client(login, coordinator):
+    return login(coordinator)
+
+
+@pytest.fixture
+def admin_client(login, admin):
+    return login(admin)
+
+
+@pytest.fixture
+def other_coordinator_client(login, factory, other_org):
+    return login(factory.user(other_org, "coordinator"))
