@@ -65,6 +65,9 @@ def register_blueprints(app: Flask) -> None:
     from outreach.clinics import api as clinics_api
     from outreach.clinics import views as clinics_views
     from outreach.extensions import api
+    from outreach.persons import api as persons_api
+    from outreach.sync import api as sync_api
+    from outreach.visits import api as visits_api
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth_views.bp)
@@ -72,6 +75,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(clinics_views.bp)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(clinics_api.blp)
+    api.register_blueprint(visits_api.blp)
+    api.register_blueprint(persons_api.blp)
+    api.register_blueprint(sync_api.blp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,7 +1,11 @@
-"""Helpers shared by the JSON API handlers: ETag headers and the caller's user object."""
+"""Helpers shared by the JSON API handlers: the caller, ETags and the create-or-replace answer."""
 
-from flask import abort, request
+from flask import request
 from flask_login import current_user
+from flask_smorest import abort
+
+from outreach.db import db
+from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 
 
 def caller():
@@ -11,7 +15,7 @@ def caller():
 
 def require_role(minimum: str) -> None:
     if not current_user.has_role(minimum):
-        abort(403)
+        abort(403, message=f"This needs the {minimum} role.")
 
 
 def if_match() -> str | None:
@@ -21,3 +25,42 @@ def if_match() -> str | None:
 def with_etag(obj, status: int, tag: str):
     """A handler's answer: the object (dumped by the response schema), status and ETag."""
     return obj, status, {"ETag": tag}
+
+
+def found_or_404(obj):
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def put_answer(put, etag, object_id, data):
+    """Run a create-or-replace service for the caller and answer per DESIGN.md §4."""
+    try:
+        result = put(caller(), object_id, data, if_match())
+    except RecordNotFound:
+        abort(404)
+    except PreconditionFailed:
+        abort(412, message="The record has changed since you read it; read it again.")
+    except NotAllowed as exc:
+        abort(403, message=str(exc))
+    db.session.commit()
+    return with_etag(result.obj, 201 if result.created else 200, etag(result.obj))
+
+
+PUT_RESPONSES = {
+    412: "If-Match names an out-of-date ETag.",
+    404: "The id belongs to another organisation.",
+    422: "Invalid body, or a reference to an id that does not exist in your organisation.",
+}
+
+
+def document_put(blp, schema):
+    """The answers every create-or-replace endpoint documents."""
+
+    def decorator(func):
+        func = blp.alt_response(201, schema=schema, description="Created.")(func)
+        for code, text in PUT_RESPONSES.items():
+            func = blp.alt_response(code, description=text)(func)
+        return func
+
+    return decorator

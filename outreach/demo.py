@@ -16,6 +16,7 @@ from outreach.db import db
 from outreach.denmark import Town, towns
 from outreach.orgs.models import Organisation
 from outreach.orgs.services import create_organisation
+from outreach.sync.services import stamp
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 
 DEMO_PASSWORD = "demo-outreach-2026"  # noqa: S105 - printed on purpose for the demo users
@@ -239,9 +240,8 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     used: set = set()
     region_towns = [t for t in towns() if t.region in org.region_slugs]
     clinics = [_clinic(rng, org, rng.choice(region_towns), used) for _ in range(252)]
-    db.session.add_all(clinics)
-    db.session.flush()
-    db.session.add_all(_visits(rng, org, clinics, staff["nurse"].id, today))
+    visits = _visits(rng, org, clinics, staff["nurse"].id, today)
+    _add_synced(clinics + visits)
 
     second = create_organisation(
         SECOND_ORG,
@@ -258,6 +258,13 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         second, "coordinator@syd.outreach.dk", DEMO_PASSWORD, "coordinator", name="Sofie Syd"
     )
     syd_towns = [t for t in towns() if t.region == "syddanmark"]
-    db.session.add_all([_clinic(rng, second, rng.choice(syd_towns), used) for _ in range(12)])
-    db.session.flush()
+    _add_synced([_clinic(rng, second, rng.choice(syd_towns), used) for _ in range(12)])
     return LOGINS
+
+
+def _add_synced(rows: list) -> None:
+    """Add rows with their sync sequence numbers, as the services would have given them."""
+    for row in rows:
+        stamp(row)
+    db.session.add_all(rows)
+    db.session.flush()

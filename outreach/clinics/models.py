@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
+from outreach.sync.mixins import Synced
 
 CLINIC_KINDS = ("massage_clinic", "apartment", "mobile_home", "motel", "street", "other")
 CLINIC_STATUSES = ("active", "closed", "unknown")
@@ -20,9 +21,12 @@ REGION_SOURCES = ("postcode", "coordinates", "manual")
 GEOCODE_STATUSES = ("manual", "geocoded", "pending", "not_found", "none")
 
 
-class Clinic(UUIDPrimaryKey, Timestamps, db.Model):
+class Clinic(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     __tablename__ = "clinics"
-    __table_args__ = (Index("ix_clinics_org_region", "organisation_id", "region_slug"),)
+    __table_args__ = (
+        Index("ix_clinics_org_region", "organisation_id", "region_slug"),
+        Index("ix_clinics_org_sync", "organisation_id", "sync_seq"),
+    )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False, index=True

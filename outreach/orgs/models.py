@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Uuid
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.db import UTCDateTime, UUIDPrimaryKey, db, utcnow
@@ -41,6 +41,8 @@ class Organisation(UUIDPrimaryKey, db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     # Offices (route bases), supply list, indicator list: edited by coordinators and admins.
     settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    # The last change-sequence number handed out (outreach/sync/services.py).
+    sync_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     regions: Mapped[list[Region]] = relationship(

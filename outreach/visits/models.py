@@ -7,17 +7,19 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
+from outreach.sync.mixins import Synced
 
 VISIT_OUTCOMES = ("admitted", "not_admitted")
 NOT_ADMITTED_REASONS = ("no_answer", "refused", "closed", "moved", "other")
 CONCERN_LEVELS = ("green", "yellow", "red")
 
 
-class Visit(UUIDPrimaryKey, Timestamps, db.Model):
+class Visit(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         Index("ix_visits_org_started", "organisation_id", "started_at"),
         Index("ix_visits_clinic_started", "clinic_id", "started_at"),
+        Index("ix_visits_org_sync", "organisation_id", "sync_seq"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -28,9 +30,14 @@ class Visit(UUIDPrimaryKey, Timestamps, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str] = mapped_column(String(15), nullable=False)
     not_admitted_reason: Mapped[str | None] = mapped_column(String(15))
+    # Staff on the visit: user ids of the organisation.
+    staff: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     persons_present: Mapped[int | None] = mapped_column(Integer)
     supplies: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
     concern_level: Mapped[str | None] = mapped_column(String(6))
+    indicators: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     police_informed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    police_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    police_note: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))

@@ -1,0 +1,1 @@
+"""Pseudonymous persons met by the team, and the conversations held with them."""

@@ -1,0 +1,158 @@
+"""/api/v1/persons, /api/v1/conversations, suggestions and merges."""
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from outreach.apiutil import (
+    caller,
+    document_put,
+    found_or_404,
+    put_answer,
+    require_role,
+    with_etag,
+)
+from outreach.db import db
+from outreach.persons import services
+from outreach.persons.models import Conversation, PersonMerge
+from outreach.persons.schemas import (
+    ConversationInSchema,
+    ConversationOutSchema,
+    MergeOutSchema,
+    MergeSchema,
+    PersonInSchema,
+    PersonOutSchema,
+    SuggestionQuerySchema,
+    SuggestionSchema,
+)
+from outreach.records import NotAllowed
+from outreach.tenancy import get_in_org, tenant_select
+
+blp = Blueprint(
+    "persons_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Pseudonymous persons and the conversations held with them.",
+)
+
+
+class PageQuerySchema(Schema):
+    person_id = fields.UUID()
+    visit_id = fields.UUID()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ConversationListSchema(Schema):
+    items = fields.List(fields.Nested(ConversationOutSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+@blp.route("/persons/<uuid:person_id>")
+class PersonResource(MethodView):
+    @blp.response(200, PersonOutSchema)
+    def get(self, person_id: uuid.UUID):
+        """Read one person (audited)."""
+        person = found_or_404(services.read_person(caller(), person_id))
+        db.session.commit()
+        return with_etag(person, 200, services.person_etag(person))
+
+    @blp.arguments(PersonInSchema)
+    @blp.response(200, PersonOutSchema, description="Replaced, or unchanged when resent.")
+    @document_put(blp, PersonOutSchema)
+    def put(self, data, person_id: uuid.UUID):
+        """Create or replace a person under a client-generated id."""
+        return put_answer(services.put_person, services.person_etag, person_id, data)
+
+
+@blp.route("/persons/suggestions")
+class PersonSuggestions(MethodView):
+    @blp.arguments(SuggestionQuerySchema, location="query")
+    @blp.response(200, SuggestionSchema(many=True))
+    def get(self, args):
+        """Persons met before who may be this one, best first."""
+        return [
+            {"person": p, "score": s, "reasons": r}
+            for p, s, r in services.suggestions(caller(), **args)
+        ]
+
+
+@blp.route("/conversations")
+class ConversationCollection(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, ConversationListSchema)
+    def get(self, args):
+        """List conversations, newest first."""
+        from sqlalchemy import func, select
+
+        stmt = tenant_select(Conversation, caller().organisation_id)
+        if args.get("person_id"):
+            stmt = stmt.where(Conversation.person_id == args["person_id"])
+        if args.get("visit_id"):
+            stmt = stmt.where(Conversation.visit_id == args["visit_id"])
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        page, per_page = args["page"], args["per_page"]
+        items = db.session.scalars(
+            stmt.order_by(Conversation.occurred_at.desc(), Conversation.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+@blp.route("/conversations/<uuid:conversation_id>")
+class ConversationResource(MethodView):
+    @blp.response(200, ConversationOutSchema)
+    def get(self, conversation_id: uuid.UUID):
+        """Read one conversation."""
+        conversation = found_or_404(
+            get_in_org(Conversation, conversation_id, caller().organisation_id)
+        )
+        return with_etag(conversation, 200, services.conversation_etag(conversation))
+
+    @blp.arguments(ConversationInSchema)
+    @blp.response(200, ConversationOutSchema, description="Replaced, or unchanged when resent.")
+    @document_put(blp, ConversationOutSchema)
+    def put(self, data, conversation_id: uuid.UUID):
+        """Create or replace a conversation under a client-generated id."""
+        return put_answer(
+            services.put_conversation, services.conversation_etag, conversation_id, data
+        )
+
+
+@blp.route("/person-merges")
+class PersonMerges(MethodView):
+    @blp.arguments(MergeSchema)
+    @blp.response(201, MergeOutSchema)
+    @blp.alt_response(409, description="Already the same person, or already merged.")
+    def post(self, data):
+        """Merge a duplicate person into the one to keep (coordinators)."""
+        require_role("coordinator")
+        try:
+            merge = services.merge_persons(caller(), data["source_id"], data["target_id"])
+        except services.MergeError as exc:
+            abort(409, message=str(exc))
+        db.session.commit()
+        return merge
+
+
+@blp.route("/person-merges/<uuid:merge_id>/undo")
+class PersonMergeUndo(MethodView):
+    @blp.response(200, MergeOutSchema)
+    @blp.alt_response(409, description="Already undone.")
+    def post(self, merge_id: uuid.UUID):
+        """Undo a mistaken merge (coordinators)."""
+        require_role("coordinator")
+        found_or_404(get_in_org(PersonMerge, merge_id, caller().organisation_id))
+        try:
+            merge = services.unmerge_persons(caller(), merge_id)
+        except services.MergeError as exc:
+            abort(409, message=str(exc))
+        except NotAllowed as exc:
+            abort(403, message=str(exc))
+        db.session.commit()
+        return merge

@@ -1,0 +1,90 @@
+"""Person, Conversation and PersonMerge tables, with their binding code lists."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
+from outreach.sync.mixins import Synced
+
+GENDERS = ("woman", "trans_woman", "man", "trans_man", "non_binary", "unknown")
+CHANNELS = ("visit", "phone", "sms", "drop_in", "other")
+TOPICS = (
+    "health_advice",
+    "sti_test_offered",
+    "sti_test_taken",
+    "rights_information",
+    "referral_identification",
+    "shelter",
+    "health_care",
+)
+REFERRALS = ("identification_interview", "health_care", "shelter", "other")
+
+
+class Person(UUIDPrimaryKey, Timestamps, Synced, db.Model):
+    __tablename__ = "persons"
+    __table_args__ = (
+        Index("ix_persons_org_sync", "organisation_id", "sync_seq"),
+        Index("ix_persons_canonical", "canonical_id"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    alias: Mapped[str] = mapped_column(String(100), nullable=False)
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str] = mapped_column(String(12), default="unknown", nullable=False)
+    languages: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    # Set when a coordinator found this person to be the same as another one; undone by unmerge.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("persons.id"))
+    # The person every figure counts this one as: the end of the merged_into chain (or itself).
+    canonical_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class Conversation(UUIDPrimaryKey, Timestamps, Synced, db.Model):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_org_occurred", "organisation_id", "occurred_at"),
+        Index("ix_conversations_person", "person_id"),
+        Index("ix_conversations_visit", "visit_id"),
+        Index("ix_conversations_org_sync", "organisation_id", "sync_seq"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id"), nullable=False)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visits.id"))
+    channel: Mapped[str] = mapped_column(String(10), nullable=False)
+    # Given, or the visit's start when held in a visit (DESIGN.md §3).
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    occurred_at_given: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    topics: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    language: Mapped[str | None] = mapped_column(String(2))
+    interpreter_used: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    concern_level: Mapped[str | None] = mapped_column(String(6))
+    indicators: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    referral: Mapped[str | None] = mapped_column(String(30))
+    follow_up_needed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class PersonMerge(UUIDPrimaryKey, db.Model):
+    """The history of merges, so a mistaken merge can be undone exactly."""
+
+    __tablename__ = "person_merges"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False, index=True
+    )
+    source_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id"), nullable=False)
+    target_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("persons.id"), nullable=False)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    merged_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))

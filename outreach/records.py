@@ -1,0 +1,82 @@
+"""Create-or-replace with client-generated ids (DESIGN.md §4), shared by every resource the
+phone can write: clinics, visits, persons and conversations.
+
+A resource module supplies how to read its input back from a row (`current_input`), how to
+apply validated input (`apply`) and its ETag; this module owns the rules: another
+organisation's id is "not found", If-Match must match, a resend of the same body changes
+nothing, and every real change gets an audit event and a new sync sequence number.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from outreach.audit.services import record
+from outreach.db import db
+from outreach.sync.services import stamp
+from outreach.tenancy import get_in_org, id_taken_elsewhere
+
+
+class RecordNotFound(Exception):
+    """No such id in the caller's organisation (another organisation's id looks the same)."""
+
+
+class PreconditionFailed(Exception):
+    """If-Match did not match the current ETag."""
+
+
+class NotAllowed(Exception):
+    """The caller's role may not make this change; the message says why."""
+
+
+def compute_etag(representation: dict) -> str:
+    body = json.dumps(representation, sort_keys=True, default=str)
+    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def etag_matches(header: str, current: str) -> bool:
+    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
+    return "*" in candidates or current in candidates
+
+
+@dataclass
+class PutResult:
+    obj: object
+    created: bool
+    changed: bool
+
+
+def create_or_replace(
+    model,
+    user,
+    object_id: uuid.UUID,
+    data: dict,
+    if_match: str | None,
+    *,
+    etag: Callable[[object], str],
+    current_input: Callable[[object], dict],
+    apply: Callable[[object, dict, bool], None],
+    audit_action: Callable[[object, bool], str] | None = None,
+) -> PutResult:
+    org_id = user.organisation_id
+    if id_taken_elsewhere(model, object_id, org_id):
+        raise RecordNotFound()
+    obj = get_in_org(model, object_id, org_id)
+    if if_match is not None and (obj is None or not etag_matches(if_match, etag(obj))):
+        raise PreconditionFailed()
+    created = obj is None
+    if created:
+        obj = model(id=object_id, organisation_id=org_id, created_by_id=user.id)
+    elif current_input(obj) == data:
+        return PutResult(obj, created=False, changed=False)
+    action = audit_action(obj, created) if audit_action else None
+    apply(obj, data, created)
+    if created:
+        db.session.add(obj)
+    stamp(obj)
+    db.session.flush()
+    name = model.__tablename__.removesuffix("s")
+    record(action or f"{name}.{'create' if created else 'update'}", user=user, obj=obj)
+    return PutResult(obj, created=created, changed=True)

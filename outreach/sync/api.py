@@ -1,0 +1,116 @@
+"""/api/v1/sync: everything the phone keeps that changed since its cursor."""
+
+from datetime import timedelta
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from outreach.apiutil import caller
+from outreach.clinics.models import CLINIC_KINDS, Clinic
+from outreach.clinics.schemas import ClinicOutSchema
+from outreach.db import db, utcnow
+from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
+from outreach.persons.services import person_index
+from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
+from outreach.visits.schemas import VisitOutSchema
+from outreach.visits.services import organisation_lists
+
+blp = Blueprint(
+    "sync_api",
+    __name__,
+    url_prefix="/api/v1/sync",
+    description="Pull for the field app: changes after a server-issued cursor.",
+)
+
+VISIT_HISTORY_DAYS = 400  # the phone shows a clinic's recent visits, not its whole history
+
+
+class PullQuerySchema(Schema):
+    cursor = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0),
+        metadata={"description": "The cursor of the previous answer; 0 for everything."},
+    )
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
+
+
+class PersonIndexSchema(Schema):
+    id = fields.String()
+    alias = fields.String()
+    nationality = fields.String(allow_none=True)
+    birth_year = fields.Integer(allow_none=True)
+    gender = fields.String()
+    recent_clinic_ids = fields.List(fields.String())
+    merged_into_id = fields.String(allow_none=True)
+
+
+class PullSchema(Schema):
+    cursor = fields.Integer(metadata={"description": "Send this as `cursor` next time."})
+    more = fields.Boolean(
+        metadata={"description": "True when the limit cut the answer: pull again at once."}
+    )
+    clinics = fields.List(fields.Nested(ClinicOutSchema))
+    visits = fields.List(fields.Nested(VisitOutSchema))
+    persons = fields.List(fields.Nested(PersonIndexSchema))
+    reference = fields.Dict()
+
+
+def reference_lists(organisation_id) -> dict:
+    return {
+        **organisation_lists(organisation_id),
+        "topics": list(TOPICS),
+        "channels": list(CHANNELS),
+        "genders": list(GENDERS),
+        "referrals": list(REFERRALS),
+        "concern_levels": list(CONCERN_LEVELS),
+        "not_admitted_reasons": list(NOT_ADMITTED_REASONS),
+        "clinic_kinds": list(CLINIC_KINDS),
+    }
+
+
+@blp.route("")
+class Pull(MethodView):
+    @blp.arguments(PullQuerySchema, location="query")
+    @blp.response(200, PullSchema)
+    def get(self, args):
+        """Changes after `cursor`, oldest first, at most `limit` records."""
+        org_id = caller().organisation_id
+        cursor, limit = args["cursor"], args["limit"]
+        since = utcnow() - timedelta(days=VISIT_HISTORY_DAYS)
+        queries = {
+            "clinics": select(Clinic).where(Clinic.organisation_id == org_id),
+            "visits": select(Visit).where(
+                Visit.organisation_id == org_id, Visit.started_at >= since
+            ),
+            "persons": select(Person).where(Person.organisation_id == org_id),
+        }
+        changed = []
+        for kind, stmt in queries.items():
+            model = stmt.column_descriptions[0]["entity"]
+            rows = db.session.scalars(
+                stmt.where(model.sync_seq > cursor).order_by(model.sync_seq).limit(limit + 1)
+            )
+            changed.extend((row.sync_seq, kind, row) for row in rows)
+        changed.sort(key=lambda item: item[0])
+        more = len(changed) > limit
+        changed = changed[:limit]
+        answer = {
+            "cursor": changed[-1][0] if changed else cursor,
+            "more": more,
+            "clinics": [],
+            "visits": [],
+            "persons": [],
+            "reference": reference_lists(org_id),
+        }
+        person_ids = set()
+        for _, kind, row in changed:
+            if kind == "persons":
+                person_ids.add(str(row.id))
+            else:
+                answer[kind].append(row)
+        if person_ids:
+            index = {p["id"]: p for p in person_index(org_id, include_merged=True)}
+            answer["persons"] = [index[pid] for pid in sorted(person_ids) if pid in index]
+        return answer

@@ -1,0 +1,45 @@
+"""/api/v1/visits: create-or-replace with client ids, read one, list."""
+
+import uuid
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from outreach.apiutil import caller, document_put, found_or_404, put_answer, with_etag
+from outreach.tenancy import get_in_org
+from outreach.visits import services
+from outreach.visits.models import Visit
+from outreach.visits.schemas import VisitInSchema, VisitListSchema, VisitOutSchema, VisitQuerySchema
+
+blp = Blueprint(
+    "visits_api",
+    __name__,
+    url_prefix="/api/v1/visits",
+    description="Visits: one knock on one clinic's door on one occasion.",
+)
+
+
+@blp.route("")
+class VisitCollection(MethodView):
+    @blp.arguments(VisitQuerySchema, location="query")
+    @blp.response(200, VisitListSchema)
+    def get(self, args):
+        """List visits, newest first."""
+        items, total = services.list_visits(caller().organisation_id, **args)
+        return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+
+@blp.route("/<uuid:visit_id>")
+class VisitResource(MethodView):
+    @blp.response(200, VisitOutSchema)
+    def get(self, visit_id: uuid.UUID):
+        """Read one visit."""
+        visit = found_or_404(get_in_org(Visit, visit_id, caller().organisation_id))
+        return with_etag(visit, 200, services.etag(visit))
+
+    @blp.arguments(VisitInSchema)
+    @blp.response(200, VisitOutSchema, description="Replaced, or unchanged when resent.")
+    @document_put(blp, VisitOutSchema)
+    def put(self, data, visit_id: uuid.UUID):
+        """Create or replace a visit under a client-generated id."""
+        return put_answer(services.put_visit, services.etag, visit_id, data)

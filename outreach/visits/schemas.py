@@ -1,0 +1,103 @@
+"""Visit JSON schemas: they validate PUT bodies and generate the OpenAPI document."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, VISIT_OUTCOMES
+
+SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error="Use a supply code like condoms.")
+
+
+class VisitInSchema(Schema):
+    clinic_id = fields.UUID(required=True)
+    started_at = fields.AwareDateTime(required=True)
+    ended_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    outcome = fields.String(required=True, validate=validate.OneOf(VISIT_OUTCOMES))
+    not_admitted_reason = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(NOT_ADMITTED_REASONS)
+    )
+    staff = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "User ids of the staff on the visit."},
+    )
+    persons_present = fields.Integer(
+        allow_none=True, load_default=None, validate=validate.Range(min=0, max=100)
+    )
+    supplies = fields.Dict(
+        keys=fields.String(validate=SUPPLY_CODE),
+        values=fields.Integer(validate=validate.Range(min=0, max=100000)),
+        load_default=dict,
+        metadata={
+            "description": "Supplies handed out: {item_code: count}, codes from the "
+            "organisation's supply list.",
+            "example": {"condoms": 50},
+        },
+    )
+    concern_level = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(CONCERN_LEVELS)
+    )
+    indicators = fields.List(
+        fields.String(validate=validate.Length(max=60)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    police_informed = fields.Boolean(load_default=False)
+    police_informed_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    police_note = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=2000)
+    )
+    notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        errors = {}
+        if data.get("outcome") == "not_admitted" and not data.get("not_admitted_reason"):
+            errors["not_admitted_reason"] = ["Say why the team was not let in."]
+        if data.get("outcome") == "admitted" and data.get("not_admitted_reason"):
+            errors["not_admitted_reason"] = ["Only for visits that were not admitted."]
+        ended, started = data.get("ended_at"), data.get("started_at")
+        if ended and started and ended < started:
+            errors["ended_at"] = ["The visit cannot end before it starts."]
+        if not data.get("police_informed") and (
+            data.get("police_informed_at") or data.get("police_note")
+        ):
+            errors["police_informed"] = ["Set police_informed when giving when or a note."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class VisitOutSchema(Schema):
+    id = fields.UUID()
+    clinic_id = fields.UUID()
+    started_at = fields.AwareDateTime()
+    ended_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String()
+    not_admitted_reason = fields.String(allow_none=True)
+    staff = fields.List(fields.String())
+    persons_present = fields.Integer(allow_none=True)
+    supplies = fields.Dict(keys=fields.String(), values=fields.Integer())
+    concern_level = fields.String(allow_none=True)
+    indicators = fields.List(fields.String())
+    police_informed = fields.Boolean()
+    police_informed_at = fields.AwareDateTime(allow_none=True)
+    police_note = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class VisitQuerySchema(Schema):
+    clinic_id = fields.UUID()
+    since = fields.AwareDateTime(metadata={"description": "Visits started at or after this."})
+    until = fields.AwareDateTime(metadata={"description": "Visits started before this."})
+    outcome = fields.String(validate=validate.OneOf(VISIT_OUTCOMES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class VisitListSchema(Schema):
+    items = fields.List(fields.Nested(VisitOutSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()

@@ -1,0 +1,139 @@
+"""Every state change of visits, and the checks of what a visit refers to."""
+
+import uuid
+
+from sqlalchemy import func, select
+
+from outreach.auth.models import User
+from outreach.clinics.models import Clinic
+from outreach.db import db
+from outreach.errors import FieldErrors
+from outreach.orgs.models import Organisation
+from outreach.records import compute_etag, create_or_replace
+from outreach.tenancy import get_in_org, tenant_select
+from outreach.visits.models import Visit
+from outreach.visits.schemas import VisitOutSchema
+
+INPUT_FIELDS = (
+    "clinic_id",
+    "started_at",
+    "ended_at",
+    "outcome",
+    "not_admitted_reason",
+    "staff",
+    "persons_present",
+    "supplies",
+    "concern_level",
+    "indicators",
+    "police_informed",
+    "police_informed_at",
+    "police_note",
+    "notes",
+)
+
+
+def representation(visit: Visit) -> dict:
+    return VisitOutSchema().dump(visit)
+
+
+def etag(visit: Visit) -> str:
+    return compute_etag(representation(visit))
+
+
+def organisation_lists(organisation_id) -> dict:
+    """The organisation's supply and indicator codes (coordinators edit them)."""
+    org = db.session.get(Organisation, organisation_id)
+    settings = org.settings or {}
+    return {
+        "supplies": list(settings.get("supplies", [])),
+        "indicators": list(settings.get("indicators", [])),
+    }
+
+
+def check_codes(field: str, given, allowed: list[str], errors: dict) -> None:
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        errors.setdefault(field, []).append(
+            f"Unknown code(s) {', '.join(unknown)}; the organisation's list has "
+            f"{', '.join(allowed) or 'no codes yet'}."
+        )
+
+
+def _check_references(organisation_id, data: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    if get_in_org(Clinic, data["clinic_id"], organisation_id) is None:
+        errors["clinic_id"] = ["No clinic with this id in your organisation."]
+    staff = set(data["staff"])
+    if staff:
+        found = db.session.scalar(
+            select(func.count()).select_from(
+                tenant_select(User, organisation_id).where(User.id.in_(staff)).subquery()
+            )
+        )
+        if found != len(staff):
+            errors["staff"] = ["Every staff id must be a user of your organisation."]
+    lists = organisation_lists(organisation_id)
+    check_codes("supplies", data["supplies"].keys(), lists["supplies"], errors)
+    check_codes("indicators", data["indicators"], lists["indicators"], errors)
+    if errors:
+        raise FieldErrors(errors)
+
+
+def _normalise(data: dict) -> dict:
+    data = {f: data.get(f) for f in INPUT_FIELDS}
+    data["staff"] = sorted({str(s) for s in data["staff"] or []})
+    data["indicators"] = sorted(set(data["indicators"] or []))
+    data["supplies"] = {k: v for k, v in sorted((data["supplies"] or {}).items()) if v}
+    for field in ("notes", "police_note"):
+        if isinstance(data[field], str):
+            data[field] = data[field].strip() or None
+    return data
+
+
+def _current_input(visit: Visit) -> dict:
+    return {f: getattr(visit, f) for f in INPUT_FIELDS}
+
+
+def _apply(visit: Visit, data: dict, created: bool) -> None:
+    from outreach.persons.services import follow_visit_time
+
+    for field in INPUT_FIELDS:
+        setattr(visit, field, data[field])
+    if not created:
+        follow_visit_time(visit)
+
+
+def put_visit(user, visit_id: uuid.UUID, data: dict, if_match: str | None = None):
+    data = _normalise(data)
+    _check_references(user.organisation_id, data)
+    return create_or_replace(
+        Visit, user, visit_id, data, if_match, etag=etag, current_input=_current_input, apply=_apply
+    )
+
+
+def list_visits(
+    organisation_id,
+    *,
+    clinic_id=None,
+    since=None,
+    until=None,
+    outcome=None,
+    page: int = 1,
+    per_page: int = 100,
+):
+    stmt = tenant_select(Visit, organisation_id)
+    if clinic_id:
+        stmt = stmt.where(Visit.clinic_id == clinic_id)
+    if since:
+        stmt = stmt.where(Visit.started_at >= since)
+    if until:
+        stmt = stmt.where(Visit.started_at < until)
+    if outcome:
+        stmt = stmt.where(Visit.outcome == outcome)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.session.scalars(
+        stmt.order_by(Visit.started_at.desc(), Visit.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return items, total
