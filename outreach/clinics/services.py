@@ -17,6 +17,7 @@ from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
+from outreach.sync.services import stamp
 from outreach.tenancy import get_in_org, id_taken_elsewhere, tenant_select
 from outreach.visits.models import Visit
 
@@ -163,12 +164,14 @@ def put_clinic(user, clinic_id: uuid.UUID, data: dict, if_match: str | None = No
         )
         _apply(clinic, data, user)
         db.session.add(clinic)
+        stamp(clinic)
         db.session.flush()
         record("clinic.create", user=user, obj=clinic)
         return PutResult(clinic, created=True, changed=True)
     if _current_input(clinic) == data:
         return PutResult(clinic, created=False, changed=False)
     _apply(clinic, data, user)
+    stamp(clinic)
     db.session.flush()
     record("clinic.close" if closing else "clinic.update", user=user, obj=clinic)
     return PutResult(clinic, created=False, changed=True)
@@ -186,6 +189,7 @@ def close_clinic(user, clinic: Clinic) -> None:
         clinic.status = "closed"
         clinic.closed_at = utcnow()
         clinic.updated_by_id = user.id
+        stamp(clinic)
         record("clinic.close", user=user, obj=clinic)
 
 
@@ -194,6 +198,7 @@ def reopen_clinic(user, clinic: Clinic) -> None:
         clinic.status = "active"
         clinic.closed_at = None
         clinic.updated_by_id = user.id
+        stamp(clinic)
         record("clinic.reopen", user=user, obj=clinic)
 
 
@@ -273,6 +278,7 @@ def retry_pending_geocoding(limit: int = 50) -> int:
             break  # still unreachable: stop hammering, the next run tries again
         if clinic.region_source != "manual":
             _derive_region(clinic, None)
+        stamp(clinic)
         done += 1
     db.session.flush()
     return done
