@@ -13,6 +13,7 @@ from outreach.clinics.models import WEEKDAYS
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 MAX_INTERVALS_PER_DAY = 4
+CLOSED_WORDS = {"closed", "lukket", "-"}
 
 # For the text form used in CSV files and the edit form: "mon-fri 10:00-22:00; sat 12:00-18:00"
 _DAY_ALIASES = {d: d for d in WEEKDAYS} | {
@@ -46,51 +47,38 @@ def opening_hours_errors(value) -> list[str]:
                 str(_l("Unknown weekday %(day)r; use mon, tue, wed, thu, fri, sat, sun.", day=day))
             )
             continue
-        if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_DAY:
+        errors.extend(f"{day}: {message}" for message in day_errors(intervals))
+    return errors
+
+
+def day_errors(intervals) -> list[str]:
+    """What is wrong with one weekday's intervals; the weekday is left to the caller to name."""
+    if not isinstance(intervals, list) or len(intervals) > MAX_INTERVALS_PER_DAY:
+        return [str(_l("Give at most %(n)d [from, to] intervals.", n=MAX_INTERVALS_PER_DAY))]
+    errors = []
+    previous_end = -1
+    for interval in sorted(intervals, key=lambda i: str(i[0]) if isinstance(i, list) and i else ""):
+        if (
+            not isinstance(interval, list)
+            or len(interval) != 2
+            or not all(isinstance(t, str) and _TIME.match(t) for t in interval)
+        ):
+            errors.append(str(_l('%(value)s is not a ["HH:MM", "HH:MM"] pair.', value=interval)))
+            continue
+        start, end = minutes(interval[0]), minutes(interval[1])
+        if end <= start:
             errors.append(
                 str(
                     _l(
-                        "%(day)s: give a list of at most %(n)d [from, to] intervals.",
-                        day=day,
-                        n=MAX_INTERVALS_PER_DAY,
+                        "%(start)s-%(end)s ends before it starts.",
+                        start=interval[0],
+                        end=interval[1],
                     )
                 )
             )
-            continue
-        previous_end = -1
-        for interval in sorted(
-            intervals, key=lambda i: str(i[0]) if isinstance(i, list) and i else ""
-        ):
-            if (
-                not isinstance(interval, list)
-                or len(interval) != 2
-                or not all(isinstance(t, str) and _TIME.match(t) for t in interval)
-            ):
-                errors.append(
-                    str(
-                        _l(
-                            '%(day)s: %(value)s is not a ["HH:MM", "HH:MM"] pair.',
-                            day=day,
-                            value=interval,
-                        )
-                    )
-                )
-                continue
-            start, end = minutes(interval[0]), minutes(interval[1])
-            if end <= start:
-                errors.append(
-                    str(
-                        _l(
-                            "%(day)s: %(start)s-%(end)s ends before it starts.",
-                            day=day,
-                            start=interval[0],
-                            end=interval[1],
-                        )
-                    )
-                )
-            elif start < previous_end:
-                errors.append(str(_l("%(day)s: the intervals overlap.", day=day)))
-            previous_end = max(previous_end, end)
+        elif start < previous_end:
+            errors.append(str(_l("The intervals overlap.")))
+        previous_end = max(previous_end, end)
     return errors
 
 
@@ -107,7 +95,7 @@ class HoursSyntaxError(ValueError):
 
 def parse_text(text: str) -> dict | None:
     """Parse "mon-fri 10:00-22:00; sat 12:00-16:00,18:00-22:00; sun closed" (Danish day
-    abbreviations too). Empty text means unknown hours (None)."""
+    abbreviations too). Empty text means unknown hours (None); days not named are closed."""
     text = (text or "").strip().lower()
     if not text:
         return None
@@ -115,27 +103,44 @@ def parse_text(text: str) -> dict | None:
     for part in filter(None, (p.strip() for p in text.split(";"))):
         days_text, _, times_text = part.partition(" ")
         days = _expand_days(days_text)
-        times_text = times_text.strip()
-        if times_text in {"closed", "lukket", "-"}:
-            for day in days:
-                hours[day] = []
-            continue
-        intervals = []
-        for chunk in filter(None, (c.strip() for c in times_text.split(","))):
-            start, sep, end = chunk.partition("-")
-            start, end = _pad(start.strip()), _pad(end.strip())
-            if not sep or not _TIME.match(start) or not _TIME.match(end):
-                raise HoursSyntaxError(str(_l("%(part)r: write times as 10:00-22:00.", part=part)))
-            intervals.append([start, end])
-        if not intervals:
+        intervals = _parse_intervals(times_text, part)
+        if intervals is None:
             raise HoursSyntaxError(str(_l("%(part)r: give times or 'closed'.", part=part)))
         for day in days:
             hours[day] = hours[day] + intervals
     return hours
 
 
+def parse_day(text: str | None, closed_words: tuple[str, ...] = ()) -> list[list[str]]:
+    """One weekday's hours as typed in the edit form: "10:00-14:00, 16:00-22:00"; empty text
+    or "closed" (or one of `closed_words`, e.g. the word in the user's language) is closed."""
+    text = (text or "").strip().lower()
+    if not text or text in {w.strip().lower() for w in closed_words}:
+        return []
+    return _parse_intervals(text, text) or []
+
+
+def _parse_intervals(times_text: str, part: str) -> list[list[str]] | None:
+    """Intervals from text like "10:00-14:00, 16-22"; [] for "closed", None for nothing."""
+    times_text = times_text.strip().replace("\u2013", "-").replace("\u2014", "-")
+    if times_text in CLOSED_WORDS:
+        return []
+    intervals = []
+    for chunk in filter(None, (c.strip() for c in times_text.split(","))):
+        start, sep, end = chunk.partition("-")
+        start, end = _pad(start.strip()), _pad(end.strip())
+        if not sep or not _TIME.match(start) or not _TIME.match(end):
+            raise HoursSyntaxError(str(_l("%(part)r: write times as 10:00-22:00.", part=part)))
+        intervals.append([start, end])
+    return intervals or None
+
+
 def _pad(t: str) -> str:
-    return "0" + t if re.match(r"^\d:\d\d$", t) else t
+    """Times as people type them: "9" → "09:00", "9:30" and "9.30" (Danish) → "09:30"."""
+    match = re.match(r"^(\d{1,2})(?:[:.](\d\d))?$", t)
+    if not match:
+        return t
+    return f"{int(match.group(1)):02d}:{match.group(2) or '00'}"
 
 
 def _expand_days(days_text: str) -> list[str]:
@@ -173,3 +178,8 @@ def to_text(value: dict | None) -> str:
         parts.append(f"{days} {times}")
         i = j + 1
     return "; ".join(parts)
+
+
+def day_to_text(intervals: list | None) -> str:
+    """One weekday's intervals as the edit form shows them; closed is the empty string."""
+    return ", ".join(f"{a}-{b}" for a, b in sorted(intervals or []))

@@ -71,7 +71,7 @@ def _clean(data: dict) -> dict:
 
 def _current_input(clinic: Clinic) -> dict:
     """The stored clinic as the client would have sent it, to detect a harmless resend."""
-    values = {field: getattr(clinic, field) for field in INPUT_FIELDS}
+    values = {field: getattr(clinic, field, None) for field in INPUT_FIELDS}  # region: below
     values["region"] = clinic.region_slug if clinic.region_source == "manual" else None
     if clinic.geocode_status != "manual":  # coordinates we looked up were not sent
         values["lat"] = values["lon"] = None
@@ -97,6 +97,11 @@ def geocode_query(clinic: Clinic) -> str | None:
     return ", ".join(p for p in (clinic.address, place, "Danmark") if p)
 
 
+def defer_geocode(clinic: Clinic) -> None:
+    """Leave the look-up to the scheduler's retry job (bulk imports: the geocoder is slow)."""
+    clinic.geocode_status = "none" if geocode_query(clinic) is None else "pending"
+
+
 def try_geocode(clinic: Clinic) -> None:
     """Fill lat/lon from the address; unreachable geocoder → 'pending' for the retry job."""
     query = geocode_query(clinic)
@@ -116,7 +121,7 @@ def try_geocode(clinic: Clinic) -> None:
         clinic.geocode_status = "geocoded"
 
 
-def _apply(clinic: Clinic, data: dict, user) -> None:
+def _apply(clinic: Clinic, data: dict, user, defer_geocoding: bool = False) -> None:
     address_changed = (clinic.address, clinic.postcode, clinic.city) != (
         data["address"],
         data["postcode"],
@@ -134,7 +139,7 @@ def _apply(clinic: Clinic, data: dict, user) -> None:
     elif clinic.geocode_status == "manual" or address_changed:
         # Coordinates withdrawn, or looked up for an address that is no longer the clinic's.
         clinic.lat = clinic.lon = None
-        try_geocode(clinic)
+        (defer_geocode if defer_geocoding else try_geocode)(clinic)
     _derive_region(clinic, data["region"])
     clinic.updated_by_id = user.id
 
@@ -146,8 +151,16 @@ class PutResult:
     changed: bool
 
 
-def put_clinic(user, clinic_id: uuid.UUID, data: dict, if_match: str | None = None) -> PutResult:
-    """Create-or-replace with a client id (DESIGN.md §4)."""
+def put_clinic(
+    user,
+    clinic_id: uuid.UUID,
+    data: dict,
+    if_match: str | None = None,
+    *,
+    defer_geocoding: bool = False,
+) -> PutResult:
+    """Create-or-replace with a client id (DESIGN.md §4). `defer_geocoding` leaves address
+    look-ups to the retry job instead of calling the geocoder now (bulk imports)."""
     org_id = user.organisation_id
     if id_taken_elsewhere(Clinic, clinic_id, org_id):
         raise ClinicNotFound()
@@ -162,7 +175,7 @@ def put_clinic(user, clinic_id: uuid.UUID, data: dict, if_match: str | None = No
         clinic = Clinic(
             id=clinic_id, organisation_id=org_id, created_by_id=user.id, geocode_status="none"
         )
-        _apply(clinic, data, user)
+        _apply(clinic, data, user, defer_geocoding)
         db.session.add(clinic)
         stamp(clinic)
         db.session.flush()
@@ -170,7 +183,7 @@ def put_clinic(user, clinic_id: uuid.UUID, data: dict, if_match: str | None = No
         return PutResult(clinic, created=True, changed=True)
     if _current_input(clinic) == data:
         return PutResult(clinic, created=False, changed=False)
-    _apply(clinic, data, user)
+    _apply(clinic, data, user, defer_geocoding)
     stamp(clinic)
     db.session.flush()
     record("clinic.close" if closing else "clinic.update", user=user, obj=clinic)
@@ -261,6 +274,29 @@ def list_clinics(
     if per_page:
         stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     return db.session.execute(stmt).all(), total
+
+
+def map_points(organisation_id, filters: ClinicFilters, *, limit: int):
+    """(rows of (id, name, kind, status, lat, lon) for the clinics with coordinates, capped at
+    `limit`; how many of the filtered clinics have no coordinates)."""
+    stmt = filtered_select(organisation_id, filters)
+    located = stmt.where(Clinic.lat.is_not(None), Clinic.lon.is_not(None))
+    rows = db.session.execute(
+        located.with_only_columns(
+            Clinic.id, Clinic.name, Clinic.kind, Clinic.status, Clinic.lat, Clinic.lon
+        ).limit(limit)
+    ).all()
+    unlocated = stmt.order_by(None).where(or_(Clinic.lat.is_(None), Clinic.lon.is_(None)))
+    without = db.session.scalar(select(func.count()).select_from(unlocated.subquery()))
+    return rows, without
+
+
+def recent_visits(clinic: Clinic, limit: int = 20):
+    """(the clinic's newest visits, newest first; how many visits it has in all)."""
+    visits = tenant_select(Visit, clinic.organisation_id).where(Visit.clinic_id == clinic.id)
+    rows = db.session.scalars(visits.order_by(Visit.started_at.desc(), Visit.id).limit(limit)).all()
+    total = db.session.scalar(select(func.count()).select_from(visits.subquery()))
+    return rows, total
 
 
 def retry_pending_geocoding(limit: int = 50) -> int:
