@@ -28,6 +28,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d outreach/translations >/dev/null
 
 run: install translations
+	@bash scripts/ensure-system-packages.sh runtime
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Serving on http://$(HOST):$(PORT) with the scheduler; Ctrl-C stops both."
@@ -36,12 +37,12 @@ run: install translations
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev translations
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-system-packages.sh runtime browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
 
 test-postgres: install-dev translations
-	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-system-packages.sh runtime browser
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
