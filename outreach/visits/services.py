@@ -63,7 +63,8 @@ def _check_references(organisation_id, data: dict) -> None:
     errors: dict[str, list[str]] = {}
     if get_in_org(Clinic, data["clinic_id"], organisation_id) is None:
         errors["clinic_id"] = ["No clinic with this id in your organisation."]
-    staff = set(data["staff"])
+    # Normalised to strings for storage in JSON; the query needs UUIDs.
+    staff = {uuid.UUID(s) for s in data["staff"]}
     if staff:
         found = db.session.scalar(
             select(func.count()).select_from(
