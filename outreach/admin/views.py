@@ -1,24 +1,177 @@
-"""User administration inside the admin's own organisation."""
+"""User administration inside the admin's own organisation: users, roles, sessions, tokens.
 
-from flask import Blueprint, render_template
-from flask_login import current_user
-from sqlalchemy import select
+Every user is looked up through tenancy.get_in_org_or_404, so another organisation's user
+answers 404 and is never changed. Button forms carry only the CSRF token, which
+access.protect_writes checks for every cookie-authenticated write.
+"""
 
+import uuid
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from outreach.auth import services
 from outreach.auth.access import role_required
+from outreach.auth.forms import RoleForm, TokenCreateForm, UserCreateForm
 from outreach.auth.models import User
 from outreach.db import db
-from outreach.tenancy import tenant_select
+from outreach.tenancy import get_in_org_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _user_in_org(user_id: uuid.UUID) -> User:
+    return get_in_org_or_404(User, user_id, current_user.organisation_id)
+
+
+def _field_error(form, error: services.AccountError) -> None:
+    """Show a service's refusal on the field it is about, else above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def _user_page(user: User, *, role_form=None, token_form=None, status: int = 200):
+    return (
+        render_template(
+            "admin/user.html",
+            account=user,
+            role_form=role_form or RoleForm(formdata=None, role=user.role),
+            token_form=token_form or TokenCreateForm(formdata=None),
+            tokens=services.list_tokens(user),
+            is_self=user.id == current_user.id,
+        ),
+        status,
+    )
 
 
 @bp.route("/users")
 @role_required("admin")
 def users():
-    rows = db.session.scalars(
-        tenant_select(User, current_user.organisation_id).order_by(User.email)
-    ).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template(
+        "admin/users.html", users=services.list_users(current_user.organisation_id)
+    )
 
 
-__all__ = ["bp", "select"]
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def user_new():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                current_user.organisation,
+                form.email.data,
+                form.password.data,
+                form.role.data,
+                name=form.name.data or "",
+                actor=_actor(),
+            )
+        except services.AccountError as exc:
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(email)s can now log in.", email=user.email), "success")
+            return redirect(url_for("admin.user", user_id=user.id), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_new.html", form=form), status
+
+
+@bp.route("/users/<uuid:user_id>")
+@role_required("admin")
+def user(user_id: uuid.UUID):
+    return _user_page(_user_in_org(user_id))
+
+
+@bp.route("/users/<uuid:user_id>/role", methods=["POST"])
+@role_required("admin")
+def user_role(user_id: uuid.UUID):
+    account = _user_in_org(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        old_role = account.role
+        try:
+            services.set_role(account, form.role.data, actor=_actor())
+        except services.AccountError as exc:
+            _field_error(form, exc)
+        else:
+            db.session.commit()
+            if account.role != old_role:
+                flash(_("The role is changed; it applies from the next login."), "success")
+            return redirect(url_for("admin.user", user_id=account.id), 303)
+    return _user_page(account, role_form=form, status=422)
+
+
+def _set_active(user_id: uuid.UUID, active: bool, done_message: str):
+    account = _user_in_org(user_id)
+    try:
+        services.set_active(account, active, actor=_actor())
+    except services.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(url_for("admin.user", user_id=account.id), 303)
+
+
+@bp.route("/users/<uuid:user_id>/deactivate", methods=["POST"])
+@role_required("admin")
+def user_deactivate(user_id: uuid.UUID):
+    return _set_active(user_id, False, _("The user is deactivated and logged out everywhere."))
+
+
+@bp.route("/users/<uuid:user_id>/reactivate", methods=["POST"])
+@role_required("admin")
+def user_reactivate(user_id: uuid.UUID):
+    return _set_active(user_id, True, _("The user is active again and can log in."))
+
+
+@bp.route("/users/<uuid:user_id>/end-sessions", methods=["POST"])
+@role_required("admin")
+def user_end_sessions(user_id: uuid.UUID):
+    account = _user_in_org(user_id)
+    services.end_all_sessions(account, actor=_actor(), reason="revoke")
+    db.session.commit()
+    if account.id == current_user.id:
+        logout_user()  # this browser's session was one of them
+        flash(_("Every session is ended, this one too. Log in again."), "info")
+        return redirect(url_for("auth.login"), 303)
+    flash(_("Every session of this user is ended; the next request asks for a login."), "success")
+    return redirect(url_for("admin.user", user_id=account.id), 303)
+
+
+@bp.route("/users/<uuid:user_id>/tokens", methods=["POST"])
+@role_required("admin")
+def token_create(user_id: uuid.UUID):
+    account = _user_in_org(user_id)
+    form = TokenCreateForm()
+    if not form.validate_on_submit():
+        return _user_page(account, token_form=form, status=422)
+    try:
+        token, plain = services.create_token(account, form.name.data, actor=_actor())
+    except services.AccountError as exc:
+        _field_error(form, exc)
+        return _user_page(account, token_form=form, status=422)
+    db.session.commit()
+    # Rendered, not redirected: the plain token must never travel in a cookie or a URL.
+    return render_template("admin/token_created.html", account=account, token=token, plain=plain)
+
+
+@bp.route("/users/<uuid:user_id>/tokens/<uuid:token_id>/revoke", methods=["POST"])
+@role_required("admin")
+def token_revoke(user_id: uuid.UUID, token_id: uuid.UUID):
+    account = _user_in_org(user_id)
+    token = services.find_token(account, token_id)
+    if token is None:
+        abort(404)
+    services.revoke_token(token, actor=_actor())
+    db.session.commit()
+    flash(_("The token %(prefix)s… is revoked.", prefix=token.prefix), "success")
+    return redirect(url_for("admin.user", user_id=account.id), 303)

@@ -3,11 +3,12 @@
 import time
 from functools import wraps
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, request_started, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from outreach.auth import services
+from outreach.db import db
 from outreach.extensions import csrf, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -63,7 +64,14 @@ def _load_user(session_id: str):
 @login_manager.request_loader
 def _load_user_from_token(req):
     token = bearer_token()
-    return services.user_for_token(token) if token else None
+    if not token:
+        return None
+    user = services.user_for_token(token)
+    if user is not None:
+        # Its last use is saved now, before the handler runs: a read never commits, and a
+        # refused write rolls back, yet both count as uses of the token.
+        db.session.commit()
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -146,7 +154,20 @@ def start_session(user) -> None:
         user.locale = locale
 
 
+# What extensions cache in `g` for one request: the user (Flask-Login), the CSRF token
+# (Flask-WTF) and the locale (Flask-Babel). A request gets a fresh `g` only when it pushes its
+# own app context; one that runs inside an app context that is already open (a test holding
+# one, a script using the test client) would otherwise be judged by an earlier request's user.
+_PER_REQUEST_CACHES = ("_login_user", "csrf_token", "_flask_babel")
+
+
+def _forget_earlier_requests(sender, **extra) -> None:
+    for name in _PER_REQUEST_CACHES:
+        g.pop(name, None)
+
+
 def init_app(app):
+    request_started.connect(_forget_earlier_requests, app)
     app.before_request(enforce_session_timeouts)
     app.before_request(deny_by_default)
     app.before_request(protect_writes)

@@ -1,16 +1,25 @@
-"""WTForms for the account pages."""
+"""WTForms for the account and user administration pages."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
-from outreach.auth.passwords import password_problem
+from outreach.auth.passwords import MAX_LENGTH, password_problem
+from outreach.auth.services import NAME_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
+
+REQUIRED = _l("Fill in this field.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(REQUIRED), Length(max=MAX_LENGTH)]
+    )
 
 
 def _acceptable_password(form, field):
@@ -20,8 +29,10 @@ def _acceptable_password(form, field):
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), _acceptable_password])
+    current = PasswordField(_l("Current password"), validators=[DataRequired(REQUIRED)])
+    new = PasswordField(
+        _l("New password"), validators=[DataRequired(REQUIRED), _acceptable_password]
+    )
 
 
 def role_choices():
@@ -31,19 +42,35 @@ def role_choices():
 class UserCreateForm(FlaskForm):
     email = EmailField(
         _l("Email"),
-        validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")],
+        filters=[_strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("Use at most %(max)d characters.")),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Give a valid email address.")),
+        ],
     )
-    name = StringField(_l("Name"), validators=[Length(max=120)])
-    role = SelectField(_l("Role"), choices=role_choices)
+    name = StringField(
+        _l("Name"),
+        filters=[_strip],
+        validators=[
+            Length(max=NAME_MAX_LENGTH, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=role_choices, validate_choice=True, default="nurse")
     password = PasswordField(
-        _l("Initial password"), validators=[DataRequired(), _acceptable_password]
+        _l("Initial password"), validators=[DataRequired(REQUIRED), _acceptable_password]
     )
 
 
-class UserEditForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=role_choices)
-    active = BooleanField(_l("Active"))
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=role_choices, validate_choice=True)
 
 
 class TokenCreateForm(FlaskForm):
-    name = StringField(_l("What the token is for"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(
+        _l("What the token is for"),
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=TOKEN_NAME_MAX_LENGTH, message=_l("Use at most %(max)d characters.")),
+        ],
+    )

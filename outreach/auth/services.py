@@ -3,7 +3,9 @@
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from outreach.audit.services import record
@@ -11,12 +13,29 @@ from outreach.auth.models import ROLES, ApiToken, User
 from outreach.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
+from outreach.tenancy import tenant_select
 
 TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
+NAME_MAX_LENGTH = 120
+TOKEN_NAME_MAX_LENGTH = 80
+# Writing last_used_at on every request would turn each API read into a write.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message says why."""
+    """A request about accounts that cannot be carried out; the message says why.
+
+    The message is a lazy translation, rendered in the reader's language when it is shown;
+    `field` names the form field it is about, when there is one.
+    """
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def normalise_email(email: str) -> str:
@@ -25,6 +44,10 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def list_users(organisation_id: uuid.UUID) -> list[User]:
+    return list(db.session.scalars(tenant_select(User, organisation_id).order_by(User.email)).all())
 
 
 def create_user(
@@ -37,19 +60,28 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     email = normalise_email(email)
+    name = (name or "").strip()
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
+        raise AccountError(
+            _l("Unknown role %(role)s; use one of %(roles)s.", role=role, roles=", ".join(ROLES)),
+            field="role",
+        )
     if "@" not in email or len(email) > 254:
-        raise AccountError("Give a valid email address.")
+        raise AccountError(_l("Give a valid email address."), field="email")
+    if len(name) > NAME_MAX_LENGTH:
+        raise AccountError(_l("Use at most %(n)d characters.", n=NAME_MAX_LENGTH), field="name")
+    # Emails are unique across organisations because they are the login name.
     if find_user_by_email(email) is not None:
-        raise AccountError(f"A user with the email {email} already exists.")
+        raise AccountError(
+            _l("A user with the email %(email)s already exists.", email=email), field="email"
+        )
     problem = password_problem(password)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, field="password")
     user = User(
         organisation_id=organisation.id,
         email=email,
-        name=name.strip(),
+        name=name,
         password_hash=hash_password(password),
         role=role,
     )
@@ -86,27 +118,31 @@ def end_all_sessions(user: User, *, actor: User | None = None, reason: str = "lo
 
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise AccountError("The current password is wrong.")
+        raise AccountError(_l("The current password is wrong."), field="current")
     problem = password_problem(new)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, field="new")
     user.password_hash = hash_password(new)
     end_all_sessions(user, reason="password_change")
 
 
 def set_role(user: User, role: str, *, actor: User) -> None:
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}.")
+        raise AccountError(_l("Unknown role %(role)s.", role=role), field="role")
     if user.id == actor.id and role != "admin":
-        raise AccountError("You cannot take the admin role from yourself.")
+        raise AccountError(_l("You cannot take the admin role from yourself."), field="role")
+    if role == user.role:
+        return
     old, user.role = user.role, role
-    user.session_version += 1
+    user.session_version += 1  # the new role counts from the next login, on every device
     record("user.role_change", user=actor, obj=user, old=old, new=role)
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
     if user.id == actor.id and not active:
-        raise AccountError("You cannot deactivate yourself.")
+        raise AccountError(_l("You cannot deactivate yourself."))
+    if user.active == active:
+        return
     user.active = active
     user.session_version += 1
     record("user.activate" if active else "user.deactivate", user=actor, obj=user)
@@ -122,10 +158,12 @@ def _hash_token(token: str) -> str:
 
 def create_token(user: User, name: str = "", *, actor: User | None = None) -> tuple[ApiToken, str]:
     """A new personal token; the plain token is returned once and never stored."""
+    if not user.active:
+        raise AccountError(_l("The user is deactivated; reactivate the user first."))
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
-        name=name.strip()[:80],
+        name=(name or "").strip()[:TOKEN_NAME_MAX_LENGTH],
         token_hash=_hash_token(plain),
         prefix=plain[: len(TOKEN_PREFIX) + 4],
     )
@@ -133,6 +171,23 @@ def create_token(user: User, name: str = "", *, actor: User | None = None) -> tu
     db.session.flush()
     record("token.create", user=actor or user, obj=token, owner=str(user.id))
     return token, plain
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id)
+        ).all()
+    )
+
+
+def find_token(user: User, token_id: uuid.UUID) -> ApiToken | None:
+    """The token with this id if it belongs to this user (never another user's)."""
+    return db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
 
 
 def revoke_token(token: ApiToken, *, actor: User) -> None:
@@ -147,7 +202,9 @@ def user_for_token(plain: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
+        token.last_used_at = now
     return token.user
 
 

@@ -2,7 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -14,6 +24,15 @@ from outreach.extensions import limiter
 from outreach.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
+
+
+def _end_browser_session() -> None:
+    """Forget the login in this browser's cookie; only the chosen language survives."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
 
 
 def _safe_next(target: str | None) -> str:
@@ -39,8 +58,6 @@ def _failed(response) -> bool:
 
 def login_limits(view):
     """Failed attempts are throttled per IP and per account (SECURITY.md 3)."""
-    from flask import current_app
-
     view = limiter.limit(
         lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed
     )(view)
@@ -76,11 +93,7 @@ def login():
 def logout():
     services.end_all_sessions(current_user._get_current_object())
     db.session.commit()
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    _end_browser_session()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -98,7 +111,18 @@ def set_language():
     return redirect(_safe_next(request.form.get("next")))
 
 
+def _password_change_refused(response) -> bool:
+    return response.status_code == 422
+
+
 @bp.route("/account", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    # The current password is asked again here: a borrowed session must not guess it freely.
+    key_func=lambda: "password-change:" + str(getattr(current_user, "id", "")),
+    deduct_when=_password_change_refused,
+)
 def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -107,11 +131,12 @@ def account():
                 current_user._get_current_object(), form.current.data, form.new.data
             )
         except services.AccountError as exc:
-            form.current.errors.append(str(exc))
+            field = form.new if exc.field == "new" else form.current
+            field.errors = [*field.errors, str(exc)]
         else:
             db.session.commit()
-            logout_user()
-            session.clear()
+            _end_browser_session()
             flash(_("Password changed. Log in again with the new password."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/account.html", form=form)
+            return redirect(url_for("auth.login"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/account.html", form=form), status
