@@ -23,7 +23,9 @@ from outreach.persons.schemas import (
     MergeOutSchema,
     MergeSchema,
     PersonInSchema,
+    PersonListSchema,
     PersonOutSchema,
+    PersonQuerySchema,
     SuggestionQuerySchema,
     SuggestionSchema,
 )
@@ -50,6 +52,17 @@ class ConversationListSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+@blp.route("/persons")
+class PersonCollection(MethodView):
+    @blp.arguments(PersonQuerySchema, location="query")
+    @blp.response(200, PersonListSchema)
+    def get(self, args):
+        """List persons, newest first (audited)."""
+        items, total = services.list_persons(caller(), **args)
+        db.session.commit()
+        return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
 @blp.route("/persons/<uuid:person_id>")

@@ -19,10 +19,15 @@ def _language(value):
         raise ValidationError("Use an ISO 639-1 language code, e.g. th.")
 
 
+def _not_blank(value):
+    if not value.strip():
+        raise ValidationError("Give the name she goes by; it cannot be blank.")
+
+
 class PersonInSchema(Schema):
     alias = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=100),
+        validate=[validate.Length(min=1, max=100), _not_blank],
         metadata={"description": "Work name as given; never a real name."},
     )
     nationality = fields.String(allow_none=True, load_default=None, validate=_country)
@@ -49,6 +54,24 @@ class PersonOutSchema(Schema):
     canonical_id = fields.UUID()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+
+
+class PersonQuerySchema(Schema):
+    nationality = fields.String(validate=_country)
+    gender = fields.String(validate=validate.OneOf(GENDERS))
+    include_merged = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also list duplicates merged into another person."},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class PersonListSchema(Schema):
+    items = fields.List(fields.Nested(PersonOutSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
 
 
 class ConversationInSchema(Schema):

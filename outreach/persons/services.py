@@ -82,6 +82,39 @@ def read_person(user, person_id) -> Person | None:
     return person
 
 
+def list_persons(
+    user,
+    *,
+    nationality=None,
+    gender=None,
+    include_merged: bool = False,
+    page: int = 1,
+    per_page: int = 100,
+):
+    """(persons newest first, total); the listing is audited once, like a read."""
+    stmt = tenant_select(Person, user.organisation_id)
+    if nationality:
+        stmt = stmt.where(Person.nationality == nationality)
+    if gender:
+        stmt = stmt.where(Person.gender == gender)
+    if not include_merged:
+        stmt = stmt.where(Person.merged_into_id.is_(None))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.session.scalars(
+        stmt.order_by(Person.created_at.desc(), Person.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    record(
+        "person.list",
+        user=user,
+        object_type="persons",
+        count=len(items),
+        page=page,
+    )
+    return items, total
+
+
 # Conversations -------------------------------------------------------------------------
 
 
