@@ -7,6 +7,7 @@ region borders, approximate near them, and always overridable by the user.
 """
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,14 +36,16 @@ POSTCODE_RANGES: list[tuple[int, int, str]] = [
     (8000, 8999, "midtjylland"),
     (9000, 9999, "nordjylland"),
 ]
-# 3900-3999 is Greenland and 100-999 mostly the Faroe Islands: not regions of Denmark.
+# 3900-3999 is Greenland and the three-digit 100-999 the Faroe Islands: not regions of
+# Denmark. Danish postcodes always have four digits; 0800-0999 are special Copenhagen ones.
+_POSTCODE = re.compile(r"[0-9]{4}")
 
 
 def region_for_postcode(postcode: str | int | None) -> str | None:
-    if postcode is None:
+    if postcode is None or isinstance(postcode, bool):
         return None
-    text = str(postcode).strip()
-    if not (text.isdigit() and len(text) in (3, 4)):
+    text = f"{postcode:04d}" if isinstance(postcode, int) else str(postcode).strip()
+    if not _POSTCODE.fullmatch(text):
         return None
     number = int(text)
     for first, last, region in POSTCODE_EXCEPTIONS + POSTCODE_RANGES:
@@ -82,12 +85,54 @@ def nearest_town(lat: float, lon: float) -> tuple[Town, float]:
     return best, great_circle((lat, lon), (best.lat, best.lon)).km
 
 
+# The land border in Jutland and the sea border past Sylt, simplified, as (lon, lat) points
+# from west to east: Danish land lies north of the line. Padborg, Kruså, Tønder and Rudbøl
+# stay in Denmark; Harrislee, Flensburg, Glücksburg, Süderlügum and Sylt are left out.
+GERMAN_BORDER: list[tuple[float, float]] = [
+    (8.05, 55.07),
+    (8.469, 55.07),  # Sylt's northern tip faces Rømø across the Lister Dyb
+    (8.47, 54.97),
+    (8.60, 54.96),
+    (8.80, 54.925),
+    (8.90, 54.895),
+    (9.05, 54.855),
+    (9.25, 54.835),
+    (9.36, 54.815),
+    (9.43, 54.825),  # the border reaches Flensburg Fjord, then runs along its middle
+    (9.50, 54.838),
+    (9.58, 54.875),
+    (9.66, 54.86),
+    (9.75, 54.82),
+    (10.0, 54.80),
+]
+
+
+def _south_of_german_border(lat: float, lon: float) -> bool:
+    points = GERMAN_BORDER
+    if not points[0][0] <= lon <= points[-1][0]:
+        return False
+    for (lon1, lat1), (lon2, lat2) in zip(points, points[1:], strict=False):
+        if lon1 <= lon <= lon2:
+            return lat < lat1 + (lat2 - lat1) * (lon - lon1) / (lon2 - lon1)
+    return False
+
+
+def _in_sweden(lat: float, lon: float) -> bool:
+    # Helsingborg, Ven and Kullen lie inside the mainland box; Zealand ends at Gilleleje
+    # (56.13 N) and Helsingør (12.63 E), while Landskrona, Malmö and Falsterbo lie east of
+    # the box.
+    return (lat > 55.85 and lon > 12.65) or (lat > 56.14 and lon > 12.0)
+
+
 def in_denmark(lat: float, lon: float) -> bool:
     """A coarse test that catches swapped coordinates, (0, 0) and points abroad."""
     bornholm = 54.95 <= lat <= 55.32 and 14.65 <= lon <= 15.20
-    mainland = 54.55 <= lat <= 57.76 and 8.05 <= lon <= 12.80
-    if mainland and lon < 10.0 and lat < 54.80:  # south of the German border in Jutland
-        mainland = False
+    mainland = (
+        54.55 <= lat <= 57.76
+        and 8.05 <= lon <= 12.80
+        and not _south_of_german_border(lat, lon)
+        and not _in_sweden(lat, lon)
+    )
     if not (bornholm or mainland):
         return False
     return nearest_town(lat, lon)[1] <= MAX_TOWN_DISTANCE_KM

@@ -27,6 +27,10 @@ def _flatten_webargs(errors: dict) -> dict:
     return flat
 
 
+def _is_unparseable_json(errors) -> bool:
+    return isinstance(errors, dict) and set(errors) == {"json"} and isinstance(errors["json"], list)
+
+
 def error_envelope(code: int, message: str, errors: dict | None = None, headers=None):
     body = {"code": code, "message": message}
     if errors:
@@ -44,17 +48,23 @@ def _wants_json() -> bool:
 
 def handle_http_exception(error: HTTPException):
     if _wants_json():
+        code = error.code
         data = getattr(error, "data", None) or {}
         errors = data.get("errors") or data.get("messages")
-        if errors and error.code == 422:
-            errors = _flatten_webargs(errors)
         message = data.get("message") or error.description or error.name
+        if code == 400 and _is_unparseable_json(errors):
+            # webargs answers a body that is not JSON at all with 400; DESIGN.md §4 makes
+            # every invalid body a 422 with field errors, so the phone handles one case.
+            code, errors = 422, {"_schema": list(errors["json"])}
+            message = "The request body is not valid JSON."
+        elif errors and code == 422:
+            errors = _flatten_webargs(errors)
         if isinstance(error, CSRFError):
             message = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
         headers = data.get("headers") or {}
-        if error.code == 401:
+        if code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="outreach"')
-        return error_envelope(error.code, message, errors, headers)
+        return error_envelope(code, message, errors, headers)
     return render_template("error.html", code=error.code, error=error), error.code
 
 

@@ -39,6 +39,12 @@ class ClinicInSchema(Schema):
     source = fields.String(load_default="registry", validate=validate.OneOf(CLINIC_SOURCES))
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
 
+    @validates("name")
+    def _name(self, value, **kwargs):
+        # Names are stored trimmed, and a clinic needs one: "   " would store no name at all.
+        if not value.strip():
+            raise ValidationError("Give the clinic a name.")
+
     @validates("postcode")
     def _postcode(self, value, **kwargs):
         if value is not None and value.strip() and not is_valid_postcode(value):
