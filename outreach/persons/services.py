@@ -149,6 +149,8 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
         raise FieldErrors(errors)
 
     def apply(conversation: Conversation, values: dict, created: bool) -> None:
+        if not created and conversation.person_id != values["person_id"]:
+            stamp(db.session.get(Person, conversation.person_id))  # she lost a recent clinic
         for field in CONVERSATION_FIELDS:
             setattr(conversation, field, values[field])
         conversation.occurred_at_given = values["occurred_at"] is not None
