@@ -37,7 +37,10 @@ CONVERSATION_FIELDS = (
 
 
 class MergeError(ValueError):
-    """A merge or unmerge that cannot be done; the message says why."""
+    """A merge or unmerge that cannot be done; the message says why.
+
+    Messages here and in NotAllowed stay lazy: str(error) translates them in the request that
+    answers, and a service called outside a request (a job, a test) does not need a locale."""
 
 
 # Persons ---------------------------------------------------------------------------------
@@ -196,7 +199,7 @@ def _group(organisation_id, canonical_id) -> list[Person]:
 def merge_persons(user, source_id, target_id) -> PersonMerge:
     """Count `source` as `target` from now on, everywhere; undone by unmerge_persons."""
     if not user.has_role("coordinator"):
-        raise NotAllowed(str(_l("Only coordinators can merge persons.")))
+        raise NotAllowed(_l("Only coordinators can merge persons."))
     org_id = user.organisation_id
     source = get_in_org(Person, source_id, org_id)
     target = get_in_org(Person, target_id, org_id)
@@ -208,9 +211,9 @@ def merge_persons(user, source_id, target_id) -> PersonMerge:
     if errors:
         raise FieldErrors(errors)
     if source.id == target.id or source.canonical_id == target.canonical_id:
-        raise MergeError(str(_l("These two records are already the same person.")))
+        raise MergeError(_l("These two records are already the same person."))
     if source.merged_into_id is not None:
-        raise MergeError(str(_l("This person is already merged into another; merge that one.")))
+        raise MergeError(_l("This person is already merged into another; merge that one."))
     new_canonical = target.canonical_id
     for person in _group(org_id, source.canonical_id):
         person.canonical_id = new_canonical
@@ -227,14 +230,14 @@ def merge_persons(user, source_id, target_id) -> PersonMerge:
 
 def unmerge_persons(user, merge_id) -> PersonMerge:
     if not user.has_role("coordinator"):
-        raise NotAllowed(str(_l("Only coordinators can undo a merge.")))
+        raise NotAllowed(_l("Only coordinators can undo a merge."))
     org_id = user.organisation_id
     merge = get_in_org(PersonMerge, merge_id, org_id)
     if merge is None:
         raise FieldErrors({"merge_id": ["No merge with this id in your organisation."]})
     source = db.session.get(Person, merge.source_id)
     if merge.undone_at is not None or source.merged_into_id != merge.target_id:
-        raise MergeError(str(_l("This merge has already been undone.")))
+        raise MergeError(_l("This merge has already been undone."))
     group = _group(org_id, source.canonical_id)
     source.merged_into_id = None
     by_id = {p.id: p for p in group}
