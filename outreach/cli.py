@@ -1,11 +1,25 @@
 """The `flask --app outreach ...` commands of DESIGN.md §4."""
 
 import sys
+from functools import wraps
 
 import click
 from flask import current_app
+from flask_babel import force_locale
 
 from outreach.db import db
+
+
+def in_english(command):
+    """Messages from the services in English: there is no request (and no user or session)
+    to choose a language from, and the operator's console speaks the commands' language."""
+
+    @wraps(command)
+    def wrapped(*args, **kwargs):
+        with force_locale("en"):
+            return command(*args, **kwargs)
+
+    return wrapped
 
 
 def _read_password(prompt_twice: bool = True) -> str:
@@ -25,6 +39,7 @@ def _read_password(prompt_twice: bool = True) -> str:
     required=True,
     help="Region slug (repeatable): hovedstaden, sjaelland, syddanmark, midtjylland, nordjylland.",
 )
+@in_english
 def create_org_command(name, regions):
     """Create an organisation covering the given regions."""
     from outreach.orgs.services import OrganisationError, create_organisation
@@ -42,6 +57,7 @@ def create_org_command(name, regions):
 @click.option("--org", "org_name", required=True, help="Name of the user's organisation.")
 @click.option("--role", type=click.Choice(["nurse", "coordinator", "admin"]), required=True)
 @click.option("--name", default="", help="Display name.")
+@in_english
 def create_user_command(email, org_name, role, name):
     """Create a user; the password comes from standard input or a prompt."""
     from outreach.auth.services import AccountError, create_user
@@ -62,6 +78,7 @@ def create_user_command(email, org_name, role, name):
 @click.command("create-token")
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
+@in_english
 def create_token_command(email, name):
     """Create a personal API token; it is printed once, alone on the last line."""
     from outreach.auth.services import create_token, find_user_by_email
@@ -82,17 +99,26 @@ def create_token_command(email, name):
     is_flag=True,
     help="Load only into an empty database; otherwise just print the demo logins.",
 )
+@in_english
 def demo_command(force, if_empty):
     """Load the demo organisations, users and data (refuses a non-empty database)."""
     from outreach import demo
+    from outreach.auth.services import AccountError
+    from outreach.orgs.services import OrganisationError
 
     try:
         logins = demo.load(force=force)
     except demo.DatabaseNotEmpty as exc:
         if not if_empty:
             raise click.ClickException(str(exc)) from None
+        if not demo.is_loaded():
+            click.echo("The database has data, but not the demo; nothing was loaded.")
+            return
         click.echo("The database has data already; the demo was not loaded again.")
         logins = demo.LOGINS
+    except (AccountError, OrganisationError) as exc:
+        # e.g. a demo email taken by a real user; nothing is committed, nothing half-loaded
+        raise click.ClickException(str(exc)) from None
     else:
         db.session.commit()
         click.echo("Demo data loaded.")

@@ -15,7 +15,7 @@ from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.denmark import Town, towns
 from outreach.orgs.models import Organisation
-from outreach.orgs.services import create_organisation
+from outreach.orgs.services import create_organisation, find_organisation
 from outreach.sync.services import stamp
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 
@@ -127,6 +127,14 @@ class DatabaseNotEmpty(RuntimeError):
     pass
 
 
+# Towns a demo route can drive to: the table also has islands reached only by ferry.
+FERRY_ISLAND_POSTCODES = {"8592", "9940"}  # Anholt, Læsø
+
+
+def _mainland_towns() -> list[Town]:
+    return [t for t in towns() if t.postcode not in FERRY_ISLAND_POSTCODES]
+
+
 def _hours(rng: random.Random) -> dict | None:
     if rng.random() < 0.05:
         return None  # unknown
@@ -212,8 +220,14 @@ def _visits(
     return visits
 
 
+def is_loaded() -> bool:
+    return find_organisation(MAIN_ORG) is not None or find_organisation(SECOND_ORG) is not None
+
+
 def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, str]]:
     """Create the demo data; returns (role, email) of the demo logins."""
+    if is_loaded():
+        raise DatabaseNotEmpty("The demo is loaded already; nothing was added.")
     if not force and db.session.scalar(select(func.count()).select_from(Organisation)):
         raise DatabaseNotEmpty("The database already has data; use --force to add the demo.")
     rng = random.Random(2019)  # noqa: S311 - demo data, not security
@@ -238,7 +252,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     ]:
         staff[role] = create_user(org, email, DEMO_PASSWORD, role, name=name)
     used: set = set()
-    region_towns = [t for t in towns() if t.region in org.region_slugs]
+    region_towns = [t for t in _mainland_towns() if t.region in org.region_slugs]
     clinics = [_clinic(rng, org, rng.choice(region_towns), used) for _ in range(252)]
     visits = _visits(rng, org, clinics, staff["nurse"].id, today)
     _add_synced(clinics + visits)
@@ -257,7 +271,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     create_user(
         second, "coordinator@syd.outreach.dk", DEMO_PASSWORD, "coordinator", name="Sofie Syd"
     )
-    syd_towns = [t for t in towns() if t.region == "syddanmark"]
+    syd_towns = [t for t in _mainland_towns() if t.region == "syddanmark"]
     _add_synced([_clinic(rng, second, rng.choice(syd_towns), used) for _ in range(12)])
     return LOGINS
 

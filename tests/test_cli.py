@@ -1,0 +1,356 @@
+"""The `flask --app outreach ...` commands of DESIGN.md §4: create-org, create-user,
+create-token and demo."""
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach import demo
+from outreach.auth.models import User
+from outreach.auth.services import authenticate, find_user_by_email
+from outreach.clinics.models import Clinic
+from outreach.db import db
+from outreach.denmark import in_denmark, region_for_postcode
+from outreach.orgs.models import Organisation
+from outreach.orgs.services import find_organisation
+from tests.conftest import PASSWORD
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def last_line(output: str) -> str:
+    return output.rstrip("\n").splitlines()[-1]
+
+
+# --- create-org ----------------------------------------------------------------------------
+
+
+def test_create_org_creates_an_organisation_with_its_regions(runner):
+    result = runner.invoke(
+        args=["create-org", "Gadeteam Nord", "--region", "nordjylland", "--region", "midtjylland"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert sorted(find_organisation("Gadeteam Nord").region_slugs) == [
+        "midtjylland",
+        "nordjylland",
+    ]
+
+
+def test_create_org_refuses_an_unknown_region_naming_the_valid_ones(runner):
+    result = runner.invoke(args=["create-org", "Gadeteam", "--region", "jylland"])
+
+    assert result.exit_code != 0
+    assert "jylland" in result.output
+    assert "nordjylland" in result.output
+    assert "Traceback" not in result.output
+    assert find_organisation("Gadeteam") is None
+
+
+def test_create_org_refuses_a_name_that_is_taken(runner, org):
+    result = runner.invoke(args=["create-org", org.name, "--region", "sjaelland"])
+
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    assert count(Organisation) == 1
+
+
+def test_create_org_needs_a_region(runner):
+    result = runner.invoke(args=["create-org", "Gadeteam"])
+
+    assert result.exit_code != 0
+    assert "--region" in result.output
+    assert find_organisation("Gadeteam") is None
+
+
+def test_create_org_refuses_an_empty_name(runner):
+    result = runner.invoke(args=["create-org", "  ", "--region", "sjaelland"])
+
+    assert result.exit_code != 0
+    assert "name" in result.output
+    assert count(Organisation) == 0
+
+
+# --- create-user ---------------------------------------------------------------------------
+
+
+def test_create_user_reads_the_password_from_standard_input(runner, org):
+    result = runner.invoke(
+        args=["create-user", "Nina@Example.org", "--org", org.name, "--role", "nurse"],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    user = authenticate("nina@example.org", PASSWORD)
+    assert (user.role, user.organisation_id) == ("nurse", org.id)
+
+
+def test_create_user_never_prints_the_password(runner, org):
+    result = runner.invoke(
+        args=["create-user", "nina@example.org", "--org", org.name, "--role", "nurse"],
+        input=PASSWORD + "\n",
+    )
+
+    assert PASSWORD not in result.output
+
+
+def test_create_user_takes_no_password_on_the_command_line(runner, org):
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "nina@example.org",
+            "--org",
+            org.name,
+            "--role",
+            "nurse",
+            "--password",
+            PASSWORD,
+        ],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code != 0
+    assert find_user_by_email("nina@example.org") is None
+
+
+def test_create_user_prompts_twice_for_a_hidden_password_on_a_terminal(monkeypatch):
+    from outreach import cli
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    prompts = []
+
+    def prompt(text, **kwargs):
+        prompts.append((text, kwargs))
+        return PASSWORD
+
+    monkeypatch.setattr(cli.sys, "stdin", Terminal())
+    monkeypatch.setattr(cli.click, "prompt", prompt)
+
+    assert cli._read_password() == PASSWORD
+    assert prompts == [("Password", {"hide_input": True, "confirmation_prompt": True})]
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [("short", "12 characters"), ("password1234", "too common"), ("", "12 characters")],
+    ids=["too short", "too common", "empty"],
+)
+def test_create_user_refuses_a_weak_password_saying_why(runner, org, password, message):
+    result = runner.invoke(
+        args=["create-user", "nina@example.org", "--org", org.name, "--role", "nurse"],
+        input=password + "\n",
+    )
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert find_user_by_email("nina@example.org") is None
+
+
+def test_create_user_refuses_an_unknown_organisation(runner):
+    result = runner.invoke(
+        args=["create-user", "nina@example.org", "--org", "No Such Org", "--role", "nurse"],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code != 0
+    assert "No Such Org" in result.output
+    assert find_user_by_email("nina@example.org") is None
+
+
+def test_create_user_refuses_an_unknown_role(runner, org):
+    result = runner.invoke(
+        args=["create-user", "nina@example.org", "--org", org.name, "--role", "boss"],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code != 0
+    assert "nurse" in result.output
+    assert find_user_by_email("nina@example.org") is None
+
+
+def test_create_user_refuses_an_email_that_is_taken(runner, org, nurse):
+    result = runner.invoke(
+        args=["create-user", nurse.email, "--org", org.name, "--role", "admin"],
+        input=PASSWORD + "\n",
+    )
+
+    assert result.exit_code != 0
+    assert "already exists" in result.output
+    assert find_user_by_email(nurse.email).role == "nurse"
+
+
+# --- create-token --------------------------------------------------------------------------
+
+
+def test_create_token_prints_the_token_alone_on_the_last_line(runner, nurse):
+    result = runner.invoke(args=["create-token", nurse.email])
+
+    assert result.exit_code == 0, result.output
+    token = last_line(result.output)
+    assert token.startswith("otk_")
+    assert " " not in token
+
+
+def test_the_printed_token_works_as_a_bearer_token(app, runner, coordinator):
+    token = last_line(runner.invoke(args=["create-token", coordinator.email]).output)
+
+    response = app.test_client().get(
+        "/api/v1/clinics", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert response.status_code == 200
+
+
+def test_each_token_is_new(runner, nurse):
+    first = last_line(runner.invoke(args=["create-token", nurse.email]).output)
+    second = last_line(runner.invoke(args=["create-token", nurse.email]).output)
+
+    assert first != second
+
+
+def test_create_token_refuses_an_unknown_email(runner):
+    result = runner.invoke(args=["create-token", "nobody@example.org"])
+
+    assert result.exit_code != 0
+    assert "nobody@example.org" in result.output
+
+
+def test_create_token_refuses_a_deactivated_user(runner, nurse):
+    nurse.active = False
+    db.session.flush()
+
+    result = runner.invoke(args=["create-token", nurse.email])
+
+    assert result.exit_code != 0
+    assert "No active user" in result.output
+    assert "otk_" not in result.output
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_loaded(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def demo_clinics(org_name: str) -> list[Clinic]:
+    org = find_organisation(org_name)
+    return list(db.session.scalars(select(Clinic).where(Clinic.organisation_id == org.id)))
+
+
+def test_demo_prints_the_logins_and_their_password(demo_loaded):
+    for _, email in demo.LOGINS:
+        assert email in demo_loaded.output
+    assert demo.DEMO_PASSWORD in demo_loaded.output
+
+
+def test_demo_logins_work_with_the_printed_password(demo_loaded):
+    for email in ("nurse@demo.outreach.dk", "coordinator@syd.outreach.dk"):
+        assert authenticate(email, demo.DEMO_PASSWORD) is not None
+
+
+def test_demo_creates_about_250_clinics_for_the_main_organisation(demo_loaded):
+    assert 240 <= len(demo_clinics(demo.MAIN_ORG)) <= 270
+
+
+def test_the_main_demo_organisation_covers_nordjylland_midtjylland_and_sjaelland(demo_loaded):
+    org = find_organisation(demo.MAIN_ORG)
+
+    assert sorted(org.region_slugs) == ["midtjylland", "nordjylland", "sjaelland"]
+    assert {c.region_slug for c in demo_clinics(demo.MAIN_ORG)} == {
+        "midtjylland",
+        "nordjylland",
+        "sjaelland",
+    }
+
+
+def test_the_second_demo_organisation_is_small_and_in_syddanmark(demo_loaded):
+    org = find_organisation(demo.SECOND_ORG)
+    clinics = demo_clinics(demo.SECOND_ORG)
+
+    assert org.region_slugs == ["syddanmark"]
+    assert 0 < len(clinics) < 50
+    assert {c.region_slug for c in clinics} == {"syddanmark"}
+
+
+def test_every_demo_clinic_lies_in_denmark(demo_loaded):
+    clinics = db.session.scalars(select(Clinic)).all()
+
+    assert [c.name for c in clinics if not in_denmark(c.lat, c.lon)] == []
+
+
+def test_every_demo_clinics_region_matches_its_postcode(demo_loaded):
+    clinics = db.session.scalars(select(Clinic)).all()
+
+    assert [c.name for c in clinics if region_for_postcode(c.postcode) != c.region_slug] == []
+
+
+def test_demo_clinics_are_not_on_islands_without_a_bridge(demo_loaded):
+    # Anholt and Læsø are Danish towns in the table, but a demo route cannot drive there.
+    assert {c.postcode for c in db.session.scalars(select(Clinic))} & {"8592", "9940"} == set()
+
+
+def test_demo_refuses_a_database_that_has_data(runner, org):
+    result = runner.invoke(args=["demo"])
+
+    assert result.exit_code != 0
+    assert "--force" in result.output
+    assert find_organisation(demo.MAIN_ORG) is None
+
+
+def test_demo_force_adds_the_demo_to_a_database_that_has_data(runner, org):
+    result = runner.invoke(args=["demo", "--force"])
+
+    assert result.exit_code == 0, result.output
+    assert find_organisation(demo.MAIN_ORG) is not None
+
+
+def test_demo_force_on_a_database_with_the_demo_refuses_cleanly(runner, demo_loaded):
+    clinics = count(Clinic)
+
+    result = runner.invoke(args=["demo", "--force"])
+
+    assert result.exit_code != 0
+    assert "loaded already" in result.output
+    assert count(Clinic) == clinics
+
+
+def test_demo_if_empty_loads_an_empty_database(runner):
+    result = runner.invoke(args=["demo", "--if-empty"])
+
+    assert result.exit_code == 0, result.output
+    assert find_organisation(demo.MAIN_ORG) is not None
+
+
+def test_demo_if_empty_prints_the_logins_without_loading_twice(runner, demo_loaded):
+    clinics, users = count(Clinic), count(User)
+
+    result = runner.invoke(args=["demo", "--if-empty"])
+
+    assert result.exit_code == 0, result.output
+    assert "nurse@demo.outreach.dk" in result.output
+    assert (count(Clinic), count(User)) == (clinics, users)
+
+
+def test_demo_if_empty_on_a_database_without_the_demo_prints_no_demo_logins(runner, org):
+    result = runner.invoke(args=["demo", "--if-empty"])
+
+    assert result.exit_code == 0, result.output
+    assert "nurse@demo.outreach.dk" not in result.output
+    assert find_organisation(demo.MAIN_ORG) is None
+
+
+def test_demo_refuses_cleanly_when_a_demo_email_is_taken(runner, factory, org):
+    factory.user(org, "nurse", email="nurse@demo.outreach.dk")
+
+    result = runner.invoke(args=["demo", "--force"])
+
+    assert result.exit_code != 0
+    assert "nurse@demo.outreach.dk already exists" in result.output
