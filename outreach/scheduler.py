@@ -10,6 +10,7 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,14 +35,34 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def acquire(name: str, lease: timedelta, holder: str) -> bool:
-    """Take the lease on a job; False when another process holds it. Commits."""
+def _create_lock_row(name: str) -> None:
+    """The job's row, unless it exists; a write, so the transaction begins as a writer."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
+        db.session.execute(
+            insert(JobLock)
+            .values(name=name, locked_until=EPOCH)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        return
     if db.session.get(JobLock, name) is None:
         try:
             with db.session.begin_nested():
                 db.session.add(JobLock(name=name, locked_until=EPOCH))
         except IntegrityError:
             pass  # another process created it first
+
+
+def acquire(name: str, lease: timedelta, holder: str) -> bool:
+    """Take the lease on a job; False when another process holds it. Commits.
+
+    Nothing is read before the first write: on SQLite a transaction that reads and then
+    writes fails at once ("database is locked") when another process wrote in between,
+    whereas one that starts with a write waits its turn (busy_timeout).
+    """
+    db.session.commit()  # start from a fresh transaction
+    _create_lock_row(name)
     now = utcnow()
     taken = db.session.execute(
         update(JobLock)
