@@ -1,0 +1,1 @@
+"""Reports: the figures of DESIGN.md §3, their API, page, exports and stored snapshots."""

@@ -1,0 +1,104 @@
+"""Report JSON schemas: they validate the query strings and generate the OpenAPI document."""
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from outreach.orgs.models import REGION_SLUGS
+from outreach.reports.services import FIRST_YEAR, last_valid_year
+
+SOURCES = ("live", "snapshot")
+
+
+def validate_year(year: int) -> None:
+    latest = last_valid_year()
+    if not FIRST_YEAR <= year <= latest:
+        raise ValidationError(f"Give a year from {FIRST_YEAR} to {latest}.")
+
+
+class _ReportQuerySchema(Schema):
+    year = fields.Integer(
+        required=True,
+        validate=validate_year,
+        metadata={"description": f"Calendar year in Danish time, {FIRST_YEAR} to next year."},
+    )
+    region = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf([*REGION_SLUGS, ""], error="Unknown region."),
+        metadata={
+            "description": "A region slug of your organisation: figures of visits to that "
+            "region's clinics and of conversations held in them. Empty or absent: all."
+        },
+    )
+    source = fields.String(
+        load_default="live",
+        validate=validate.OneOf(SOURCES),
+        metadata={
+            "description": "live: computed now (default). snapshot: the figures stored by the "
+            "nightly snapshot job, which survive the retention purge of person-level data; "
+            "404 when none was stored. The X-Report-Computed-At header says when."
+        },
+    )
+
+    @post_load
+    def _empty_region_is_all(self, data, **kwargs):
+        if data.get("region") == "":
+            data["region"] = None
+        return data
+
+
+class AnnualQuerySchema(_ReportQuerySchema):
+    pass
+
+
+class MonthlyQuerySchema(_ReportQuerySchema):
+    month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+
+
+class _Figures(Schema):
+    visits = fields.Integer(metadata={"description": "Visits started in the period."})
+    clinics_visited = fields.Integer(metadata={"description": "Distinct clinics among them."})
+    admitted_visits = fields.Integer(metadata={"description": "Visits with outcome admitted."})
+    conversations = fields.Integer(metadata={"description": "Conversations in the period."})
+    persons_talked_to = fields.Integer(
+        metadata={"description": "Distinct persons (merged records once) talked to."}
+    )
+    first_time_persons = fields.Integer(
+        metadata={"description": "Those whose first-ever conversation was in the period."}
+    )
+
+
+class RegionFiguresSchema(_Figures):
+    region = fields.String(metadata={"description": "Region slug."})
+
+
+class MonthFiguresSchema(Schema):
+    month = fields.Integer(metadata={"description": "1 to 12."})
+    visits = fields.Integer()
+    admitted_visits = fields.Integer()
+    conversations = fields.Integer()
+
+
+class _Report(_Figures):
+    year = fields.Integer()
+    region = fields.String(
+        allow_none=True, metadata={"description": "The region filter, or null for all."}
+    )
+    admission_rate = fields.Float(
+        allow_none=True,
+        metadata={"description": "admitted_visits / visits to 4 decimals; null with 0 visits."},
+    )
+    by_region = fields.List(
+        fields.Nested(RegionFiguresSchema),
+        metadata={"description": "Every region of the organisation, zeros included."},
+    )
+
+
+class AnnualReportSchema(_Report):
+    by_month = fields.List(
+        fields.Nested(MonthFiguresSchema),
+        metadata={"description": "All 12 months, zeros included."},
+    )
+
+
+class MonthlyReportSchema(_Report):
+    month = fields.Integer()
