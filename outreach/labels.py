@@ -1,7 +1,9 @@
 """Translated labels for the binding code values, used by pages and exports."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from outreach.codes import country_name, language_name
 from outreach.orgs.models import REGION_NAMES
 
 KIND_LABELS = {
@@ -37,12 +39,64 @@ SOURCE_LABELS = {
     "import": _l("Import"),
     "other": _l("Other"),
 }
+GENDER_LABELS = {
+    "woman": _l("Woman"),
+    "trans_woman": _l("Trans woman"),
+    "man": _l("Man"),
+    "trans_man": _l("Trans man"),
+    "non_binary": _l("Non-binary"),
+    "unknown": _l("Not known"),
+}
+CHANNEL_LABELS = {
+    "visit": _l("Clinic visit"),
+    "phone": _l("Phone"),
+    "sms": _l("SMS"),
+    "drop_in": _l("Drop-in"),
+    "other": _l("Other"),
+}
+TOPIC_LABELS = {
+    "health_advice": _l("Health advice"),
+    "sti_test_offered": _l("STI test offered"),
+    "sti_test_taken": _l("STI test taken"),
+    "rights_information": _l("Information about rights"),
+    "referral_identification": _l("Referral for identification"),
+    "shelter": _l("Shelter"),
+    "health_care": _l("Health care"),
+}
+REFERRAL_LABELS = {
+    "identification_interview": _l("Identification interview"),
+    "health_care": _l("Health care"),
+    "shelter": _l("Shelter"),
+    "other": _l("Other"),
+}
+CONCERN_LABELS = {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")}
+# Why persons.matching suggests a person met before.
+MATCH_REASON_LABELS = {
+    "alias": _l("similar alias"),
+    "nationality": _l("same nationality"),
+    "birth_year": _l("birth year within one year"),
+    "clinic": _l("met recently at the same clinic"),
+}
 
 
 def label(mapping: dict, code: str | None) -> str:
     if code is None:
         return "–"
     return str(mapping.get(code, code))
+
+
+def current_language() -> str:
+    """The language of the page being rendered, for CLDR names (countries, languages)."""
+    locale = get_locale()
+    return locale.language if locale else "da"
+
+
+def country_label(code: str | None) -> str:
+    return country_name(code, current_language()) if code else "–"
+
+
+def language_label(code: str | None) -> str:
+    return language_name(code, current_language()) if code else "–"
 
 
 def template_helpers() -> dict:
@@ -54,4 +108,12 @@ def template_helpers() -> dict:
         "weekday_label": lambda c: label(WEEKDAY_LABELS, c),
         "geocode_label": lambda c: label(GEOCODE_LABELS, c),
         "source_label": lambda c: label(SOURCE_LABELS, c),
+        "gender_label": lambda c: label(GENDER_LABELS, c),
+        "channel_label": lambda c: label(CHANNEL_LABELS, c),
+        "topic_label": lambda c: label(TOPIC_LABELS, c),
+        "referral_label": lambda c: label(REFERRAL_LABELS, c),
+        "concern_label": lambda c: label(CONCERN_LABELS, c),
+        "match_reason_label": lambda c: label(MATCH_REASON_LABELS, c),
+        "country_label": country_label,
+        "language_label": language_label,
     }

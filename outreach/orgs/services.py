@@ -1,9 +1,15 @@
 """Creating organisations and their settings."""
 
+import hashlib
+import json
+import re
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from outreach.audit.services import record
 from outreach.db import db
+from outreach.denmark import in_denmark
 from outreach.orgs.models import REGION_SLUGS, Organisation, Region
 
 
@@ -44,3 +50,181 @@ def create_organisation(
         regions=sorted(region_slugs),
     )
     return org
+
+
+# Settings: the supply list, the indicator checklist and the offices ----------------------------
+#
+# Stored in Organisation.settings (JSON):
+#   "supplies": [code, ...]            what the phone offers, in this order
+#   "supply_labels": {code: label}     also for removed codes, so old visits still read well
+#   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
+#   "offices": [{"name", "lat", "lon"}, ...]                         route bases
+# Removing a code only takes it off the list: visits and conversations keep what they stored.
+
+CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
+# lower_snake_case, at most 40 characters: what the visit and conversation schemas accept.
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+CODE_MAX_LENGTH = 40
+LABEL_MAX_LENGTH = 80
+MAX_LIST_ENTRIES = 100
+OFFICE_NAME_MAX_LENGTH = 80
+MAX_OFFICES = 30
+
+
+class SettingsError(OrganisationError):
+    """Settings that cannot be stored; the message says why. Messages stay lazy: str(error)
+    translates them in the request that answers, and a caller outside a request needs none."""
+
+
+class SettingsConflict(SettingsError):
+    """The settings changed since the editor loaded them."""
+
+
+def code_problem(code: str):
+    """What is wrong with a code (a lazy message), or None."""
+    if len(code) > CODE_MAX_LENGTH:
+        return _l("Use at most %(max)d characters.", max=CODE_MAX_LENGTH)
+    if not CODE_PATTERN.match(code):
+        return _l(
+            "Use lower-case letters a-z, digits and single underscores, starting with a "
+            "letter, e.g. leaflet_th."
+        )
+    return None
+
+
+def default_label(code: str) -> str:
+    """A readable label for a code stored before labels existed: 'no_own_passport' -> 'No own
+    passport'."""
+    return code.replace("_", " ").capitalize()
+
+
+def code_list(org: Organisation, kind: str) -> list[tuple[str, str]]:
+    """(code, label) for each code on the list, in the list's order."""
+    settings = org.settings or {}
+    labels = settings.get(CODE_LISTS[kind], {})
+    return [(code, labels.get(code) or default_label(code)) for code in settings.get(kind, [])]
+
+
+def code_labels(org: Organisation, kind: str) -> dict[str, str]:
+    """Labels for every code the organisation ever named, removed ones included."""
+    settings = org.settings or {}
+    labels = {code: default_label(code) for code in settings.get(kind, [])}
+    labels.update(settings.get(CODE_LISTS[kind], {}))
+    return labels
+
+
+def offices(org: Organisation) -> list[dict]:
+    return [dict(office) for office in (org.settings or {}).get("offices", [])]
+
+
+def settings_revision(org: Organisation, part: str) -> str:
+    """A fingerprint of one part of the settings, so an edit made from an out-of-date page is
+    noticed instead of silently undoing someone else's change."""
+    settings = org.settings or {}
+    if part == "offices":
+        value = settings.get("offices", [])
+    else:
+        value = [settings.get(part, []), settings.get(CODE_LISTS[part], {})]
+    body = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _check_revision(org: Organisation, part: str, expected: str | None) -> None:
+    if expected is not None and expected != settings_revision(org, part):
+        raise SettingsConflict(
+            _l(
+                "Someone else changed this list while you were editing it. The page now "
+                "shows the current list; make your change again."
+            )
+        )
+
+
+def set_code_list(
+    org: Organisation,
+    kind: str,
+    entries: list[tuple[str, str]],
+    actor=None,
+    expected_revision: str | None = None,
+) -> bool:
+    """Replace the supply list or the indicator checklist with `entries` [(code, label)].
+
+    Returns whether anything changed. Codes taken off the list keep their labels, so visits
+    and conversations that used them still show a name."""
+    if kind not in CODE_LISTS:
+        raise ValueError(f"unknown code list {kind!r}")
+    _check_revision(org, kind, expected_revision)
+    codes = [code for code, _ in entries]
+    if len(entries) > MAX_LIST_ENTRIES:
+        raise SettingsError(_l("A list can have at most %(max)d items.", max=MAX_LIST_ENTRIES))
+    for code, label in entries:
+        problem = code_problem(code)
+        if problem is not None:
+            raise SettingsError(_l("The code %(code)s cannot be used.", code=code))
+        if not label.strip() or len(label.strip()) > LABEL_MAX_LENGTH:
+            raise SettingsError(
+                _l("Give every code a label of at most %(max)d characters.", max=LABEL_MAX_LENGTH)
+            )
+    if len(set(codes)) != len(codes):
+        raise SettingsError(_l("Each code can be on the list only once."))
+
+    settings = dict(org.settings or {})
+    old_codes = list(settings.get(kind, []))
+    old_labels = dict(settings.get(CODE_LISTS[kind], {}))
+    labels = {**old_labels, **{code: label.strip() for code, label in entries}}
+    if codes == old_codes and labels == old_labels:
+        return False
+    settings[kind] = codes
+    settings[CODE_LISTS[kind]] = labels
+    org.settings = settings  # a new dict: the JSON column does not track changes inside it
+    db.session.flush()
+    record(
+        "organisation.settings",
+        user=actor,
+        organisation_id=org.id,
+        obj=org,
+        part=kind,
+        added=[c for c in codes if c not in old_codes],
+        removed=[c for c in old_codes if c not in codes],
+        relabelled=sorted(c for c in codes if c in old_labels and old_labels[c] != labels[c]),
+    )
+    return True
+
+
+def set_offices(
+    org: Organisation, entries: list[dict], actor=None, expected_revision: str | None = None
+) -> bool:
+    """Replace the offices (route bases): [{"name", "lat", "lon"}], each inside Denmark."""
+    _check_revision(org, "offices", expected_revision)
+    if len(entries) > MAX_OFFICES:
+        raise SettingsError(_l("At most %(max)d offices.", max=MAX_OFFICES))
+    cleaned = []
+    for entry in entries:
+        name = " ".join(str(entry["name"]).split())
+        lat, lon = round(float(entry["lat"]), 6), round(float(entry["lon"]), 6)
+        if not name or len(name) > OFFICE_NAME_MAX_LENGTH:
+            raise SettingsError(_l("Give every office a name."))
+        if not in_denmark(lat, lon):
+            raise SettingsError(_l("%(name)s is not in Denmark.", name=name))
+        cleaned.append({"name": name, "lat": lat, "lon": lon})
+    names = [office["name"].casefold() for office in cleaned]
+    if len(set(names)) != len(names):
+        raise SettingsError(_l("Two offices cannot have the same name."))
+    settings = dict(org.settings or {})
+    old = list(settings.get("offices", []))
+    if cleaned == old:
+        return False
+    settings["offices"] = cleaned
+    org.settings = settings
+    db.session.flush()
+    old_names = [o.get("name") for o in old]
+    new_names = [o["name"] for o in cleaned]
+    record(
+        "organisation.settings",
+        user=actor,
+        organisation_id=org.id,
+        obj=org,
+        part="offices",
+        added=[n for n in new_names if n not in old_names],
+        removed=[n for n in old_names if n not in new_names],
+    )
+    return True
