@@ -65,7 +65,9 @@ def register_blueprints(app: Flask) -> None:
     from outreach.clinics import api as clinics_api
     from outreach.clinics import views as clinics_views
     from outreach.extensions import api
+    from outreach.orgs import views as settings_views
     from outreach.persons import api as persons_api
+    from outreach.persons import views as persons_views
     from outreach.sync import api as sync_api
     from outreach.visits import api as visits_api
 
@@ -73,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(clinics_views.bp)
+    app.register_blueprint(persons_views.bp)
+    app.register_blueprint(settings_views.bp)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(clinics_api.blp)
     api.register_blueprint(visits_api.blp)

@@ -1,0 +1,184 @@
+"""WTForms for the organisation settings page: supply list, indicator checklist, offices.
+
+Each list is edited as rows: the rows already stored plus a few empty ones for additions.
+An empty row is ignored; a row ticked "remove" is left out. The forms only check what a user
+typed; orgs.services stores the result and keeps its own invariants.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
+from wtforms.validators import ValidationError
+
+from outreach.denmark import in_denmark
+from outreach.orgs import services
+
+BLANK_ROWS = 3
+# Bound what a posted form may make us build (rows beyond these are never read).
+MAX_CODE_ROWS = services.MAX_LIST_ENTRIES + BLANK_ROWS
+MAX_OFFICE_ROWS = services.MAX_OFFICES + BLANK_ROWS
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CodeRowForm(Form):
+    code = StringField(_l("Code"), filters=[_strip])
+    label = StringField(_l("Label"), filters=[_strip])
+    remove = BooleanField(_l("Remove"))
+
+    def is_blank(self) -> bool:
+        return not self.code.data and not self.label.data
+
+    def validate_code(self, field):
+        if self.remove.data or self.is_blank():
+            return
+        if not field.data:
+            raise ValidationError(_l("Give a code."))
+        problem = services.code_problem(field.data)
+        if problem is not None:
+            raise ValidationError(problem)
+
+    def validate_label(self, field):
+        if self.remove.data or self.is_blank():
+            return
+        if not field.data:
+            raise ValidationError(_l("Give a label."))
+        if len(field.data) > services.LABEL_MAX_LENGTH:
+            raise ValidationError(
+                _l("Use at most %(max)d characters.", max=services.LABEL_MAX_LENGTH)
+            )
+
+
+class _SettingsForm(FlaskForm):
+    class Meta:
+        # Three of these forms share one page, so each has a prefix for unique element ids;
+        # the CSRF token is checked for every write by access.protect_writes, from the page's
+        # plain csrf_token field.
+        csrf = False
+
+
+class CodeListForm(_SettingsForm):
+    revision = HiddenField()
+    rows = FieldList(FormField(CodeRowForm), max_entries=MAX_CODE_ROWS)
+
+    def kept_rows(self) -> list[CodeRowForm]:
+        return [
+            row.form for row in self.rows if not row.form.remove.data and not row.form.is_blank()
+        ]
+
+    def entries(self) -> list[tuple[str, str]]:
+        """(code, label) of the rows to store, in the order shown."""
+        return [(row.code.data, row.label.data) for row in self.kept_rows()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        seen_codes: dict[str, CodeRowForm] = {}
+        seen_labels: dict[str, CodeRowForm] = {}
+        for row in self.kept_rows():
+            code, label = row.code.data, row.label.data
+            if code and code in seen_codes:
+                row.code.errors = [*row.code.errors, _l("This code is already on the list.")]
+                valid = False
+            elif code:
+                seen_codes[code] = row
+            key = (label or "").casefold()
+            if key and key in seen_labels:
+                row.label.errors = [*row.label.errors, _l("Another item already has this label.")]
+                valid = False
+            elif key:
+                seen_labels[key] = row
+        if len(self.kept_rows()) > services.MAX_LIST_ENTRIES:
+            self.form_errors.append(
+                _l("A list can have at most %(max)d items.", max=services.MAX_LIST_ENTRIES)
+            )
+            valid = False
+        return valid
+
+
+def _coordinate(text: str | None) -> float | None:
+    """A decimal number as typed in Danish or English: '56,1567' or '56.1567'."""
+    if not text:
+        return None
+    try:
+        return float(text.replace(",", ".").replace(" ", ""))
+    except ValueError:
+        return None
+
+
+class OfficeRowForm(Form):
+    name = StringField(_l("Name"), filters=[_strip])
+    lat = StringField(_l("Latitude"), filters=[_strip])
+    lon = StringField(_l("Longitude"), filters=[_strip])
+    remove = BooleanField(_l("Remove"))
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or self.lat.data or self.lon.data)
+
+    def _counts(self) -> bool:
+        return not self.remove.data and not self.is_blank()
+
+    def validate_name(self, field):
+        if not self._counts():
+            return
+        if not field.data:
+            raise ValidationError(_l("Give the office a name."))
+        if len(field.data) > services.OFFICE_NAME_MAX_LENGTH:
+            raise ValidationError(
+                _l("Use at most %(max)d characters.", max=services.OFFICE_NAME_MAX_LENGTH)
+            )
+
+    def validate_lat(self, field):
+        if self._counts() and _coordinate(field.data) is None:
+            raise ValidationError(_l("Give the latitude as a decimal number, e.g. 56.1567."))
+
+    def validate_lon(self, field):
+        if not self._counts():
+            return
+        lon = _coordinate(field.data)
+        if lon is None:
+            raise ValidationError(_l("Give the longitude as a decimal number, e.g. 10.2108."))
+        lat = _coordinate(self.lat.data)
+        if lat is None or in_denmark(lat, lon):
+            return
+        if in_denmark(lon, lat):
+            raise ValidationError(_l("Latitude and longitude look swapped."))
+        raise ValidationError(
+            _l(
+                "This point is not in Denmark. Latitude is about 54.5 to 57.8 and longitude "
+                "about 8 to 15.2."
+            )
+        )
+
+    def office(self) -> dict:
+        return {
+            "name": self.name.data,
+            "lat": _coordinate(self.lat.data),
+            "lon": _coordinate(self.lon.data),
+        }
+
+
+class OfficesForm(_SettingsForm):
+    revision = HiddenField()
+    rows = FieldList(FormField(OfficeRowForm), max_entries=MAX_OFFICE_ROWS)
+
+    def kept_rows(self) -> list[OfficeRowForm]:
+        return [row.form for row in self.rows if row.form._counts()]
+
+    def entries(self) -> list[dict]:
+        return [row.office() for row in self.kept_rows()]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        seen: set[str] = set()
+        for row in self.kept_rows():
+            key = " ".join((row.name.data or "").split()).casefold()
+            if key and key in seen:
+                row.name.errors = [*row.name.errors, _l("Another office already has this name.")]
+                valid = False
+            seen.add(key)
+        if len(self.kept_rows()) > services.MAX_OFFICES:
+            self.form_errors.append(_l("At most %(max)d offices.", max=services.MAX_OFFICES))
+            valid = False
+        return valid

@@ -1,0 +1,141 @@
+"""The organisation settings page (coordinators and admins): supply list, indicator
+checklist and offices. Each part is its own form posting to its own URL; orgs.services
+stores it and writes the audit event."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.auth.access import role_required
+from outreach.db import db
+from outreach.orgs import services
+from outreach.orgs.forms import BLANK_ROWS, CodeListForm, OfficesForm
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+CODE_KINDS = ("supplies", "indicators")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _org():
+    return current_user.organisation
+
+
+def _fresh_code_form(kind: str) -> CodeListForm:
+    org = _org()
+    rows = [{"code": code, "label": label} for code, label in services.code_list(org, kind)]
+    rows += [{}] * BLANK_ROWS
+    return CodeListForm(
+        formdata=None,
+        prefix=kind,
+        revision=services.settings_revision(org, kind),
+        rows=rows,
+    )
+
+
+def _fresh_offices_form() -> OfficesForm:
+    org = _org()
+    rows = [
+        {"name": o.get("name", ""), "lat": _number(o.get("lat")), "lon": _number(o.get("lon"))}
+        for o in services.offices(org)
+    ]
+    rows += [{}] * BLANK_ROWS
+    return OfficesForm(
+        formdata=None,
+        prefix="offices",
+        revision=services.settings_revision(org, "offices"),
+        rows=rows,
+    )
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{float(value):.6f}".rstrip("0").rstrip(".")
+
+
+def _with_blank_rows(form) -> None:
+    """After a refused post, give the user empty rows again to keep adding."""
+    blanks = sum(1 for row in form.rows if row.form.is_blank())
+    for _index in range(max(BLANK_ROWS - blanks, 0)):
+        form.rows.append_entry()
+
+
+def _page(status: int = 200, **forms):
+    for kind in CODE_KINDS:
+        forms.setdefault(kind, _fresh_code_form(kind))
+    forms.setdefault("offices", _fresh_offices_form())
+    org = _org()
+    stored = {kind: {code for code, _label in services.code_list(org, kind)} for kind in CODE_KINDS}
+    return (
+        render_template("settings/index.html", forms=forms, stored=stored, organisation=org),
+        status,
+    )
+
+
+def _saved(changed: bool, anchor: str):
+    db.session.commit()
+    if changed:
+        flash(_("Saved. Phones get the new list the next time they sync."), "success")
+    else:
+        flash(_("Nothing was changed."), "info")
+    return redirect(url_for("settings.index", _anchor=anchor), 303)
+
+
+@bp.route("/")
+@role_required("coordinator")
+def index():
+    return _page()
+
+
+def _post_code_list(kind: str):
+    form = CodeListForm(prefix=kind)
+    if form.validate_on_submit():
+        try:
+            changed = services.set_code_list(
+                _org(), kind, form.entries(), _actor(), expected_revision=form.revision.data
+            )
+        except services.SettingsConflict as exc:
+            fresh = _fresh_code_form(kind)
+            fresh.form_errors.append(str(exc))
+            return _page(409, **{kind: fresh})
+        except services.SettingsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return _saved(changed, kind)
+    _with_blank_rows(form)
+    return _page(422, **{kind: form})
+
+
+@bp.route("/supplies", methods=["POST"])
+@role_required("coordinator")
+def supplies():
+    return _post_code_list("supplies")
+
+
+@bp.route("/indicators", methods=["POST"])
+@role_required("coordinator")
+def indicators():
+    return _post_code_list("indicators")
+
+
+@bp.route("/offices", methods=["POST"])
+@role_required("coordinator")
+def offices():
+    form = OfficesForm(prefix="offices")
+    if form.validate_on_submit():
+        try:
+            changed = services.set_offices(
+                _org(), form.entries(), _actor(), expected_revision=form.revision.data
+            )
+        except services.SettingsConflict as exc:
+            fresh = _fresh_offices_form()
+            fresh.form_errors.append(str(exc))
+            return _page(409, offices=fresh)
+        except services.SettingsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return _saved(changed, "offices")
+    _with_blank_rows(form)
+    return _page(422, offices=form)
