@@ -1,0 +1,1 @@
+"""The field app: the offline-first PWA nurses use on their phones (served at /field/)."""
