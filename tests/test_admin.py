@@ -8,9 +8,7 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import ApiToken, User
-from outreach.auth.passwords import verify_password
 from outreach.db import db
-from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "a long and unusual passphrase 42"
 
@@ -342,52 +340,3 @@ def test_a_token_cannot_be_revoked_through_another_users_page(admin_client, fact
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).revoked_at is None
-
-
-# --- the user's own account page --------------------------------------------------------------
-
-
-def test_account_page_shows_the_users_own_details(nurse_client):
-    html = page(nurse_client.get("/account"))
-    assert nurse_client.user.email in html
-    assert 'name="current"' in html and 'name="new"' in html
-
-
-def test_a_user_changes_her_password_and_logs_in_with_the_new_one(nurse_client, client):
-    me = nurse_client.user
-    response = nurse_client.form_post("/account", {"current": PASSWORD, "new": NEW_PASSWORD})
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/login"
-    assert verify_password(reload(me).password_hash, NEW_PASSWORD)
-    old = client.post("/api/v1/auth/login", json={"email": me.email, "password": PASSWORD})
-    assert old.status_code == 401
-    new = client.post("/api/v1/auth/login", json={"email": me.email, "password": NEW_PASSWORD})
-    assert new.status_code == 200
-
-
-def test_a_wrong_current_password_changes_nothing(nurse_client):
-    me = nurse_client.user
-    response = nurse_client.form_post(
-        "/account", {"current": "not my password at all", "new": NEW_PASSWORD}
-    )
-    assert response.status_code == 422
-    assert "The current password is wrong." in page(response)
-    assert verify_password(reload(me).password_hash, PASSWORD)
-    assert nurse_client.get("/api/v1/auth/me").status_code == 200
-
-
-def test_a_new_password_that_breaks_the_policy_is_refused(nurse_client):
-    me = nurse_client.user
-    response = nurse_client.form_post("/account", {"current": PASSWORD, "new": "short"})
-    assert response.status_code == 422
-    assert verify_password(reload(me).password_hash, PASSWORD)
-
-
-def test_guessing_the_current_password_on_the_account_page_is_throttled(nurse_client):
-    for _ in range(5):
-        response = nurse_client.form_post(
-            "/account", {"current": "a wrong guess here", "new": NEW_PASSWORD}
-        )
-        assert response.status_code == 422
-    response = nurse_client.form_post("/account", {"current": PASSWORD, "new": NEW_PASSWORD})
-    assert response.status_code == 429

@@ -48,6 +48,11 @@ def is_api_request() -> bool:
 
 
 def bearer_token() -> str | None:
+    """The personal API token of this request. Tokens are for the JSON API only: pages ignore
+    the header, so a leaked token never reaches the admin pages, and page forms always need
+    their CSRF token."""
+    if not is_api_request():
+        return None
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip()

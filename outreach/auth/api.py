@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from outreach.apiutil import caller
 from outreach.auth import services
-from outreach.auth.access import start_session
+from outreach.auth.access import bearer_token, start_session
 from outreach.auth.views import login_limits
 from outreach.db import db
 
@@ -34,10 +34,15 @@ class MeSchema(Schema):
     organisation_id = fields.UUID()
     organisation = fields.String(attribute="organisation.name")
     regions = fields.List(fields.String(), attribute="organisation.region_slugs")
-    csrf_token = fields.Method("_csrf")
+    csrf_token = fields.Method(
+        "_csrf",
+        allow_none=True,
+        metadata={"description": "For the X-CSRFToken header of later writes; null with a token."},
+    )
 
     def _csrf(self, user):
-        return generate_csrf()
+        # A Bearer-token caller needs none, and making one would start a cookie session.
+        return None if bearer_token() is not None else generate_csrf()
 
 
 @blp.route("/login")

@@ -24,7 +24,7 @@ class LoginForm(FlaskForm):
 
 def _acceptable_password(form, field):
     problem = password_problem(field.data or "")
-    if problem:
+    if problem is not None:
         raise ValidationError(problem)
 
 

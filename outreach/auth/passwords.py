@@ -6,6 +6,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -36,12 +37,14 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
 
 
-def password_problem(password: str) -> str | None:
-    """A message saying what to fix, or None when the password is acceptable."""
+def password_problem(password: str) -> LazyString | None:
+    """What to fix, as a message translated when shown; None when the password is acceptable.
+
+    Test the answer with `is None`: the truth value of a lazy message translates it."""
     if len(password) < MIN_LENGTH:
-        return str(_l("Use at least %(n)d characters.", n=MIN_LENGTH))
+        return _l("Use at least %(n)d characters.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return str(_l("Use at most %(n)d characters.", n=MAX_LENGTH))
+        return _l("Use at most %(n)d characters.", n=MAX_LENGTH)
     if password.lower() in _common_passwords():
-        return str(_l("This password is too common; choose another."))
+        return _l("This password is too common; choose another.")
     return None

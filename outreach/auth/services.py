@@ -5,6 +5,8 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from flask import has_request_context
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -35,7 +37,11 @@ class AccountError(ValueError):
         self.field = field
 
     def __str__(self) -> str:
-        return str(self.message)
+        if has_request_context():
+            return str(self.message)
+        # The command line has no reader whose language could be chosen: it speaks English.
+        with force_locale("en"):
+            return str(self.message)
 
 
 def normalise_email(email: str) -> str:
@@ -76,7 +82,7 @@ def create_user(
             _l("A user with the email %(email)s already exists.", email=email), field="email"
         )
     problem = password_problem(password)
-    if problem:
+    if problem is not None:
         raise AccountError(problem, field="password")
     user = User(
         organisation_id=organisation.id,
@@ -120,7 +126,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is wrong."), field="current")
     problem = password_problem(new)
-    if problem:
+    if problem is not None:
         raise AccountError(problem, field="new")
     user.password_hash = hash_password(new)
     end_all_sessions(user, reason="password_change")

@@ -37,7 +37,14 @@ def _end_browser_session() -> None:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read "/\\evil.example" as "//evil.example" and drop tabs and newlines inside
+    # URLs ("/\t/evil.example"), so a backslash or a control character is refused outright.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
