@@ -40,6 +40,13 @@ PUBLIC_ENDPOINTS = {
     "auth.set_language",
     "auth_api.Login",
     "api-docs.openapi_json",
+    # The field app's shell, service worker, manifest and phone catalogues: the phone loads
+    # and caches them before (and without) a session; they carry no personal data.
+    "field.shell",
+    "field.service_worker",
+    "field.manifest",
+    "field.catalogue",
+    "field.code_names",
 }
 
 
