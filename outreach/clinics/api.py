@@ -4,6 +4,7 @@ import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from flask_smorest.error_handler import ErrorSchema
 
 from outreach.apiutil import caller, if_match, with_etag
 from outreach.clinics import services
@@ -23,6 +24,16 @@ blp = Blueprint(
     url_prefix="/api/v1/clinics",
     description="The clinic registry of the caller's organisation.",
 )
+
+
+ETAG = {"ETag": {"description": "Send it back in If-Match.", "schema": {"type": "string"}}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": "The ETag you read: the clinic is replaced only if it has not changed since.",
+    "schema": {"type": "string"},
+}
 
 
 @blp.route("")
@@ -45,7 +56,8 @@ class ClinicCollection(MethodView):
 
 @blp.route("/<uuid:clinic_id>")
 class ClinicResource(MethodView):
-    @blp.response(200, ClinicOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, ClinicOutSchema, headers=ETAG)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such clinic in your organisation.")
     def get(self, clinic_id: uuid.UUID):
         """Read one clinic."""
         clinic = get_in_org(Clinic, clinic_id, caller().organisation_id)
@@ -54,10 +66,18 @@ class ClinicResource(MethodView):
         return with_etag(clinic, 200, services.etag(clinic))
 
     @blp.arguments(ClinicInSchema)
-    @blp.response(200, ClinicOutSchema, description="Replaced, or unchanged when resent.")
-    @blp.alt_response(201, schema=ClinicOutSchema, description="Created.")
-    @blp.alt_response(412, description="If-Match names an out-of-date ETag.")
-    @blp.alt_response(404, description="The id belongs to another organisation.")
+    @blp.response(
+        200, ClinicOutSchema, description="Replaced, or unchanged when resent.", headers=ETAG
+    )
+    @blp.alt_response(
+        201, schema=ClinicOutSchema, description="Created.", headers=ETAG, success=True
+    )
+    @blp.alt_response(403, schema=ErrorSchema, description="Only coordinators close clinics.")
+    @blp.alt_response(
+        404, schema=ErrorSchema, description="The id belongs to another organisation."
+    )
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match names an out-of-date ETag.")
+    @blp.doc(parameters=[IF_MATCH])
     def put(self, data, clinic_id: uuid.UUID):
         """Create or replace a clinic under a client-generated id."""
         try:
