@@ -4,7 +4,17 @@ report queries need on tables that other features own."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Uuid, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Uuid,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.db import UTCDateTime, UUIDPrimaryKey, db, utcnow
@@ -48,8 +58,9 @@ SNAPSHOT_KEY = (
     ReportSnapshot.organisation_id,
     ReportSnapshot.kind,
     ReportSnapshot.year,
-    func.coalesce(ReportSnapshot.month, 0),
-    func.coalesce(ReportSnapshot.region, ""),
+    # Literals, not bound parameters: an ON CONFLICT target must repeat the index exactly.
+    func.coalesce(ReportSnapshot.month, literal_column("0")),
+    func.coalesce(ReportSnapshot.region, literal_column("''")),
 )
 Index("uq_report_snapshots_period", *SNAPSHOT_KEY, unique=True)
 

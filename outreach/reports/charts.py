@@ -1,0 +1,110 @@
+"""Report charts, drawn by matplotlib as SVG: the same image on the page (an <img> with a
+data: URL, allowed by the CSP) and in the PDF.
+
+Only matplotlib's object API is used (no pyplot): no global figure state, safe in threads.
+"""
+
+import base64
+import io
+
+import matplotlib
+from babel.dates import get_month_names
+from flask_babel import get_locale
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+# Set once at import and never changed: text as paths (the PDF renderer and every browser
+# draw the same glyphs) and stable element ids (the same figures give the same SVG).
+matplotlib.rcParams.update(
+    {
+        "svg.fonttype": "path",
+        "svg.hashsalt": "outreach-reports",
+        "font.family": "DejaVu Sans",
+        "font.size": 10,
+    }
+)
+
+INK, MUTED, LINE = "#1d2733", "#5b6877", "#d5dbe3"
+SERIES = ("#0b5f73", "#7fb3c0", "#d08c2a")
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), layout="constrained")
+    figure.patch.set_alpha(0)
+    return figure
+
+
+def _style(axes) -> None:
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        axes.spines[side].set_color(LINE)
+    axes.tick_params(colors=MUTED, labelcolor=INK)
+    axes.set_facecolor("none")
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    return buffer.getvalue()
+
+
+def data_url(svg: str | None) -> str | None:
+    if svg is None:
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def month_names() -> list[str]:
+    names = get_month_names("abbreviated", locale=str(get_locale() or "da"))
+    return [str(names[m]).rstrip(".").capitalize() for m in range(1, 13)]
+
+
+def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> str:
+    """Grouped bars per month: visits, admitted visits and conversations."""
+    figure = _figure(8, 3.4)
+    axes = figure.add_subplot()
+    _style(axes)
+    keys = ("visits", "admitted_visits", "conversations")
+    width = 0.27
+    for i, key in enumerate(keys):
+        positions = [m - 1 + (i - 1) * width for m in range(1, 13)]
+        axes.bar(
+            positions,
+            [row[key] for row in by_month],
+            width=width,
+            color=SERIES[i],
+            label=series_labels[key],
+        )
+    axes.set_xticks(range(12), month_names())
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if not any(row[key] for row in by_month for key in keys):
+        axes.set_ylim(0, 1)
+    axes.grid(axis="y", color=LINE, linewidth=0.6)
+    axes.set_axisbelow(True)
+    axes.legend(loc="upper left", bbox_to_anchor=(0, 1.16), ncols=3, frameon=False)
+    return _svg(figure)
+
+
+def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> str | None:
+    """Horizontal bars, largest first; beyond `limit` rows the rest are summed as `other`."""
+    rows = [(label, value) for label, value in rows if value]
+    if not rows:
+        return None
+    rows = sorted(rows, key=lambda row: -row[1])
+    if len(rows) > limit:
+        rows = rows[: limit - 1] + [(other, sum(value for _, value in rows[limit - 1 :]))]
+    figure = _figure(6, 0.42 * len(rows) + 0.7)
+    axes = figure.add_subplot()
+    _style(axes)
+    labels = [label for label, _ in rows]
+    values = [value for _, value in rows]
+    bars = axes.barh(range(len(rows)), values, color=SERIES[0], height=0.6)
+    axes.set_yticks(range(len(rows)), labels)
+    axes.invert_yaxis()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.bar_label(bars, padding=3, color=INK)
+    axes.set_xlim(0, max(values) * 1.15)
+    axes.grid(axis="x", color=LINE, linewidth=0.6)
+    axes.set_axisbelow(True)
+    return _svg(figure)

@@ -1,0 +1,247 @@
+"""The report's tables, labelled in the page's language, and their exports: CSV (one table),
+XLSX (every table, a sheet each) and PDF (the whole report with its charts, by WeasyPrint).
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from outreach.codes import country_name
+from outreach.labels import CONCERN_LABELS, GENDER_LABELS
+from outreach.orgs.models import REGION_NAMES
+from outreach.reports.charts import month_names
+from outreach.reports.services import FIGURES, ReportData, admission_rate
+
+FIGURE_LABELS = {
+    "visits": _l("Visits"),
+    "clinics_visited": _l("Clinics visited"),
+    "admitted_visits": _l("Admitted visits"),
+    "admission_rate": _l("Admission rate"),
+    "conversations": _l("Conversations"),
+    "persons_talked_to": _l("Persons talked to"),
+    "first_time_persons": _l("First-time contacts"),
+}
+
+
+# The figures in the order the report shows them: the rate right after what it divides.
+FIGURE_ORDER = (*FIGURES[:3], "admission_rate", *FIGURES[3:])
+
+
+class Rate(float):
+    """A share, shown as a percentage (CSV: the plain fraction)."""
+
+
+@dataclass
+class Table:
+    name: str  # used in file names and URLs
+    title: str
+    headers: list[str]
+    rows: list[list]  # cells: int, Rate, str or None (no value)
+
+
+def _rate(admitted: int, visits: int) -> Rate | None:
+    rate = admission_rate(admitted, visits)
+    return None if rate is None else Rate(rate)
+
+
+def _figure_value(report: dict, key: str):
+    if key == "admission_rate":
+        return None if report[key] is None else Rate(report[key])
+    return report[key]
+
+
+def region_name(slug: str | None) -> str:
+    return REGION_NAMES.get(slug, slug) if slug else _("No region")
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "da"
+
+
+def tables(data: ReportData) -> list[Table]:
+    """Every table of the report, in the page's language, in the page's order."""
+    report, extra = data.report, data.breakdowns
+    figures = Table(
+        "figures",
+        _("Key figures"),
+        [_("Figure"), _("Value")],
+        [[str(FIGURE_LABELS[key]), _figure_value(report, key)] for key in FIGURE_ORDER]
+        + [[_("Visits after which the police were informed"), extra["police_informed_visits"]]],
+    )
+    region_headers = [_("Region")] + [str(FIGURE_LABELS[key]) for key in FIGURE_ORDER]
+
+    def region_row(name: str, row: dict) -> list:
+        return [
+            name,
+            row["visits"],
+            row["clinics_visited"],
+            row["admitted_visits"],
+            _rate(row["admitted_visits"], row["visits"]),
+            row["conversations"],
+            row["persons_talked_to"],
+            row["first_time_persons"],
+        ]
+
+    region_rows = [region_row(region_name(row["region"]), row) for row in report["by_region"]]
+    if report["region"] is None:
+        region_rows.append(region_row(_("Whole organisation"), report))
+    regions = Table("regions", _("By region"), region_headers, region_rows)
+
+    names = month_names()
+    months = Table(
+        "months",
+        _("By month"),
+        [
+            _("Month"),
+            str(FIGURE_LABELS["visits"]),
+            str(FIGURE_LABELS["admitted_visits"]),
+            str(FIGURE_LABELS["conversations"]),
+        ],
+        [
+            [names[row["month"] - 1], row["visits"], row["admitted_visits"], row["conversations"]]
+            for row in report.get("by_month", [])
+        ],
+    )
+    language = _language()
+    nationalities = Table(
+        "nationalities",
+        _("Persons talked to by nationality"),
+        [_("Nationality"), _("Persons")],
+        [
+            [
+                country_name(row["nationality"], language)
+                if row["nationality"]
+                else _("Not recorded"),
+                row["persons"],
+            ]
+            for row in extra["nationalities"]
+        ],
+    )
+    genders = Table(
+        "genders",
+        _("Persons talked to by gender"),
+        [_("Gender"), _("Persons")],
+        [
+            [str(GENDER_LABELS.get(row["gender"], row["gender"])), row["persons"]]
+            for row in extra["genders"]
+        ],
+    )
+    supplies = Table(
+        "supplies",
+        _("Supplies handed out"),
+        [_("Item"), _("Handed out")],
+        [[row["item"], row["count"]] for row in extra["supplies"]],
+    )
+    concern = Table(
+        "concern",
+        _("Concern levels"),
+        [_("Concern level"), str(FIGURE_LABELS["visits"]), str(FIGURE_LABELS["conversations"])],
+        [
+            [
+                str(CONCERN_LABELS[row["level"]]) if row["level"] else _("Not assessed"),
+                row["visits"],
+                row["conversations"],
+            ]
+            for row in extra["concern"]
+        ],
+    )
+    result = [figures, regions, months, nationalities, genders, supplies, concern]
+    return [table for table in result if table.name != "months" or table.rows]
+
+
+# CSV and XLSX ------------------------------------------------------------------------------
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark, so that spreadsheet programs read æ, ø and å."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_text_cell(h) for h in table.headers])
+    for row in table.rows:
+        writer.writerow(
+            ["" if v is None else _text_cell(v) if isinstance(v, str) else v for v in row]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in title)[:31].strip()
+    candidate, n = clean, 2
+    while candidate.lower() in taken:
+        candidate = f"{clean[:28]} {n}"
+        n += 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def to_xlsx(report_tables: list[Table], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = title
+    workbook.properties.creator = "Outreach"
+    taken: set[str] = set()
+    for table in report_tables:
+        sheet = workbook.create_sheet(_sheet_title(table.title, taken))
+        sheet.append(table.headers)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.rows:
+            sheet.append([None if v is None else v for v in row])
+            for cell, value in zip(sheet[sheet.max_row], row, strict=True):
+                if isinstance(value, Rate):
+                    cell.number_format = "0.00%"
+                elif isinstance(value, str):
+                    cell.data_type = "s"  # never a formula, whatever the text starts with
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(table.headers, 1):
+            width = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in table.rows])
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 50)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# PDF ---------------------------------------------------------------------------------------
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint or the system libraries it needs (Pango) are not installed."""
+
+
+PDF_SYSTEM_PACKAGES = ("libpango-1.0-0", "libpangoft2-1.0-0")
+
+
+def _weasyprint():
+    # Imported on first use: the app runs without Pango; only the PDF export needs it.
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailable(str(exc)) from exc
+    return weasyprint
+
+
+def to_pdf(html: str) -> bytes:
+    """Render the report's print page. Only data: URLs are fetched (the charts): nothing from
+    the network or the file system can be pulled into a PDF."""
+    weasyprint = _weasyprint()
+    stylesheet = weasyprint.CSS(filename=str(current_app.static_folder + "/css/reports.css"))
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    document = weasyprint.HTML(string=html, base_url=current_app.static_folder, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet])

@@ -1,0 +1,199 @@
+"""The report page /reports/ and its CSV, XLSX and PDF exports."""
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach.audit.models import AuditEvent
+from outreach.db import db
+from outreach.reports import exports, services
+from tests.report_dataset import build
+
+
+@pytest.fixture
+def data(factory, org, other_org, coordinator):
+    return build(factory, org, other_org, coordinator)
+
+
+def export_events(org) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.organisation_id == org.id, AuditEvent.action == "report.export"
+            )
+        )
+    )
+
+
+def audit_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_the_page_shows_the_key_figures_regions_and_paragraphs(data, coordinator_client):
+    response = coordinator_client.get("/reports/?year=2019")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Region Nordjylland" in html and "Region Sjælland" in html
+    assert 'id="paragraph-da"' in html and 'id="paragraph-en"' in html
+    assert "In 2019 the mobile health service made 6 visits to 4 different clinics" in html
+    assert 'data-copy="paragraph-da"' in html
+    assert "js/reports/copy.js" in html
+
+
+def test_the_page_draws_its_charts_as_svg_images(data, coordinator_client):
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    images = re.findall(r'<img class="report-chart" src="data:image/svg\+xml;base64,', html)
+    assert len(images) == 4  # months, first-time per region, nationality, gender
+
+
+def test_the_page_has_no_inline_scripts_or_styles(data, coordinator_client):
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    assert "style=" not in html and "<style" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert " on" + "click=" not in html
+
+
+def test_the_page_names_countries_in_the_page_language(data, coordinator_client):
+    coordinator_client.user.locale = "en"
+    db.session.flush()
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    assert "Thailand" in html and "Romania" in html
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    assert "Rumænien" in html
+
+
+def test_the_page_defaults_to_this_year(coordinator_client):
+    response = coordinator_client.get("/reports/")
+    assert response.status_code == 200
+    year = services.last_valid_year() - 1
+    assert f'<option selected value="{year}">' in response.get_data(as_text=True)
+
+
+def test_the_page_shows_a_region_filter_of_the_organisation_only(data, coordinator_client):
+    html = coordinator_client.get("/reports/?year=2019&region=nordjylland").get_data(as_text=True)
+    assert 'value="syddanmark"' not in html
+    assert "made 2 visits to 1 clinic in Nordjylland" in html
+
+
+def test_the_page_refuses_a_region_of_another_organisation(data, coordinator_client):
+    response = coordinator_client.get("/reports/?year=2019&region=syddanmark")
+    assert response.status_code == 422
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_nurses_get_403_on_the_page_and_the_exports(data, nurse_client):
+    for url in (
+        "/reports/?year=2019",
+        "/reports/export/regions.csv?year=2019",
+        "/reports/export.xlsx?year=2019",
+        "/reports/export.pdf?year=2019",
+    ):
+        assert nurse_client.get(url).status_code == 403, url
+
+
+def test_the_nav_links_to_reports_for_coordinators_only(coordinator_client, nurse_client):
+    assert 'href="/reports/"' in coordinator_client.get("/clinics/").get_data(as_text=True)
+    assert 'href="/reports/"' not in nurse_client.get("/clinics/").get_data(as_text=True)
+
+
+def test_a_missing_snapshot_is_said_plainly(data, coordinator_client):
+    response = coordinator_client.get("/reports/?year=2019&source=snapshot")
+    assert response.status_code == 200
+    assert 'id="paragraph-da"' not in response.get_data(as_text=True)
+
+
+def test_the_page_reads_a_stored_snapshot(data, coordinator_client):
+    services.snapshot_period(data.org, services.Period(2019))
+    response = coordinator_client.get("/reports/?year=2019&source=snapshot")
+    assert "6 visits to 4 different clinics" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["figures", "regions", "months", "nationalities", "genders", "supplies", "concern"]
+)
+def test_every_table_exports_as_csv_with_one_audit_event(data, coordinator_client, name):
+    before = audit_count()
+    response = coordinator_client.get(f"/reports/export/{name}.csv?year=2019")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert len(rows) >= 2
+    assert audit_count() == before + 1
+    (event,) = export_events(data.org)
+    assert event.details["format"] == "csv" and event.details["table"] == name
+    assert event.details["rows"] == len(rows) - 1
+
+
+def test_the_regions_csv_has_the_report_figures(data, coordinator_client):
+    coordinator_client.user.locale = "en"
+    db.session.flush()
+    response = coordinator_client.get("/reports/export/regions.csv?year=2019")
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    by_name = {row["Region"]: row for row in rows}
+    assert by_name["Region Nordjylland"]["First-time contacts"] == "3"
+    assert by_name["Region Midtjylland"]["Persons talked to"] == "4"
+    assert by_name["Whole organisation"]["Visits"] == "6"
+    assert by_name["Region Sjælland"]["Admission rate"] == ""
+
+
+def test_an_unknown_csv_table_is_404_and_not_audited(data, coordinator_client):
+    assert coordinator_client.get("/reports/export/persons.csv?year=2019").status_code == 404
+    assert export_events(data.org) == []
+
+
+def test_the_xlsx_export_has_a_sheet_per_table_and_one_audit_event(data, coordinator_client):
+    from openpyxl import load_workbook
+
+    coordinator_client.user.locale = "en"
+    db.session.flush()
+    before = audit_count()
+    response = coordinator_client.get("/reports/export.xlsx?year=2019&region=nordjylland")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    assert len(workbook.sheetnames) == 7
+    figures = {row[0]: row[1] for row in workbook["Key figures"].iter_rows(values_only=True)}
+    assert figures["Visits"] == 2 and figures["First-time contacts"] == 3
+    assert figures["Admission rate"] == 1.0
+    assert audit_count() == before + 1
+    (event,) = export_events(data.org)
+    assert (event.details["format"], event.details["region"]) == ("xlsx", "nordjylland")
+
+
+def test_the_pdf_export_is_a_pdf_with_one_audit_event(data, coordinator_client):
+    before = audit_count()
+    response = coordinator_client.get("/reports/export.pdf?year=2019")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.get_data().startswith(b"%PDF")
+    assert audit_count() == before + 1
+    assert export_events(data.org)[0].details["format"] == "pdf"
+
+
+def test_without_pango_the_pdf_export_explains_what_to_install(
+    data, coordinator_client, monkeypatch
+):
+    def missing():
+        raise exports.PdfUnavailable("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(exports, "_weasyprint", missing)
+    response = coordinator_client.get("/reports/export.pdf?year=2019")
+    assert response.status_code == 503
+    assert "libpango-1.0-0 libpangoft2-1.0-0" in response.get_data(as_text=True)
+    assert export_events(data.org) == []
+
+
+def test_the_exports_refuse_invalid_filters(data, coordinator_client):
+    assert coordinator_client.get("/reports/export.xlsx?year=1999").status_code == 422
+    assert export_events(data.org) == []
+
+
+def test_csv_cells_that_look_like_formulas_are_defused():
+    table = exports.Table("t", "T", ["Item", "N"], [["=HYPERLINK(1)", 1], ["-1", 2]])
+    text = exports.to_csv(table).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text and "'-1" in text
