@@ -115,7 +115,16 @@ def geocode_retry_job() -> int:
     return retry_pending_geocoding()
 
 
-JOBS: dict[str, Callable[[], object]] = {"geocode-retry": geocode_retry_job}
+def report_snapshots_job() -> int:
+    from outreach.reports.services import take_snapshots
+
+    return take_snapshots()
+
+
+JOBS: dict[str, Callable[[], object]] = {
+    "geocode-retry": geocode_retry_job,
+    "report-snapshots": report_snapshots_job,
+}
 
 
 def job_lock_names() -> list[str]:
@@ -145,6 +154,17 @@ def build_scheduler(app, scheduler_class=None):
         next_run_time=utcnow() + timedelta(seconds=10),
         coalesce=True,
         max_instances=1,
+    )
+    # Nightly, Danish time: snapshots of the current and previous month and year.
+    scheduler.add_job(
+        _in_app(app, "report-snapshots"),
+        "cron",
+        hour=app.config.get("REPORT_SNAPSHOT_HOUR", 2),
+        minute=15,
+        id="report-snapshots",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
     )
     return scheduler
 
