@@ -1,10 +1,14 @@
-"""Demo data: two organisations, their staff, ~250 clinics in real towns and a year of visits.
+"""Demo data: two organisations, their staff, ~260 clinics in real towns, and for the main
+organisation a year of visits, persons and conversations shaped like the team's 2019 annual
+report (467 visits to 257 clinics, admitted at just under half, 312 persons talked to of whom
+165 for the first time), plus a lighter year before it so first-time contacts mean something.
 
 Deterministic (a fixed random seed), so screenshots and manual checks look the same each time.
 """
 
 import random
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +20,7 @@ from outreach.db import db
 from outreach.denmark import Town, towns
 from outreach.orgs.models import Organisation
 from outreach.orgs.services import create_organisation, find_organisation
+from outreach.persons.models import Conversation, Person
 from outreach.sync.services import stamp
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 
@@ -148,7 +153,9 @@ def _hours(rng: random.Random) -> dict | None:
     return hours
 
 
-def _clinic(rng: random.Random, org: Organisation, town: Town, used: set[str]) -> Clinic:
+def _clinic(
+    rng: random.Random, org: Organisation, town: Town, used: set[str], today: datetime
+) -> Clinic:
     while True:
         name = f"{rng.choice(_NAME_FIRST)} {rng.choice(_NAME_SECOND)}"
         if (name, town.name) not in used:
@@ -174,50 +181,355 @@ def _clinic(rng: random.Random, org: Organisation, town: Town, used: set[str]) -
         status=status,
         source=rng.choice(["registry", "registry", "screening", "field"]),
         geocode_status="manual",
-        closed_at=datetime(2026, 3, 1, tzinfo=UTC) if status == "closed" else None,
+        # Closed some time in the last year: visits after that find it closed or moved.
+        closed_at=today - timedelta(days=rng.randint(20, 300)) if status == "closed" else None,
+        # In the registry since before the two years of demo visits.
+        created_at=today - timedelta(days=rng.randint(740, 1400)),
+    )
+
+
+def _visit(rng: random.Random, clinic: Clinic, start: datetime, staff_ids: list) -> Visit:
+    day = start + timedelta(days=rng.randint(0, 364))
+    local = datetime(
+        day.year,
+        day.month,
+        day.day,
+        rng.randint(10, 19),
+        rng.choice([0, 15, 30, 45]),
+        tzinfo=LOCAL_TZ,
+    )
+    closed = clinic.closed_at is not None and local >= clinic.closed_at
+    admitted = not closed and rng.random() < 0.52
+    if admitted:
+        reason = None
+    elif closed:
+        reason = rng.choice(["closed", "moved"])
+    else:
+        reason = rng.choices(NOT_ADMITTED_REASONS, weights=[55, 25, 8, 5, 7])[0]
+    staff = staff_ids[:1] if rng.random() < 0.6 else staff_ids
+    return Visit(
+        id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        organisation_id=clinic.organisation_id,
+        clinic_id=clinic.id,
+        started_at=local,
+        # Admitted visits get their length, persons and supplies from their conversations.
+        ended_at=None if admitted else local + timedelta(minutes=3),
+        outcome="admitted" if admitted else "not_admitted",
+        not_admitted_reason=reason,
+        staff=sorted(str(s) for s in staff),
+        supplies={},
+        indicators=[],
+        police_informed=False,
+        created_by_id=staff_ids[0],
+        created_at=local,
+        updated_at=local,
     )
 
 
 def _visits(
-    rng: random.Random, org: Organisation, clinics: list[Clinic], staff_id, today: datetime
+    rng: random.Random, clinics: list[Clinic], staff_ids: list, today: datetime
 ) -> list[Visit]:
+    """The last 12 months: most clinics once to three times, like the 2019 report (467 visits
+    to 257 clinics). The 12 months before: a lighter round, so that the persons met then are
+    not first-time contacts now."""
+    year_start = today - timedelta(days=365)
+    earlier_start = today - timedelta(days=730)
     visits = []
-    start = today - timedelta(days=365)
     for clinic in clinics:
-        if rng.random() < 0.15:
-            continue  # never visited
-        for _ in range(rng.choice([1, 1, 2, 2, 3])):
+        earlier = rng.choice([0, 1, 1, 1, 2, 2])
+        this_year = 0 if rng.random() < 0.03 else rng.choice([1, 1, 2, 2, 3])
+        visits += [_visit(rng, clinic, earlier_start, staff_ids) for _ in range(earlier)]
+        visits += [_visit(rng, clinic, year_start, staff_ids) for _ in range(this_year)]
+    return sorted(visits, key=lambda v: v.started_at)
+
+
+# --- persons and conversations ---------------------------------------------------------------
+
+# Work names as the team hears them, by nationality (space-separated); never real names.
+_ALIASES = {
+    "TH": "Mai Lin Nok Ploy Fon Noi Som Joy Bee Pim Kim Mint Nan Dao Lek Aom Ning Pui Bella",
+    "RO": "Ioana Cristina Andreea Bianca Alina Maria Elena Roxana Denisa Larisa Natasha",
+    "BG": "Natasha Desi Maria Vanya Gergana Mira Nikol",
+    "HU": "Kitti Reka Nikolett Vivien Bella Szandra",
+    "NG": "Blessing Joy Precious Gift Faith Mercy Esther Favour",
+    "ES": "Cristina Ana Lucia Carmen Paula Yasmin",
+    "CN": "Lily Mei Ling Xiao Yan Jing Coco Lin",
+    "VN": "Linh Mai Hoa Lan Thu Ngoc Kim May",
+    "BR": "Bella Bianca Gabriela Juliana Yasmin Larissa Kelly Ana",
+    "UA": "Natasha Olga Yulia Katya Sasha",
+    "PH": "Joy Angel Cherry Mae Kim",
+    "PL": "Kasia Ania Ola Natalia",
+    "DO": "Yasmin Carolina Ana Cristina",
+    "LT": "Ieva Ruta Natasha",
+}
+# Nationality: (weight among the persons met, languages spoken).
+_NATIONALITIES = {
+    "TH": (30, ["th"]),
+    "RO": (14, ["ro"]),
+    "CN": (8, ["zh"]),
+    "VN": (8, ["vi"]),
+    "NG": (7, ["en"]),
+    "BG": (6, ["bg"]),
+    "HU": (5, ["hu"]),
+    "BR": (5, ["pt"]),
+    "ES": (4, ["es"]),
+    "UA": (3, ["ru", "uk"]),
+    "PH": (3, ["en"]),
+    "PL": (3, ["pl"]),
+    "DO": (2, ["es"]),
+    "LT": (2, ["lt", "ru"]),
+}
+_TRANS_SHARE = {"TH": 0.12, "BR": 0.3}
+_LEAFLETS = {"TH": "leaflet_th", "RO": "leaflet_ro", "ES": "leaflet_es", "DO": "leaflet_es"}
+# The same work name written down by another nurse: the likely duplicates a coordinator merges.
+_VARIANTS = {
+    "Yasmin": "Jassmine",
+    "Natasha": "Natascha",
+    "Mai": "May",
+    "Cristina": "Kristina",
+    "Ioana": "Joana",
+    "Lin": "Linn",
+    "Bella": "Bela",
+    "Kitti": "Kitty",
+}
+_NOTES = [
+    "Tilbudt STI-test; vil tænke over det.",
+    "Ny på klinikken, kom fra en anden by i sidste uge.",
+    "Ønsker pjecer på sit eget sprog.",
+    "Taler lidt engelsk; tolk via telefon.",
+    "Virker træt; aftalt at vi kommer igen.",
+    "Spurgte til læge uden sygesikring.",
+]
+_POLICE_NOTE = "Politiets døgnvagt orienteret om forholdene på stedet."
+LEVELS = ("green", "yellow", "red")
+
+
+@dataclass
+class _Met:
+    person: Person
+    last_at: datetime
+    clinic_id: uuid.UUID | None = None
+    region: str | None = None
+
+
+class _Fieldwork:
+    """Who the team meets as the two years go by: new persons, persons met before (often in
+    the same clinic, sometimes moved to another one or another region), and phone contacts."""
+
+    def __init__(self, rng: random.Random, org, staff_id, today: datetime):
+        self.rng, self.org, self.staff_id = rng, org, staff_id
+        self.year_start = today - timedelta(days=365)
+        self.this_year = today.year
+        self.known: list[_Met] = []
+        self.conversations: list[Conversation] = []
+
+    def pick(self, at: datetime, clinic: Clinic | None, exclude: set) -> _Met:
+        """Whom the team talks to: in the year about half are new (165 of 312 in 2019), the
+        others met before the year or earlier in it; a person met before is often found in the
+        same clinic again, else mostly in the same region."""
+        rng = self.rng
+        r = rng.random()
+        if at >= self.year_start:
+            if r < 0.41:
+                return self.new_person(at)
+            before = r < 0.78
+            pool = [m for m in self.known if (m.last_at < self.year_start) == before]
+        else:
+            if r < 0.8:
+                return self.new_person(at)
+            pool = list(self.known)
+        pool = [m for m in pool if m.person.id not in exclude]
+        if not pool:
+            return self.new_person(at)
+        if clinic is not None:
+            same_clinic = [m for m in pool if m.clinic_id == clinic.id]
+            if same_clinic and rng.random() < 0.65:
+                return rng.choice(same_clinic)
+            same_region = [m for m in pool if m.region == clinic.region_slug]
+            if same_region and rng.random() < 0.6:
+                return rng.choice(same_region)
+        return rng.choice(pool)  # moved here from elsewhere, maybe from another region
+
+    def new_person(self, at: datetime) -> _Met:
+        rng = self.rng
+        originals = [m.person for m in self.known if m.person.alias in _VARIANTS]
+        person_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        if originals and rng.random() < 0.03:
+            # Written down again under another spelling: a duplicate nobody merged yet.
+            original = rng.choice(originals)
+            alias, nationality = _VARIANTS[original.alias], original.nationality
+            birth_year = original.birth_year and original.birth_year + rng.choice([-1, 0, 1])
+            gender, languages = original.gender, list(original.languages)
+        else:
+            nationality = rng.choices(
+                list(_NATIONALITIES), weights=[w for w, _ in _NATIONALITIES.values()]
+            )[0]
+            alias = rng.choice(_ALIASES[nationality].split())
+            age = int(rng.triangular(19, 50, 27))
+            birth_year = None if rng.random() < 0.15 else self.this_year - age
+            trans = rng.random() < _TRANS_SHARE.get(nationality, 0.03)
+            gender = "trans_woman" if trans else ("unknown" if rng.random() < 0.02 else "woman")
+            languages = set(_NATIONALITIES[nationality][1])
+            if rng.random() < 0.4:
+                languages.add("en")
+            if rng.random() < 0.05:
+                languages.add("da")
+            languages = sorted(languages)
+            if rng.random() < 0.04:
+                nationality = None  # she did not say
+        person = Person(
+            id=person_id,
+            canonical_id=person_id,
+            organisation_id=self.org.id,
+            alias=alias,
+            nationality=nationality,
+            birth_year=birth_year,
+            gender=gender,
+            languages=languages,
+            created_by_id=self.staff_id,
+            created_at=at,
+            updated_at=at,
+        )
+        met = _Met(person, at)
+        self.known.append(met)
+        return met
+
+    def talk(
+        self, met: _Met, at: datetime, channel: str, visit: Visit | None = None, clinic=None
+    ) -> Conversation:
+        rng, person = self.rng, met.person
+        if visit is None and rng.random() < 0.5:
+            level = None  # a short exchange by text: nothing to assess
+        else:
+            level = rng.choices(LEVELS, weights=[80, 14, 6])[0]
+        young = person.birth_year is not None and at.year - person.birth_year <= 20
+        indicators: set[str] = set()
+        referral = None
+        if level in ("yellow", "red"):
+            others = [i for i in INDICATORS if i != "very_young"]
+            indicators = set(rng.sample(others, 1 if level == "yellow" else rng.randint(2, 4)))
+            if young:
+                indicators.add("very_young")
+            if level == "red" or rng.random() < 0.4:
+                referral = rng.choices(
+                    ["identification_interview", "health_care", "shelter"], weights=[70, 15, 15]
+                )[0]
+        topics = {
+            t for t, p in (("health_advice", 0.7), ("rights_information", 0.3)) if rng.random() < p
+        }
+        if visit is not None and rng.random() < 0.45:
+            topics.add("sti_test_offered")
+            if rng.random() < 0.35:
+                topics.add("sti_test_taken")
+        if referral == "identification_interview":
+            topics.add("referral_identification")
+        elif referral in ("health_care", "shelter"):
+            topics.add(referral)
+        language = next((c for c in person.languages if c not in ("en", "da")), None) or (
+            person.languages[0] if person.languages else None
+        )
+        conversation = Conversation(
+            id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            organisation_id=self.org.id,
+            person_id=person.id,
+            visit_id=visit.id if visit else None,
+            channel=channel,
+            occurred_at=at,
+            # In a visit the phone leaves the time out and the visit's start is used.
+            occurred_at_given=visit is None,
+            topics=sorted(topics or {"health_advice"}),
+            language=language,
+            interpreter_used=language not in (None, "en", "da") and rng.random() < 0.3,
+            concern_level=level,
+            indicators=sorted(indicators),
+            referral=referral,
+            follow_up_needed=level in ("yellow", "red") or rng.random() < 0.05,
+            notes=rng.choice(_NOTES) if rng.random() < 0.15 else None,
+            created_by_id=self.staff_id,
+            created_at=at,
+            updated_at=at,
+        )
+        self.conversations.append(conversation)
+        met.last_at = at
+        if clinic is not None:
+            met.clinic_id, met.region = clinic.id, clinic.region_slug
+        return conversation
+
+
+def _remote_contacts(rng: random.Random, today: datetime) -> list[tuple[datetime, str]]:
+    """Phone and SMS contacts from escort ads, and the odd drop-in: outside any visit."""
+    contacts = []
+    for start, count in ((today - timedelta(days=730), 15), (today - timedelta(days=365), 45)):
+        for _ in range(count):
             day = start + timedelta(days=rng.randint(0, 364))
-            local = datetime(
+            at = datetime(
                 day.year,
                 day.month,
                 day.day,
-                rng.randint(10, 19),
-                rng.choice([0, 15, 30, 45]),
+                rng.randint(11, 21),
+                rng.randint(0, 59),
                 tzinfo=LOCAL_TZ,
             )
-            admitted = rng.random() < 0.48
-            visits.append(
-                Visit(
-                    id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                    organisation_id=org.id,
-                    clinic_id=clinic.id,
-                    started_at=local,
-                    ended_at=local + timedelta(minutes=rng.randint(10, 50) if admitted else 3),
-                    outcome="admitted" if admitted else "not_admitted",
-                    not_admitted_reason=None if admitted else rng.choice(NOT_ADMITTED_REASONS),
-                    persons_present=rng.randint(1, 4) if admitted else None,
-                    supplies={"condoms": rng.choice([20, 50, 100]), "leaflet_th": 2}
-                    if admitted
-                    else {},
-                    concern_level=rng.choices(["green", "yellow", "red"], [80, 15, 5])[0]
-                    if admitted
-                    else None,
-                    police_informed=False,
-                    created_by_id=staff_id,
-                )
-            )
-    return visits
+            contacts.append((at, rng.choices(["sms", "phone", "drop_in"], weights=[50, 40, 10])[0]))
+    return contacts
+
+
+def _fieldwork(
+    rng: random.Random, org, clinics: list[Clinic], visits: list[Visit], staff_id, today
+) -> tuple[list[Person], list[Conversation]]:
+    """Persons and conversations for the visits (1-3 in every admitted visit) and the remote
+    contacts; fills in what the admitted visits hand out and note."""
+    work = _Fieldwork(rng, org, staff_id, today)
+    clinic_of = {c.id: c for c in clinics}
+    events = [(v.started_at, v) for v in visits if v.outcome == "admitted"]
+    events += [(at, channel) for at, channel in _remote_contacts(rng, today)]
+    events.sort(key=lambda e: e[0])
+    for at, event in events:
+        if not isinstance(event, Visit):
+            work.talk(work.pick(at, None, set()), at, event)
+            continue
+        visit, clinic = event, clinic_of[event.clinic_id]
+        talks, present = [], set()
+        for _ in range(rng.choice([1, 1, 1, 1, 2, 2, 3])):
+            met = work.pick(at, clinic, present)
+            present.add(met.person.id)
+            talks.append((met.person, work.talk(met, at, "visit", visit, clinic)))
+        _fill_in(rng, visit, talks)
+    persons = sorted((m.person for m in work.known), key=lambda p: p.created_at)
+    return persons, work.conversations
+
+
+def _fill_in(rng: random.Random, visit: Visit, talks: list) -> None:
+    """An admitted visit's length, persons present, supplies and concern, from its talks."""
+    visit.persons_present = len(talks) + rng.choice([0, 0, 0, 1, 1, 2])
+    visit.ended_at = visit.started_at + timedelta(minutes=10 + 15 * len(talks) + rng.randint(0, 15))
+    visit.updated_at = visit.ended_at
+    supplies = {"condoms": rng.choice([20, 50, 50, 100])}
+    if rng.random() < 0.5:
+        supplies["lubricant"] = rng.choice([5, 10])
+    tests = sum("sti_test_taken" in c.topics for _, c in talks)
+    if tests:
+        supplies["sti_test"] = tests
+    for person, _ in talks:
+        leaflet = _LEAFLETS.get(person.nationality, "leaflet_en")
+        supplies[leaflet] = supplies.get(leaflet, 0) + rng.choice([1, 2])
+    visit.supplies = dict(sorted(supplies.items()))
+    levels = [c.concern_level for _, c in talks if c.concern_level]
+    visit.concern_level = max(levels, key=LEVELS.index) if levels else None
+    visit.indicators = sorted({i for _, c in talks for i in c.indicators})
+
+
+def _inform_police(rng: random.Random, visits: list[Visit], today: datetime) -> None:
+    """A couple of the red visits of the year, and one before it, led to informing the police."""
+    year_start = today - timedelta(days=365)
+    red = [v for v in visits if v.concern_level == "red"]
+    this_year = [v for v in red if v.started_at >= year_start]
+    before = [v for v in red if v.started_at < year_start]
+    chosen = rng.sample(this_year, min(2, len(this_year))) + rng.sample(before, min(1, len(before)))
+    for visit in chosen:
+        visit.police_informed = True
+        visit.police_informed_at = visit.ended_at + timedelta(minutes=rng.randint(10, 90))
+        visit.police_note = _POLICE_NOTE
 
 
 def is_loaded() -> bool:
@@ -253,9 +565,16 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         staff[role] = create_user(org, email, DEMO_PASSWORD, role, name=name)
     used: set = set()
     region_towns = [t for t in _mainland_towns() if t.region in org.region_slugs]
-    clinics = [_clinic(rng, org, rng.choice(region_towns), used) for _ in range(252)]
-    visits = _visits(rng, org, clinics, staff["nurse"].id, today)
-    _add_synced(clinics + visits)
+    clinics = [_clinic(rng, org, rng.choice(region_towns), used, today) for _ in range(264)]
+    staff_ids = [staff["nurse"].id, staff["coordinator"].id]
+    visits = _visits(rng, clinics, staff_ids, today)
+    persons, conversations = _fieldwork(rng, org, clinics, visits, staff["nurse"].id, today)
+    _inform_police(rng, visits, today)
+    # Flushed table by table: without relationships the flush does not order the inserts.
+    _add_synced(clinics)
+    _add_synced(visits)
+    _add_synced(persons)
+    _add_synced(sorted(conversations, key=lambda c: c.occurred_at))
 
     second = create_organisation(
         SECOND_ORG,
@@ -272,7 +591,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         second, "coordinator@syd.outreach.dk", DEMO_PASSWORD, "coordinator", name="Sofie Syd"
     )
     syd_towns = [t for t in _mainland_towns() if t.region == "syddanmark"]
-    _add_synced([_clinic(rng, second, rng.choice(syd_towns), used) for _ in range(12)])
+    _add_synced([_clinic(rng, second, rng.choice(syd_towns), used, today) for _ in range(12)])
     return LOGINS
 
 
