@@ -14,6 +14,7 @@ from outreach.denmark import in_denmark
 from outreach.orgs import services
 
 BLANK_ROWS = 3
+BLANK_OFFICE_ROWS = 1  # offices are added rarely; saving brings a new empty row
 # Bound what a posted form may make us build (rows beyond these are never read).
 MAX_CODE_ROWS = services.MAX_LIST_ENTRIES + BLANK_ROWS
 MAX_OFFICE_ROWS = services.MAX_OFFICES + BLANK_ROWS

@@ -9,7 +9,7 @@ from flask_login import current_user
 from outreach.auth.access import role_required
 from outreach.db import db
 from outreach.orgs import services
-from outreach.orgs.forms import BLANK_ROWS, CodeListForm, OfficesForm
+from outreach.orgs.forms import BLANK_OFFICE_ROWS, BLANK_ROWS, CodeListForm, OfficesForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -42,7 +42,7 @@ def _fresh_offices_form() -> OfficesForm:
         {"name": o.get("name", ""), "lat": _number(o.get("lat")), "lon": _number(o.get("lon"))}
         for o in services.offices(org)
     ]
-    rows += [{}] * BLANK_ROWS
+    rows += [{}] * BLANK_OFFICE_ROWS
     return OfficesForm(
         formdata=None,
         prefix="offices",
@@ -55,10 +55,10 @@ def _number(value) -> str:
     return "" if value is None else f"{float(value):.6f}".rstrip("0").rstrip(".")
 
 
-def _with_blank_rows(form) -> None:
+def _with_blank_rows(form, wanted: int) -> None:
     """After a refused post, give the user empty rows again to keep adding."""
     blanks = sum(1 for row in form.rows if row.form.is_blank())
-    for _index in range(max(BLANK_ROWS - blanks, 0)):
+    for _index in range(max(wanted - blanks, 0)):
         form.rows.append_entry()
 
 
@@ -104,7 +104,7 @@ def _post_code_list(kind: str):
             form.form_errors.append(str(exc))
         else:
             return _saved(changed, kind)
-    _with_blank_rows(form)
+    _with_blank_rows(form, BLANK_ROWS)
     return _page(422, **{kind: form})
 
 
@@ -137,5 +137,5 @@ def offices():
             form.form_errors.append(str(exc))
         else:
             return _saved(changed, "offices")
-    _with_blank_rows(form)
+    _with_blank_rows(form, BLANK_OFFICE_ROWS)
     return _page(422, offices=form)
