@@ -1,0 +1,358 @@
+"""A day's routes from settings and candidate clinics: time windows from opening hours, the
+reason each left-out clinic is left out, and routes in local time. No database, no HTTP.
+
+Time runs in seconds since the plan day's local midnight (Europe/Copenhagen), computed through
+UTC so that the days when the clocks change come out right.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from outreach.clinics.hours import minutes as hhmm_minutes
+from outreach.clinics.models import WEEKDAYS
+from outreach.routing import solver as s
+from outreach.routing.travel import GreatCircle, TravelModel
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+# Why a requested clinic has no place in the plan; the codes are part of the API.
+CLINIC_CLOSED = "clinic_closed"
+NO_COORDINATES = "no_coordinates"
+HOURS_UNKNOWN = "opening_hours_unknown"
+CLOSED_THAT_DAY = "closed_that_day"
+CANNOT_FIT = "cannot_fit"
+LOWER_PRIORITY = "lower_priority"
+REMOVED = "removed_by_coordinator"
+REASONS = (
+    CLINIC_CLOSED,
+    NO_COORDINATES,
+    HOURS_UNKNOWN,
+    CLOSED_THAT_DAY,
+    CANNOT_FIT,
+    LOWER_PRIORITY,
+    REMOVED,
+)
+
+
+class DayClock:
+    """Local wall-clock times of one day ↔ seconds since that day's local midnight."""
+
+    def __init__(self, day: date, tz: ZoneInfo = LOCAL_TZ):
+        self.day = day
+        self.tz = tz
+        self.midnight = datetime.combine(day, time(0), tz).astimezone(UTC)
+
+    def seconds(self, hhmm: str) -> int:
+        total = hhmm_minutes(hhmm)
+        day = self.day + timedelta(days=total // (24 * 60))
+        hours, mins = divmod(total % (24 * 60), 60)
+        local = datetime.combine(day, time(hours, mins), self.tz)
+        return int((local.astimezone(UTC) - self.midnight).total_seconds())
+
+    def at(self, seconds: int) -> datetime:
+        return (self.midnight + timedelta(seconds=seconds)).astimezone(self.tz)
+
+    @property
+    def weekday(self) -> str:
+        return WEEKDAYS[self.day.weekday()]
+
+
+def open_intervals(opening_hours: dict | None, weekday: str, clock: DayClock) -> list:
+    """The day's opening intervals in seconds, sorted, touching ones merged."""
+    merged: list[list[int]] = []
+    for opens, closes in sorted((opening_hours or {}).get(weekday) or []):
+        start, end = clock.seconds(opens), clock.seconds(closes)
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def service_windows(
+    opening_hours: dict | None, weekday: str, clock: DayClock, service: int
+) -> tuple[s.Window, ...]:
+    """When a visit may start so that it ends before closing: [opens, closes - service]."""
+    return tuple(
+        s.Window(start, end - service)
+        for start, end in open_intervals(opening_hours, weekday, clock)
+        if end - service >= start
+    )
+
+
+@dataclass(frozen=True)
+class DaySettings:
+    day: date
+    base: tuple[float, float]  # (lat, lon)
+    shift_start: str  # "HH:MM", local
+    shift_end: str
+    service_minutes: int = 40
+    vehicles: int = 1
+    break_from: str | None = None  # the break lies inside [break_from, break_to]
+    break_to: str | None = None
+    break_minutes: int | None = None
+
+    @property
+    def clock(self) -> DayClock:
+        return DayClock(self.day)
+
+    @property
+    def service(self) -> int:
+        return self.service_minutes * 60
+
+    def vehicle(self, index: int, clock: DayClock | None = None) -> s.Vehicle:
+        clock = clock or self.clock
+        rest = None
+        if self.break_minutes and self.break_from and self.break_to:
+            duration = self.break_minutes * 60
+            rest = s.Break(
+                s.Window(clock.seconds(self.break_from), clock.seconds(self.break_to) - duration),
+                duration,
+            )
+        shift = s.Window(clock.seconds(self.shift_start), clock.seconds(self.shift_end))
+        return s.Vehicle(index, 0, 0, shift, rest)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the planner needs to know of a clinic."""
+
+    id: uuid.UUID
+    lat: float | None
+    lon: float | None
+    opening_hours: dict | None
+    status: str = "active"
+    priority: int = 0
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return (self.lat, self.lon)
+
+
+def exclusion_reason(candidate: Candidate, weekday: str) -> str | None:
+    """Why the clinic cannot be visited on this weekday at all, before any routing."""
+    if candidate.status == "closed":
+        return CLINIC_CLOSED
+    if candidate.lat is None or candidate.lon is None:
+        return NO_COORDINATES
+    if candidate.opening_hours is None:
+        return HOURS_UNKNOWN
+    if not candidate.opening_hours.get(weekday):
+        return CLOSED_THAT_DAY
+    return None
+
+
+@dataclass
+class PlannedStop:
+    clinic_id: uuid.UUID
+    reached: datetime
+    arrival: datetime  # the visit starts
+    departure: datetime  # the visit ends
+    distance_km: float  # driven to get here
+    drive_minutes: float
+    violations: list[tuple[str, int]] = field(default_factory=list)  # (kind, minutes late)
+
+
+@dataclass
+class PlannedRoute:
+    vehicle: int
+    start: datetime  # leaves the base
+    end: datetime  # back at the base
+    stops: list[PlannedStop]
+    distance_km: float
+    drive_minutes: float
+    break_position: int | None = None
+    break_start: datetime | None = None
+    break_end: datetime | None = None
+    violations: list[tuple[str, int]] = field(default_factory=list)  # route-wide (kind, min)
+
+
+@dataclass
+class DayPlan:
+    routes: list[PlannedRoute]
+    unassigned: list[tuple[uuid.UUID, str]]
+    travel_model: str
+    solve_seconds: float = 0.0
+
+
+def _late_minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
+
+
+def _planned_route(schedule: s.Schedule, clock: DayClock) -> PlannedRoute:
+    by_job: dict = {}
+    route_wide = []
+    for violation in schedule.violations:
+        item = (violation.kind, _late_minutes(violation.seconds) if violation.seconds else 0)
+        if violation.job_id is None:
+            route_wide.append(item)
+        else:
+            by_job.setdefault(violation.job_id, []).append(item)
+    stops = [
+        PlannedStop(
+            clinic_id=visit.job_id,
+            reached=clock.at(visit.reached),
+            arrival=clock.at(visit.start),
+            departure=clock.at(visit.end),
+            distance_km=round(visit.distance / 1000, 2),
+            drive_minutes=round(visit.travel / 60, 1),
+            violations=by_job.get(visit.job_id, []),
+        )
+        for visit in schedule.visits
+    ]
+    return PlannedRoute(
+        vehicle=schedule.vehicle_id,
+        start=clock.at(schedule.start),
+        end=clock.at(schedule.end),
+        stops=stops,
+        distance_km=round(schedule.distance / 1000, 1),
+        drive_minutes=round(schedule.travel / 60, 1),
+        break_position=schedule.break_position,
+        break_start=clock.at(schedule.break_start) if schedule.break_start is not None else None,
+        break_end=clock.at(schedule.break_end) if schedule.break_end is not None else None,
+        violations=route_wide,
+    )
+
+
+def _problem(
+    settings: DaySettings, located: Sequence[Candidate], travel: TravelModel
+) -> tuple[s.Problem, str]:
+    clock = settings.clock
+    matrix = travel.matrix([settings.base] + [c.point for c in located])
+    jobs = tuple(
+        s.Job(
+            id=c.id,
+            location=i,
+            service=settings.service,
+            windows=service_windows(c.opening_hours, clock.weekday, clock, settings.service),
+            priority=c.priority,
+        )
+        for i, c in enumerate(located, start=1)
+    )
+    vehicles = tuple(settings.vehicle(k, clock) for k in range(settings.vehicles))
+    return s.Problem(matrix.durations, jobs, vehicles, matrix.distances), matrix.model
+
+
+def _fits_alone(settings: DaySettings, candidate: Candidate, travel: TravelModel) -> bool:
+    problem, _ = _problem(settings, [candidate], travel)
+    return s.fits_alone(problem, problem.vehicles[0], candidate.id)
+
+
+def plan_day(
+    settings: DaySettings,
+    candidates: Sequence[Candidate],
+    *,
+    travel: TravelModel,
+    solver: s.Solver,
+    max_candidates: int = 80,
+) -> DayPlan:
+    """Routes for the day; every candidate is either on exactly one route or left out with
+    a reason."""
+    clock = settings.clock
+    unassigned: list[tuple[uuid.UUID, str]] = []
+    eligible: list[Candidate] = []
+    seen = set()
+    for candidate in candidates:
+        if candidate.id in seen:
+            continue
+        seen.add(candidate.id)
+        reason = exclusion_reason(candidate, clock.weekday)
+        if reason is None and not service_windows(
+            candidate.opening_hours, clock.weekday, clock, settings.service
+        ):
+            reason = CANNOT_FIT  # open that day, but never long enough for one visit
+        if reason:
+            unassigned.append((candidate.id, reason))
+        else:
+            eligible.append(candidate)
+    # The highest priorities go to the solver; the rest could only be chosen instead of them.
+    eligible.sort(key=lambda c: -c.priority)
+    considered, overflow = eligible[:max_candidates], eligible[max_candidates:]
+    estimate = getattr(travel, "fallback", travel)  # no network calls for the overflow
+    for candidate in overflow:
+        fits = _fits_alone(settings, candidate, estimate)
+        unassigned.append((candidate.id, LOWER_PRIORITY if fits else CANNOT_FIT))
+    if not considered:
+        return DayPlan([], unassigned, getattr(travel, "description", "") or "")
+
+    problem, model = _problem(settings, considered, travel)
+    vehicle = problem.vehicles[0]  # every vehicle has the same base, shift and break
+    feasible = []
+    for job in problem.jobs:
+        if s.fits_alone(problem, vehicle, job.id):
+            feasible.append(job)
+        else:
+            unassigned.append((job.id, CANNOT_FIT))
+    problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
+    solution = solver.solve(problem)
+
+    routes = []
+    vehicles = {v.id: v for v in problem.vehicles}
+    for route in solution.routes:
+        job_ids = list(route.job_ids)
+        schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids, route.break_position)
+        if not schedule.ok:
+            schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids)
+        # The solver and the check should agree; if they ever do not, the check wins and the
+        # stops it objects to are left out rather than sent out broken.
+        while not schedule.ok and job_ids:
+            culprit = next((v.job_id for v in schedule.violations if v.job_id), job_ids[-1])
+            job_ids.remove(culprit)
+            unassigned.append((culprit, LOWER_PRIORITY))
+            schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids)
+        if job_ids:
+            routes.append(_planned_route(schedule, clock))
+    unassigned.extend((job_id, LOWER_PRIORITY) for job_id in solution.unassigned)
+    routes.sort(key=lambda r: r.vehicle)
+    return DayPlan(routes, unassigned, model, solution.seconds)
+
+
+@dataclass
+class RouteOrder:
+    """A route as the coordinator arranged it."""
+
+    vehicle: int
+    clinic_ids: list[uuid.UUID]
+
+
+def recheck(
+    settings: DaySettings,
+    orders: Sequence[RouteOrder],
+    candidates: Sequence[Candidate],
+    *,
+    travel: TravelModel,
+) -> tuple[list[PlannedRoute], list[tuple[uuid.UUID, str]]]:
+    """Times and violations of hand-arranged routes, with today's opening hours. A clinic that
+    has lost its coordinates since cannot be driven to: it leaves its route with that reason."""
+    by_id = {c.id: c for c in candidates}
+    dropped = []
+    kept_orders = []
+    for order in orders:
+        kept = []
+        for clinic_id in order.clinic_ids:
+            candidate = by_id.get(clinic_id)
+            if candidate is None or candidate.lat is None or candidate.lon is None:
+                dropped.append((clinic_id, NO_COORDINATES))
+            else:
+                kept.append(candidate)
+        kept_orders.append((order.vehicle, kept))
+    located = [c for _, kept in kept_orders for c in kept]
+    if not located:
+        return [], dropped
+    problem, _ = _problem(settings, located, travel)
+    clock = settings.clock
+    routes = []
+    for vehicle_index, kept in kept_orders:
+        if not kept:
+            continue
+        vehicle = settings.vehicle(vehicle_index, clock)
+        schedule = s.schedule(problem, vehicle, [c.id for c in kept])
+        routes.append(_planned_route(schedule, clock))
+    return routes, dropped
+
+
+def default_travel() -> GreatCircle:
+    return GreatCircle()

@@ -1,0 +1,320 @@
+"""Our vehicle-routing interface, its VROOM implementation, and `schedule`, the check.
+
+Everything here is in whole seconds on one time axis (seconds since the plan day's local
+midnight for day plans) and in matrix indices; nothing knows about clinics or dates. The
+solver only chooses which jobs each vehicle serves and in what order; `schedule` recomputes
+every time from the matrix, so a solver's answer and a hand-made order are judged alike.
+"""
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+Matrix = Sequence[Sequence[int]]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Seconds in which something may *start* (a visit's service, a break)."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    location: int  # row/column of the matrix
+    service: int = 0  # seconds on site
+    # Service start windows, sorted and disjoint; None: any time; (): never (closed that day).
+    windows: tuple[Window, ...] | None = None
+    priority: int = 0  # 0..100; the solver serves the highest total first
+
+
+@dataclass(frozen=True)
+class Break:
+    window: Window  # when the break may start
+    duration: int
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    id: int
+    start: int  # location index where the route starts
+    end: int  # ... and ends
+    shift: Window | None = None  # leave at or after shift.start, back by shift.end
+    rest: Break | None = None  # a break the route must take (lunch)
+
+
+@dataclass(frozen=True)
+class Problem:
+    durations: Matrix
+    jobs: tuple[Job, ...]
+    vehicles: tuple[Vehicle, ...]
+    distances: Matrix | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle_id: int
+    job_ids: tuple[int, ...]
+    # How many jobs are served before the break (None: no break, or let `schedule` choose).
+    break_position: int | None = None
+
+
+@dataclass(frozen=True)
+class Solution:
+    routes: tuple[Route, ...]
+    unassigned: tuple[int, ...]
+    seconds: float = 0.0  # time the solver took
+
+
+class Solver(Protocol):
+    def solve(self, problem: Problem) -> Solution: ...
+
+
+class VroomSolver:
+    """VROOM through pyvroom: priorities first, then the number of jobs, then travel time."""
+
+    def __init__(
+        self,
+        exploration_level: int = 5,
+        threads: int = 2,
+        timeout: float | None = None,
+        tsp_fix: bool = True,
+    ):
+        self.exploration_level = max(1, min(5, int(exploration_level)))
+        self.threads = max(1, int(threads))
+        self.timeout = timeout
+        # VROOM's TSPFix operator re-solves each route as a TSP and keeps the result only
+        # when it is still valid; it finds better single-route orders (benchmarks/routing.py).
+        self.tsp_fix = tsp_fix
+
+    def solve(self, problem: Problem) -> Solution:
+        never = tuple(job.id for job in problem.jobs if job.windows == ())
+        problem = Problem(
+            problem.durations,
+            tuple(job for job in problem.jobs if job.windows != ()),
+            problem.vehicles,
+            problem.distances,
+        )
+        if not problem.jobs or not problem.vehicles:
+            return Solution((), never + tuple(job.id for job in problem.jobs))
+        import numpy
+        import vroom
+
+        started = time.perf_counter()
+        vroom_input = vroom.Input(apply_TSPFix=self.tsp_fix)
+        durations = numpy.asarray(problem.durations, dtype="uint32")
+        vroom_input.set_durations_matrix("car", durations)
+        if problem.distances is not None:
+            vroom_input.set_distances_matrix(
+                "car", numpy.asarray(problem.distances, dtype="uint32")
+            )
+        # pyvroom ids are positive integers; ours may be anything hashable, so map them.
+        for number, vehicle in enumerate(problem.vehicles, start=1):
+            kwargs = {}
+            if vehicle.shift is not None:
+                kwargs["time_window"] = vroom.TimeWindow(vehicle.shift.start, vehicle.shift.end)
+            if vehicle.rest is not None:
+                window = vehicle.rest.window
+                kwargs["breaks"] = [
+                    vroom.Break(
+                        number,
+                        time_windows=[vroom.TimeWindow(window.start, window.end)],
+                        service=vehicle.rest.duration,
+                    )
+                ]
+            vroom_input.add_vehicle(
+                vroom.Vehicle(number, start=vehicle.start, end=vehicle.end, **kwargs)
+            )
+        vroom_input.add_job(
+            [
+                vroom.Job(
+                    number,
+                    location=job.location,
+                    default_service=job.service,
+                    priority=max(0, min(100, int(job.priority))),
+                    time_windows=[vroom.TimeWindow(w.start, w.end) for w in job.windows or ()],
+                )
+                for number, job in enumerate(problem.jobs, start=1)
+            ]
+        )
+        timeout = timedelta(seconds=self.timeout) if self.timeout else None
+        answer = vroom_input.solve(
+            exploration_level=self.exploration_level, nb_threads=self.threads, timeout=timeout
+        )
+        steps = numpy.asarray(answer._routes_numpy())
+        routes: dict[int, list[int]] = {}
+        breaks: dict[int, int] = {}
+        for row in steps:
+            vehicle_number = int(row["vehicle_id"])
+            kind = row["type"].decode() if isinstance(row["type"], bytes) else str(row["type"])
+            served = routes.setdefault(vehicle_number, [])
+            if kind == "job":
+                served.append(problem.jobs[int(row["id"]) - 1].id)
+            elif kind == "break":
+                breaks[vehicle_number] = len(served)
+        assigned = {job_id for served in routes.values() for job_id in served}
+        return Solution(
+            routes=tuple(
+                Route(
+                    problem.vehicles[number - 1].id,
+                    tuple(served),
+                    breaks.get(number) if problem.vehicles[number - 1].rest else None,
+                )
+                for number, served in sorted(routes.items())
+                if served
+            ),
+            unassigned=never + tuple(job.id for job in problem.jobs if job.id not in assigned),
+            seconds=time.perf_counter() - started,
+        )
+
+
+# What can be wrong with a route once its times are recomputed.
+OPENING_HOURS = "opening_hours"  # a visit would start too late for every window (or closed)
+SHIFT_END = "shift_end"  # back at the base after the shift's end
+BREAK = "break"  # the break cannot start inside its window
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str
+    job_id: object | None = None
+    seconds: int = 0  # how late
+
+
+@dataclass(frozen=True)
+class Visit:
+    job_id: object
+    reached: int  # on site
+    start: int  # service starts (after any wait or a break taken on arrival)
+    end: int  # service ends; leaves for the next place
+    travel: int  # seconds driven to get here
+    distance: int  # metres driven to get here
+
+
+@dataclass
+class Schedule:
+    vehicle_id: object
+    start: int  # leaves the start location
+    end: int  # back at the end location
+    visits: list[Visit] = field(default_factory=list)
+    break_position: int | None = None  # visits served before the break
+    break_start: int | None = None
+    break_end: int | None = None
+    travel: int = 0  # seconds driven in all
+    distance: int = 0  # metres driven in all
+    return_travel: int = 0
+    return_distance: int = 0
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def lateness(self) -> int:
+        return sum(v.seconds for v in self.violations)
+
+
+def _service_start(reached: int, windows: Sequence[Window]) -> int | None:
+    """The earliest start at or after `reached` inside a window; None when every window is
+    over (or there is none)."""
+    if windows is None:
+        return reached
+    for window in windows:
+        if reached <= window.end:
+            return max(reached, window.start)
+    return None
+
+
+def _simulate(
+    problem: Problem, vehicle: Vehicle, jobs: Sequence[Job], break_position: int | None
+) -> Schedule:
+    durations, distances = problem.durations, problem.distances
+    depart = vehicle.shift.start if vehicle.shift else 0
+    now, here = depart, vehicle.start
+    out = Schedule(vehicle.id, depart, depart, break_position=break_position)
+    for position in range(len(jobs) + 1):
+        there = jobs[position].location if position < len(jobs) else vehicle.end
+        leg_time = durations[here][there]
+        leg_distance = distances[here][there] if distances is not None else 0
+        now += leg_time
+        out.travel += leg_time
+        out.distance += leg_distance
+        reached = now
+        if vehicle.rest is not None and position == break_position:
+            window = vehicle.rest.window
+            out.break_start = max(now, window.start)
+            if out.break_start > window.end:
+                out.violations.append(Violation(BREAK, None, out.break_start - window.end))
+            out.break_end = now = out.break_start + vehicle.rest.duration
+        if position < len(jobs):
+            job = jobs[position]
+            start = _service_start(now, job.windows)
+            if start is None:
+                late = now - job.windows[-1].end if job.windows else 0
+                out.violations.append(Violation(OPENING_HOURS, job.id, late))
+                start = now
+            now = start + job.service
+            out.visits.append(Visit(job.id, reached, start, now, leg_time, leg_distance))
+        else:
+            out.return_travel, out.return_distance = leg_time, leg_distance
+        here = there
+    out.end = now
+    if vehicle.shift is not None and out.end > vehicle.shift.end:
+        out.violations.append(Violation(SHIFT_END, None, out.end - vehicle.shift.end))
+    return _leave_later(out, vehicle)
+
+
+def _leave_later(out: Schedule, vehicle: Vehicle) -> Schedule:
+    """Leave the base as late as possible without changing anything after the first wait:
+    nobody should sit in a car outside a clinic that opens in an hour."""
+    if not out.visits:
+        return out
+    first = out.visits[0]
+    if out.break_position == 0 and out.break_start is not None:
+        slack = out.break_start - first.reached
+    else:
+        slack = first.start - first.reached
+    if slack <= 0:
+        return out
+    out.start += slack
+    out.visits[0] = Visit(
+        first.job_id, first.reached + slack, first.start, first.end, first.travel, first.distance
+    )
+    return out
+
+
+def schedule(
+    problem: Problem,
+    vehicle: Vehicle,
+    job_ids: Sequence[object],
+    break_position: int | None = None,
+) -> Schedule:
+    """Every time of a route that serves `job_ids` in this order, and what is wrong with it.
+
+    The vehicle leaves at its shift start (later when it would only wait), starts each
+    service as early as its windows allow, and takes its break after driving to the
+    `break_position`-th place (0: on arrival at the first visit; len(jobs): back at the
+    base). Without a position, every position is tried and the best one kept.
+    """
+    by_id = {job.id: job for job in problem.jobs}
+    jobs = [by_id[job_id] for job_id in job_ids]
+    if vehicle.rest is None:
+        return _simulate(problem, vehicle, jobs, None)
+    positions = [break_position] if break_position is not None else range(len(jobs) + 1)
+    best = None
+    for position in positions:
+        candidate = _simulate(problem, vehicle, jobs, position)
+        key = (len(candidate.violations), candidate.lateness(), candidate.end)
+        if best is None or key < best[0]:
+            best = (key, candidate)
+    return best[1]
+
+
+def fits_alone(problem: Problem, vehicle: Vehicle, job_id: object) -> bool:
+    """True when the vehicle could serve this job and nothing else within every limit."""
+    return schedule(problem, vehicle, [job_id]).ok

@@ -1,0 +1,345 @@
+"""The day planner without the database: every route is checked here *independently of the
+solver*: each arrival is recomputed from the travel model (great-circle × 1.3 at 60 km/h),
+each visit must lie inside an opening interval of that weekday, each route inside the shift,
+and the lunch break inside its window and in a gap long enough for it and the drive."""
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from geopy.distance import great_circle
+
+from outreach.routing import planner
+from outreach.routing.planner import Candidate, DaySettings, RouteOrder
+from outreach.routing.solver import VroomSolver
+from outreach.routing.travel import GreatCircle
+
+TZ = ZoneInfo("Europe/Copenhagen")
+MONDAY = date(2026, 3, 2)
+AARHUS = (56.1572, 10.2107)
+ALL_WEEK = {d: [["10:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+# Clinics around Aarhus: (lat, lon), all within about 40 km.
+PLACES = [
+    (56.1629, 10.2039),
+    (56.1500, 10.1900),
+    (56.1700, 10.2300),
+    (56.1800, 10.1500),
+    (56.2100, 10.2200),
+    (56.1200, 10.1700),
+    (56.0400, 10.0900),
+    (56.2600, 10.3100),
+    (56.1900, 9.9800),
+    (56.1000, 10.2500),
+    (56.3000, 10.1000),
+    (56.2000, 10.4000),
+]
+
+
+def clinic(point, hours=ALL_WEEK, priority=10, status="active") -> Candidate:
+    lat, lon = point if point else (None, None)
+    return Candidate(uuid.uuid4(), lat, lon, hours, status, priority)
+
+
+def settings(**overrides) -> DaySettings:
+    values = {
+        "day": MONDAY,
+        "base": AARHUS,
+        "shift_start": "09:00",
+        "shift_end": "17:00",
+        "service_minutes": 40,
+        "vehicles": 1,
+    }
+    values.update(overrides)
+    return DaySettings(**values)
+
+
+def plan(day_settings, candidates, **kwargs):
+    return planner.plan_day(
+        day_settings,
+        candidates,
+        travel=GreatCircle(1.3, 60),
+        solver=VroomSolver(exploration_level=5, threads=2),
+        **kwargs,
+    )
+
+
+# --- the independent check -----------------------------------------------------------------
+
+
+def drive(a, b) -> timedelta:
+    """The travel model, written out again: great-circle km × 1.3 at 60 km/h."""
+    return timedelta(hours=great_circle(a, b).km * 1.3 / 60)
+
+
+def local(day: date, hhmm: str) -> datetime:
+    hours, minutes = map(int, hhmm.split(":"))
+    if hours == 24:
+        return datetime.combine(day + timedelta(days=1), time(0), TZ)
+    return datetime.combine(day, time(hours, minutes), TZ)
+
+
+SLACK = timedelta(seconds=1)  # the planner rounds each leg to a whole second
+
+
+def assert_feasible(result, day_settings: DaySettings, candidates) -> None:
+    by_id = {c.id: c for c in candidates}
+    day = day_settings.day
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    service = timedelta(minutes=day_settings.service_minutes)
+    shift_start = local(day, day_settings.shift_start)
+    shift_end = local(day, day_settings.shift_end)
+    for route in result.routes:
+        assert route.start >= shift_start, "leaves the base before the shift starts"
+        assert route.end <= shift_end, "back at the base after the shift ends"
+        assert route.stops, "a route without stops"
+        place, free_from = day_settings.base, route.start
+        gaps = []
+        for stop in route.stops:
+            c = by_id[stop.clinic_id]
+            assert stop.departure - stop.arrival == service
+            intervals = [(local(day, a), local(day, b)) for a, b in c.opening_hours[weekday]]
+            assert any(a <= stop.arrival and stop.departure <= b for a, b in intervals), (
+                f"visit {stop.arrival:%H:%M}-{stop.departure:%H:%M} outside {intervals}"
+            )
+            gaps.append((free_from, stop.arrival, drive(place, c.point)))
+            place, free_from = c.point, stop.departure
+        gaps.append((free_from, route.end, drive(place, day_settings.base)))
+        if day_settings.break_minutes:
+            pause = timedelta(minutes=day_settings.break_minutes)
+            assert route.break_start is not None, "no lunch break"
+            assert route.break_end - route.break_start == pause
+            assert route.break_start >= local(day, day_settings.break_from)
+            assert route.break_end <= local(day, day_settings.break_to)
+        for begin, end, travel in gaps:
+            needed = travel
+            if route.break_start is not None and begin <= route.break_start < end:
+                assert route.break_end <= end, "the break overlaps a visit"
+                needed += route.break_end - route.break_start
+            assert end - begin >= needed - SLACK, "not enough time to drive there"
+
+
+def assert_each_once(result, candidates) -> None:
+    routed = [s.clinic_id for r in result.routes for s in r.stops]
+    left_out = [clinic_id for clinic_id, _ in result.unassigned]
+    assert len(routed) == len(set(routed)), "a clinic on two routes"
+    assert not set(routed) & set(left_out)
+    assert sorted(map(str, routed + left_out)) == sorted(str(c.id) for c in candidates)
+
+
+def reasons(result) -> dict:
+    return dict(result.unassigned)
+
+
+# --- behaviour -----------------------------------------------------------------------------
+
+
+def test_one_nurse_day_is_feasible_and_serves_everything_that_fits():
+    candidates = [clinic(p) for p in PLACES[:6]]
+    day = settings()
+    result = plan(day, candidates)
+    assert_feasible(result, day, candidates)
+    assert_each_once(result, candidates)
+    assert len(result.routes) == 1
+    assert len(result.routes[0].stops) == 6
+
+
+def test_several_nurses_share_the_clinics_and_each_route_is_feasible():
+    candidates = [clinic(p) for p in PLACES]
+    day = settings(vehicles=3, shift_start="10:00", shift_end="15:00")
+    result = plan(day, candidates)
+    assert_feasible(result, day, candidates)
+    assert_each_once(result, candidates)
+    assert len(result.routes) >= 2
+    assert len({r.vehicle for r in result.routes}) == len(result.routes)
+
+
+def test_lunch_break_is_taken_inside_its_window():
+    candidates = [clinic(p) for p in PLACES[:8]]
+    day = settings(break_from="12:00", break_to="13:00", break_minutes=30)
+    result = plan(day, candidates)
+    assert_feasible(result, day, candidates)
+    assert_each_once(result, candidates)
+    assert result.routes[0].break_start is not None
+
+
+def test_visits_respect_split_opening_hours():
+    split = {"mon": [["10:00", "11:00"], ["15:00", "16:30"]]}
+    candidates = [clinic(PLACES[0], split), clinic(PLACES[1], split), clinic(PLACES[2])]
+    day = settings()
+    result = plan(day, candidates)
+    assert_feasible(result, day, candidates)
+    assert_each_once(result, candidates)
+    assert not result.unassigned
+
+
+def test_a_visit_must_end_before_closing():
+    # Open 16:00-16:30: a 40-minute visit never fits, whatever the shift.
+    short = clinic(PLACES[0], {"mon": [["16:00", "16:30"]]})
+    result = plan(settings(), [short])
+    assert reasons(result) == {short.id: planner.CANNOT_FIT}
+
+
+def test_clinic_closed_that_weekday_is_left_out_with_that_reason():
+    closed_monday = clinic(PLACES[0], {"tue": [["10:00", "22:00"]], "mon": []})
+    open_one = clinic(PLACES[1])
+    result = plan(settings(), [closed_monday, open_one])
+    assert reasons(result) == {closed_monday.id: planner.CLOSED_THAT_DAY}
+
+
+def test_clinics_without_coordinates_or_hours_are_left_out_with_their_reasons():
+    nowhere = clinic(None)
+    unknown_hours = clinic(PLACES[0], None)
+    shut = clinic(PLACES[1], status="closed")
+    candidates = [nowhere, unknown_hours, shut, clinic(PLACES[2])]
+    result = plan(settings(), candidates)
+    assert reasons(result) == {
+        nowhere.id: planner.NO_COORDINATES,
+        unknown_hours.id: planner.HOURS_UNKNOWN,
+        shut.id: planner.CLINIC_CLOSED,
+    }
+    assert_each_once(result, candidates)
+
+
+def test_a_clinic_too_far_for_the_shift_cannot_fit_even_alone():
+    skagen = clinic((57.7210, 10.5830))  # about 3 h 20 min each way from Aarhus at this model
+    result = plan(settings(shift_start="09:00", shift_end="13:00"), [skagen, clinic(PLACES[0])])
+    assert reasons(result) == {skagen.id: planner.CANNOT_FIT}
+
+
+def test_an_evening_clinic_cannot_fit_a_morning_shift():
+    evening = clinic(PLACES[0], {"mon": [["18:00", "23:00"]]})
+    result = plan(settings(shift_start="08:00", shift_end="14:00"), [evening])
+    assert reasons(result) == {evening.id: planner.CANNOT_FIT}
+
+
+def test_lower_priority_clinics_are_left_out_when_the_day_is_full():
+    # Every clinic fits alone, but a two-hour shift holds only two visits.
+    urgent = [clinic(p, priority=90) for p in PLACES[:2]]
+    routine = [clinic(p, priority=5) for p in PLACES[2:5]]
+    day = settings(shift_start="10:00", shift_end="12:00")
+    result = plan(day, routine + urgent)
+    assert_feasible(result, day, routine + urgent)
+    assert_each_once(result, routine + urgent)
+    routed = {s.clinic_id for r in result.routes for s in r.stops}
+    assert routed == {c.id for c in urgent}
+    assert reasons(result) == {c.id: planner.LOWER_PRIORITY for c in routine}
+
+
+def test_candidates_beyond_the_cap_are_lower_priority_or_cannot_fit():
+    candidates = [clinic(p, priority=50 - i) for i, p in enumerate(PLACES)]
+    far = clinic((57.7210, 10.5830), priority=0)
+    day = settings(shift_start="09:00", shift_end="13:00")
+    result = plan(day, [*candidates, far], max_candidates=4)
+    assert_feasible(result, day, [*candidates, far])
+    assert_each_once(result, [*candidates, far])
+    assert reasons(result)[far.id] == planner.CANNOT_FIT
+    assert all(r in (planner.LOWER_PRIORITY, planner.CANNOT_FIT) for r in reasons(result).values())
+
+
+def test_the_same_clinic_twice_is_one_stop():
+    one = clinic(PLACES[0])
+    result = plan(settings(), [one, one])
+    assert [s.clinic_id for r in result.routes for s in r.stops] == [one.id]
+
+
+def test_times_follow_the_clock_change_in_spring():
+    # 29 March 2026: clocks go from 02:00 to 03:00; a 10:00 opening is still 10:00 local.
+    sunday = date(2026, 3, 29)
+    candidates = [clinic(p) for p in PLACES[:3]]
+    day = settings(day=sunday)
+    result = plan(day, candidates)
+    assert_feasible(result, day, candidates)
+    first = result.routes[0].stops[0]
+    assert first.arrival.utcoffset() == timedelta(hours=2)
+    assert first.arrival.astimezone(TZ).time() >= time(10, 0)
+
+
+def test_the_day_clock_counts_real_seconds_on_clock_change_days():
+    spring = planner.DayClock(date(2026, 3, 29))
+    assert spring.seconds("01:00") == 3600
+    assert spring.seconds("04:00") == 3 * 3600  # one hour is skipped
+    assert spring.at(spring.seconds("10:00")).hour == 10
+    autumn = planner.DayClock(date(2026, 10, 25))
+    assert autumn.seconds("04:00") == 5 * 3600  # one hour is lived twice
+    assert autumn.seconds("24:00") == 25 * 3600
+    assert autumn.at(0).astimezone(UTC) == datetime(2026, 10, 24, 22, 0, tzinfo=UTC)
+
+
+def test_route_leaves_late_rather_than_waiting_outside_a_closed_door():
+    late_opening = clinic(PLACES[0], {"mon": [["14:00", "20:00"]]})
+    result = plan(settings(), [late_opening])
+    route = result.routes[0]
+    assert route.stops[0].arrival == local(MONDAY, "14:00")
+    assert route.stops[0].reached == route.stops[0].arrival
+    assert route.start > local(MONDAY, "09:00")
+
+
+# --- hand re-ordering ----------------------------------------------------------------------
+
+
+def test_recheck_of_a_feasible_order_reports_nothing():
+    candidates = [clinic(p) for p in PLACES[:4]]
+    day = settings()
+    result = plan(day, candidates)
+    order = [RouteOrder(0, [s.clinic_id for s in result.routes[0].stops])]
+    routes, dropped = planner.recheck(day, order, candidates, travel=GreatCircle())
+    assert not dropped
+    assert not routes[0].violations
+    assert not any(s.violations for s in routes[0].stops)
+
+
+def test_recheck_reports_a_visit_moved_after_closing():
+    early = clinic(PLACES[0], {"mon": [["09:00", "10:30"]]})
+    others = [clinic(p) for p in PLACES[1:4]]
+    day = settings()
+    order = [RouteOrder(0, [c.id for c in others] + [early.id])]
+    routes, _ = planner.recheck(day, order, [early, *others], travel=GreatCircle())
+    last = routes[0].stops[-1]
+    assert last.clinic_id == early.id
+    kinds = [kind for kind, _ in last.violations]
+    assert kinds == ["opening_hours"]
+    assert last.violations[0][1] > 0
+
+
+def test_recheck_reports_coming_back_after_the_shift():
+    candidates = [clinic(p) for p in PLACES[:6]]
+    day = settings(shift_start="10:00", shift_end="13:00")
+    order = [RouteOrder(0, [c.id for c in candidates])]
+    routes, _ = planner.recheck(day, order, candidates, travel=GreatCircle())
+    assert [kind for kind, _ in routes[0].violations] == ["shift_end"]
+
+
+def test_recheck_drops_a_clinic_that_lost_its_coordinates():
+    fine, lost = clinic(PLACES[0]), clinic(None)
+    order = [RouteOrder(0, [fine.id, lost.id])]
+    routes, dropped = planner.recheck(settings(), order, [fine, lost], travel=GreatCircle())
+    assert [s.clinic_id for s in routes[0].stops] == [fine.id]
+    assert dropped == [(lost.id, planner.NO_COORDINATES)]
+
+
+@pytest.mark.parametrize("nurses", [1, 2, 4])
+def test_generated_days_are_always_feasible(nurses):
+    import random
+
+    rng = random.Random(nurses)
+    candidates = []
+    for _ in range(20):
+        opens = rng.choice(["09:00", "10:00", "11:00", "12:00"])
+        closes = rng.choice(["14:00", "17:00", "20:00", "22:00"])
+        hours = {"mon": [[opens, closes]]}
+        if rng.random() < 0.3:
+            hours = {"mon": [["10:00", "12:00"], ["13:00", closes]]}
+        point = (56.15 + rng.uniform(-0.2, 0.2), 10.2 + rng.uniform(-0.3, 0.3))
+        candidates.append(clinic(point, hours, priority=rng.randint(0, 100)))
+    day = settings(
+        vehicles=nurses,
+        shift_start="09:30",
+        shift_end="16:00",
+        break_from="11:30",
+        break_to="13:30",
+        break_minutes=30,
+    )
+    result = plan(day, candidates)
+    assert_feasible(result, day, candidates)
+    assert_each_once(result, candidates)
