@@ -302,6 +302,43 @@ def test_a_conversation_brings_the_person_back_with_the_clinic_she_was_met_in(nu
     assert [(p["id"], p["recent_clinic_ids"]) for p in answer["persons"]] == [(person, [clinic])]
 
 
+def test_a_visit_moved_to_another_clinic_sends_its_persons_again_with_the_new_clinic(
+    nurse_client,
+):
+    first, second = put_clinic(nurse_client), put_clinic(nurse_client, name="Orchid Spa")
+    started_at = utcnow() - timedelta(days=2)
+    visit = put_visit(nurse_client, first, started_at=started_at)
+    person = put_person(nurse_client)
+    put(nurse_client, "conversations", {"person_id": person, "visit_id": visit, "channel": "visit"})
+    cursor = pull(nurse_client)["cursor"]
+
+    put_visit(nurse_client, second, started_at=started_at, record_id=visit)
+    answer = pull(nurse_client, cursor=cursor)
+
+    assert [(p["id"], p["recent_clinic_ids"]) for p in answer["persons"]] == [(person, [second])]
+
+
+def test_a_conversation_with_a_merged_duplicate_sends_the_kept_person_again(
+    nurse_client, coordinator_client
+):
+    clinic = put_clinic(nurse_client)
+    visit = put_visit(nurse_client, clinic)
+    kept, duplicate = put_person(nurse_client, "Yasmin"), put_person(nurse_client, "Jassmine")
+    coordinator_client.post(
+        "/api/v1/person-merges", json={"source_id": duplicate, "target_id": kept}
+    )
+    cursor = pull(nurse_client)["cursor"]
+
+    put(
+        nurse_client,
+        "conversations",
+        {"person_id": duplicate, "visit_id": visit, "channel": "visit"},
+    )
+    persons = {p["id"]: p for p in pull(nurse_client, cursor=cursor)["persons"]}
+
+    assert persons[kept]["recent_clinic_ids"] == [clinic]
+
+
 def test_a_merged_duplicate_comes_with_the_person_it_was_merged_into(
     nurse_client, coordinator_client
 ):

@@ -152,14 +152,16 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
         raise FieldErrors(errors)
 
     def apply(conversation: Conversation, values: dict, created: bool) -> None:
-        if not created and conversation.person_id != values["person_id"]:
-            stamp(db.session.get(Person, conversation.person_id))  # she lost a recent clinic
+        # Where she was met changed: the phone's index entries must be pulled again.
+        touched = {values["person_id"]}
+        if not created:
+            touched.add(conversation.person_id)
         for field in CONVERSATION_FIELDS:
             setattr(conversation, field, values[field])
         conversation.occurred_at_given = values["occurred_at"] is not None
         if values["occurred_at"] is None:
             conversation.occurred_at = visit.started_at
-        stamp(db.session.get(Person, values["person_id"]))  # its recent clinics changed
+        touch_index(org_id, touched)
 
     return create_or_replace(
         Conversation,
@@ -171,6 +173,25 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
         current_input=_conversation_input,
         apply=apply,
     )
+
+
+def touch_index(organisation_id, person_ids) -> None:
+    """Give new sync numbers to these persons and everyone counted as the same person: their
+    entries in the phone's index share the recent clinics of the whole group."""
+    canonical = select(Person.canonical_id).where(Person.id.in_(list(person_ids)))
+    for person in db.session.scalars(
+        tenant_select(Person, organisation_id).where(Person.canonical_id.in_(canonical))
+    ):
+        stamp(person)
+
+
+def touch_persons_met_in(visit: Visit) -> None:
+    """The visit moved to another clinic: the persons met in it were met somewhere else."""
+    person_ids = db.session.scalars(
+        select(Conversation.person_id).where(Conversation.visit_id == visit.id).distinct()
+    ).all()
+    if person_ids:
+        touch_index(visit.organisation_id, person_ids)
 
 
 def follow_visit_time(visit: Visit) -> None:

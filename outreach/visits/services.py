@@ -96,12 +96,15 @@ def _current_input(visit: Visit) -> dict:
 
 
 def _apply(visit: Visit, data: dict, created: bool) -> None:
-    from outreach.persons.services import follow_visit_time
+    from outreach.persons.services import follow_visit_time, touch_persons_met_in
 
+    moved = not created and visit.clinic_id != data["clinic_id"]
     for field in INPUT_FIELDS:
         setattr(visit, field, data[field])
     if not created:
         follow_visit_time(visit)
+    if moved:
+        touch_persons_met_in(visit)
 
 
 def put_visit(user, visit_id: uuid.UUID, data: dict, if_match: str | None = None):
