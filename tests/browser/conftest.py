@@ -1,0 +1,116 @@
+"""Browser tests: a live server with its own database and the demo data, driven through
+Debian's Chromium by Playwright (sync API). Nothing leaves 127.0.0.1: every other request,
+such as map tiles, is aborted, so the tests behave the same offline.
+"""
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from outreach import demo
+from outreach.db import db
+from tests.conftest import database_url, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000  # every wait; a broken page fails fast instead of hanging the suite
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]).+")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The base URL of a real HTTP server on 127.0.0.1 with the demo organisations loaded."""
+    app = make_app(database_url(tmp_path_factory, "live"))
+    with app.app_context():
+        upgrade()
+        demo.load()
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 3
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A phone-sized page in a fresh context; fails the test on a CSP violation."""
+    context = browser.new_context(viewport=PHONE, base_url=live_server, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    context.route(NOT_LOCAL, lambda route: route.abort())
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: violations.append(f"JavaScript error: {error}"))
+    yield page
+    context.close()
+    assert not violations, violations
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot under test-artifacts/screenshots/ (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def log_in():
+    """log_in(page, email): through the login form, with the demo password."""
+
+    def _log_in(page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.locator("form button[type=submit].primary").click()
+        page.wait_for_url(re.compile(r"/clinics/"))
+
+    return _log_in
