@@ -70,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
     from outreach.persons import views as persons_views
     from outreach.reports import api as reports_api
     from outreach.reports import views as reports_views
+    from outreach.routing import api as routing_api
+    from outreach.routing import views as routing_views
     from outreach.sync import api as sync_api
     from outreach.visits import api as visits_api
 
@@ -80,12 +82,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(persons_views.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(reports_views.bp)
+    app.register_blueprint(routing_views.bp)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(clinics_api.blp)
     api.register_blueprint(visits_api.blp)
     api.register_blueprint(persons_api.blp)
     api.register_blueprint(sync_api.blp)
     api.register_blueprint(reports_api.blp)
+    api.register_blueprint(routing_api.blp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from outreach.clinics.hours import minutes as hhmm_minutes
 from outreach.clinics.models import WEEKDAYS
 from outreach.routing import solver as s
-from outreach.routing.travel import GreatCircle, TravelModel
+from outreach.routing.travel import TravelModel
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -276,7 +276,7 @@ def plan_day(
         fits = _fits_alone(settings, candidate, estimate)
         unassigned.append((candidate.id, LOWER_PRIORITY if fits else CANNOT_FIT))
     if not considered:
-        return DayPlan([], unassigned, getattr(travel, "description", "") or "")
+        return DayPlan([], unassigned, travel.description)
 
     problem, model = _problem(settings, considered, travel)
     vehicle = problem.vehicles[0]  # every vehicle has the same base, shift and break
@@ -352,7 +352,3 @@ def recheck(
         schedule = s.schedule(problem, vehicle, [c.id for c in kept])
         routes.append(_planned_route(schedule, clock))
     return routes, dropped
-
-
-def default_travel() -> GreatCircle:
-    return GreatCircle()

@@ -27,6 +27,8 @@ class Matrix:
 
 
 class TravelModel:
+    description = ""
+
     def matrix(self, points: Sequence[Point]) -> Matrix:
         raise NotImplementedError
 
@@ -77,6 +79,8 @@ class Osrm(TravelModel):
     Pairs OSRM cannot route (null in its answer) and an unreachable server fall back to
     `fallback`; the matrix's `model` says when that happened.
     """
+
+    description = "OSRM"
 
     def __init__(
         self,

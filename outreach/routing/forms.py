@@ -1,0 +1,230 @@
+"""WTForms for the planning pages. They check the form of what is typed; the planning rules
+(a base in Denmark, a shift longer than a visit, a break inside the shift, a selection that
+has clinics) are services.validate_input's, shared with the API, and come back as errors on
+the fields below."""
+
+import json
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    InputRequired,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from outreach.orgs.models import REGION_NAMES
+from outreach.routing.schemas import TIME
+from outreach.routing.services import PlanInput, offices, today
+
+REQUIRED = _l("Fill in this field.")
+HHMM = Regexp(TIME, message=_l("Give a time as HH:MM."))
+OTHER_PLACE = "other"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _area(form, field):
+    if not field.data:
+        field.data = None
+        return
+    try:
+        points = json.loads(field.data)
+        valid = (
+            isinstance(points, list)
+            and 3 <= len(points) <= 200
+            and all(
+                isinstance(p, list)
+                and len(p) == 2
+                and all(isinstance(v, int | float) for v in p)
+                and -90 <= p[0] <= 90
+                and -180 <= p[1] <= 180
+                for p in points
+            )
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise StopValidation(_l("The area drawn on the map could not be read; draw it again."))
+    field.data = [[float(lat), float(lon)] for lat, lon in points]
+
+
+class PlanForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[InputRequired(REQUIRED)])
+    regions = MultiCheckboxField(_l("Regions"), validators=[Optional()])
+    area = HiddenField(_l("Area on the map"), validators=[_area])
+    office = SelectField(_l("Base"))
+    base_lat = FloatField(_l("Latitude of the base"), validators=[Optional(), NumberRange(-90, 90)])
+    base_lon = FloatField(
+        _l("Longitude of the base"), validators=[Optional(), NumberRange(-180, 180)]
+    )
+    shift_start = StringField(
+        _l("Shift starts"), default="09:00", validators=[InputRequired(REQUIRED), HHMM]
+    )
+    shift_end = StringField(
+        _l("Shift ends"), default="17:00", validators=[InputRequired(REQUIRED), HHMM]
+    )
+    lunch = BooleanField(_l("Lunch break"), default=True)
+    break_start = StringField(
+        _l("Break not before"), default="11:30", validators=[Optional(), HHMM]
+    )
+    break_end = StringField(_l("Break over by"), default="13:30", validators=[Optional(), HHMM])
+    break_minutes = IntegerField(
+        _l("Break minutes"), default=30, validators=[Optional(), NumberRange(5, 180)]
+    )
+    nurses = IntegerField(
+        _l("Number of nurses"), default=1, validators=[Optional(), NumberRange(1, 20)]
+    )
+    staff = MultiCheckboxField(_l("Or name the nurses"), validators=[Optional()])
+    service_minutes = IntegerField(
+        _l("Minutes per visit"),
+        default=40,
+        validators=[InputRequired(REQUIRED), NumberRange(5, 480)],
+    )
+
+    def __init__(self, organisation, users, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offices = offices(organisation)
+        self.office.choices = [
+            (str(i), o["name"] or f"{o['lat']:.4f}, {o['lon']:.4f}")
+            for i, o in enumerate(self.offices)
+        ] + [(OTHER_PLACE, _l("Another place (latitude, longitude below)"))]
+        self.regions.choices = [(s, REGION_NAMES[s]) for s in organisation.region_slugs]
+        self.staff.choices = [(str(u.id), u.display_name) for u in users]
+        if self.date.data is None and not self.is_submitted():
+            self.date.data = today() + timedelta(days=1)
+
+    def validate_base_lat(self, field):
+        if self.office.data == OTHER_PLACE and (field.data is None or self.base_lon.data is None):
+            raise ValidationError(_l("Give the latitude and longitude of the base."))
+
+    def validate_break_minutes(self, field):
+        if self.lunch.data and not (self.break_start.data and self.break_end.data and field.data):
+            raise ValidationError(_l("Give the break's window and minutes, or untick it."))
+
+    def base(self) -> tuple[str, float, float]:
+        if self.office.data != OTHER_PLACE:
+            office = self.offices[int(self.office.data)]
+            return office["name"], office["lat"], office["lon"]
+        return "", self.base_lat.data, self.base_lon.data
+
+    def plan_input(self) -> PlanInput:
+        import uuid
+
+        name, lat, lon = self.base()
+        staff = [uuid.UUID(i) for i in self.staff.data or []]
+        return PlanInput(
+            day=self.date.data,
+            base_lat=lat,
+            base_lon=lon,
+            base_name=name,
+            shift_start=self.shift_start.data,
+            shift_end=self.shift_end.data,
+            service_minutes=self.service_minutes.data,
+            nurses=None if staff else (self.nurses.data or 1),
+            staff=staff or None,
+            regions=list(self.regions.data or []),
+            area=self.area.data,
+            break_start=self.break_start.data if self.lunch.data else None,
+            break_end=self.break_end.data if self.lunch.data else None,
+            break_minutes=self.break_minutes.data if self.lunch.data else None,
+        )
+
+    # Which field shows a service's error (services.validate_input's field names).
+    ERROR_FIELDS = {
+        "base": "base_lat",
+        "shift": "shift_end",
+        "break": "break_start",
+        "staff": "staff",
+        "region": "regions",
+        "area": "area",
+        "clinic_ids": "regions",
+    }
+
+    def show_errors(self, errors: dict) -> None:
+        for key, messages in errors.items():
+            field = getattr(self, self.ERROR_FIELDS.get(key, key), None)
+            if field is None:
+                self.form_errors.extend(messages)
+            else:
+                field.errors = [*field.errors, *messages]
+
+    @classmethod
+    def for_plan(cls, plan, organisation, users, formdata=None):
+        """The form filled from a plan, to change its settings."""
+        form = cls(organisation, users, formdata=formdata)
+        if formdata is not None:
+            return form
+        form.date.data = plan.date
+        form.regions.data = list(plan.regions)
+        form.area.data = json.dumps(plan.area) if plan.area else ""
+        match = next(
+            (
+                str(i)
+                for i, o in enumerate(form.offices)
+                if (o["lat"], o["lon"]) == (plan.base_lat, plan.base_lon)
+            ),
+            OTHER_PLACE,
+        )
+        form.office.data = match
+        form.base_lat.data, form.base_lon.data = plan.base_lat, plan.base_lon
+        form.shift_start.data, form.shift_end.data = plan.shift_start, plan.shift_end
+        form.lunch.data = plan.has_break
+        if plan.has_break:
+            form.break_start.data, form.break_end.data = plan.break_start, plan.break_end
+            form.break_minutes.data = plan.break_minutes
+        form.nurses.data = plan.nurse_count
+        form.staff.data = list(plan.staff)
+        form.service_minutes.data = plan.service_minutes
+        return form
+
+
+class SaveForm(FlaskForm):
+    """One nurse per route; the route fields are added per plan (route_0, route_1, ...)."""
+
+    confirm_violations = BooleanField(_l("Save although the routes have the problems shown"))
+
+
+def save_form(plan, users, formdata=None) -> SaveForm:
+    class _Form(SaveForm):
+        pass
+
+    for route in plan.routes:
+        setattr(
+            _Form,
+            f"route_{route.position}",
+            SelectField(
+                _l("Nurse for route %(n)d", n=route.position + 1),
+                default=str(route.nurse_id) if route.nurse_id else "",
+            ),
+        )
+    form = _Form(formdata=formdata)
+    choices = [("", _l("Choose a nurse"))] + [(str(u.id), u.display_name) for u in users]
+    for route in plan.routes:
+        form[f"route_{route.position}"].choices = choices
+    return form
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField(_l("Find a clinic to add"), validators=[Optional()])

@@ -1,0 +1,129 @@
+"""Route plan tables: a planned day, its routes (one per nurse) and their ordered stops."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
+from outreach.sync.mixins import Synced
+
+PLAN_STATUSES = ("draft", "saved")
+
+
+class RoutePlan(UUIDPrimaryKey, Timestamps, Synced, db.Model):
+    __tablename__ = "route_plans"
+    __table_args__ = (
+        Index("ix_route_plans_org_date", "organisation_id", "date"),
+        Index("ix_route_plans_org_sync", "organisation_id", "sync_seq"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    date: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(5), default="draft", nullable=False)
+    base_name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
+    base_lat: Mapped[float] = mapped_column(Float, nullable=False)
+    base_lon: Mapped[float] = mapped_column(Float, nullable=False)
+    # Local wall-clock times "HH:MM" of the plan's date (Europe/Copenhagen).
+    shift_start: Mapped[str] = mapped_column(String(5), nullable=False)
+    shift_end: Mapped[str] = mapped_column(String(5), nullable=False)
+    # The lunch break lies inside [break_start, break_end] and lasts break_minutes; all three
+    # are null when the day has no break.
+    break_start: Mapped[str | None] = mapped_column(String(5))
+    break_end: Mapped[str | None] = mapped_column(String(5))
+    break_minutes: Mapped[int | None] = mapped_column(Integer)
+    service_minutes: Mapped[int] = mapped_column(Integer, default=40, nullable=False)
+    nurse_count: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    # Named nurses (user ids as strings), route i goes to staff[i]; empty when planned by count.
+    staff: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    # Where the candidates come from: region slugs, or a polygon [[lat, lon], ...] on the map.
+    regions: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    area: Mapped[list | None] = mapped_column(JSON)
+    # The clinics to plan for (ids as strings), as the coordinator left the candidate list.
+    clinic_ids: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    # [{"clinic_id": "...", "reason": "closed_that_day"}, ...] after optimising.
+    unassigned: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+    travel_model: Mapped[str | None] = mapped_column(String(120))
+    optimised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    saved_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+    routes: Mapped[list["PlannedRoute"]] = relationship(
+        back_populates="plan",
+        order_by="PlannedRoute.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def has_break(self) -> bool:
+        return bool(self.break_minutes and self.break_start and self.break_end)
+
+    def __repr__(self) -> str:
+        return f"<RoutePlan {self.date} {self.status}>"
+
+
+class PlannedRoute(UUIDPrimaryKey, db.Model):
+    """One nurse's day: leave the base, visit the stops in order, come back."""
+
+    __tablename__ = "route_plan_routes"
+    __table_args__ = (UniqueConstraint("plan_id", "position"),)
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("route_plans.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The solver's vehicle number: with named staff, staff[vehicle] drives this route.
+    vehicle: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    nurse_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The break is taken after driving to stop number break_position (0-based; equal to the
+    # number of stops: back at the base).
+    break_position: Mapped[int | None] = mapped_column(Integer)
+    break_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    break_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    distance_km: Mapped[float] = mapped_column(Float, default=0, nullable=False)
+    drive_minutes: Mapped[float] = mapped_column(Float, default=0, nullable=False)
+    # Route-wide problems found by the check after a hand re-order: [{"kind", "minutes"}].
+    violations: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+
+    plan: Mapped[RoutePlan] = relationship(back_populates="routes")
+    stops: Mapped[list["RouteStop"]] = relationship(
+        back_populates="route",
+        order_by="RouteStop.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class RouteStop(UUIDPrimaryKey, db.Model):
+    __tablename__ = "route_stops"
+    __table_args__ = (UniqueConstraint("route_id", "position"),)
+
+    route_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("route_plan_routes.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    clinic_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clinics.id"), nullable=False)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    arrival_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # visit starts
+    departure_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # visit ends
+    distance_km: Mapped[float] = mapped_column(Float, default=0, nullable=False)  # leg to here
+    drive_minutes: Mapped[float] = mapped_column(Float, default=0, nullable=False)
+    violations: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
+
+    route: Mapped[PlannedRoute] = relationship(back_populates="stops")
+    clinic = relationship("Clinic")

@@ -1,0 +1,233 @@
+"""The planning pages (/routes/): plan a day, adjust the candidates, optimise, re-order by
+hand, save for the nurses, print the day sheet, export GPX. Coordinators and admins only.
+
+Every action is a plain form POST answered by a redirect, so the page works without
+JavaScript; the maps (area drawing, the routes) are added by static/js/routing/ when it runs.
+"""
+
+import uuid
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case
+
+from outreach.auth.access import role_required
+from outreach.auth.models import User
+from outreach.clinics.models import Clinic
+from outreach.db import db
+from outreach.errors import FieldErrors
+from outreach.routing import export, services, settings
+from outreach.routing.forms import PlanForm, SearchForm, save_form
+from outreach.routing.models import RoutePlan
+from outreach.tenancy import get_in_org_or_404, tenant_select
+
+bp = Blueprint("routing", __name__, url_prefix="/routes")
+bp.record_once(lambda state: settings.configure(state.app))
+
+
+def _actor() -> User:
+    return current_user._get_current_object()
+
+
+def _staff() -> list[User]:
+    """Active users of the organisation, nurses first: the people who can drive a route."""
+    stmt = tenant_select(User, current_user.organisation_id).where(User.active.is_(True))
+    nurses_first = case((User.role == "nurse", 0), else_=1)
+    return list(db.session.scalars(stmt.order_by(nurses_first, User.name, User.email)))
+
+
+def _plan(plan_id: uuid.UUID) -> RoutePlan:
+    return get_in_org_or_404(RoutePlan, plan_id, current_user.organisation_id)
+
+
+def _to_plan(plan: RoutePlan, anchor: str | None = None):
+    return redirect(url_for("routing.plan", plan_id=plan.id, _anchor=anchor), 303)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required("coordinator")
+def index():
+    organisation = current_user.organisation
+    form = PlanForm(organisation, _staff())
+    if form.validate_on_submit():
+        try:
+            plan = services.create_plan(_actor(), form.plan_input())
+        except FieldErrors as exc:
+            form.show_errors(exc.errors)
+        else:
+            db.session.commit()
+            return _to_plan(plan)
+    plans, _total = services.list_plans(current_user.organisation_id, per_page=30)
+    status = 422 if form.is_submitted() else 200
+    return render_template("routing/index.html", form=form, plans=plans), status
+
+
+@bp.route("/<uuid:plan_id>")
+@role_required("coordinator")
+def plan(plan_id: uuid.UUID):
+    return _plan_page(_plan(plan_id))
+
+
+def _plan_page(plan: RoutePlan, *, save=None, status: int = 200):
+    search = SearchForm(request.args)
+    found = []
+    if search.q.data and search.q.data.strip():
+        found = services.search_clinics(plan, search.q.data[:100])
+    rows = services.candidate_rows(plan, found)
+    found_ids = {c.id for c in found}
+    users = _staff()
+    clinics = services.clinics_of(plan)
+    return (
+        render_template(
+            "routing/plan.html",
+            plan=plan,
+            candidates=[r for r in rows if r.included],
+            others=[r for r in rows if not r.included and r.clinic.id not in found_ids],
+            found=[r for r in rows if not r.included and r.clinic.id in found_ids],
+            search=search,
+            clinics=clinics,
+            clinics_by_id={str(k): v for k, v in clinics.items()},
+            names={str(u.id): u.display_name for u in users},
+            save=save or save_form(plan, users),
+            has_violations=services.has_violations(plan),
+            reason_text=services.reason_text,
+            violation_text=services.violation_text,
+            maps=export,
+        ),
+        status,
+    )
+
+
+@bp.route("/<uuid:plan_id>/settings", methods=["GET", "POST"])
+@role_required("coordinator")
+def plan_settings(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    organisation = current_user.organisation
+    formdata = request.form if request.method == "POST" else None
+    form = PlanForm.for_plan(plan, organisation, _staff(), formdata=formdata)
+    if request.method == "POST" and form.validate():
+        try:
+            services.update_settings(_actor(), plan, form.plan_input())
+        except FieldErrors as exc:
+            form.show_errors(exc.errors)
+        else:
+            db.session.commit()
+            flash(_("The settings are changed; optimise again."), "success")
+            return _to_plan(plan)
+    status = 422 if request.method == "POST" else 200
+    return render_template("routing/settings.html", form=form, plan=plan), status
+
+
+def _clinic(clinic_id: uuid.UUID) -> Clinic:
+    return get_in_org_or_404(Clinic, clinic_id, current_user.organisation_id)
+
+
+@bp.route("/<uuid:plan_id>/candidates/<uuid:clinic_id>/include", methods=["POST"])
+@role_required("coordinator")
+def include(plan_id: uuid.UUID, clinic_id: uuid.UUID):
+    plan = _plan(plan_id)
+    services.include_clinic(_actor(), plan, _clinic(clinic_id))
+    db.session.commit()
+    return _to_plan(plan, "candidates")
+
+
+@bp.route("/<uuid:plan_id>/candidates/<uuid:clinic_id>/exclude", methods=["POST"])
+@role_required("coordinator")
+def exclude(plan_id: uuid.UUID, clinic_id: uuid.UUID):
+    plan = _plan(plan_id)
+    services.exclude_clinic(_actor(), plan, _clinic(clinic_id))
+    db.session.commit()
+    return _to_plan(plan, "candidates")
+
+
+@bp.route("/<uuid:plan_id>/optimise", methods=["POST"])
+@role_required("coordinator")
+def optimise(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    if not plan.clinic_ids:
+        flash(_("Add at least one clinic before optimising."), "error")
+        return _to_plan(plan, "candidates")
+    services.optimise(_actor(), plan)
+    db.session.commit()
+    flash(_("The routes are planned."), "success")
+    return _to_plan(plan, "result")
+
+
+@bp.route("/<uuid:plan_id>/routes/<int:route>/stops/<int:stop>", methods=["POST"])
+@role_required("coordinator")
+def stop_action(plan_id: uuid.UUID, route: int, stop: int):
+    """Up, down, to another route, or off the plan: the buttons beside each stop."""
+    plan = _plan(plan_id)
+    action = request.form.get("action", "")
+    try:
+        if action in ("up", "down"):
+            services.move_stop(_actor(), plan, route, stop, -1 if action == "up" else 1)
+        elif action == "remove":
+            services.remove_stop(_actor(), plan, route, stop)
+        elif action == "to_route":
+            target = request.form.get("target", type=int)
+            if target is None:
+                abort(400)
+            services.move_stop_to_route(_actor(), plan, route, stop, target)
+        else:
+            abort(400)
+    except services.NoSuchStop:
+        abort(404)
+    db.session.commit()
+    if services.has_violations(plan):
+        flash(_("The new order breaks opening hours or the shift end; see the warnings."), "error")
+    return _to_plan(plan, f"route-{route + 1}")
+
+
+@bp.route("/<uuid:plan_id>/save", methods=["POST"])
+@role_required("coordinator")
+def save(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    form = save_form(plan, _staff(), formdata=request.form)
+    if form.validate():
+        nurse_ids = [form[f"route_{r.position}"].data or None for r in plan.routes]
+        try:
+            services.save_plan(_actor(), plan, nurse_ids, form.confirm_violations.data)
+        except FieldErrors as exc:
+            for key, messages in exc.errors.items():
+                if key == "confirm_violations":
+                    field = form.confirm_violations
+                    field.errors = [*field.errors, *messages]
+                else:
+                    form.form_errors.extend(messages)
+        else:
+            db.session.commit()
+            flash(_("The plan is saved and sent to the nurses' phones."), "success")
+            return _to_plan(plan, "result")
+    return _plan_page(plan, save=form, status=422)
+
+
+@bp.route("/<uuid:plan_id>/sheet")
+@role_required("coordinator")
+def sheet(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    return render_template(
+        "routing/sheet.html",
+        plan=plan,
+        clinics=services.clinics_of(plan),
+        names={str(u.id): u.display_name for u in _staff()},
+        violation_text=services.violation_text,
+        maps=export,
+    )
+
+
+@bp.route("/<uuid:plan_id>/plan.gpx")
+@role_required("coordinator")
+def gpx(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    route = request.args.get("route", type=int)
+    if route is not None and not 1 <= route <= len(plan.routes):
+        abort(404)
+    body = export.gpx(plan, services.clinics_of(plan), route=route)
+    name = f"route-plan-{plan.date.isoformat()}" + (f"-{route}" if route else "") + ".gpx"
+    return Response(
+        body,
+        mimetype="application/gpx+xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,49 @@
+// The plan page's map: the base and every route's stops in order, each route in its colour.
+// Reads the stops from the page (li[data-stop]); the lists work without it.
+
+const element = document.querySelector('[data-plan-map]');
+if (element && window.L) draw(element, window.L);
+
+function marker(L, className, text, point) {
+  const html = document.createElement('span');
+  html.className = className;
+  html.textContent = text;
+  return L.marker(point, { icon: L.divIcon({ className: '', html, iconSize: [28, 28] }) });
+}
+
+function draw(element, L) {
+  element.hidden = false;
+  const base = [Number(element.dataset.baseLat), Number(element.dataset.baseLon)];
+  const map = L.map(element);
+  L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.attribution, maxZoom: 18 }).addTo(map);
+
+  const routes = new Map();
+  document.querySelectorAll('li[data-stop]').forEach((li) => {
+    if (li.dataset.lat === '' || li.dataset.lon === '') return;
+    const route = Number(li.dataset.route);
+    if (!routes.has(route)) routes.set(route, []);
+    routes.get(route).push({
+      point: [Number(li.dataset.lat), Number(li.dataset.lon)],
+      n: li.dataset.n,
+      label: `${li.dataset.n}. ${li.dataset.time} ${li.dataset.name}`,
+    });
+  });
+
+  const bounds = [base];
+  const baseLabel = document.createElement('span');
+  baseLabel.textContent = element.dataset.baseName;
+  marker(L, 'base-marker', 'B', base).bindTooltip(baseLabel).addTo(map);
+  routes.forEach((stops, route) => {
+    const colour = `route-${route % 6}`;
+    const line = [base, ...stops.map((s) => s.point), base];
+    L.polyline(line, { className: `route-line-${route % 6}`, weight: 4, opacity: 0.8 }).addTo(map);
+    stops.forEach((stop) => {
+      const label = document.createElement('span');
+      label.textContent = stop.label;
+      const m = marker(L, 'stop-marker', stop.n, stop.point).bindTooltip(label).addTo(map);
+      m.getElement()?.classList.add(colour);
+      bounds.push(stop.point);
+    });
+  });
+  map.fitBounds(L.latLngBounds(bounds), { padding: [24, 24], maxZoom: 14 });
+}
