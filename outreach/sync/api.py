@@ -13,6 +13,8 @@ from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
 from outreach.persons.services import person_index
+from outreach.routing.schemas import RoutePlanSyncSchema
+from outreach.routing.services import sync_representation, sync_select
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
 from outreach.visits.schemas import VisitOutSchema
 from outreach.visits.services import organisation_lists
@@ -55,6 +57,13 @@ class PullSchema(Schema):
     visits = fields.List(fields.Nested(VisitOutSchema))
     persons = fields.List(fields.Nested(PersonIndexSchema))
     reference = fields.Dict()
+    route_plans = fields.List(
+        fields.Nested(RoutePlanSyncSchema),
+        metadata={
+            "description": "Today's and later plans: your own routes (all for "
+            "coordinators); a plan without routes is withdrawn."
+        },
+    )
 
 
 def reference_lists(organisation_id) -> dict:
@@ -76,7 +85,8 @@ class Pull(MethodView):
     @blp.response(200, PullSchema)
     def get(self, args):
         """Changes after `cursor`, oldest first, at most `limit` records."""
-        org_id = caller().organisation_id
+        user = caller()
+        org_id = user.organisation_id
         cursor, limit = args["cursor"], args["limit"]
         since = utcnow() - timedelta(days=VISIT_HISTORY_DAYS)
         queries = {
@@ -85,6 +95,7 @@ class Pull(MethodView):
                 Visit.organisation_id == org_id, Visit.started_at >= since
             ),
             "persons": select(Person).where(Person.organisation_id == org_id),
+            "route_plans": sync_select(org_id),
         }
         changed = []
         for kind, stmt in queries.items():
@@ -102,12 +113,15 @@ class Pull(MethodView):
             "clinics": [],
             "visits": [],
             "persons": [],
+            "route_plans": [],
             "reference": reference_lists(org_id),
         }
         person_ids = set()
         for _, kind, row in changed:
             if kind == "persons":
                 person_ids.add(str(row.id))
+            elif kind == "route_plans":
+                answer[kind].append(sync_representation(row, user))
             else:
                 answer[kind].append(row)
         if person_ids:
