@@ -74,6 +74,8 @@ def check(config) -> None:
     """Production refuses to start with a missing or default secret (SECURITY.md 18)."""
     if config["OUTREACH_ENV"] in {"development", "testing"}:
         return
+    if config.get("PASSWORD_HASH_PROFILE", "default") != "default":
+        raise ConfigurationError("PASSWORD_HASH_PROFILE is for the test suite only.")
     key = config.get("SECRET_KEY") or ""
     if key == DEFAULT_SECRET_KEY or len(key) < 32:
         raise ConfigurationError(

@@ -10,6 +10,7 @@ import re
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -45,6 +46,15 @@ def database_url(tmp_path_factory, name: str) -> str:
     return f"{base}/{db_name}"
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, so `g` (where Flask-Login keeps the user) is
+    never shared between two clients of one test, even though the test keeps a context open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(url: str, **overrides):
     config = {
         "OUTREACH_ENV": "testing",
@@ -54,9 +64,14 @@ def make_app(url: str, **overrides):
         "GEOCODER": LocalGeocoder(PLACES),
         "RATELIMIT_ENABLED": True,
         "SESSION_COOKIE_SECURE": False,
+        "PASSWORD_HASH_PROFILE": "test",  # still Argon2id, at the lowest cost
     }
     config.update(overrides)
-    return create_app(config)
+    if config["OUTREACH_ENV"] == "production":
+        config.pop("PASSWORD_HASH_PROFILE")  # production refuses the test profile
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -5,30 +5,49 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
-_hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memory profile
-# Verified against when the user does not exist, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+# Argon2id always. "default" is argon2-cffi's RFC 9106 low-memory profile; "test" is the
+# cheapest Argon2id, for the test suite only (config.check refuses it in production).
+HASH_PROFILES = {
+    "default": {},
+    "test": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+}
+
+
+@cache
+def _hashing(profile: str) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(**HASH_PROFILES[profile])
+    # Verified against when the user does not exist, so both paths cost the same time.
+    return hasher, hasher.hash("timing-equaliser-not-a-password")
+
+
+def _current() -> tuple[PasswordHasher, str]:
+    profile = "default"
+    if has_app_context():
+        profile = current_app.config.get("PASSWORD_HASH_PROFILE", "default")
+    return _hashing(profile)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _current()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    hasher, dummy = _current()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or dummy, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _current()[0].check_needs_rehash(password_hash)
 
 
 @cache
