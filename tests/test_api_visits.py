@@ -606,3 +606,37 @@ def test_a_bad_filter_answers_422_naming_it(nurse_client, params):
     response = nurse_client.get("/api/v1/visits", query_string=params)
 
     assert set(params) <= set(assert_envelope(response, 422)["errors"])
+
+
+def test_a_visit_keeps_saving_after_its_supply_code_is_taken_off_the_list(
+    app, coordinator_client, coordinator, org, factory
+):
+    from outreach.orgs.services import set_code_list
+
+    org.settings = {"supplies": ["condoms", "lubricant"], "indicators": []}
+    clinic = factory.clinic(org)
+    body = {
+        "clinic_id": str(clinic.id),
+        "started_at": "2026-03-02T10:00:00+01:00",
+        "outcome": "admitted",
+        "supplies": {"lubricant": 5},
+    }
+    visit_id = uuid.uuid4()
+    assert coordinator_client.put(f"/api/v1/visits/{visit_id}", json=body).status_code == 201
+    set_code_list(org, "supplies", [("condoms", "Condoms")], actor=coordinator)
+    resend = coordinator_client.put(f"/api/v1/visits/{visit_id}", json=body)
+    assert resend.status_code == 200
+
+
+def test_a_code_the_organisation_never_had_is_still_refused(coordinator_client, org, factory):
+    org.settings = {"supplies": ["condoms"], "indicators": []}
+    clinic = factory.clinic(org)
+    body = {
+        "clinic_id": str(clinic.id),
+        "started_at": "2026-03-02T10:00:00+01:00",
+        "outcome": "admitted",
+        "supplies": {"caviar": 1},
+    }
+    answer = coordinator_client.put(f"/api/v1/visits/{uuid.uuid4()}", json=body)
+    assert answer.status_code == 422
+    assert "supplies" in answer.json["errors"]

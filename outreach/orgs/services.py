@@ -169,7 +169,10 @@ def set_code_list(
 
     settings = dict(org.settings or {})
     old_codes = list(settings.get(kind, []))
-    old_labels = dict(settings.get(CODE_LISTS[kind], {}))
+    # Every code ever on the list keeps a label, also one stored before labels existed:
+    # records that used a removed code must still save (visits.services.check_codes).
+    old_labels = {code: default_label(code) for code in old_codes}
+    old_labels.update(settings.get(CODE_LISTS[kind], {}))
     labels = {**old_labels, **{code: label.strip() for code, label in entries}}
     if codes == old_codes and labels == old_labels:
         return False

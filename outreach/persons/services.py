@@ -17,7 +17,7 @@ from outreach.records import NotAllowed, compute_etag, create_or_replace
 from outreach.sync.services import stamp
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
-from outreach.visits.services import check_codes, organisation_lists
+from outreach.visits.services import check_codes
 
 PERSON_FIELDS = ("alias", "nationality", "birth_year", "gender", "languages")
 CONVERSATION_FIELDS = (
@@ -147,7 +147,7 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
         visit = get_in_org(Visit, data["visit_id"], org_id)
         if visit is None:
             errors["visit_id"] = ["No visit with this id in your organisation."]
-    check_codes("indicators", data["indicators"], organisation_lists(org_id)["indicators"], errors)
+    check_codes(org_id, "indicators", "indicators", data["indicators"], errors)
     if errors:
         raise FieldErrors(errors)
 

@@ -50,12 +50,18 @@ def organisation_lists(organisation_id) -> dict:
     }
 
 
-def check_codes(field: str, given, allowed: list[str], errors: dict) -> None:
-    unknown = sorted(set(given) - set(allowed))
+def check_codes(organisation_id, field: str, kind: str, given, errors: dict) -> None:
+    """Accept the codes of the organisation's list, and codes taken off it since: a record
+    made before the change (or offline on a phone) must still save and resend."""
+    from outreach.orgs.services import code_labels
+
+    org = db.session.get(Organisation, organisation_id)
+    current = list((org.settings or {}).get(kind, []))
+    unknown = sorted(set(given) - set(current) - set(code_labels(org, kind)))
     if unknown:
         errors.setdefault(field, []).append(
             f"Unknown code(s) {', '.join(unknown)}; the organisation's list has "
-            f"{', '.join(allowed) or 'no codes yet'}."
+            f"{', '.join(current) or 'no codes yet'}."
         )
 
 
@@ -73,9 +79,8 @@ def _check_references(organisation_id, data: dict) -> None:
         )
         if found != len(staff):
             errors["staff"] = ["Every staff id must be a user of your organisation."]
-    lists = organisation_lists(organisation_id)
-    check_codes("supplies", data["supplies"].keys(), lists["supplies"], errors)
-    check_codes("indicators", data["indicators"], lists["indicators"], errors)
+    check_codes(organisation_id, "supplies", "supplies", data["supplies"].keys(), errors)
+    check_codes(organisation_id, "indicators", "indicators", data["indicators"], errors)
     if errors:
         raise FieldErrors(errors)
 
