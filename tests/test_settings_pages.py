@@ -118,8 +118,8 @@ def test_nav_has_no_settings_link_for_nurses(nurse_client):
 # --- the page -----------------------------------------------------------------------------------
 
 
-def test_page_shows_codes_labels_and_offices(coordinator_client, org_with_lists):
-    html = page(coordinator_client.get("/settings/"))
+def test_page_shows_codes_labels_and_offices(admin_client, org_with_lists):
+    html = page(admin_client.get("/settings/"))
     assert 'value="condoms"' in html and 'value="Leaflet (Thai)"' in html
     # A code stored before labels existed gets a readable label to start from.
     assert 'value="no_own_passport"' in html and 'value="No own passport"' in html
@@ -298,22 +298,30 @@ def test_settings_post_without_csrf_token_is_refused(coordinator_client, org_wit
 # --- offices ------------------------------------------------------------------------------------
 
 
-def test_offices_edit_round_trips(coordinator_client, org_with_lists):
+def test_a_coordinator_sees_the_offices_but_cannot_change_them(coordinator_client, org_with_lists):
+    before = dict(reload(org_with_lists).settings)
+    rows = [("Aarhus", "56.1567", "10.2108")]
+    assert coordinator_client.form_post("/settings/offices", office_rows(rows)).status_code == 403
+    assert reload(org_with_lists).settings == before
+    assert "Only an admin can change the offices." in page(coordinator_client.get("/settings/"))
+
+
+def test_offices_edit_round_trips(admin_client, org_with_lists):
     rows = [("Aarhus", "56.1567", "10.2108"), ("Aalborg", "57,0488", "9,9217")]
-    response = coordinator_client.form_post("/settings/offices", office_rows(rows))
+    response = admin_client.form_post("/settings/offices", office_rows(rows))
     assert response.status_code == 303
     assert reload(org_with_lists).settings["offices"] == [
         {"name": "Aarhus", "lat": 56.1567, "lon": 10.2108},
         {"name": "Aalborg", "lat": 57.0488, "lon": 9.9217},
     ]
-    assert 'value="Aalborg"' in page(coordinator_client.get("/settings/"))
+    assert 'value="Aalborg"' in page(admin_client.get("/settings/"))
     (event,) = events()
     assert event.details == {"part": "offices", "added": ["Aalborg"], "removed": []}
 
 
-def test_office_can_be_removed(coordinator_client, org_with_lists):
+def test_office_can_be_removed(admin_client, org_with_lists):
     rows = [("Aarhus", "56.1567", "10.2108", True), ("Roskilde", "55.6415", "12.0803")]
-    assert coordinator_client.form_post("/settings/offices", office_rows(rows)).status_code == 303
+    assert admin_client.form_post("/settings/offices", office_rows(rows)).status_code == 303
     assert [o["name"] for o in reload(org_with_lists).settings["offices"]] == ["Roskilde"]
 
 
@@ -328,12 +336,10 @@ def test_office_can_be_removed(coordinator_client, org_with_lists):
         (("Aarhus", "56.16", "10.21"), "already has this name"),
     ],
 )
-def test_bad_office_shows_errors_and_changes_nothing(
-    coordinator_client, org_with_lists, row, message
-):
+def test_bad_office_shows_errors_and_changes_nothing(admin_client, org_with_lists, row, message):
     before = dict(reload(org_with_lists).settings)
     rows = [("Aarhus", "56.1567", "10.2108"), row]
-    response = coordinator_client.form_post("/settings/offices", office_rows(rows))
+    response = admin_client.form_post("/settings/offices", office_rows(rows))
     assert response.status_code == 422
     assert message in page(response)
     assert reload(org_with_lists).settings == before

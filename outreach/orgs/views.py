@@ -121,7 +121,7 @@ def indicators():
 
 
 @bp.route("/offices", methods=["POST"])
-@role_required("coordinator")
+@role_required("admin")  # DESIGN.md §2: settings beyond the checklists are the admin's
 def offices():
     form = OfficesForm(prefix="offices")
     if form.validate_on_submit():
