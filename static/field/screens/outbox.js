@@ -1,0 +1,148 @@
+// screens/outbox.js — the records not sent yet: what each is, its state (waiting, sending,
+// waiting behind another record, needs attention with the server's message), "Send now",
+// and "Fix" to open a refused record in its form.
+
+import * as db from "../db.js";
+import { formatDateTime, formatTime, t } from "../i18n.js";
+import * as outbox from "../outbox.js";
+import { KINDS } from "../records.js";
+import * as session from "../session.js";
+import { ask, fill, h, notice } from "../ui.js";
+import { OUTCOME_LABELS, label } from "./common.js";
+
+const FIX_ROUTES = {
+  visit: (id) => `#/visit/${id}/edit`,
+  conversation: (id) => `#/conversation/${id}/edit`,
+  person: (id) => `#/person/${id}/edit`,
+  clinic: (id) => `#/clinic/${id}/edit`,
+};
+
+async function summary(entry) {
+  const body = entry.body;
+  if (entry.kind === "visit") {
+    const clinic = await db.get("clinics", body.clinic_id);
+    return `${clinic ? clinic.name : "–"} · ${label(OUTCOME_LABELS, body.outcome)} · ${formatTime(body.started_at)}`;
+  }
+  if (entry.kind === "person") return body.alias;
+  if (entry.kind === "conversation") {
+    const person = await db.get("persons", body.person_id);
+    return `${t("with %(alias)s", { alias: person ? person.alias : "–" })}${body.occurred_at ? ` · ${formatDateTime(body.occurred_at)}` : ""}`;
+  }
+  return body.name;
+}
+
+function stateText(item, describedById) {
+  switch (item.state) {
+    case "sending":
+      return t("Sending…");
+    case "attention":
+      return t("Needs attention");
+    case "behind": {
+      const blocker = item.blocker && describedById.get(item.blocker.id);
+      return t("Waits for: %(record)s", { record: blocker ? t(KINDS[blocker.entry.kind].label) : "–" });
+    }
+    case "other_user":
+      return t("Made by another user: sent when she logs in");
+    default:
+      return t("Waiting");
+  }
+}
+
+function errorLines(error) {
+  const lines = [];
+  for (const [field, messages] of Object.entries((error && error.errors) || {})) {
+    lines.push(`${field}: ${[].concat(messages).flat().join(" ")}`);
+  }
+  return lines;
+}
+
+export async function render(_params, ctx) {
+  const list = h("ol", { class: "outbox-list" });
+  const statusLine = h("p", { class: "outbox-status", role: "status" });
+  const sendButton = h("button", { type: "button", class: "primary big" }, t("Send now"));
+
+  async function draw() {
+    const described = await outbox.describe();
+    const byId = new Map(described.map((d) => [d.entry.id, d]));
+    const status = outbox.status();
+    if (!described.length) statusLine.textContent = t("Everything is sent.");
+    else if (session.needsLogin()) statusLine.textContent = t("Log in again to send.");
+    else if (status.lastProblem === "offline")
+      statusLine.textContent = status.nextAttemptAt
+        ? t("No connection. Next try at %(time)s.", { time: formatTime(status.nextAttemptAt) })
+        : t("No connection.");
+    else if (status.lastProblem === "server") statusLine.textContent = t("The server could not take the records just now; trying again.");
+    else statusLine.textContent = t("%(count)s records not sent yet.", { count: described.length });
+    sendButton.hidden = !described.length;
+    const items = [];
+    for (const item of described) {
+      const { entry, state } = item;
+      items.push(
+        h(
+          "li",
+          { class: `outbox-item state-${state}`, "data-kind": entry.kind, "data-id": entry.id },
+          h(
+            "div",
+            { class: "outbox-head" },
+            h("span", { class: "outbox-kind" }, t(KINDS[entry.kind].label)),
+            h("span", { class: `badge outbox-state state-${state}` }, stateText(item, byId)),
+          ),
+          h("p", { class: "outbox-summary" }, await summary(entry)),
+          state === "attention"
+            ? h(
+                "div",
+                { class: "outbox-error" },
+                h("p", { class: "outbox-message" }, entry.error.message),
+                errorLines(entry.error).map((line) => h("p", { class: "outbox-field-error" }, line)),
+                h(
+                  "div",
+                  { class: "outbox-actions" },
+                  h("a", { class: "button primary", href: FIX_ROUTES[entry.kind](entry.id) }, t("Fix")),
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "danger-link",
+                      onclick: async () => {
+                        const choice = await ask({
+                          title: t("Delete this record?"),
+                          text: [
+                            t("It has not reached the server and will be lost for good."),
+                            t("Records that refer to it will be refused too."),
+                          ],
+                          choices: [
+                            { value: null, label: t("Keep it"), class: "secondary" },
+                            { value: "delete", label: t("Delete for good"), class: "danger" },
+                          ],
+                        });
+                        if (choice === "delete") {
+                          await outbox.discard(entry.seq);
+                          notice(t("The record was deleted."), "warn");
+                        }
+                      },
+                    },
+                    t("Delete…"),
+                  ),
+                ),
+              )
+            : null,
+        ),
+      );
+    }
+    fill(list, ...items);
+  }
+
+  sendButton.addEventListener("click", async () => {
+    sendButton.disabled = true;
+    if (session.needsLogin()) location.hash = "#/login";
+    else await outbox.sendNow();
+    sendButton.disabled = false;
+  });
+  ctx.on("outbox", () => draw());
+  await draw();
+  return {
+    name: "outbox",
+    title: t("Outbox"),
+    node: h("section", { class: "screen outbox" }, statusLine, sendButton, list),
+  };
+}

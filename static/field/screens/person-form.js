@@ -1,0 +1,81 @@
+// screens/person-form.js — fix a new person the server refused (alias, nationality, birth
+// year, gender, languages). The edit replaces the waiting outbox entry, same id.
+
+import * as db from "../db.js";
+import {
+  checkedValues,
+  choice,
+  errorBox,
+  field,
+  input,
+  intOrNull,
+  saveBar,
+  showErrors,
+  value,
+} from "../forms.js";
+import { t } from "../i18n.js";
+import * as outbox from "../outbox.js";
+import { h, notice } from "../ui.js";
+import { GENDER_LABELS, empty } from "./common.js";
+import { birthYearProblem, countrySelect, languageChecklist } from "./conversation-form.js";
+
+export async function render({ id }) {
+  const entry = await outbox.entryFor(id);
+  if (!entry) {
+    const known = await db.get("persons", id);
+    return {
+      title: known ? known.alias : t("Person"),
+      node: empty(t("This person has been sent; changes are made in the back office.")),
+      back: "#/outbox",
+    };
+  }
+  const body = entry.body;
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    errorBox(),
+    field(t("Alias (work name as she gives it)"), input("alias", { value: body.alias, maxlength: 100, required: true }), { name: "alias" }),
+    h(
+      "div",
+      { class: "pair" },
+      field(t("Nationality"), countrySelect("nationality", body.nationality), { name: "nationality" }),
+      field(t("Birth year"), input("birth_year", { type: "number", inputmode: "numeric", value: body.birth_year ?? "" }), {
+        name: "birth_year",
+      }),
+    ),
+    choice(
+      "gender",
+      Object.keys(GENDER_LABELS).map((g) => ({ value: g, label: t(GENDER_LABELS[g]) })),
+      body.gender || "unknown",
+      { legend: t("Gender"), compact: true },
+    ),
+    languageChecklist("languages", body.languages || []),
+    saveBar(t("Save person")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const alias = String(value(form, "alias") || "").trim().replace(/\s+/g, " ");
+    const year = intOrNull(value(form, "birth_year"));
+    const errors = {};
+    if (!alias) errors.alias = [t("Give the alias she uses.")];
+    const problem = birthYearProblem(year);
+    if (problem) errors.birth_year = [problem];
+    if (Object.keys(errors).length) {
+      showErrors(form, t("Please check the marked fields."), errors);
+      return;
+    }
+    await outbox.save("person", id, {
+      alias,
+      nationality: value(form, "nationality") || null,
+      birth_year: year,
+      gender: value(form, "gender") || "unknown",
+      languages: checkedValues(form, "languages"),
+    });
+    notice(t("Person saved on the phone."), "ok");
+    location.replace("#/outbox");
+  });
+  if (entry.state === "attention" && entry.error) {
+    queueMicrotask(() => showErrors(form, entry.error.message, entry.error.errors || {}));
+  }
+  return { name: "person-form", title: t("Fix person"), node: h("section", { class: "screen" }, form), back: "#/outbox" };
+}

@@ -1,0 +1,226 @@
+// screens/visit-form.js — log a visit (aim: under a minute: outcome, then Save), or fix one
+// the server refused. Save puts it in the outbox; the visit screen follows, for conversations.
+
+import * as db from "../db.js";
+import {
+  checkedValues,
+  checklist,
+  choice,
+  errorBox,
+  field,
+  input,
+  intOrNull,
+  saveBar,
+  showErrors,
+  stepper,
+  textOrNull,
+  textarea,
+  value,
+  yesNo,
+} from "../forms.js";
+import { t } from "../i18n.js";
+import * as outbox from "../outbox.js";
+import { newId, visitBody } from "../records.js";
+import * as session from "../session.js";
+import { fromLocalInput, toLocalInput } from "../time.js";
+import { h, notice } from "../ui.js";
+import { CONCERN_LABELS, OUTCOME_LABELS, REASON_LABELS, codeLabel, empty, reference } from "./common.js";
+
+const REASONS = ["no_answer", "refused", "closed", "moved", "other"];
+
+/** The concern level (none/green/yellow/red) and the indicator checklist; shared with
+ * conversations. */
+export function concernFields(level, indicators, known, ref = {}) {
+  const unknown = (indicators || []).filter((code) => !known.includes(code));
+  return [
+    choice(
+      "concern_level",
+      [
+        { value: "", label: t("None") },
+        ...["green", "yellow", "red"].map((c) => ({ value: c, label: t(CONCERN_LABELS[c]), class: `concern-${c}` })),
+      ],
+      level || "",
+      { legend: t("Concern"), compact: true },
+    ),
+    known.length || unknown.length
+      ? checklist(
+          "indicators",
+          [
+            ...known.map((code) => ({ value: code, label: codeLabel(ref, "indicators", code) })),
+            ...unknown.map((code) => ({ value: code, label: codeLabel(ref, "indicators", code), note: t("not on the organisation's list any more") })),
+          ],
+          indicators,
+          { legend: t("Indicators") },
+        )
+      : null,
+  ];
+}
+
+export async function render({ clinicId = null, id = null }) {
+  const user = session.current();
+  const ref = await reference(db);
+  let initial;
+  let entry = null;
+  if (id) {
+    entry = await outbox.entryFor(id);
+    const stored = await db.get("visits", id);
+    if (!entry && !stored) return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
+    initial = entry ? entry.body : visitBody(stored);
+  } else {
+    id = newId();
+    initial = {
+      clinic_id: clinicId,
+      started_at: null,
+      outcome: null,
+      staff: [user.id],
+      supplies: {},
+      indicators: [],
+      police_informed: false,
+    };
+  }
+  const clinic = await db.get("clinics", initial.clinic_id);
+  const supplies = ref.supplies || [];
+  const indicators = ref.indicators || [];
+
+  const reasonBlock = h(
+    "div",
+    { class: "reveal" },
+    choice(
+      "not_admitted_reason",
+      REASONS.map((r) => ({ value: r, label: t(REASON_LABELS[r]) })),
+      initial.not_admitted_reason || "",
+      { legend: t("Why not?") },
+    ),
+  );
+  const presentBlock = h(
+    "div",
+    { class: "reveal" },
+    stepper("persons_present", t("Persons present"), initial.persons_present ?? 1, { max: 100 }),
+  );
+  const showOutcome = (outcome) => {
+    reasonBlock.hidden = outcome !== "not_admitted";
+    presentBlock.hidden = outcome !== "admitted";
+  };
+
+  const extraSupplies = Object.keys(initial.supplies || {}).filter((code) => !supplies.includes(code));
+  const supplyBlock = h(
+    "fieldset",
+    { class: "supplies", "data-field": "supplies" },
+    h("legend", {}, t("Supplies handed out")),
+    supplies.length || extraSupplies.length
+      ? [
+          ...supplies.map((code) => stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies?.[code] || 0)),
+          ...extraSupplies.map((code) =>
+            stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies[code], {
+              note: t("not on the organisation's list any more"),
+            }),
+          ),
+        ]
+      : h("p", { class: "muted" }, t("The organisation has no supply list yet.")),
+    h("p", { class: "field-error", "data-error-for": "supplies", hidden: true }),
+  );
+
+  const policeAt = input("police_informed_at", {
+    type: "datetime-local",
+    value: initial.police_informed_at ? toLocalInput(initial.police_informed_at) : toLocalInput(),
+  });
+  const policeBlock = h(
+    "div",
+    { class: "reveal" },
+    field(t("When"), policeAt, { name: "police_informed_at" }),
+    field(t("Police note"), textarea("police_note", initial.police_note, { maxlength: 2000 }), { name: "police_note" }),
+  );
+  policeBlock.hidden = !initial.police_informed;
+
+  const staffNames = (initial.staff || [user.id]).map((s) => (s === user.id ? `${user.name || user.email} (${t("you")})` : t("a colleague")));
+
+  const form = h(
+    "form",
+    { class: "form visit-form", novalidate: true },
+    h("p", { class: "form-context" }, clinic ? clinic.name : ""),
+    errorBox(),
+    choice(
+      "outcome",
+      [
+        { value: "admitted", label: t(OUTCOME_LABELS.admitted), class: "outcome-admitted" },
+        { value: "not_admitted", label: t(OUTCOME_LABELS.not_admitted), class: "outcome-not_admitted" },
+      ],
+      initial.outcome || "",
+      { legend: t("Were you let in?"), onchange: showOutcome, required: true },
+    ),
+    reasonBlock,
+    field(
+      t("Started"),
+      input("started_at", { type: "datetime-local", value: toLocalInput(initial.started_at || new Date()), required: true }),
+      { name: "started_at" },
+    ),
+    presentBlock,
+    supplyBlock,
+    ...concernFields(initial.concern_level, initial.indicators, indicators, ref),
+    yesNo("police_informed", initial.police_informed, t("Police informed"), (yes) => {
+      policeBlock.hidden = !yes;
+    }),
+    policeBlock,
+    field(t("Note"), textarea("notes", initial.notes, { maxlength: 5000 }), { name: "notes" }),
+    h("p", { class: "muted staff-line", "data-error-for-wrap": "staff" }, `${t("Staff")}: ${staffNames.join(", ")}`),
+    h("p", { class: "field-error", "data-error-for": "staff", hidden: true }),
+    saveBar(t("Save visit")),
+  );
+  showOutcome(initial.outcome);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errors = {};
+    const outcome = value(form, "outcome") || null;
+    const reason = value(form, "not_admitted_reason") || null;
+    const startedAt = fromLocalInput(value(form, "started_at"));
+    const present = outcome === "admitted" ? intOrNull(value(form, "persons_present")) : null;
+    const police = value(form, "police_informed") === "yes";
+    const policeTime = police ? fromLocalInput(policeAt.value) : null;
+    if (!outcome) errors.outcome = [t("Choose whether you were let in.")];
+    if (outcome === "not_admitted" && !reason) errors.not_admitted_reason = [t("Say why you were not let in.")];
+    if (!startedAt) errors.started_at = [t("Give the time of the visit.")];
+    if (Number.isNaN(present) || (present !== null && (present < 0 || present > 100))) {
+      errors.persons_present = [t("Give a number from 0 to 100.")];
+    }
+    const counts = {};
+    for (const box of form.querySelectorAll('input[name^="supply:"]')) {
+      const n = intOrNull(box.value);
+      if (Number.isNaN(n) || (n !== null && n < 0)) errors.supplies = [t("Counts are whole numbers, 0 or more.")];
+      else if (n) counts[box.name.slice("supply:".length)] = n;
+    }
+    if (Object.keys(errors).length) {
+      showErrors(form, t("Please check the marked fields."), errors);
+      return;
+    }
+    const body = {
+      clinic_id: initial.clinic_id,
+      started_at: startedAt,
+      ended_at: initial.ended_at || null,
+      outcome,
+      not_admitted_reason: outcome === "not_admitted" ? reason : null,
+      staff: initial.staff && initial.staff.length ? initial.staff : [user.id],
+      persons_present: present,
+      supplies: counts,
+      concern_level: value(form, "concern_level") || null,
+      indicators: checkedValues(form, "indicators"),
+      police_informed: police,
+      police_informed_at: policeTime,
+      police_note: police ? textOrNull(value(form, "police_note")) : null,
+      notes: textOrNull(value(form, "notes")),
+    };
+    await outbox.save("visit", id, body);
+    notice(t("Visit saved on the phone."), "ok");
+    location.replace(`#/visit/${id}`);
+  });
+
+  if (entry && entry.state === "attention" && entry.error) {
+    queueMicrotask(() => showErrors(form, entry.error.message, entry.error.errors || {}));
+  }
+  return {
+    name: "visit-form",
+    title: entry && entry.state === "attention" ? t("Fix visit") : clinicId ? t("Log visit") : t("Edit visit"),
+    node: h("section", { class: "screen" }, form),
+    back: clinicId ? `#/clinic/${clinicId}` : `#/visit/${id}`,
+  };
+}

@@ -1,0 +1,74 @@
+// sync.js — pulls what the phone keeps (clinics, recent visits, the person index, reference
+// lists) from GET /api/v1/sync, page by page while `more`, from the cursor the server gave
+// last time: the phone's clock never decides what is new.
+
+import * as api from "./api.js";
+import * as db from "./db.js";
+import { emit } from "./events.js";
+import * as session from "./session.js";
+
+const MAX_PAGES = 200;
+const VISIT_HISTORY_DAYS = 400; // as the server: older visits are not kept
+const CONVERSATION_DAYS = 30; // summaries of the phone's own conversations
+
+let running = null;
+
+export function pull() {
+  if (!running) running = pullPages().finally(() => (running = null));
+  return running;
+}
+
+export function lastSync() {
+  return db.getMeta("last_sync");
+}
+
+function prepare(page) {
+  // Merged duplicates leave the index: matching offers the person they were merged into.
+  const persons = page.persons || [];
+  return {
+    puts: {
+      clinics: page.clinics || [],
+      visits: page.visits || [],
+      persons: persons.filter((p) => !p.merged_into_id),
+    },
+    removals: { persons: persons.filter((p) => p.merged_into_id).map((p) => p.id) },
+    // "Last update" means a complete pull: set with the last page only.
+    meta: {
+      cursor: page.cursor,
+      reference: page.reference || {},
+      ...(page.more ? {} : { last_sync: new Date().toISOString() }),
+    },
+  };
+}
+
+async function pullPages() {
+  if (!session.current() || session.needsLogin()) return "skipped";
+  let cursor = (await db.getMeta("cursor")) || 0;
+  try {
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const answer = await api.request("GET", `/api/v1/sync?cursor=${encodeURIComponent(cursor)}`);
+      if (answer.status === 401) {
+        session.requireLogin();
+        return "auth";
+      }
+      const data = answer.data;
+      if (!answer.ok || !data || typeof data.cursor !== "number") return "retry";
+      await db.applyPull(prepare(data));
+      cursor = data.cursor;
+      emit("data");
+      if (!data.more) break;
+    }
+  } catch (error) {
+    if (!(error instanceof api.NetworkError)) throw error;
+    emit("network", false);
+    return "offline";
+  }
+  const now = Date.now();
+  const visitCutoff = new Date(now - VISIT_HISTORY_DAYS * 86400000);
+  const conversationCutoff = new Date(now - CONVERSATION_DAYS * 86400000);
+  await db.prune("visits", (v) => new Date(v.started_at) < visitCutoff);
+  await db.prune("conversations", (c) => new Date(c.kept_at || 0) < conversationCutoff);
+  emit("network", true);
+  emit("data");
+  return "ok";
+}

@@ -1,0 +1,414 @@
+"""Field app browser tests: a live server that can really go away and come back on the same
+port (the honest way to be offline: Chromium's offline emulation does not reliably cover
+service-worker fetches, so we do both), and phones as persistent Chromium profiles, so
+IndexedDB and the service worker survive closing and reopening the browser.
+"""
+
+import re
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from outreach import demo
+from outreach.auth.models import User
+from outreach.db import db
+from tests.conftest import database_url, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 10_000  # every wait: a broken page fails fast instead of hanging the suite
+SEND_TIMEOUT_MS = 20_000  # the outbox drains within this once the server is back
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+NURSE = "nurse@demo.outreach.dk"
+
+
+class OneRequestPerConnection(WSGIRequestHandler):
+    """HTTP/1.0: no keep-alive connection outlives a server shutdown, so "offline" is real."""
+
+    protocol_version = "HTTP/1.0"
+
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class LiveServer:
+    """A werkzeug server for the app that can stop and start again on the same port."""
+
+    def __init__(self, app, port: int):
+        self.app = app
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = None
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        self._server = make_server(
+            "127.0.0.1",
+            self.port,
+            self.app,
+            threaded=True,
+            request_handler=OneRequestPerConnection,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="field-live-server", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+        self._server.server_close()
+        self._server = None
+        self._thread = None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def field_server(tmp_path_factory):
+    app = make_app(database_url(tmp_path_factory, "field"))
+    with app.app_context():
+        upgrade()
+        demo.load()
+        db.session.commit()
+        db.session.remove()
+    server = LiveServer(app, _free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def server(field_server):
+    """The live server, running at the start of every test whatever the last one did."""
+    field_server.start()
+    yield field_server
+    field_server.start()
+
+
+@pytest.fixture
+def in_db(field_server):
+    """in_db(fn): runs fn() in an app context on the live server's database; commits."""
+
+    def run(fn):
+        with field_server.app.app_context():
+            try:
+                result = fn()
+                db.session.commit()
+                return result
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+class Phone:
+    """One phone: a persistent Chromium profile that can be closed and opened again."""
+
+    def __init__(self, playwright, profile: Path, server: LiveServer, **options):
+        self.playwright = playwright
+        self.profile = profile
+        self.server = server
+        self.options = options
+        self.context = None
+        self.page = None
+        self.problems: list[str] = []
+
+    def open(self, offline: bool = False):
+        self.context = self.playwright.chromium.launch_persistent_context(
+            str(self.profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport=PHONE,
+            locale="en-GB",
+            timezone_id="Europe/Copenhagen",
+            offline=offline,
+            timeout=TIMEOUT_MS * 3,
+            **self.options,
+        )
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.context.set_default_navigation_timeout(TIMEOUT_MS)
+        self.page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
+        return self.page
+
+    def _console(self, message):
+        text = message.text
+        # Failed fetches while offline are expected; CSP violations and other errors are not.
+        network_noise = "Failed to load resource" in text or "net::ERR_" in text
+        if "Content Security Policy" in text or (message.type == "error" and not network_noise):
+            self.problems.append(text)
+
+    def close(self):
+        if self.context is not None:
+            self.context.close()
+            self.context = None
+            self.page = None
+
+    def start_app(self):
+        """Opens the app and waits until its start-up is done."""
+        self.page.goto(f"{self.server.url}/field/")
+        self.page.wait_for_selector("html[data-ready=true]")
+        return self.page
+
+    def log_in(self, email: str = NURSE, password: str = demo.DEMO_PASSWORD):
+        page = self.page
+        page.wait_for_selector("form.login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.wait_for_url(re.compile(r"#/today$"))
+
+    def wait_until(self, module: str, expression: str, timeout_ms: int = TIMEOUT_MS):
+        """Polls an expression over one of the app's modules until it is truthy."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            value = self.evaluate_module(module, expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {module}: {expression}")
+            self.page.wait_for_timeout(100)
+
+    def wait_synced(self):
+        """Waits for a complete pull and for the service worker to control the page."""
+        self.wait_until("db.js", "Boolean(await m.getMeta('last_sync'))", timeout_ms=20_000)
+        self.page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    def go_offline(self):
+        self.context.set_offline(True)
+        self.server.stop()
+
+    def go_online(self):
+        self.server.start()
+        self.context.set_offline(False)
+
+    def evaluate_module(self, module: str, expression: str):
+        """Runs `expression` with the app's own module `m` (e.g. outbox.js)."""
+        script = f"const m = await import('/static/field/{module}'); return {expression};"
+        return self.page.evaluate(f"async () => {{ {script} }}")
+
+    def outbox(self) -> list[dict]:
+        return self.evaluate_module(
+            "db.js",
+            "(await m.outboxEntries()).map(e => ({seq: e.seq, id: e.id, kind: e.kind, "
+            "state: e.state, body: e.body, error: e.error}))",
+        )
+
+    def unsent_pill(self):
+        return self.page.locator("header .unsent")
+
+    def wait_all_sent(self, timeout: int = SEND_TIMEOUT_MS):
+        """Waits until the outbox is empty and the header says so."""
+        self.wait_until("db.js", "(await m.count('outbox')) === 0", timeout_ms=timeout)
+        self.page.wait_for_selector("header .unsent.all-sent", timeout=timeout)
+
+
+@pytest.fixture
+def phone(playwright_instance, server, tmp_path):
+    """phone(**context_options) -> an opened Phone on a fresh profile; closed afterwards."""
+    phones = []
+
+    def make(**options):
+        profile = tmp_path / f"profile-{len(phones)}"
+        device = Phone(playwright_instance, profile, server, **options)
+        device.open()
+        phones.append(device)
+        return device
+
+    yield make
+    problems = []
+    for device in phones:
+        problems.extend(device.problems)
+        device.close()
+    assert not problems, problems
+
+
+@pytest.fixture
+def screenshot():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def nurse_user(in_db):
+    return in_db(lambda: db.session.scalar(db.select(User).where(User.email == NURSE)).id)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix} {uuid.uuid4().hex[:4]}"
+
+
+# Server-side data and phone flows shared by the tests -----------------------------------
+
+
+def known_person(in_db, alias: str, nationality: str = "TH", birth_year: int = 1994):
+    """A person met before at an active clinic (a visit and a conversation 10 days ago), so
+    she is in the person index the phone pulls. Returns (clinic, person_id)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from outreach.clinics.models import Clinic
+    from outreach.persons import services as persons
+    from outreach.visits import services as visits
+
+    def create():
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        names = select(Clinic.name).group_by(Clinic.name).having(func.count() == 1)
+        clinic = db.session.scalars(
+            select(Clinic)
+            .where(
+                Clinic.organisation_id == nurse.organisation_id,
+                Clinic.status == "active",
+                Clinic.name.in_(names),
+            )
+            .order_by(Clinic.name)
+        ).first()
+        visit_id, person_id = uuid.uuid4(), uuid.uuid4()
+        visits.put_visit(
+            nurse,
+            visit_id,
+            {
+                "clinic_id": clinic.id,
+                "started_at": datetime.now(UTC) - timedelta(days=10),
+                "outcome": "admitted",
+                "staff": [nurse.id],
+                "supplies": {},
+                "indicators": [],
+            },
+        )
+        persons.put_person(
+            nurse,
+            person_id,
+            {"alias": alias, "nationality": nationality, "birth_year": birth_year},
+        )
+        persons.put_conversation(
+            nurse,
+            uuid.uuid4(),
+            {"person_id": person_id, "visit_id": visit_id, "channel": "visit"},
+        )
+        return {"id": str(clinic.id), "name": clinic.name}, str(person_id)
+
+    return in_db(create)
+
+
+def open_clinic(page, clinic: dict):
+    page.goto(page.url.split("#")[0] + "#/today")
+    page.get_by_placeholder("Search name, street, town").fill(clinic["name"])
+    page.locator(f'a.clinic-row[href="#/clinic/{clinic["id"]}"]').click()
+    page.wait_for_url(re.compile(rf"#/clinic/{clinic['id']}$"))
+
+
+def choose(page, field: str, text: str):
+    """Taps the big choice/checklist button `text` of the fieldset for `field`."""
+    page.locator(f'fieldset[data-field="{field}"] label').filter(
+        has_text=re.compile(rf"^\W*{re.escape(text)}$")
+    ).click()
+
+
+def log_visit(page, *, admitted=True, reason=None, supplies=None, concern=None, note=None):
+    """From a clinic screen: Log visit, fill, Save. Returns the visit id (from the URL)."""
+    page.get_by_role("link", name="Log visit").click()
+    page.wait_for_selector("form.visit-form")
+    choose(page, "outcome", "Admitted" if admitted else "Not admitted")
+    if reason:
+        choose(page, "not_admitted_reason", reason)
+    for code, count in (supplies or {}).items():
+        page.locator(f'[data-field="supply:{code}"] input').fill(str(count))
+    if concern:
+        choose(page, "concern_level", concern)
+    if note:
+        page.get_by_label("Note", exact=True).fill(note)
+    page.get_by_role("button", name="Save visit").click()
+    page.wait_for_url(re.compile(r"#/visit/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def start_conversation(page, alias: str):
+    page.get_by_role("link", name="Add conversation").click()
+    page.wait_for_selector("form.conversation-form")
+    page.get_by_label("Alias (work name as she gives it)").fill(alias)
+
+
+def save_conversation(page, topics=("Health advice",)):
+    for topic in topics:
+        choose(page, "topics", topic)
+    page.get_by_role("button", name="Save conversation").click()
+    page.wait_for_url(re.compile(r"#/(visit/[0-9a-f-]{36}|conversations)$"))
+
+
+def new_person(page, *, gender="Woman", languages=("Thai",)):
+    page.locator("button.new-person-button").click()
+    choose(page, "gender", gender)
+    for language in languages:
+        choose(page, "languages", language)
+
+
+def server_records(in_db, entries: list[dict]) -> dict:
+    """{id: row as dict} for the outbox entries' ids, read from the live server's database."""
+    from outreach.clinics.models import Clinic
+    from outreach.persons.models import Conversation, Person
+    from outreach.visits.models import Visit
+
+    models = {"visit": Visit, "person": Person, "conversation": Conversation, "clinic": Clinic}
+
+    def read():
+        found = {}
+        for entry in entries:
+            row = db.session.get(models[entry["kind"]], uuid.UUID(entry["id"]))
+            if row is not None:
+                found[entry["id"]] = {c.name: getattr(row, c.name) for c in row.__table__.columns}
+        return found
+
+    return in_db(read)

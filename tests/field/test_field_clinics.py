@@ -1,0 +1,125 @@
+"""Clinics from the phone: a new one found in the field (position from the phone, or typed),
+and edits of opening hours that cannot silently undo a coordinator's change (If-Match)."""
+
+import re
+import uuid
+
+import pytest
+
+from outreach.clinics.models import Clinic
+from outreach.db import db
+from outreach.sync.services import stamp
+from tests.field.conftest import choose, server_records, unique
+
+pytestmark = pytest.mark.browser
+
+AARHUS = {"latitude": 56.1572, "longitude": 10.2107}
+
+
+def test_a_clinic_found_in_the_field_is_registered_and_its_hours_edited(
+    phone, in_db, server, screenshot
+):
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+
+    page.get_by_role("link", name="New clinic").click()
+    status = page.locator(".geo-status")
+    status.filter(has_text="may not use your position").wait_for()  # no permission yet
+
+    device.context.grant_permissions(["geolocation"], origin=server.url)
+    device.context.set_geolocation(AARHUS)
+    page.get_by_role("button", name="Use my position").click()
+    status.filter(has_text="Position found").wait_for()
+    assert page.get_by_label("Latitude").input_value() == "56.157200"
+    name = unique("Lotus Field Spa")
+    page.get_by_label("Name").fill(name)
+    choose(page, "kind", "Apartment")
+    page.get_by_label("Postcode (optional)").fill("8000")
+    screenshot(page, "field-new-clinic")
+    page.get_by_role("button", name="Save new clinic").click()
+    page.wait_for_url(re.compile(r"#/clinic/[0-9a-f-]{36}$"))
+    clinic_id = page.url.rsplit("/", 1)[1]
+    device.wait_all_sent()
+    stored = server_records(in_db, [{"kind": "clinic", "id": clinic_id}])[clinic_id]
+    assert (stored["name"], stored["kind"], stored["source"]) == (name, "apartment", "field")
+    assert stored["region_slug"] == "midtjylland"
+    assert (stored["lat"], stored["lon"]) == (56.1572, 10.2107)
+
+    # Opening hours, edited online: Monday, copied to Tuesday-Friday; the weekend closed.
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Opening hours not known").uncheck()
+    page.get_by_label("Monday from").fill("10:00")
+    page.get_by_label("Monday to").fill("22:00")
+    page.get_by_role("button", name="Copy Monday to Tuesday–Friday").click()
+    for day in ("saturday", "sunday"):
+        page.locator(f'input[name="closed:{day[:3]}"]').check()
+    page.get_by_role("button", name="Save clinic").click()
+    device.wait_all_sent()
+    stored = server_records(in_db, [{"kind": "clinic", "id": clinic_id}])[clinic_id]
+    weekdays = {d: [["10:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+    assert stored["opening_hours"] == {**weekdays, "sat": [], "sun": []}
+
+
+def test_an_offline_edit_cannot_reopen_a_clinic_a_coordinator_closed_meanwhile(
+    phone, in_db, screenshot
+):
+    def new_clinic():
+        from outreach.demo import MAIN_ORG
+        from outreach.orgs.models import Organisation
+
+        org = db.session.scalar(db.select(Organisation).where(Organisation.name == MAIN_ORG))
+        clinic = Clinic(
+            id=uuid.uuid4(),
+            organisation_id=org.id,
+            name=unique("Orchid Corner"),
+            kind="massage_clinic",
+            postcode="9000",
+            city="Aalborg",
+            region_slug="nordjylland",
+            region_source="postcode",
+            status="active",
+            source="registry",
+            geocode_status="none",
+        )
+        db.session.add(clinic)
+        stamp(clinic)
+        return {"id": str(clinic.id), "name": clinic.name}
+
+    clinic = in_db(new_clinic)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    page.goto(page.url.split("#")[0] + f"#/clinic/{clinic['id']}/edit")
+    page.get_by_label("Opening hours not known").wait_for()
+    device.wait_until("db.js", "(await m.getMeta('etag_verified')) === true")
+
+    device.go_offline()
+    page.get_by_label("Opening hours not known").uncheck()
+    page.get_by_label("Monday from").fill("12:00")
+    page.get_by_label("Monday to").fill("20:00")
+    page.get_by_role("button", name="Save clinic").click()
+    page.wait_for_url(re.compile(rf"#/clinic/{clinic['id']}$"))
+
+    def close():
+        row = db.session.get(Clinic, uuid.UUID(clinic["id"]))
+        row.status = "closed"
+        stamp(row)
+
+    in_db(close)
+    device.go_online()
+    page.goto(page.url.split("#")[0] + "#/outbox")
+    item = page.locator(f'li.outbox-item[data-id="{clinic["id"]}"]')
+    item.locator(".outbox-state", has_text="Needs attention").wait_for(timeout=20_000)
+    assert "changed since you read it" in item.inner_text()
+
+    item.get_by_role("link", name="Fix").click()
+    page.wait_for_url(re.compile(rf"#/clinic/{clinic['id']}/edit$"))
+    page.wait_for_timeout(500)  # the form reads the current clinic from the server
+    page.get_by_role("button", name="Save clinic").click()
+    device.wait_all_sent()
+    stored = server_records(in_db, [{"kind": "clinic", "id": clinic["id"]}])[clinic["id"]]
+    assert stored["status"] == "closed"  # the coordinator's change stands
+    assert stored["opening_hours"]["mon"] == [["12:00", "20:00"]]  # and so does the nurse's
