@@ -62,6 +62,10 @@ def handle_http_exception(error: HTTPException):
         if isinstance(error, CSRFError):
             message = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
         headers = data.get("headers") or {}
+        for key, value in error.get_headers():
+            # Allow on 405, Retry-After on 429/503, WWW-Authenticate: the envelope keeps them.
+            if key.lower() != "content-type":
+                headers.setdefault(key, value)
         if code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="outreach"')
         return error_envelope(code, message, errors, headers)

@@ -262,6 +262,7 @@ INVALID_BODIES = {
     "coordinates in Malmö": (body(lat=55.605, lon=13.0), "lat"),
     "coordinates swapped": (body(lat=10.204, lon=56.157), "lat"),
     "latitude beyond the pole": (body(lat=91.0), "lat"),
+    "longitude of Greenland": (body(lat=64.18, lon=-51.72), "lat"),
     "latitude as text": (body(lat="north"), "lat"),
     "latitude as a boolean": (body(lat=True), "lat"),
     "unknown region": (body(region="jylland"), "region"),
@@ -558,6 +559,7 @@ BAD_FILTERS = {
     "time without an offset": {"updated_since": "2026-01-01T00:00:00"},
     "time that is not a time": {"updated_since": "soon"},
     "page zero": {"page": 0},
+    "page past any database offset": {"page": 1135316011842060672},
     "page that is not a number": {"page": "two"},
     "too many per page": {"per_page": 5000},
     "search too long": {"q": "x" * 101},
@@ -845,6 +847,12 @@ def test_a_bearer_token_is_judged_alone_even_with_a_session_cookie(nurse_client)
 
 def test_a_method_the_resource_does_not_have_answers_405_in_the_envelope(coordinator_client):
     assert_envelope(coordinator_client.delete(url(new_id())), 405)
+
+
+def test_a_405_answer_lists_the_allowed_methods(coordinator_client):
+    response = coordinator_client.delete(url(new_id()))
+
+    assert {"GET", "PUT"} <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
 def test_an_unknown_api_path_answers_404_in_the_envelope(coordinator_client):

@@ -26,8 +26,20 @@ class ClinicInSchema(Schema):
     address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     postcode = fields.String(allow_none=True, load_default=None)
     city = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
-    lon = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
+    # Denmark's bounding box, so the document says what is accepted; _coordinates then checks
+    # the shape of the country (Sweden, Germany and the sea are inside the box).
+    lat = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(54.5, 57.8),
+        metadata={"description": "WGS 84, in Denmark; give lat and lon together, or neither."},
+    )
+    lon = fields.Float(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(8.0, 15.2),
+        metadata={"description": "WGS 84, in Denmark; give lat and lon together, or neither."},
+    )
     region = fields.String(
         allow_none=True,
         load_default=None,
@@ -99,7 +111,8 @@ class ClinicQuerySchema(Schema):
         }
     )
     updated_since = fields.AwareDateTime()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    # Bounded so that the row offset fits a database integer.
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
