@@ -20,7 +20,7 @@ matplotlib.rcParams.update(
         "svg.fonttype": "path",
         "svg.hashsalt": "outreach-reports",
         "font.family": "DejaVu Sans",
-        "font.size": 10,
+        "font.size": 11,
     }
 )
 
@@ -62,7 +62,8 @@ def month_names() -> list[str]:
 
 def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> str:
     """Grouped bars per month: visits, admitted visits and conversations."""
-    figure = _figure(8, 3.4)
+    # Narrow, so that its text stays legible when a phone shrinks it to the screen's width.
+    figure = _figure(5.2, 3.6)
     axes = figure.add_subplot()
     _style(axes)
     keys = ("visits", "admitted_visits", "conversations")
@@ -82,7 +83,16 @@ def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> str:
         axes.set_ylim(0, 1)
     axes.grid(axis="y", color=LINE, linewidth=0.6)
     axes.set_axisbelow(True)
-    axes.legend(loc="upper left", bbox_to_anchor=(0, 1.16), ncols=3, frameon=False)
+    axes.tick_params(axis="x", labelsize=9)
+    axes.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=3,
+        frameon=False,
+        fontsize=9,
+        handlelength=1,
+        columnspacing=1,
+    )
     return _svg(figure)
 
 
@@ -94,7 +104,7 @@ def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> 
     rows = sorted(rows, key=lambda row: -row[1])
     if len(rows) > limit:
         rows = rows[: limit - 1] + [(other, sum(value for _, value in rows[limit - 1 :]))]
-    figure = _figure(6, 0.42 * len(rows) + 0.7)
+    figure = _figure(5.2, 0.36 * len(rows) + 0.6)
     axes = figure.add_subplot()
     _style(axes)
     labels = [label for label, _ in rows]

@@ -18,7 +18,18 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, case, cast, distinct, exists, func, select, true
+from sqlalchemy import (
+    Integer,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal_column,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from outreach.clinics.models import Clinic
@@ -214,78 +225,104 @@ def _conversation_region_query(organisation_id, period: Period, *columns):
     )
 
 
-def _admitted():
-    return func.sum(case((Visit.outcome == "admitted", 1), else_=0))
-
-
 def compute_cube(organisation_id: uuid.UUID, period: Period) -> Cube:
-    cube = Cube(period)
+    """The cube of one period, in one statement: the period's visits and its conversations
+    are each read once (two CTEs, each used twice, which SQLite and PostgreSQL materialise)
+    and aggregated by region and, for a year, by region and month."""
+    by_month = period.kind == "year"
     region = Clinic.region_slug
+
+    def month_of(column):
+        return _month_of(column, period) if by_month else literal_column("0")
 
     visits = _visit_region_query(
         organisation_id,
         period,
-        region,
-        func.count(),
-        func.count(distinct(Visit.clinic_id)),
-        _admitted(),
-    ).group_by(region)
-    cube.visits = {
-        r: (n, clinics, admitted) for r, n, clinics, admitted in db.session.execute(visits)
-    }
+        Visit.clinic_id.label("clinic"),
+        region.label("region"),
+        month_of(Visit.started_at).label("month"),
+        case((Visit.outcome == "admitted", 1), else_=0).label("admitted"),
+    ).cte("period_visits")
 
     # Each conversation of the period with its canonical person and region, numbered per
     # person in time order: number 1 is the person's first conversation of the period, which
     # is her first-ever one unless the organisation talked to her before the period.
     person = Person.canonical_id
-    ranked = (
+    conversations = (
         _conversation_region_query(
             organisation_id,
             period,
             person.label("person"),
             region.label("region"),
+            month_of(Conversation.occurred_at).label("month"),
             func.row_number()
             .over(partition_by=person, order_by=(Conversation.occurred_at, Conversation.id))
             .label("n"),
         )
         .join_from(Conversation, Person, Person.id == Conversation.person_id)
-        .subquery("ranked")
+        .cte("period_conversations")
     )
     earlier_person, earlier = aliased(Person), aliased(Conversation)
     # Canonical ids are ids of the organisation's own persons, so this needs no org filter.
     met_before = exists().where(
-        earlier_person.canonical_id == ranked.c.person,
+        earlier_person.canonical_id == conversations.c.person,
         earlier.person_id == earlier_person.id,
         earlier.occurred_at < period.start,
     )
-    conversations = select(
-        ranked.c.region,
-        func.count(),
-        func.count(distinct(ranked.c.person)),
-        func.sum(case((ranked.c.n == 1, 1), else_=0)),
-        # CASE tests in order: the probe runs once per person, on her first row only.
-        func.sum(case((ranked.c.n != 1, 0), (met_before, 0), else_=1)),
-    ).group_by(ranked.c.region)
-    cube.conversations = {
-        r: (n, persons, first_here, first_time)
-        for r, n, persons, first_here, first_time in db.session.execute(conversations)
-    }
-
-    if period.kind == "year":
-        month = _month_of(Visit.started_at, period).label("month")
-        visit_months = _visit_region_query(
-            organisation_id, period, region, month, func.count(), _admitted()
-        ).group_by(region, month)
-        cube.visit_months = {
-            (r, m): (n, admitted) for r, m, n, admitted in db.session.execute(visit_months)
-        }
-        month = _month_of(Conversation.occurred_at, period).label("month")
-        conversation_months = _conversation_region_query(
-            organisation_id, period, region, month, func.count()
-        ).group_by(region, month)
-        cube.conversation_months = {
-            (r, m): n for r, m, n in db.session.execute(conversation_months)
-        }
+    v, c = visits.c, conversations.c
+    zero = literal_column("0")
+    parts = [
+        select(
+            literal_column("'visits'"),
+            v.region,
+            zero,
+            func.count(),
+            func.count(distinct(v.clinic)),
+            func.sum(v.admitted),
+            zero,
+        ).group_by(v.region),
+        select(
+            literal_column("'conversations'"),
+            c.region,
+            zero,
+            func.count(),
+            func.count(distinct(c.person)),
+            func.sum(case((c.n == 1, 1), else_=0)),
+            # CASE tests in order: the probe runs once per person, on her first row only.
+            func.sum(case((c.n != 1, 0), (met_before, 0), else_=1)),
+        ).group_by(c.region),
+    ]
+    if by_month:
+        parts += [
+            select(
+                literal_column("'visit_months'"),
+                v.region,
+                v.month,
+                func.count(),
+                func.sum(v.admitted),
+                zero,
+                zero,
+            ).group_by(v.region, v.month),
+            select(
+                literal_column("'conversation_months'"),
+                c.region,
+                c.month,
+                func.count(),
+                zero,
+                zero,
+                zero,
+            ).group_by(c.region, c.month),
+        ]
+    cube = Cube(period)
+    for kind, where, month, a, b, c3, d in db.session.execute(union_all(*parts)):
+        if kind == "visits":
+            cube.visits[where] = (a, b, c3)
+        elif kind == "conversations":
+            cube.conversations[where] = (a, b, c3, d)
+        elif kind == "visit_months":
+            cube.visit_months[(where, month)] = (a, b)
+        else:
+            cube.conversation_months[(where, month)] = a
     return cube
 
 

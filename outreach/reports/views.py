@@ -68,7 +68,7 @@ def _context(organisation, filters: Filters, data: services.ReportData) -> dict:
     tables = {table.name: table for table in exports.tables(data)}
     series = {key: str(exports.FIGURE_LABELS[key]) for key in services.MONTH_FIGURES}
     first_time = [
-        (exports.region_name(row["region"]), row["first_time_persons"])
+        (exports.region_name(row["region"]).removeprefix("Region "), row["first_time_persons"])
         for row in report["by_region"]
     ]
     chart_svgs = {
