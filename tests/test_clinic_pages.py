@@ -148,6 +148,18 @@ def test_the_list_is_paginated_and_the_page_links_keep_the_filters(
     assert "page=2" in text(first) and "kind=apartment" in text(first).split('rel="next"')[1][:200]
 
 
+@pytest.mark.parametrize("page", ["7", "99999999999999999999", "-3", "two"])
+def test_a_page_number_out_of_range_shows_a_page_that_exists(
+    coordinator_client, factory, org, page
+):
+    factory.clinic(org, name="Lotus")
+
+    response = coordinator_client.get(f"/clinics/?page={page}")
+
+    assert response.status_code == 200
+    assert listed_names(response) == {"Lotus"}
+
+
 def test_each_row_links_to_the_clinic_detail_page(coordinator_client, factory, org):
     clinic = factory.clinic(org, name="Lotus")
 

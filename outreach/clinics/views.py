@@ -44,6 +44,7 @@ PER_PAGE = 50
 MAP_MARKER_LIMIT = 5000
 RECENT_VISITS = 20
 
+# Visit codes have no labels in labels.py yet; concern levels do (concern_label).
 VISIT_OUTCOME_LABELS = {"admitted": _l("Admitted"), "not_admitted": _l("Not admitted")}
 NOT_ADMITTED_REASON_LABELS = {
     "no_answer": _l("No answer"),
@@ -52,7 +53,6 @@ NOT_ADMITTED_REASON_LABELS = {
     "moved": _l("Moved"),
     "other": _l("Other reason"),
 }
-CONCERN_LABELS = {"green": _l("Green"), "yellow": _l("Yellow"), "red": _l("Red")}
 REGION_SOURCE_LABELS = {
     "postcode": _l("derived from the postcode"),
     "coordinates": _l("derived from the coordinates"),
@@ -65,7 +65,6 @@ def _clinic_labels():
     return {
         "visit_outcome_label": lambda c: label(VISIT_OUTCOME_LABELS, c),
         "not_admitted_reason_label": lambda c: label(NOT_ADMITTED_REASON_LABELS, c),
-        "concern_label": lambda c: label(CONCERN_LABELS, c),
         "region_source_label": lambda c: label(REGION_SOURCE_LABELS, c),
     }
 
@@ -82,7 +81,8 @@ def _filter_form() -> ClinicFilterForm:
 def index():
     form = _filter_form()
     filters = form.filters()
-    page = max(request.args.get("page", 1, type=int), 1)
+    # Bounded so that the row offset always fits a database integer (as in the API).
+    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
     org_id = current_user.organisation_id
     rows, total = services.list_clinics(org_id, filters, page=page, per_page=PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
@@ -107,8 +107,9 @@ def index():
 def markers():
     """The map's markers: the filtered clinics that have coordinates (same filters as the list)."""
     rows, without = services.map_points(
-        current_user.organisation_id, _filter_form().filters(), limit=MAP_MARKER_LIMIT
+        current_user.organisation_id, _filter_form().filters(), limit=MAP_MARKER_LIMIT + 1
     )
+    truncated = len(rows) > MAP_MARKER_LIMIT
     return jsonify(
         markers=[
             {
@@ -121,10 +122,10 @@ def markers():
                 "status_label": label(STATUS_LABELS, status),
                 "url": url_for("clinics.detail", clinic_id=clinic_id),
             }
-            for clinic_id, name, kind, status, lat, lon in rows
+            for clinic_id, name, kind, status, lat, lon in rows[:MAP_MARKER_LIMIT]
         ],
         without_coordinates=without,
-        truncated=len(rows) == MAP_MARKER_LIMIT,
+        truncated=truncated,
     )
 
 

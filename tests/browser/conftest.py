@@ -91,12 +91,13 @@ def page(browser, live_server):
 
 @pytest.fixture
 def screenshot():
-    """Save a full-page screenshot under test-artifacts/screenshots/ (git-ignored)."""
+    """take(page, name): a screenshot (full page unless told) under test-artifacts/screenshots/
+    (git-ignored), to look at after the run."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str, full_page: bool = True) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -10,6 +10,10 @@ pytestmark = pytest.mark.browser
 COORDINATOR = "coordinator@demo.outreach.dk"
 
 
+def page_width(page) -> int:
+    return page.evaluate("document.scrollingElement.scrollWidth")
+
+
 def use_english(page):
     """The demo users read Danish by default; the assertions read the English labels."""
     page.locator(".langswitch button[value=en]").click()
@@ -33,11 +37,14 @@ def test_the_map_shows_exactly_the_clinics_of_the_region_filter(page, log_in, sc
     assert clinic_map.get_attribute("data-marker-count") == str(total)
     assert page.locator("#clinic-map path.clinic-marker").count() == total
     expect(page.locator("[data-map-caption]")).to_contain_text(f"Clinics on the map: {total}.")
-    screenshot(page, "clinic-list-and-map-390")
+    assert page_width(page) <= 390
+    page.locator(".map-toggle").evaluate("button => button.scrollIntoView()")
+    screenshot(page, "clinic-list-and-map-390", full_page=False)
 
     page.locator("td.clinic-name a").first.click()
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_role("heading", name="Edit clinic")).to_be_visible()
+    assert page_width(page) <= 390
     screenshot(page, "clinic-edit-390")
 
 
