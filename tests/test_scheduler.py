@@ -376,8 +376,7 @@ def test_the_scheduler_has_the_geocode_retry_job_at_the_configured_interval(app)
 
     built = scheduler.build_scheduler(app, BackgroundScheduler)
 
-    (job,) = built.get_jobs()
-    assert job.id == "geocode-retry"
+    job = built.get_job("geocode-retry")
     assert job.trigger.interval == timedelta(minutes=app.config["GEOCODE_RETRY_MINUTES"])
     assert job.max_instances == 1
     assert not built.running
