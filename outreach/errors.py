@@ -46,7 +46,27 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _audit_denial(error: HTTPException) -> None:
+    """Every refused access by a logged-in user is audited (SECURITY.md 20)."""
+    from flask_login import current_user
+
+    from outreach.audit.services import record
+    from outreach.db import db
+
+    if error.code != 403 or not current_user or not current_user.is_authenticated:
+        return
+    db.session.rollback()  # nothing the refused request began may be kept
+    record(
+        "access.denied",
+        user=current_user._get_current_object(),
+        endpoint=request.endpoint,
+        method=request.method,
+    )
+    db.session.commit()
+
+
 def handle_http_exception(error: HTTPException):
+    _audit_denial(error)
     if _wants_json():
         code = error.code
         data = getattr(error, "data", None) or {}

@@ -1066,3 +1066,19 @@ def test_set_active_false_ends_the_sessions_too(nurse, admin):
     old_id = nurse.get_id()
     set_active(nurse, False, actor=admin)
     assert nurse.get_id() != old_id
+
+
+def test_a_refused_access_writes_one_audit_event(nurse_client, nurse):
+    from sqlalchemy import select
+
+    from outreach.audit.models import AuditEvent
+    from outreach.db import db
+
+    assert nurse_client.get("/admin/users").status_code == 403
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "access.denied", AuditEvent.user_id == nurse.id
+        )
+    ).all()
+    assert len(events) == 1
+    assert events[0].details == {"endpoint": "admin.users", "method": "GET"}
