@@ -50,6 +50,9 @@ def from_environment(instance_path: str) -> dict:
         ),
         "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", "5")),
         "GEOCODE_RETRY_MINUTES": int(env.get("GEOCODE_RETRY_MINUTES", "30")),
+        # Clinics geocoded per retry run: Nominatim allows one request a second, so 600 take
+        # about ten minutes, well inside the run interval and the job's lease.
+        "GEOCODE_BATCH": int(env.get("GEOCODE_BATCH", "600")),
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "MAP_TILE_ATTRIBUTION": env.get(
             "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"

@@ -7,12 +7,12 @@ region borders, approximate near them, and always overridable by the user.
 """
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from geopy.distance import great_circle
 
 # (first, last, region) ranges, checked in order; exceptions first.
 POSTCODE_EXCEPTIONS: list[tuple[int, int, str]] = [
@@ -80,9 +80,21 @@ def towns() -> tuple[Town, ...]:
 MAX_TOWN_DISTANCE_KM = 40.0
 
 
+EARTH_RADIUS_KM = 6371.009  # the mean radius geopy's great_circle uses
+
+
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    # Plain arithmetic: this runs for every town on every coordinate check (CSV imports of
+    # thousands of rows), where geopy's objects cost milliseconds a call.
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
 def nearest_town(lat: float, lon: float) -> tuple[Town, float]:
-    best = min(towns(), key=lambda t: great_circle((lat, lon), (t.lat, t.lon)).km)
-    return best, great_circle((lat, lon), (best.lat, best.lon)).km
+    best = min(towns(), key=lambda t: _haversine_km(lat, lon, t.lat, t.lon))
+    return best, _haversine_km(lat, lon, best.lat, best.lon)
 
 
 # The land border in Jutland and the sea border past Sylt, simplified, as (lon, lat) points

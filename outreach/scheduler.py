@@ -110,9 +110,11 @@ def run_locked(
 
 
 def geocode_retry_job() -> int:
+    from flask import current_app
+
     from outreach.clinics.services import retry_pending_geocoding
 
-    return retry_pending_geocoding()
+    return retry_pending_geocoding(current_app.config["GEOCODE_BATCH"])
 
 
 def report_snapshots_job() -> int:
