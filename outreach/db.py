@@ -76,5 +76,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
+    # IMMEDIATE takes the write lock at the start: a transaction that reads and then writes
+    # (every PUT) can otherwise fail at once with "database is locked" when another
+    # connection wrote in between, which busy_timeout cannot wait out.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-
 # (first, last, region) ranges, checked in order; exceptions first.
 POSTCODE_EXCEPTIONS: list[tuple[int, int, str]] = [
     (2670, 2699, "sjaelland"),  # Greve, Solrød Strand, Karlslunde

@@ -37,7 +37,8 @@ def compute_etag(representation: dict) -> str:
 
 
 def etag_matches(header: str, current: str) -> bool:
-    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
+    """If-Match uses the strong comparison (RFC 9110): a weak W/ tag never matches."""
+    candidates = [c.strip() for c in header.split(",")]
     return "*" in candidates or current in candidates
 
 

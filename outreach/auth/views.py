@@ -54,8 +54,9 @@ def _safe_next(target: str | None) -> str:
 def login_email() -> str:
     """The account a login attempt is for, from the form or the JSON body."""
     if request.is_json:
-        data = request.get_json(silent=True) or {}
-        return services.normalise_email(str(data.get("email", "")))
+        data = request.get_json(silent=True)
+        email = data.get("email", "") if isinstance(data, dict) else ""
+        return services.normalise_email(str(email))
     return services.normalise_email(request.form.get("email", ""))
 
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.error_handler import ErrorSchema
 
-from outreach.apiutil import caller, if_match, with_etag
+from outreach.apiutil import caller, put_answer, with_etag
 from outreach.clinics import services
 from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import (
@@ -15,7 +15,6 @@ from outreach.clinics.schemas import (
     ClinicOutSchema,
     ClinicQuerySchema,
 )
-from outreach.db import db
 from outreach.tenancy import get_in_org
 
 blp = Blueprint(
@@ -80,14 +79,4 @@ class ClinicResource(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     def put(self, data, clinic_id: uuid.UUID):
         """Create or replace a clinic under a client-generated id."""
-        try:
-            result = services.put_clinic(caller(), clinic_id, data, if_match())
-        except services.ClinicNotFound:
-            abort(404)
-        except services.PreconditionFailed:
-            abort(412, message="The clinic has changed since you read it; read it again.")
-        except services.NotAllowed as exc:
-            abort(403, message=str(exc))
-        db.session.commit()
-        clinic = result.clinic
-        return with_etag(clinic, 201 if result.created else 200, services.etag(clinic))
+        return put_answer(services.put_clinic, services.etag, clinic_id, data)

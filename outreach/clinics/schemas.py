@@ -12,6 +12,7 @@ from outreach.clinics.models import (
 )
 from outreach.denmark import in_denmark, is_valid_postcode
 from outreach.orgs.models import REGION_SLUGS
+from outreach.paging import page_field, per_page_field
 
 OPENING_HOURS_DOC = {
     "description": "Intervals per weekday in local time; a missing or empty weekday is closed, "
@@ -112,8 +113,8 @@ class ClinicQuerySchema(Schema):
     )
     updated_since = fields.AwareDateTime()
     # Bounded so that the row offset fits a database integer.
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class ClinicListSchema(Schema):

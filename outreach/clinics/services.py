@@ -1,7 +1,5 @@
 """Every state change of clinics: create-or-replace, close, region and geocoding."""
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -17,8 +15,9 @@ from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
+from outreach.records import NotAllowed, PutResult, compute_etag, create_or_replace
 from outreach.sync.services import stamp
-from outreach.tenancy import get_in_org, id_taken_elsewhere, tenant_select
+from outreach.tenancy import tenant_select
 from outreach.visits.models import Visit
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -39,25 +38,12 @@ INPUT_FIELDS = (
 )
 
 
-class ClinicNotFound(Exception):
-    """No clinic with this id in the caller's organisation (another org's id looks the same)."""
-
-
-class PreconditionFailed(Exception):
-    """If-Match did not match the current ETag."""
-
-
-class NotAllowed(Exception):
-    """The caller's role may not make this change."""
-
-
 def representation(clinic: Clinic) -> dict:
     return ClinicOutSchema().dump(clinic)
 
 
 def etag(clinic: Clinic) -> str:
-    body = json.dumps(representation(clinic), sort_keys=True, default=str)
-    return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    return compute_etag(representation(clinic))
 
 
 def _clean(data: dict) -> dict:
@@ -144,13 +130,6 @@ def _apply(clinic: Clinic, data: dict, user, defer_geocoding: bool = False) -> N
     clinic.updated_by_id = user.id
 
 
-@dataclass
-class PutResult:
-    clinic: Clinic
-    created: bool
-    changed: bool
-
-
 def put_clinic(
     user,
     clinic_id: uuid.UUID,
@@ -161,38 +140,30 @@ def put_clinic(
 ) -> PutResult:
     """Create-or-replace with a client id (DESIGN.md §4). `defer_geocoding` leaves address
     look-ups to the retry job instead of calling the geocoder now (bulk imports)."""
-    org_id = user.organisation_id
-    if id_taken_elsewhere(Clinic, clinic_id, org_id):
-        raise ClinicNotFound()
-    clinic = get_in_org(Clinic, clinic_id, org_id)
-    if if_match is not None and (clinic is None or not _etag_matches(if_match, etag(clinic))):
-        raise PreconditionFailed()
     data = _clean(data)
-    closing = data["status"] == "closed" and (clinic is None or clinic.status != "closed")
-    if closing and not user.has_role("coordinator"):
-        raise NotAllowed(str(_l("Only coordinators can close a clinic.")))
-    if clinic is None:
-        clinic = Clinic(
-            id=clinic_id, organisation_id=org_id, created_by_id=user.id, geocode_status="none"
-        )
-        _apply(clinic, data, user, defer_geocoding)
-        db.session.add(clinic)
-        stamp(clinic)
-        db.session.flush()
-        record("clinic.create", user=user, obj=clinic)
-        return PutResult(clinic, created=True, changed=True)
-    if _current_input(clinic) == data:
-        return PutResult(clinic, created=False, changed=False)
-    _apply(clinic, data, user, defer_geocoding)
-    stamp(clinic)
-    db.session.flush()
-    record("clinic.close" if closing else "clinic.update", user=user, obj=clinic)
-    return PutResult(clinic, created=False, changed=True)
 
+    def closing(clinic: Clinic, created: bool) -> bool:
+        return data["status"] == "closed" and (created or clinic.status != "closed")
 
-def _etag_matches(header: str, current: str) -> bool:
-    candidates = [c.strip().removeprefix("W/") for c in header.split(",")]
-    return "*" in candidates or current in candidates
+    def apply(clinic: Clinic, values: dict, created: bool) -> None:
+        if closing(clinic, created) and not user.has_role("coordinator"):
+            raise NotAllowed(str(_l("Only coordinators can close a clinic.")))
+        _apply(clinic, values, user, defer_geocoding)
+
+    def audit_action(clinic: Clinic, created: bool) -> str | None:
+        return "clinic.close" if not created and closing(clinic, created) else None
+
+    return create_or_replace(
+        Clinic,
+        user,
+        clinic_id,
+        data,
+        if_match,
+        etag=etag,
+        current_input=_current_input,
+        apply=apply,
+        audit_action=audit_action,
+    )
 
 
 def close_clinic(user, clinic: Clinic) -> None:

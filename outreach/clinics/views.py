@@ -36,6 +36,7 @@ from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS, Cli
 from outreach.db import db
 from outreach.labels import KIND_LABELS, STATUS_LABELS, label
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS
+from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 from outreach.tenancy import get_in_org_or_404
 
 bp = Blueprint("clinics", __name__, url_prefix="/clinics")
@@ -165,11 +166,11 @@ def _save(form: ClinicForm, clinic: Clinic | None):
     data = form.clinic_data(source=clinic.source if clinic else "registry")
     try:
         result = services.put_clinic(caller(), clinic_id, data, form.version.data or None)
-    except services.ClinicNotFound:
+    except RecordNotFound:
         abort(404)
-    except services.NotAllowed:
+    except NotAllowed:
         abort(403)
-    except services.PreconditionFailed:  # raised before anything changed
+    except PreconditionFailed:  # raised before anything changed
         current = _clinic_or_404(clinic_id)
         form.version.data = services.etag(current)
         form.form_errors.append(
@@ -182,7 +183,7 @@ def _save(form: ClinicForm, clinic: Clinic | None):
     db.session.commit()
     if not result.changed:
         flash(_("Nothing was changed."), "info")
-    elif result.clinic.geocode_status == "pending":
+    elif result.obj.geocode_status == "pending":
         flash(
             _(
                 "Clinic saved. The address could not be looked up right now; "
@@ -192,7 +193,7 @@ def _save(form: ClinicForm, clinic: Clinic | None):
         )
     else:
         flash(_("Clinic saved."), "success")
-    return redirect(url_for("clinics.detail", clinic_id=result.clinic.id))
+    return redirect(url_for("clinics.detail", clinic_id=result.obj.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

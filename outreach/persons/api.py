@@ -4,7 +4,7 @@ import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from outreach.apiutil import (
     caller,
@@ -15,6 +15,7 @@ from outreach.apiutil import (
     with_etag,
 )
 from outreach.db import db
+from outreach.paging import page_field, per_page_field
 from outreach.persons import services
 from outreach.persons.models import Conversation, PersonMerge
 from outreach.persons.schemas import (
@@ -43,8 +44,8 @@ blp = Blueprint(
 class PageQuerySchema(Schema):
     person_id = fields.UUID()
     visit_id = fields.UUID()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class ConversationListSchema(Schema):

@@ -5,6 +5,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from outreach.codes import country_codes, language_codes
+from outreach.paging import page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
 
@@ -63,8 +64,8 @@ class PersonQuerySchema(Schema):
         load_default=False,
         metadata={"description": "Also list duplicates merged into another person."},
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class PersonListSchema(Schema):

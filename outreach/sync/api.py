@@ -11,6 +11,7 @@ from outreach.apiutil import caller
 from outreach.clinics.models import CLINIC_KINDS, Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
+from outreach.paging import MAX_CURSOR
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
 from outreach.persons.services import person_index
 from outreach.routing.schemas import RoutePlanSyncSchema
@@ -32,7 +33,7 @@ VISIT_HISTORY_DAYS = 400  # the phone shows a clinic's recent visits, not its wh
 class PullQuerySchema(Schema):
     cursor = fields.Integer(
         load_default=0,
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_CURSOR),
         metadata={"description": "The cursor of the previous answer; 0 for everything."},
     )
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from outreach.paging import page_field, per_page_field
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, VISIT_OUTCOMES
 
 SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error="Use a supply code like condoms.")
@@ -92,8 +93,8 @@ class VisitQuerySchema(Schema):
     since = fields.AwareDateTime(metadata={"description": "Visits started at or after this."})
     until = fields.AwareDateTime(metadata={"description": "Visits started before this."})
     outcome = fields.String(validate=validate.OneOf(VISIT_OUTCOMES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class VisitListSchema(Schema):
