@@ -34,6 +34,8 @@ MESSAGES = (
     _l("Yes"),
     _l("Fewer"),
     _l("More"),
+    _l("The server did not accept this record. Please correct it and save again."),
+    _l("The server said:"),
     # records.js
     _l("Clinic"),
     _l("Visit"),
@@ -188,7 +190,7 @@ MESSAGES = (
     _l("Add conversation"),
     # screens/conversations.js
     _l("No conversations outside visits on this phone in the last 30 days."),
-    _l("Conversations outside visits"),
+    _l("Outside visits"),
     _l("Phone calls, text messages and drop-ins: log them here."),
     _l("New conversation"),
     _l("Recent"),

@@ -58,14 +58,20 @@ function buildChrome(root) {
   clear(root);
   chrome.back = h("a", { class: "back", href: "#/today", hidden: true }, icon("back", t("Back")));
   chrome.title = h("h1", { id: "screen-title", tabindex: "-1" }, "Outreach");
-  chrome.network = h("span", { class: "network", role: "status", hidden: true }, icon("cloudOff", t("Offline")));
+  chrome.network = h(
+    "span",
+    { class: "network", role: "status", hidden: true },
+    icon("cloudOff", t("Offline")),
+  );
   chrome.unsent = h("a", { class: "unsent", href: "#/outbox", "data-count": "0" });
   chrome.banners = h("div", { class: "banners" });
   chrome.main = h("main", { id: "main", class: "main" });
   chrome.nav = h(
     "nav",
     { class: "bottom-nav", "aria-label": t("Main") },
-    NAV.map(([href, name, label]) => h("a", { href, "data-route": href }, icon(name), h("span", {}, t(label)))),
+    NAV.map(([href, name, label]) =>
+      h("a", { href, "data-route": href }, icon(name), h("span", {}, t(label))),
+    ),
   );
   root.append(
     h(
@@ -92,7 +98,7 @@ async function updateHeader() {
   chrome.unsent.classList.toggle("has-attention", attention > 0);
   chrome.unsent.classList.toggle("all-sent", n === 0);
   fill(
-      chrome.unsent,
+    chrome.unsent,
     n === 0 ? icon("check") : icon(attention ? "alert" : "outbox"),
     h("span", { class: "unsent-text" }, n === 0 ? t("All sent") : t("%(count)s unsent", { count: n })),
   );
@@ -136,7 +142,8 @@ function updateNetwork(up) {
 
 function markNav(hash) {
   for (const a of chrome.nav.querySelectorAll("a")) {
-    const current = hash === a.dataset.route || (a.dataset.route === "#/today" && hash.startsWith("#/clinic/"));
+    const current =
+      hash === a.dataset.route || (a.dataset.route === "#/today" && hash.startsWith("#/clinic/"));
     if (current) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
@@ -259,12 +266,15 @@ async function main() {
   window.addEventListener("online", () => whenOnline());
   window.addEventListener("offline", () => updateNetwork(false));
   // A nurse leaves the app open all day: pull now and then, and retry what waits.
-  setInterval(() => {
-    if (session.current() && !session.needsLogin()) {
-      sync.pull();
-      outbox.replay();
-    }
-  }, 10 * 60 * 1000);
+  setInterval(
+    () => {
+      if (session.current() && !session.needsLogin()) {
+        sync.pull();
+        outbox.replay();
+      }
+    },
+    10 * 60 * 1000,
+  );
 
   await updateHeader();
   await route();

@@ -79,5 +79,7 @@ export async function baseFor(id, entry, fetched) {
     return { clinic: local, etag: await computeEtag(local) };
   }
   const earlier = entry && entry.headers && entry.headers["If-Match"];
-  return earlier ? { clinic: null, etag: earlier } : { clinic: local && !local.pending ? local : null, etag: null };
+  return earlier
+    ? { clinic: null, etag: earlier }
+    : { clinic: local && !local.pending ? local : null, etag: null };
 }

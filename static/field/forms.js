@@ -43,7 +43,12 @@ export function select(name, options, value, { empty = null, lead = [], leadLabe
 }
 
 /** Big buttons, one choice (radio). options: [{value, label, class}]. */
-export function choice(name, options, value, { legend, onchange = null, required = false, compact = false } = {}) {
+export function choice(
+  name,
+  options,
+  value,
+  { legend, onchange = null, required = false, compact = false } = {},
+) {
   return h(
     "fieldset",
     { class: ["choice", compact && "choice-compact"], "data-field": name },
@@ -131,10 +136,19 @@ export function stepper(name, label, value, { min = 0, max = 100000, note = null
     h(
       "div",
       { class: "stepper-controls" },
-      h("button", { type: "button", class: "step", "aria-label": t("Fewer"), onclick: () => bump(-1) }, icon("minus")),
+      h(
+        "button",
+        { type: "button", class: "step", "aria-label": t("Fewer"), onclick: () => bump(-1) },
+        icon("minus"),
+      ),
       box,
-      h("button", { type: "button", class: "step", "aria-label": t("More"), onclick: () => bump(1) }, icon("plus")),
+      h(
+        "button",
+        { type: "button", class: "step", "aria-label": t("More"), onclick: () => bump(1) },
+        icon("plus"),
+      ),
     ),
+    h("p", { class: "field-error", "data-error-for": name, hidden: true }),
   );
 }
 
@@ -194,15 +208,21 @@ function flatten(messages) {
   return [String(messages)];
 }
 
+/** A record the server refused, opened to be fixed: its message and its field errors. */
+export function showRefusal(form, error) {
+  const errors = { ...(error.errors || {}) };
+  showErrors(form, t("The server did not accept this record. Please correct it and save again."), errors);
+  const box = form.querySelector(".form-errors");
+  if (box && error.message) {
+    box.append(h("p", { class: "form-errors-detail" }, `${t("The server said:")} ${error.message}`));
+    box.hidden = false;
+  }
+}
+
 export function errorBox() {
   return h("div", { class: "form-errors", role: "alert", hidden: true });
 }
 
 export function saveBar(label, extra = null) {
-  return h(
-    "div",
-    { class: "save-bar" },
-    extra,
-    h("button", { type: "submit", class: "primary big" }, label),
-  );
+  return h("div", { class: "save-bar" }, extra, h("button", { type: "submit", class: "primary big" }, label));
 }

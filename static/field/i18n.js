@@ -107,6 +107,8 @@ export function formatDateTime(value) {
 /** Upper-cases the first letter and turns snake_case into words: organisation codes have
  * no labels of their own ("leaflet_th" -> "Leaflet th"). */
 export function humanize(code) {
-  const words = String(code || "").replace(/_/g, " ").trim();
+  const words = String(code || "")
+    .replace(/_/g, " ")
+    .trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -217,5 +217,7 @@ export function rank(query, candidates, limit = 10) {
     })
     .filter((s) => s.score > 0);
   scored.sort((x, y) => y.score - x.score || compareCodePoints(x.key, y.key));
-  return scored.slice(0, limit).map(({ person, score: value, reasons }) => ({ person, score: value, reasons }));
+  return scored
+    .slice(0, limit)
+    .map(({ person, score: value, reasons }) => ({ person, score: value, reasons }));
 }

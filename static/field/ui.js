@@ -12,7 +12,8 @@ export function h(tag, props = {}, ...children) {
     else if (key === "dataset") Object.assign(el.dataset, value);
     else if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "value") el.value = value;
-    else if (key === "checked" || key === "selected" || key === "disabled" || key === "hidden") el[key] = Boolean(value);
+    else if (key === "checked" || key === "selected" || key === "disabled" || key === "hidden")
+      el[key] = Boolean(value);
     else if (value === true) el.setAttribute(key, "");
     else el.setAttribute(key, String(value));
   }
@@ -40,7 +41,8 @@ export function clear(el) {
 }
 
 const ICONS = {
-  today: "M7 2v2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2h-2V2h-2v2H9V2H7zm-2 8h14v10H5V10zm2 2v3h3v-3H7z",
+  today:
+    "M7 2v2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2h-2V2h-2v2H9V2H7zm-2 8h14v10H5V10zm2 2v3h3v-3H7z",
   talk: "M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2zm3 5v2h10V8H7zm0 4v2h7v-2H7z",
   pin: "M12 2a7 7 0 0 0-7 7c0 5 7 13 7 13s7-8 7-13a7 7 0 0 0-7-7zm0 9.5A2.5 2.5 0 1 1 12 6.5a2.5 2.5 0 0 1 0 5z",
   outbox: "M12 3l5 5h-3v6h-4V8H7l5-5zM4 15h4v3h8v-3h4v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1v-5z",
@@ -48,9 +50,11 @@ const ICONS = {
   back: "M15.4 5.4L14 4l-8 8 8 8 1.4-1.4L8.8 12z",
   plus: "M11 5h2v6h6v2h-6v6h-2v-6H5v-2h6z",
   minus: "M5 11h14v2H5z",
-  search: "M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z",
+  search:
+    "M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z",
   alert: "M12 2L1 21h22L12 2zm-1 7h2v6h-2V9zm0 8h2v2h-2v-2z",
-  cloudOff: "M3.3 2.3L2 3.6l3 3A6 6 0 0 0 6 18h11.4l3 3 1.3-1.3L3.3 2.3zM19.4 10A7 7 0 0 0 8.6 5.8l10.9 10.9A4 4 0 0 0 19.4 10z",
+  cloudOff:
+    "M3.3 2.3L2 3.6l3 3A6 6 0 0 0 6 18h11.4l3 3 1.3-1.3L3.3 2.3zM19.4 10A7 7 0 0 0 8.6 5.8l10.9 10.9A4 4 0 0 0 19.4 10z",
   check: "M9 16.2l-3.5-3.5L4 14.2l5 5 11-11-1.4-1.5z",
 };
 
@@ -104,7 +108,11 @@ export function ask({ title, text, choices }) {
         "div",
         { class: "dialog-actions" },
         choices.map((choice) =>
-          h("button", { type: "button", class: choice.class || "secondary", onclick: () => close(choice.value) }, choice.label),
+          h(
+            "button",
+            { type: "button", class: choice.class || "secondary", onclick: () => close(choice.value) },
+            choice.label,
+          ),
         ),
       ),
     );

@@ -46,6 +46,21 @@ class OneRequestPerConnection(WSGIRequestHandler):
         pass
 
 
+def buffered(app):
+    """Reads each answer whole before sending it, so a phone dropping a connection mid-file
+    (a closed browser, a lost server) leaves no open file behind (ResourceWarning)."""
+
+    def serve(environ, start_response):
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+
+    return serve
+
+
 class LiveServer:
     """A werkzeug server for the app that can stop and start again on the same port."""
 
@@ -66,7 +81,7 @@ class LiveServer:
         self._server = make_server(
             "127.0.0.1",
             self.port,
-            self.app,
+            buffered(self.app),
             threaded=True,
             request_handler=OneRequestPerConnection,
         )
@@ -272,9 +287,15 @@ def phone(playwright_instance, server, tmp_path):
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str, full_page: bool = False) -> Path:
+        """A phone-sized screenshot; the passing notice is hidden so the screen shows."""
+        page.evaluate(
+            "() => { const n = document.getElementById('notice'); if (n) n.hidden = true; }"
+        )
+        if full_page:
+            page.evaluate("window.scrollTo(0, 0)")
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=False)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -44,13 +44,13 @@ def test_a_visit_with_two_conversations_made_offline_arrives_exactly_once(phone,
     assert page.locator("header .network").is_visible()
 
     open_clinic(page, clinic)
-    screenshot(page, "field-clinic")
+    screenshot(page, "field-clinic", full_page=True)
     page.get_by_role("link", name="Log visit").click()
     choose(page, "outcome", "Admitted")
     page.locator('[data-field="supply:condoms"] input').fill("20")
     choose(page, "concern_level", "Yellow")
     choose(page, "indicators", "Debt")
-    screenshot(page, "field-log-visit")
+    screenshot(page, "field-log-visit", full_page=True)
     page.get_by_role("button", name="Save visit").click()
     page.wait_for_url(re.compile(r"#/visit/[0-9a-f-]{36}$"))
     visit_id = page.url.rsplit("/", 1)[1]

@@ -4,7 +4,18 @@
 
 import * as db from "../db.js";
 import { baseFor, fetchCurrent } from "../etag.js";
-import { choice, errorBox, field, input, saveBar, showErrors, textOrNull, textarea, value } from "../forms.js";
+import {
+  choice,
+  errorBox,
+  field,
+  input,
+  saveBar,
+  showErrors,
+  showRefusal,
+  textarea,
+  textOrNull,
+  value,
+} from "../forms.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { clinicBody, newId } from "../records.js";
@@ -25,7 +36,12 @@ function positionBlock(initial, { automatic }) {
   }
   function find() {
     if (!("geolocation" in navigator)) {
-      say(t("This phone cannot tell its position. Type the coordinates, or leave them empty and give the address."), "warn");
+      say(
+        t(
+          "This phone cannot tell its position. Type the coordinates, or leave them empty and give the address.",
+        ),
+        "warn",
+      );
       return;
     }
     say(t("Finding your position…"));
@@ -35,16 +51,27 @@ function positionBlock(initial, { automatic }) {
         locate.disabled = false;
         lat.value = position.coords.latitude.toFixed(6);
         lon.value = position.coords.longitude.toFixed(6);
-        say(t("Position found (within %(metres)s m).", { metres: Math.round(position.coords.accuracy) }), "ok");
+        say(
+          t("Position found (within %(metres)s m).", { metres: Math.round(position.coords.accuracy) }),
+          "ok",
+        );
       },
       (error) => {
         locate.disabled = false;
         if (error.code === error.PERMISSION_DENIED) {
-          say(t("The app may not use your position. Allow location for this site in the browser settings, or type the coordinates."), "warn");
+          say(
+            t(
+              "The app may not use your position. Allow location for this site in the browser settings, or type the coordinates.",
+            ),
+            "warn",
+          );
         } else if (error.code === error.TIMEOUT) {
           say(t("Finding your position took too long. Try again, or type the coordinates."), "warn");
         } else {
-          say(t("Your position is not available right now. Try again outdoors, or type the coordinates."), "warn");
+          say(
+            t("Your position is not available right now. Try again outdoors, or type the coordinates."),
+            "warn",
+          );
         }
       },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
@@ -57,13 +84,22 @@ function positionBlock(initial, { automatic }) {
     { class: "position", "data-field": "lat" },
     h("legend", {}, t("Position")),
     status,
-    h("div", { class: "pair" }, field(t("Latitude"), lat, { name: "lat" }), field(t("Longitude"), lon, { name: "lon" })),
+    h(
+      "div",
+      { class: "pair" },
+      field(t("Latitude"), lat, { name: "lat" }),
+      field(t("Longitude"), lon, { name: "lon" }),
+    ),
     locate,
   );
 }
 
 function hoursEditor(hours) {
-  const unknown = h("input", { type: "checkbox", name: "hours_unknown", checked: hours === null || hours === undefined });
+  const unknown = h("input", {
+    type: "checkbox",
+    name: "hours_unknown",
+    checked: hours === null || hours === undefined,
+  });
   const days = h("div", { class: "hours-days" });
   const rows = {};
   for (const day of WEEKDAYS) {
@@ -76,9 +112,19 @@ function hoursEditor(hours) {
         h(
           "div",
           { class: "interval" },
-          h("input", { type: "time", name: `from:${day}`, value: from, "aria-label": `${t(WEEKDAY_LABELS[day])} ${t("from")}` }),
+          h("input", {
+            type: "time",
+            name: `from:${day}`,
+            value: from,
+            "aria-label": `${t(WEEKDAY_LABELS[day])} ${t("from")}`,
+          }),
           h("span", { "aria-hidden": "true" }, "–"),
-          h("input", { type: "time", name: `to:${day}`, value: end, "aria-label": `${t(WEEKDAY_LABELS[day])} ${t("to")}` }),
+          h("input", {
+            type: "time",
+            name: `to:${day}`,
+            value: end,
+            "aria-label": `${t(WEEKDAY_LABELS[day])} ${t("to")}`,
+          }),
         ),
       );
     };
@@ -86,7 +132,11 @@ function hoursEditor(hours) {
     if (hours && !given.length) closed.checked = true;
     for (const [from, to] of given) addInterval(from, to);
     if (!given.length) addInterval();
-    const more = h("button", { type: "button", class: "link", onclick: () => addInterval() }, t("Add interval"));
+    const more = h(
+      "button",
+      { type: "button", class: "link", onclick: () => addInterval() },
+      t("Add interval"),
+    );
     const sync = () => {
       intervals.hidden = closed.checked;
       more.hidden = closed.checked;
@@ -98,7 +148,12 @@ function hoursEditor(hours) {
       h(
         "div",
         { class: "hours-day" },
-        h("div", { class: "hours-day-head" }, h("span", { class: "day-name" }, t(WEEKDAY_LABELS[day])), h("label", { class: "inline-check" }, closed, h("span", {}, t("Closed")))),
+        h(
+          "div",
+          { class: "hours-day-head" },
+          h("span", { class: "day-name" }, t(WEEKDAY_LABELS[day])),
+          h("label", { class: "inline-check" }, closed, h("span", {}, t("Closed"))),
+        ),
         intervals,
         more,
       ),
@@ -110,13 +165,16 @@ function hoursEditor(hours) {
       type: "button",
       class: "secondary small",
       onclick: () => {
-        const monday = [...rows.mon.intervals.querySelectorAll(".interval")].map((row) => [...row.querySelectorAll("input")].map((i) => i.value));
+        const monday = [...rows.mon.intervals.querySelectorAll(".interval")].map((row) =>
+          [...row.querySelectorAll("input")].map((i) => i.value),
+        );
         for (const day of ["tue", "wed", "thu", "fri"]) {
           rows[day].closed.checked = rows.mon.closed.checked;
           rows[day].closed.dispatchEvent(new Event("change"));
           const target = rows[day].intervals;
           target.replaceChildren(...[...rows.mon.intervals.children].map((node) => node.cloneNode(true)));
-          for (const input of target.querySelectorAll("input")) input.name = input.name.replace(":mon", `:${day}`);
+          for (const input of target.querySelectorAll("input"))
+            input.name = input.name.replace(":mon", `:${day}`);
           target.querySelectorAll(".interval").forEach((row, i) => {
             const [from, to] = row.querySelectorAll("input");
             [from.value, to.value] = monday[i];
@@ -164,12 +222,17 @@ function readHours(form) {
     });
     for (const [from, to] of intervals) {
       if (!TIME.test(from) || !(TIME.test(to) || to === "24:00") || to <= from) {
-        return { error: t("%(day)s: give times from and to, the end after the start.", { day: t(WEEKDAY_LABELS[day]) }) };
+        return {
+          error: t("%(day)s: give times from and to, the end after the start.", {
+            day: t(WEEKDAY_LABELS[day]),
+          }),
+        };
       }
     }
     intervals.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     for (let i = 1; i < intervals.length; i++) {
-      if (intervals[i][0] < intervals[i - 1][1]) return { error: t("%(day)s: the intervals overlap.", { day: t(WEEKDAY_LABELS[day]) }) };
+      if (intervals[i][0] < intervals[i - 1][1])
+        return { error: t("%(day)s: the intervals overlap.", { day: t(WEEKDAY_LABELS[day]) }) };
     }
     hours[day] = intervals;
   }
@@ -177,7 +240,9 @@ function readHours(form) {
 }
 
 function parseCoordinate(text) {
-  const s = String(text || "").trim().replace(",", ".");
+  const s = String(text || "")
+    .trim()
+    .replace(",", ".");
   if (!s) return null;
   const n = Number(s);
   return Number.isFinite(n) ? n : Number.NaN;
@@ -190,11 +255,16 @@ export async function render({ mode, id = null }) {
   if (editing) {
     entry = await outbox.entryFor(id);
     base = await db.get("clinics", id);
-    if (!base && !entry) return { title: t("Clinic"), node: empty(t("This clinic is not on the phone.")), back: "#/today" };
+    if (!base && !entry)
+      return { title: t("Clinic"), node: empty(t("This clinic is not on the phone.")), back: "#/today" };
   } else {
     id = newId();
   }
-  const initial = entry ? entry.body : base ? clinicBody(base) : { kind: "massage_clinic", source: "field", status: "active" };
+  const initial = entry
+    ? entry.body
+    : base
+      ? clinicBody(base)
+      : { kind: "massage_clinic", source: "field", status: "active" };
   // An edit is made against the server's current clinic when there is a connection now.
   let fetched = null;
   if (editing) {
@@ -208,25 +278,50 @@ export async function render({ mode, id = null }) {
     { class: "form clinic-form", novalidate: true },
     errorBox(),
     editing ? null : positionBlock(initial, { automatic: true }),
-    field(t("Name"), input("name", { value: initial.name || "", required: true, maxlength: 200, autocomplete: "off" }), { name: "name" }),
+    field(
+      t("Name"),
+      input("name", { value: initial.name || "", required: true, maxlength: 200, autocomplete: "off" }),
+      { name: "name" },
+    ),
     choice(
       "kind",
       Object.keys(KIND_LABELS).map((k) => ({ value: k, label: label(KIND_LABELS, k) })),
       initial.kind || "massage_clinic",
       { legend: t("Kind"), compact: true },
     ),
-    field(t("Address (optional)"), input("address", { value: initial.address || "", maxlength: 200, autocomplete: "off" }), { name: "address" }),
+    field(
+      t("Address (optional)"),
+      input("address", { value: initial.address || "", maxlength: 200, autocomplete: "off" }),
+      { name: "address" },
+    ),
     h(
       "div",
       { class: "pair" },
-      field(t("Postcode (optional)"), input("postcode", { value: initial.postcode || "", inputmode: "numeric", maxlength: 4, autocomplete: "off" }), {
-        name: "postcode",
-      }),
-      field(t("Town (optional)"), input("city", { value: initial.city || "", maxlength: 100, autocomplete: "off" }), { name: "city" }),
+      field(
+        t("Postcode (optional)"),
+        input("postcode", {
+          value: initial.postcode || "",
+          inputmode: "numeric",
+          maxlength: 4,
+          autocomplete: "off",
+        }),
+        {
+          name: "postcode",
+        },
+      ),
+      field(
+        t("Town (optional)"),
+        input("city", { value: initial.city || "", maxlength: 100, autocomplete: "off" }),
+        { name: "city" },
+      ),
     ),
     editing ? hoursEditor(initial.opening_hours) : null,
     editing ? positionBlock(initial, { automatic: false }) : null,
-    editing ? field(t("Notes about the clinic"), textarea("notes", initial.notes, { maxlength: 5000 }), { name: "notes" }) : null,
+    editing
+      ? field(t("Notes about the clinic"), textarea("notes", initial.notes, { maxlength: 5000 }), {
+          name: "notes",
+        })
+      : null,
     saveBar(editing ? t("Save clinic") : t("Save new clinic")),
   );
 
@@ -279,11 +374,12 @@ export async function render({ mode, id = null }) {
   });
 
   if (entry && entry.state === "attention" && entry.error) {
-    queueMicrotask(() => showErrors(form, entry.error.message, entry.error.errors || {}));
+    queueMicrotask(() => showRefusal(form, entry.error));
   }
   return {
     name: "clinic-form",
-    title: entry && entry.state === "attention" ? t("Fix clinic") : editing ? t("Edit clinic") : t("New clinic"),
+    title:
+      entry && entry.state === "attention" ? t("Fix clinic") : editing ? t("Edit clinic") : t("New clinic"),
     node: h("section", { class: "screen" }, form),
     back: editing ? `#/clinic/${id}` : "#/today",
   };

@@ -36,7 +36,11 @@ export function hoursTable(hours) {
           "tr",
           { class: day === today ? "is-today" : null },
           h("th", { scope: "row" }, t(WEEKDAY_LABELS[day])),
-          h("td", {}, intervals.length ? intervals.map(([from, to]) => `${from}–${to}`).join(", ") : t("Closed")),
+          h(
+            "td",
+            {},
+            intervals.length ? intervals.map(([from, to]) => `${from}–${to}`).join(", ") : t("Closed"),
+          ),
         );
       }),
     ),
@@ -77,7 +81,9 @@ export async function render({ id }, ctx) {
       .join(", ");
     fill(
       section,
-      current.status === "closed" ? h("p", { class: "warning" }, t("This clinic is registered as closed down.")) : null,
+      current.status === "closed"
+        ? h("p", { class: "warning" }, t("This clinic is registered as closed down."))
+        : null,
       h(
         "div",
         { class: "card" },
@@ -102,7 +108,13 @@ export async function render({ id }, ctx) {
           "h2",
           {},
           t("Opening hours"),
-          open === null ? null : h("span", { class: `open-now ${open ? "is-open" : "is-closed"}` }, open ? t("Open now") : t("Closed now")),
+          open === null
+            ? null
+            : h(
+                "span",
+                { class: `open-now ${open ? "is-open" : "is-closed"}` },
+                open ? t("Open now") : t("Closed now"),
+              ),
         ),
         hoursTable(current.opening_hours),
       ),

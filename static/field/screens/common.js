@@ -63,8 +63,37 @@ export const WEEKDAY_LABELS = {
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 // Countries and languages most often met, first in the pickers.
-export const COMMON_COUNTRIES = ["TH", "RO", "NG", "CN", "VN", "BG", "HU", "ES", "BR", "DO", "CO", "UA", "PH", "DK"];
-export const COMMON_LANGUAGES = ["th", "ro", "en", "es", "zh", "vi", "bg", "hu", "pt", "ru", "uk", "tl", "da"];
+export const COMMON_COUNTRIES = [
+  "TH",
+  "RO",
+  "NG",
+  "CN",
+  "VN",
+  "BG",
+  "HU",
+  "ES",
+  "BR",
+  "DO",
+  "CO",
+  "UA",
+  "PH",
+  "DK",
+];
+export const COMMON_LANGUAGES = [
+  "th",
+  "ro",
+  "en",
+  "es",
+  "zh",
+  "vi",
+  "bg",
+  "hu",
+  "pt",
+  "ru",
+  "uk",
+  "tl",
+  "da",
+];
 
 export function label(table, code) {
   if (!code) return "–";

@@ -15,8 +15,9 @@ import {
   saveBar,
   select,
   showErrors,
-  textOrNull,
+  showRefusal,
   textarea,
+  textOrNull,
   value,
   yesNo,
 } from "../forms.js";
@@ -86,7 +87,10 @@ export function languageChecklist(name, values) {
     { legend: t("Languages she speaks") },
   );
   const { all } = sortedNames("languages");
-  const adder = select(`${name}-add`, all, "", { empty: t("Add another language…"), "aria-label": t("Add another language") });
+  const adder = select(`${name}-add`, all, "", {
+    empty: t("Add another language…"),
+    "aria-label": t("Add another language"),
+  });
   adder.addEventListener("change", () => {
     const code = adder.value;
     adder.value = "";
@@ -96,9 +100,16 @@ export function languageChecklist(name, values) {
       existing.checked = true;
       return;
     }
-    list.querySelector(".checklist-options").append(
-      h("label", { class: "check-option" }, h("input", { type: "checkbox", name, value: code, checked: true }), h("span", {}, languageName(code))),
-    );
+    list
+      .querySelector(".checklist-options")
+      .append(
+        h(
+          "label",
+          { class: "check-option" },
+          h("input", { type: "checkbox", name, value: code, checked: true }),
+          h("span", {}, languageName(code)),
+        ),
+      );
   });
   return h("div", { class: "languages" }, list, adder);
 }
@@ -122,7 +133,8 @@ export async function render({ visitId = null, id = null }) {
     id = newId();
   }
   const visit = visitId ? await db.get("visits", visitId) : null;
-  if (visitId && !visit) return { title: t("Conversation"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
+  if (visitId && !visit)
+    return { title: t("Conversation"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
   const clinicId = visit ? visit.clinic_id : null;
   const clinic = clinicId ? await db.get("clinics", clinicId) : null;
   const candidates = (await db.getAll("persons")).filter((p) => !p.merged_into_id);
@@ -133,20 +145,39 @@ export async function render({ visitId = null, id = null }) {
     person: initial.person_id ? await db.get("persons", initial.person_id) : null,
     personId: initial.person_id || null,
   };
-  const alias = input("alias", { autocomplete: "off", autocapitalize: "words", spellcheck: "false", maxlength: 100 });
+  const alias = input("alias", {
+    autocomplete: "off",
+    autocapitalize: "words",
+    spellcheck: "false",
+    maxlength: 100,
+  });
   const nationality = countrySelect("nationality", "");
-  const birthYear = input("birth_year", { type: "number", inputmode: "numeric", min: 1920, max: new Date().getFullYear() - 12 });
+  const birthYear = input("birth_year", {
+    type: "number",
+    inputmode: "numeric",
+    min: 1920,
+    max: new Date().getFullYear() - 12,
+  });
   const suggestions = h("div", { class: "suggestions", "aria-live": "polite" });
   const newPersonDetails = h(
     "div",
     { class: "new-person", hidden: true },
     h("p", { class: "new-person-title" }, t("New person")),
-    choice("gender", GENDERS.map((g) => ({ value: g, label: t(GENDER_LABELS[g]) })), "", {
-      legend: t("Gender"),
-      compact: true,
-    }),
+    choice(
+      "gender",
+      GENDERS.map((g) => ({ value: g, label: t(GENDER_LABELS[g]) })),
+      "",
+      {
+        legend: t("Gender"),
+        compact: true,
+      },
+    ),
     languageChecklist("languages", []),
-    h("button", { type: "button", class: "link", onclick: () => setMode("search") }, t("Back to the suggestions")),
+    h(
+      "button",
+      { type: "button", class: "link", onclick: () => setMode("search") },
+      t("Back to the suggestions"),
+    ),
   );
   const searchBlock = h(
     "div",
@@ -184,7 +215,11 @@ export async function render({ visitId = null, id = null }) {
     }
     const ranked = rank(q, candidates, SUGGESTIONS);
     suggestions.append(
-      h("p", { class: "suggestions-title" }, ranked.length ? t("Met before? Choose her:") : t("No one met before has a similar name.")),
+      h(
+        "p",
+        { class: "suggestions-title" },
+        ranked.length ? t("Met before? Choose her:") : t("No one met before has a similar name."),
+      ),
       h(
         "ul",
         { class: "suggestion-list" },
@@ -206,7 +241,11 @@ export async function render({ visitId = null, id = null }) {
               },
               h("span", { class: "suggestion-alias" }, person.alias),
               h("span", { class: "suggestion-facts" }, personFacts(person)),
-              h("span", { class: "suggestion-reasons" }, reasons.map((r) => h("span", { class: "chip" }, reasonText(r)))),
+              h(
+                "span",
+                { class: "suggestion-reasons" },
+                reasons.map((r) => h("span", { class: "chip" }, reasonText(r))),
+              ),
             ),
           ),
         ),
@@ -231,13 +270,17 @@ export async function render({ visitId = null, id = null }) {
     if (mode === "chosen") {
       const p = state.person;
       fill(
-      chosenBlock,
+        chosenBlock,
         h(
           "div",
           { class: "chosen-card" },
           h("span", { class: "suggestion-alias" }, p ? p.alias : t("(person not on the phone)")),
           p ? h("span", { class: "suggestion-facts" }, personFacts(p)) : null,
-          h("button", { type: "button", class: "link", onclick: () => setMode("search") }, t("Change person")),
+          h(
+            "button",
+            { type: "button", class: "link", onclick: () => setMode("search") },
+            t("Change person"),
+          ),
         ),
       );
       const language = form.querySelector('select[name="language"]');
@@ -253,9 +296,20 @@ export async function render({ visitId = null, id = null }) {
   const form = h(
     "form",
     { class: "form conversation-form", novalidate: true },
-    h("p", { class: "form-context" }, clinic ? `${clinic.name} · ${formatDateTime(visit.started_at)}` : t("Conversation outside a visit")),
+    h(
+      "p",
+      { class: "form-context" },
+      clinic ? `${clinic.name} · ${formatDateTime(visit.started_at)}` : t("Conversation outside a visit"),
+    ),
     errorBox(),
-    h("fieldset", { class: "person", "data-field": "person_id" }, h("legend", {}, t("Who")), chosenBlock, searchBlock, personError),
+    h(
+      "fieldset",
+      { class: "person", "data-field": "person_id" },
+      h("legend", {}, t("Who")),
+      chosenBlock,
+      searchBlock,
+      personError,
+    ),
     outside
       ? choice(
           "channel",
@@ -267,7 +321,11 @@ export async function render({ visitId = null, id = null }) {
     outside
       ? field(
           t("When"),
-          input("occurred_at", { type: "datetime-local", value: toLocalInput(initial.occurred_at || new Date()), required: true }),
+          input("occurred_at", {
+            type: "datetime-local",
+            value: toLocalInput(initial.occurred_at || new Date()),
+            required: true,
+          }),
           { name: "occurred_at" },
         )
       : null,
@@ -280,15 +338,26 @@ export async function render({ visitId = null, id = null }) {
     h(
       "div",
       { class: "pair" },
-      field(t("Language"), select("language", allLanguages, initial.language || "", { empty: t("Not given"), lead: leadLanguages, leadLabel: t("Often used") }), {
-        name: "language",
-      }),
+      field(
+        t("Language"),
+        select("language", allLanguages, initial.language || "", {
+          empty: t("Not given"),
+          lead: leadLanguages,
+          leadLabel: t("Often used"),
+        }),
+        {
+          name: "language",
+        },
+      ),
     ),
     yesNo("interpreter_used", initial.interpreter_used, t("Interpreter used")),
     ...concernFields(initial.concern_level, initial.indicators, ref.indicators || [], ref),
     choice(
       "referral",
-      [{ value: "", label: t("None") }, ...REFERRALS.map((c) => ({ value: c, label: label(REFERRAL_LABELS, c) }))],
+      [
+        { value: "", label: t("None") },
+        ...REFERRALS.map((c) => ({ value: c, label: label(REFERRAL_LABELS, c) })),
+      ],
       initial.referral || "",
       { legend: t("Referral"), compact: true },
     ),
@@ -351,7 +420,10 @@ export async function render({ visitId = null, id = null }) {
       // Met here today: matching ranks her first at this clinic next time, also offline.
       const person = await db.get("persons", personId);
       if (person && !(person.recent_clinic_ids || []).includes(clinicId)) {
-        await db.put("persons", { ...person, recent_clinic_ids: [...(person.recent_clinic_ids || []), clinicId] });
+        await db.put("persons", {
+          ...person,
+          recent_clinic_ids: [...(person.recent_clinic_ids || []), clinicId],
+        });
       }
     }
     notice(t("Conversation saved on the phone."), "ok");
@@ -359,7 +431,7 @@ export async function render({ visitId = null, id = null }) {
   });
 
   if (entry && entry.state === "attention" && entry.error) {
-    queueMicrotask(() => showErrors(form, entry.error.message, entry.error.errors || {}));
+    queueMicrotask(() => showRefusal(form, entry.error));
   }
   return {
     name: "conversation-form",

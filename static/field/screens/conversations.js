@@ -18,7 +18,11 @@ export async function render(_params, ctx) {
     fill(
       list,
       conversations.length
-        ? h("ul", { class: "conversation-list" }, conversations.map((c) => conversationLine(c, persons.get(c.person_id))))
+        ? h(
+            "ul",
+            { class: "conversation-list" },
+            conversations.map((c) => conversationLine(c, persons.get(c.person_id))),
+          )
         : empty(t("No conversations outside visits on this phone in the last 30 days.")),
     );
   }
@@ -26,7 +30,7 @@ export async function render(_params, ctx) {
   await draw();
   return {
     name: "conversations",
-    title: t("Conversations outside visits"),
+    title: t("Outside visits"),
     node: h(
       "section",
       { class: "screen" },

@@ -27,9 +27,17 @@ export async function render() {
   const form = h(
     "form",
     { class: "form login", novalidate: true },
-    h("p", { class: "lead" }, user ? t("Log in again to send your records.") : t("Log in with your work account.")),
+    h(
+      "p",
+      { class: "lead" },
+      user ? t("Log in again to send your records.") : t("Log in with your work account."),
+    ),
     unsent
-      ? h("p", { class: "info" }, t("%(count)s records wait on this phone and will be sent after the login.", { count: unsent }))
+      ? h(
+          "p",
+          { class: "info" },
+          t("%(count)s records wait on this phone and will be sent after the login.", { count: unsent }),
+        )
       : null,
     errorBox(),
     field(t("Email"), email, { name: "email" }),
@@ -76,7 +84,10 @@ export async function render() {
       else showErrors(form, t("Logging in failed. Try again."), (answer.data && answer.data.errors) || {});
     } catch (error) {
       if (!(error instanceof api.NetworkError)) throw error;
-      showErrors(form, t("No connection to the server. Logging in needs a connection; your records are safe on this phone."));
+      showErrors(
+        form,
+        t("No connection to the server. Logging in needs a connection; your records are safe on this phone."),
+      );
     } finally {
       submit.disabled = false;
     }

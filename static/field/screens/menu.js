@@ -1,7 +1,14 @@
 // screens/menu.js — who is logged in, language, updating, storage, and logging out (which
 // wipes the phone's copy of clinics and persons, but unsent records only by explicit choice).
 
-import { formatDate, formatTime, LANGUAGES, current as currentLanguage, load as loadLanguage, t } from "../i18n.js";
+import {
+  formatDate,
+  formatTime,
+  LANGUAGES,
+  current as currentLanguage,
+  load as loadLanguage,
+  t,
+} from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as session from "../session.js";
 import * as sync from "../sync.js";
@@ -66,7 +73,10 @@ export async function render() {
         update.disabled = false;
         const now = await sync.lastSync();
         if (now) lastLine.textContent = `${formatDate(now)} ${formatTime(now)}`;
-        notice(result === "ok" ? t("Up to date.") : t("No connection. Showing what is on the phone."), result === "ok" ? "ok" : "warn");
+        notice(
+          result === "ok" ? t("Up to date.") : t("No connection. Showing what is on the phone."),
+          result === "ok" ? "ok" : "warn",
+        );
       },
     },
     t("Update now"),
@@ -109,7 +119,11 @@ export async function render() {
         ),
       ),
     ),
-    h("div", { class: "card" }, h("button", { type: "button", class: "danger wide", onclick: logout }, t("Log out"))),
+    h(
+      "div",
+      { class: "card" },
+      h("button", { type: "button", class: "danger wide", onclick: logout }, t("Log out")),
+    ),
   );
   return { name: "menu", title: t("Menu"), node };
 }

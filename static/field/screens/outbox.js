@@ -71,7 +71,8 @@ export async function render(_params, ctx) {
       statusLine.textContent = status.nextAttemptAt
         ? t("No connection. Next try at %(time)s.", { time: formatTime(status.nextAttemptAt) })
         : t("No connection.");
-    else if (status.lastProblem === "server") statusLine.textContent = t("The server could not take the records just now; trying again.");
+    else if (status.lastProblem === "server")
+      statusLine.textContent = t("The server could not take the records just now; trying again.");
     else statusLine.textContent = t("%(count)s records not sent yet.", { count: described.length });
     sendButton.hidden = !described.length;
     const items = [];

@@ -11,6 +11,7 @@ import {
   intOrNull,
   saveBar,
   showErrors,
+  showRefusal,
   value,
 } from "../forms.js";
 import { t } from "../i18n.js";
@@ -34,14 +35,22 @@ export async function render({ id }) {
     "form",
     { class: "form", novalidate: true },
     errorBox(),
-    field(t("Alias (work name as she gives it)"), input("alias", { value: body.alias, maxlength: 100, required: true }), { name: "alias" }),
+    field(
+      t("Alias (work name as she gives it)"),
+      input("alias", { value: body.alias, maxlength: 100, required: true }),
+      { name: "alias" },
+    ),
     h(
       "div",
       { class: "pair" },
       field(t("Nationality"), countrySelect("nationality", body.nationality), { name: "nationality" }),
-      field(t("Birth year"), input("birth_year", { type: "number", inputmode: "numeric", value: body.birth_year ?? "" }), {
-        name: "birth_year",
-      }),
+      field(
+        t("Birth year"),
+        input("birth_year", { type: "number", inputmode: "numeric", value: body.birth_year ?? "" }),
+        {
+          name: "birth_year",
+        },
+      ),
     ),
     choice(
       "gender",
@@ -54,7 +63,9 @@ export async function render({ id }) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const alias = String(value(form, "alias") || "").trim().replace(/\s+/g, " ");
+    const alias = String(value(form, "alias") || "")
+      .trim()
+      .replace(/\s+/g, " ");
     const year = intOrNull(value(form, "birth_year"));
     const errors = {};
     if (!alias) errors.alias = [t("Give the alias she uses.")];
@@ -75,7 +86,12 @@ export async function render({ id }) {
     location.replace("#/outbox");
   });
   if (entry.state === "attention" && entry.error) {
-    queueMicrotask(() => showErrors(form, entry.error.message, entry.error.errors || {}));
+    queueMicrotask(() => showRefusal(form, entry.error));
   }
-  return { name: "person-form", title: t("Fix person"), node: h("section", { class: "screen" }, form), back: "#/outbox" };
+  return {
+    name: "person-form",
+    title: t("Fix person"),
+    node: h("section", { class: "screen" }, form),
+    back: "#/outbox",
+  };
 }

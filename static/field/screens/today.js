@@ -84,7 +84,11 @@ function row(item) {
         "span",
         { class: "clinic-row-main" },
         h("span", { class: "clinic-name" }, clinic.name),
-        h("span", { class: "clinic-meta" }, [label(KIND_LABELS, clinic.kind), clinic.city].filter(Boolean).join(" · ")),
+        h(
+          "span",
+          { class: "clinic-meta" },
+          [label(KIND_LABELS, clinic.kind), clinic.city].filter(Boolean).join(" · "),
+        ),
         h(
           "span",
           { class: "clinic-meta" },
@@ -102,7 +106,13 @@ function row(item) {
           STATE_LABELS[state](),
           state !== "not_yet" ? ` ${formatTime(item.today[item.today.length - 1].started_at)}` : "",
         ),
-        open === null ? null : h("span", { class: `open-now ${open ? "is-open" : "is-closed"}` }, open ? t("Open now") : t("Closed now")),
+        open === null
+          ? null
+          : h(
+              "span",
+              { class: `open-now ${open ? "is-open" : "is-closed"}` },
+              open ? t("Open now") : t("Closed now"),
+            ),
       ),
     ),
   );
@@ -146,7 +156,9 @@ export async function render(_params, ctx) {
       admitted,
     });
     const last = await sync.lastSync();
-    syncLine.textContent = last ? t("Updated %(time)s", { time: `${formatDate(last)} ${formatTime(last)}` }) : t("Not updated yet");
+    syncLine.textContent = last
+      ? t("Updated %(time)s", { time: `${formatDate(last)} ${formatTime(last)}` })
+      : t("Not updated yet");
     draw();
   }
 
@@ -167,7 +179,15 @@ export async function render(_params, ctx) {
     countLine.textContent = t("%(count)s clinics", { count: filtered.length });
     fill(list, ...filtered.slice(0, shown).map(row));
     if (!filtered.length) {
-      list.append(h("li", { class: "empty" }, items.length ? t("No clinic matches.") : t("No clinics on this phone yet. Update when you have a connection.")));
+      list.append(
+        h(
+          "li",
+          { class: "empty" },
+          items.length
+            ? t("No clinic matches.")
+            : t("No clinics on this phone yet. Update when you have a connection."),
+        ),
+      );
     }
     more.hidden = filtered.length <= shown;
   }

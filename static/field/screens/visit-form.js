@@ -12,9 +12,10 @@ import {
   intOrNull,
   saveBar,
   showErrors,
+  showRefusal,
   stepper,
-  textOrNull,
   textarea,
+  textOrNull,
   value,
   yesNo,
 } from "../forms.js";
@@ -37,7 +38,11 @@ export function concernFields(level, indicators, known, ref = {}) {
       "concern_level",
       [
         { value: "", label: t("None") },
-        ...["green", "yellow", "red"].map((c) => ({ value: c, label: t(CONCERN_LABELS[c]), class: `concern-${c}` })),
+        ...["green", "yellow", "red"].map((c) => ({
+          value: c,
+          label: t(CONCERN_LABELS[c]),
+          class: `concern-${c}`,
+        })),
       ],
       level || "",
       { legend: t("Concern"), compact: true },
@@ -47,7 +52,11 @@ export function concernFields(level, indicators, known, ref = {}) {
           "indicators",
           [
             ...known.map((code) => ({ value: code, label: codeLabel(ref, "indicators", code) })),
-            ...unknown.map((code) => ({ value: code, label: codeLabel(ref, "indicators", code), note: t("not on the organisation's list any more") })),
+            ...unknown.map((code) => ({
+              value: code,
+              label: codeLabel(ref, "indicators", code),
+              note: t("not on the organisation's list any more"),
+            })),
           ],
           indicators,
           { legend: t("Indicators") },
@@ -64,7 +73,8 @@ export async function render({ clinicId = null, id = null }) {
   if (id) {
     entry = await outbox.entryFor(id);
     const stored = await db.get("visits", id);
-    if (!entry && !stored) return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
+    if (!entry && !stored)
+      return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
     initial = entry ? entry.body : visitBody(stored);
   } else {
     id = newId();
@@ -109,7 +119,9 @@ export async function render({ clinicId = null, id = null }) {
     h("legend", {}, t("Supplies handed out")),
     supplies.length || extraSupplies.length
       ? [
-          ...supplies.map((code) => stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies?.[code] || 0)),
+          ...supplies.map((code) =>
+            stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies?.[code] || 0),
+          ),
           ...extraSupplies.map((code) =>
             stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies[code], {
               note: t("not on the organisation's list any more"),
@@ -128,11 +140,15 @@ export async function render({ clinicId = null, id = null }) {
     "div",
     { class: "reveal" },
     field(t("When"), policeAt, { name: "police_informed_at" }),
-    field(t("Police note"), textarea("police_note", initial.police_note, { maxlength: 2000 }), { name: "police_note" }),
+    field(t("Police note"), textarea("police_note", initial.police_note, { maxlength: 2000 }), {
+      name: "police_note",
+    }),
   );
   policeBlock.hidden = !initial.police_informed;
 
-  const staffNames = (initial.staff || [user.id]).map((s) => (s === user.id ? `${user.name || user.email} (${t("you")})` : t("a colleague")));
+  const staffNames = (initial.staff || [user.id]).map((s) =>
+    s === user.id ? `${user.name || user.email} (${t("you")})` : t("a colleague"),
+  );
 
   const form = h(
     "form",
@@ -151,7 +167,11 @@ export async function render({ clinicId = null, id = null }) {
     reasonBlock,
     field(
       t("Started"),
-      input("started_at", { type: "datetime-local", value: toLocalInput(initial.started_at || new Date()), required: true }),
+      input("started_at", {
+        type: "datetime-local",
+        value: toLocalInput(initial.started_at || new Date()),
+        required: true,
+      }),
       { name: "started_at" },
     ),
     presentBlock,
@@ -162,7 +182,11 @@ export async function render({ clinicId = null, id = null }) {
     }),
     policeBlock,
     field(t("Note"), textarea("notes", initial.notes, { maxlength: 5000 }), { name: "notes" }),
-    h("p", { class: "muted staff-line", "data-error-for-wrap": "staff" }, `${t("Staff")}: ${staffNames.join(", ")}`),
+    h(
+      "p",
+      { class: "muted staff-line", "data-error-for-wrap": "staff" },
+      `${t("Staff")}: ${staffNames.join(", ")}`,
+    ),
     h("p", { class: "field-error", "data-error-for": "staff", hidden: true }),
     saveBar(t("Save visit")),
   );
@@ -178,7 +202,8 @@ export async function render({ clinicId = null, id = null }) {
     const police = value(form, "police_informed") === "yes";
     const policeTime = police ? fromLocalInput(policeAt.value) : null;
     if (!outcome) errors.outcome = [t("Choose whether you were let in.")];
-    if (outcome === "not_admitted" && !reason) errors.not_admitted_reason = [t("Say why you were not let in.")];
+    if (outcome === "not_admitted" && !reason)
+      errors.not_admitted_reason = [t("Say why you were not let in.")];
     if (!startedAt) errors.started_at = [t("Give the time of the visit.")];
     if (Number.isNaN(present) || (present !== null && (present < 0 || present > 100))) {
       errors.persons_present = [t("Give a number from 0 to 100.")];
@@ -186,7 +211,8 @@ export async function render({ clinicId = null, id = null }) {
     const counts = {};
     for (const box of form.querySelectorAll('input[name^="supply:"]')) {
       const n = intOrNull(box.value);
-      if (Number.isNaN(n) || (n !== null && n < 0)) errors.supplies = [t("Counts are whole numbers, 0 or more.")];
+      if (Number.isNaN(n) || (n !== null && n < 0))
+        errors.supplies = [t("Counts are whole numbers, 0 or more.")];
       else if (n) counts[box.name.slice("supply:".length)] = n;
     }
     if (Object.keys(errors).length) {
@@ -215,11 +241,12 @@ export async function render({ clinicId = null, id = null }) {
   });
 
   if (entry && entry.state === "attention" && entry.error) {
-    queueMicrotask(() => showErrors(form, entry.error.message, entry.error.errors || {}));
+    queueMicrotask(() => showRefusal(form, entry.error));
   }
   return {
     name: "visit-form",
-    title: entry && entry.state === "attention" ? t("Fix visit") : clinicId ? t("Log visit") : t("Edit visit"),
+    title:
+      entry && entry.state === "attention" ? t("Fix visit") : clinicId ? t("Log visit") : t("Edit visit"),
     node: h("section", { class: "screen" }, form),
     back: clinicId ? `#/clinic/${clinicId}` : `#/visit/${id}`,
   };

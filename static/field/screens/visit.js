@@ -40,14 +40,20 @@ export function conversationLine(conversation, person) {
           .join(" · "),
       ),
     ),
-    h("span", { class: "visit-badges" }, concernBadge(conversation.concern_level), pendingBadge(conversation)),
+    h(
+      "span",
+      { class: "visit-badges" },
+      concernBadge(conversation.concern_level),
+      pendingBadge(conversation),
+    ),
   );
 }
 
 export async function render({ id }, ctx) {
   const section = h("section", { class: "screen visit" });
   const visit = await db.get("visits", id);
-  if (!visit) return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
+  if (!visit)
+    return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
   const clinic = await db.get("clinics", visit.clinic_id);
 
   async function draw() {
@@ -66,7 +72,11 @@ export async function render({ id }, ctx) {
         ? h(
             "div",
             { class: "warning" },
-            h("p", {}, t("The server did not accept this visit: %(message)s", { message: entry.error.message })),
+            h(
+              "p",
+              {},
+              t("The server did not accept this visit: %(message)s", { message: entry.error.message }),
+            ),
             h("a", { class: "button primary", href: `#/visit/${id}/edit` }, t("Fix")),
           )
         : null,
@@ -77,11 +87,17 @@ export async function render({ id }, ctx) {
         definition([
           [t("Clinic"), clinic ? h("a", { href: `#/clinic/${clinic.id}` }, clinic.name) : null],
           [t("Started"), formatDateTime(current.started_at)],
-          [t("Why not?"), current.not_admitted_reason ? label(REASON_LABELS, current.not_admitted_reason) : null],
+          [
+            t("Why not?"),
+            current.not_admitted_reason ? label(REASON_LABELS, current.not_admitted_reason) : null,
+          ],
           [t("Persons present"), current.persons_present ?? null],
           [t("Supplies handed out"), supplies || null],
           [t("Concern"), concernBadge(current.concern_level)],
-          [t("Indicators"), (current.indicators || []).map((c) => codeLabel(ref, "indicators", c)).join(", ") || null],
+          [
+            t("Indicators"),
+            (current.indicators || []).map((c) => codeLabel(ref, "indicators", c)).join(", ") || null,
+          ],
           [t("Police informed"), current.police_informed ? t("Yes") : null],
           [t("Note"), current.notes],
         ]),
@@ -92,7 +108,11 @@ export async function render({ id }, ctx) {
         { class: "card" },
         h("h2", {}, t("Conversations")),
         conversations.length
-          ? h("ul", { class: "conversation-list" }, conversations.map((c) => conversationLine(c, persons.get(c.person_id))))
+          ? h(
+              "ul",
+              { class: "conversation-list" },
+              conversations.map((c) => conversationLine(c, persons.get(c.person_id))),
+            )
           : empty(t("No conversations logged in this visit yet.")),
         h("a", { class: "button primary big", href: `#/visit/${id}/conversation` }, t("Add conversation")),
       ),
@@ -102,5 +122,10 @@ export async function render({ id }, ctx) {
   ctx.on("data", () => draw());
   ctx.on("outbox", () => draw());
   await draw();
-  return { name: "visit", title: clinic ? clinic.name : t("Visit"), node: section, back: clinic ? `#/clinic/${clinic.id}` : "#/today" };
+  return {
+    name: "visit",
+    title: clinic ? clinic.name : t("Visit"),
+    node: section,
+    back: clinic ? `#/clinic/${clinic.id}` : "#/today",
+  };
 }
