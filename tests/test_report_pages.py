@@ -74,6 +74,17 @@ def test_the_page_defaults_to_this_year(coordinator_client):
     assert f'<option selected value="{year}">' in response.get_data(as_text=True)
 
 
+def test_a_filter_left_out_takes_its_default(data, coordinator_client):
+    response = coordinator_client.get("/reports/?region=nordjylland")
+    assert response.status_code == 200
+    year = services.last_valid_year() - 1
+    assert f'<option selected value="{year}">' in response.get_data(as_text=True)
+
+
+def test_a_year_that_is_not_a_number_is_refused_on_the_page(coordinator_client):
+    assert coordinator_client.get("/reports/?year=abc").status_code == 422
+
+
 def test_the_page_shows_a_region_filter_of_the_organisation_only(data, coordinator_client):
     html = coordinator_client.get("/reports/?year=2019&region=nordjylland").get_data(as_text=True)
     assert 'value="syddanmark"' not in html

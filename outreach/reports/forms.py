@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import DataRequired, Optional
 
 from outreach.db import utcnow
 from outreach.orgs.models import REGION_NAMES
@@ -24,7 +24,7 @@ class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    year = SelectField(_l("Year"), coerce=_year, validators=[InputRequired()])
+    year = SelectField(_l("Year"), coerce=_year, validators=[DataRequired()])
     region = SelectField(_l("Region"), validators=[Optional()])
     source = SelectField(_l("Figures"), default="live")
 
