@@ -27,6 +27,12 @@ POINTS = [
 URL = "/api/v1/route-plans"
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The assertions read the English source strings, whatever the catalogues translate."""
+    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
+
+
 @pytest.fixture
 def clinics(factory, org):
     made = []
@@ -280,3 +286,17 @@ def test_openapi_documents_route_plans(client):
     assert {"date", "base", "shift", "clinic_ids", "region", "service_minutes"} <= set(
         schemas["RoutePlanIn"]["properties"]
     )
+
+
+def test_cannot_fit_and_lower_priority_reasons(coordinator_client, factory, org, clinics):
+    skagen = factory.clinic(org, name="Far North", lat=57.7210, lon=10.5830)
+    ids = [c.id for c in clinics] + [skagen.id]
+    # Two hours: the far clinic never fits, and only a couple of the others do.
+    answer = coordinator_client.post(
+        URL, json=body(ids, shift={"start": "10:00", "end": "12:00"})
+    ).json
+    reasons = {u["clinic_id"]: u["reason"] for u in answer["unassigned"]}
+    assert reasons[str(skagen.id)] == "cannot_fit"
+    assert "lower_priority" in reasons.values()
+    assert_each_once(answer, ids)
+    assert_feasible(answer, clinics, shift=("10:00", "12:00"))

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from geopy.distance import great_circle
 
 from outreach.routing import priority, solver
@@ -199,7 +200,7 @@ def test_schedule_places_the_break_where_it_fits():
 @pytest.fixture
 def in_request(app):
     """The explanations are translated, which needs a request (the user's language)."""
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         yield
 
 

@@ -203,10 +203,13 @@ def _planned_route(schedule: s.Schedule, clock: DayClock) -> PlannedRoute:
         )
         for visit in schedule.visits
     ]
+    # Back at the base when the last visit is over and the drive back done; a break that
+    # falls after that is taken at the base and is not part of the drive.
+    last = schedule.visits[-1].end if schedule.visits else schedule.start
     return PlannedRoute(
         vehicle=schedule.vehicle_id,
         start=clock.at(schedule.start),
-        end=clock.at(schedule.end),
+        end=clock.at(last + schedule.return_travel),
         stops=stops,
         distance_km=round(schedule.distance / 1000, 1),
         drive_minutes=round(schedule.travel / 60, 1),
@@ -217,9 +220,11 @@ def _planned_route(schedule: s.Schedule, clock: DayClock) -> PlannedRoute:
     )
 
 
-def _problem(
+def build_problem(
     settings: DaySettings, located: Sequence[Candidate], travel: TravelModel
 ) -> tuple[s.Problem, str]:
+    """The routing problem for clinics that all have coordinates: location 0 is the base,
+    clinic i is location i + 1; job ids are the clinic ids. Also names the travel model."""
     clock = settings.clock
     matrix = travel.matrix([settings.base] + [c.point for c in located])
     jobs = tuple(
@@ -237,7 +242,7 @@ def _problem(
 
 
 def _fits_alone(settings: DaySettings, candidate: Candidate, travel: TravelModel) -> bool:
-    problem, _ = _problem(settings, [candidate], travel)
+    problem, _ = build_problem(settings, [candidate], travel)
     return s.fits_alone(problem, problem.vehicles[0], candidate.id)
 
 
@@ -278,7 +283,7 @@ def plan_day(
     if not considered:
         return DayPlan([], unassigned, travel.description)
 
-    problem, model = _problem(settings, considered, travel)
+    problem, model = build_problem(settings, considered, travel)
     vehicle = problem.vehicles[0]  # every vehicle has the same base, shift and break
     feasible = []
     for job in problem.jobs:
@@ -342,7 +347,7 @@ def recheck(
     located = [c for _, kept in kept_orders for c in kept]
     if not located:
         return [], dropped
-    problem, _ = _problem(settings, located, travel)
+    problem, _ = build_problem(settings, located, travel)
     clock = settings.clock
     routes = []
     for vehicle_index, kept in kept_orders:

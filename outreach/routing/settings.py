@@ -14,10 +14,14 @@ DEFAULTS: dict[str, tuple[str, type]] = {
     "ROUTING_SPEED_KMH": ("60", float),
     "OSRM_URL": ("", str),
     "OSRM_TIMEOUT": ("10", float),
-    # Solver (outreach/routing/solver.py): VROOM's search effort (1-5), threads, time cap.
+    # Solver (outreach/routing/solver.py): VROOM's search effort (1-5), threads, time cap
+    # of one run.
     "ROUTING_EXPLORATION_LEVEL": ("5", int),
     "ROUTING_THREADS": ("2", int),
     "ROUTING_TIMEOUT_SECONDS": ("10", float),
+    # After the first answer, more VROOM runs with perturbed costs while this time lasts.
+    "ROUTING_SEARCH_SECONDS": ("0.35", float),
+    "ROUTING_RESTARTS": ("24", int),
     # At most this many clinics (highest priority first) go to the solver per plan.
     "ROUTING_MAX_CANDIDATES": ("80", int),
     # Days between visits to one clinic that the priority counts as "due".
