@@ -401,21 +401,34 @@ def _visits_in(organisation_id, period: Period, region: str | None, *columns):
     return stmt
 
 
-def _persons_by(attribute: str, organisation_id, period: Period, region: str | None):
-    """Persons talked to in the period, counted once each (after merges), by an attribute of
-    the person every merged record counts as."""
+def _persons_by_nationality_and_gender(organisation_id, period: Period, region: str | None):
+    """Persons talked to in the period, counted once each (after merges), by the nationality
+    and gender of the record every merged record counts as: [(nationality, gender, n)].
+    Each person has one of each, so summing over one gives the counts by the other."""
     canonical = aliased(Person)
-    value = getattr(canonical, attribute)
     stmt = (
         _conversations_in(
-            organisation_id, period, region, value, func.count(distinct(canonical.id))
+            organisation_id,
+            period,
+            region,
+            canonical.nationality,
+            canonical.gender,
+            func.count(distinct(canonical.id)),
         )
         .join_from(Conversation, Person, Person.id == Conversation.person_id)
         .join(canonical, canonical.id == Person.canonical_id)
-        .group_by(value)
+        .group_by(canonical.nationality, canonical.gender)
     )
-    rows = db.session.execute(stmt).all()
-    return sorted(rows, key=lambda row: (-row[1], row[0] is None, row[0] or ""))
+    return db.session.execute(stmt).all()
+
+
+def _totals_by(rows, index: int) -> list[tuple]:
+    """Sum the last column of (nationality, gender, n) rows by one of the first two; largest
+    first, unknown last."""
+    totals: dict = {}
+    for row in rows:
+        totals[row[index]] = totals.get(row[index], 0) + row[-1]
+    return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
 
 
 def _supplies(organisation_id, period: Period, region: str | None):
@@ -435,48 +448,47 @@ def _supplies(organisation_id, period: Period, region: str | None):
     return sorted(((key, int(n or 0)) for key, n in rows), key=lambda row: (-row[1], row[0]))
 
 
-def _concern(model, organisation_id, period, region):
-    scoped = _visits_in if model is Visit else _conversations_in
-    rows = dict(
-        db.session.execute(
-            scoped(organisation_id, period, region, model.concern_level, func.count()).group_by(
-                model.concern_level
-            )
-        ).all()
-    )
-    return {level: rows.get(level, 0) for level in (*CONCERN_LEVELS, None)}
+def _visit_concern(organisation_id, period, region) -> tuple[dict, int]:
+    """Visits by concern level, and how many of them the police were informed of."""
+    police = func.sum(case((Visit.police_informed.is_(True), 1), else_=0))
+    rows = db.session.execute(
+        _visits_in(
+            organisation_id, period, region, Visit.concern_level, func.count(), police
+        ).group_by(Visit.concern_level)
+    ).all()
+    levels = {level: n for level, n, _ in rows}
+    return levels, sum(informed for _, _, informed in rows)
+
+
+def _conversation_concern(organisation_id, period, region) -> dict:
+    stmt = _conversations_in(
+        organisation_id, period, region, Conversation.concern_level, func.count()
+    ).group_by(Conversation.concern_level)
+    return dict(db.session.execute(stmt).all())
 
 
 def breakdowns(organisation_id, period: Period, region: str | None = None) -> dict:
     """The page's tables beyond the binding figures. JSON-ready (stored in snapshots)."""
-    visit_concern = _concern(Visit, organisation_id, period, region)
-    conversation_concern = _concern(Conversation, organisation_id, period, region)
-    police = db.session.scalar(
-        _visits_in(organisation_id, period, region, func.count()).where(
-            Visit.police_informed.is_(True)
-        )
-    )
+    visit_concern, police = _visit_concern(organisation_id, period, region)
+    conversation_concern = _conversation_concern(organisation_id, period, region)
+    persons = _persons_by_nationality_and_gender(organisation_id, period, region)
     return {
         "nationalities": [
-            {"nationality": code, "persons": n}
-            for code, n in _persons_by("nationality", organisation_id, period, region)
+            {"nationality": code, "persons": n} for code, n in _totals_by(persons, 0)
         ],
-        "genders": [
-            {"gender": code, "persons": n}
-            for code, n in _persons_by("gender", organisation_id, period, region)
-        ],
+        "genders": [{"gender": code, "persons": n} for code, n in _totals_by(persons, 1)],
         "supplies": [
             {"item": item, "count": n} for item, n in _supplies(organisation_id, period, region)
         ],
         "concern": [
             {
                 "level": level,
-                "visits": visit_concern[level],
-                "conversations": conversation_concern[level],
+                "visits": visit_concern.get(level, 0),
+                "conversations": conversation_concern.get(level, 0),
             }
             for level in (*CONCERN_LEVELS, None)
         ],
-        "police_informed_visits": police or 0,
+        "police_informed_visits": police,
     }
 
 
