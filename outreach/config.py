@@ -42,7 +42,8 @@ def from_environment(instance_path: str) -> dict:
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
-        "BABEL_DEFAULT_LOCALE": "da",
+        "DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "da"),
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "da"),
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",
         "GEOCODER": env.get("GEOCODER", "nominatim"),
         "GEOCODER_USER_AGENT": env.get(

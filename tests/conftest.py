@@ -65,6 +65,8 @@ def make_app(url: str, **overrides):
         "RATELIMIT_ENABLED": True,
         "SESSION_COOKIE_SECURE": False,
         "PASSWORD_HASH_PROFILE": "test",  # still Argon2id, at the lowest cost
+        # Tests read the English source strings; test_i18n checks that Danish is the default.
+        "DEFAULT_LOCALE": "en",
     }
     config.update(overrides)
     if config["OUTREACH_ENV"] == "production":

@@ -39,11 +39,6 @@ def events(action: str) -> int:
     )
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Pages in English, the source language, so that the tests read the source strings."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
 
 @pytest.fixture
 def colleague(factory, org):

@@ -17,11 +17,6 @@ from tests.conftest import PASSWORD, csrf_token_from
 NEW_PASSWORD = "a long and unusual passphrase 42"
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Pages in English, the source language, so that the tests read the source strings."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
 
 def page(response) -> str:
     return response.get_data(as_text=True)

@@ -16,11 +16,6 @@ from outreach.geo import LocalGeocoder
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """The assertions read the English source strings, whatever the catalogues translate."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
 
 def text(response) -> str:
     return response.get_data(as_text=True)

@@ -18,11 +18,6 @@ from outreach.geo import LocalGeocoder
 HEADER = "name,kind,address,postcode,city,lat,lon,region,opening_hours,status,notes"
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """The assertions read the English source strings, whatever the catalogues translate."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
 
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *lines]) + "\n").encode("utf-8")

@@ -50,11 +50,6 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """Pages in English, the source language, so that the tests read the source strings."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
 
 def page(response) -> str:
     return response.get_data(as_text=True)

@@ -1,0 +1,58 @@
+"""Danish by default, English on request, remembered per user; the catalogue is complete."""
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from outreach import ROOT
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def danish_app(_app):
+    """An app with the production default language, on the suite's database."""
+    return make_app(_app.config["SQLALCHEMY_DATABASE_URI"], DEFAULT_LOCALE="da")
+
+
+def test_the_login_page_is_in_danish_by_default(danish_app):
+    page = danish_app.test_client().get("/login").get_data(as_text=True)
+    assert '<html lang="da">' in page
+    assert "Adgangskode" in page
+
+
+def test_a_visitor_can_switch_to_english(danish_app):
+    client = danish_app.test_client()
+    token = client.get("/login").get_data(as_text=True).split('name="csrf_token" value="')[1]
+    client.post(
+        "/language", data={"lang": "en", "csrf_token": token.split('"')[0], "next": "/login"}
+    )
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Password" in page
+
+
+def _danish_catalogue():
+    with open(ROOT / "outreach/translations/da/LC_MESSAGES/messages.po", "rb") as f:
+        return read_po(f)
+
+
+def test_every_danish_message_is_translated():
+    catalog = _danish_catalogue()
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)) or m.fuzzy)
+    ]
+    assert missing == []
+
+
+def test_every_string_in_the_code_is_in_the_danish_catalogue():
+    """Run scripts/update-translations.sh and translate when this fails."""
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    in_code = {
+        message[2] if isinstance(message[2], str) else message[2][0]
+        for message in extract_from_dir(ROOT / "outreach", method_map, keywords=keywords)
+    }
+    in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _danish_catalogue()}
+    assert sorted(in_code - in_catalogue) == []
