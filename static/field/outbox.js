@@ -90,8 +90,9 @@ function schedule() {
   }, delay);
 }
 
-/** "Send now": forget the backoff and go. */
-export function sendNow() {
+/** "Send now": forget the backoff and go, also right after a round that is still running. */
+export async function sendNow() {
+  if (running) await running.catch(() => {});
   failures = 0;
   clearTimeout(timer);
   nextAttemptAt = null;

@@ -46,17 +46,54 @@ class OneRequestPerConnection(WSGIRequestHandler):
         pass
 
 
-def buffered(app):
+class Faults:
+    """Trouble the tests can order for the next writes to /api/: an HTTP status answered
+    instead of running the app, or an answer lost after the app stored the record."""
+
+    def __init__(self):
+        self.statuses: list[int] = []
+        self.lose_answers = 0
+        self.lock = threading.Lock()
+
+    def clear(self):
+        with self.lock:
+            self.statuses.clear()
+            self.lose_answers = 0
+
+
+class AnswerLost(ConnectionError):
+    """Raised after the app answered: werkzeug drops the connection, the phone sees none."""
+
+
+def buffered(app, faults: Faults):
     """Reads each answer whole before sending it, so a phone dropping a connection mid-file
-    (a closed browser, a lost server) leaves no open file behind (ResourceWarning)."""
+    (a closed browser, a lost server) leaves no open file behind (ResourceWarning); and plays
+    the ordered faults on writes to the API."""
 
     def serve(environ, start_response):
+        write = environ["REQUEST_METHOD"] == "PUT" and environ["PATH_INFO"].startswith("/api/")
+        if write:
+            with faults.lock:
+                status = faults.statuses.pop(0) if faults.statuses else None
+            if status is not None:
+                environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                body = b'{"code": %d, "message": "Ordered by the test."}' % status
+                headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+                start_response(f"{status} Trouble", headers)
+                return [body]
         answer = app(environ, start_response)
         try:
-            return [b"".join(answer)]
+            body = b"".join(answer)
         finally:
             if hasattr(answer, "close"):
                 answer.close()
+        if write:
+            with faults.lock:
+                lose = faults.lose_answers > 0
+                faults.lose_answers -= int(lose)
+            if lose:
+                raise AnswerLost()
+        return [body]
 
     return serve
 
@@ -70,6 +107,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{port}"
         self._server = None
         self._thread = None
+        self.faults = Faults()
 
     @property
     def running(self) -> bool:
@@ -81,7 +119,7 @@ class LiveServer:
         self._server = make_server(
             "127.0.0.1",
             self.port,
-            buffered(self.app),
+            buffered(self.app, self.faults),
             threaded=True,
             request_handler=OneRequestPerConnection,
         )
@@ -129,7 +167,9 @@ def field_server(tmp_path_factory):
 def server(field_server):
     """The live server, running at the start of every test whatever the last one did."""
     field_server.start()
+    field_server.faults.clear()
     yield field_server
+    field_server.faults.clear()
     field_server.start()
 
 
