@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from outreach.db import db
+from outreach.i18n import N_
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 
 
@@ -40,7 +41,7 @@ def put_answer(put, etag, object_id, data):
     except RecordNotFound:
         abort(404)
     except PreconditionFailed:
-        abort(412, message="The record has changed since you read it; read it again.")
+        abort(412, message=N_("The record has changed since you read it; read it again."))
     except NotAllowed as exc:
         abort(403, message=str(exc))
     db.session.commit()

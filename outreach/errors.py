@@ -5,6 +5,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from outreach.i18n import N_, translate_message
+
 
 class FieldErrors(Exception):
     """Validation failed in a service: {"field": ["message", ...]} answered as 422."""
@@ -76,11 +78,14 @@ def handle_http_exception(error: HTTPException):
             # webargs answers a body that is not JSON at all with 400; DESIGN.md §4 makes
             # every invalid body a 422 with field errors, so the phone handles one case.
             code, errors = 422, {"_schema": list(errors["json"])}
-            message = "The request body is not valid JSON."
+            message = N_("The request body is not valid JSON.")
         elif errors and code == 422:
             errors = _flatten_webargs(errors)
         if isinstance(error, CSRFError):
+            # Untranslated on purpose: the field app recognises it to fetch a fresh token.
             message = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
+        else:
+            message, errors = translate_message(message), translate_message(errors)
         headers = data.get("headers") or {}
         for key, value in error.get_headers():
             # Allow on 405, Retry-After on 429/503, WWW-Authenticate: the envelope keeps them.
@@ -94,7 +99,11 @@ def handle_http_exception(error: HTTPException):
 
 def handle_field_errors(error: FieldErrors):
     if _wants_json():
-        return error_envelope(422, "The request has invalid fields.", error.errors)
+        return error_envelope(
+            422,
+            translate_message(N_("The request has invalid fields.")),
+            translate_message(error.errors),
+        )
     return render_template("error.html", code=422, error=None), 422
 
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
-$bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+$bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
   -o outreach/translations/messages.pot outreach >/dev/null 2>&1
 $bin/pybabel update -i outreach/translations/messages.pot -d outreach/translations \
   --no-fuzzy-matching >/dev/null

@@ -49,10 +49,39 @@ def test_every_danish_message_is_translated():
 def test_every_string_in_the_code_is_in_the_danish_catalogue():
     """Run scripts/update-translations.sh and translate when this fails."""
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
     in_code = {
         message[2] if isinstance(message[2], str) else message[2][0]
         for message in extract_from_dir(ROOT / "outreach", method_map, keywords=keywords)
     }
     in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _danish_catalogue()}
     assert sorted(in_code - in_catalogue) == []
+
+
+def test_an_api_validation_message_comes_in_the_users_language(app, login, nurse):
+    from outreach.db import db
+
+    nurse.locale = "da"
+    db.session.flush()
+    client = login(nurse)
+    answer = client.put(f"/api/v1/visits/{factory_uuid()}", json={"outcome": "admitted"})
+    assert answer.status_code == 422
+    assert answer.json["errors"]["clinic_id"] == ["Mangler data i et obligatorisk felt."]
+    assert answer.json["errors"]["started_at"] == ["Mangler data i et obligatorisk felt."]
+
+
+def test_a_message_with_values_is_translated_with_its_values(app):
+    from flask_babel import force_locale
+
+    from outreach.i18n import translate_message
+
+    with app.test_request_context(), force_locale("da"):
+        assert translate_message("Must be one of: green, yellow, red.") == (
+            "Skal være en af: green, yellow, red."
+        )
+
+
+def factory_uuid():
+    import uuid
+
+    return uuid.uuid4()

@@ -11,6 +11,7 @@ from outreach.auth import services
 from outreach.auth.access import bearer_token, start_session
 from outreach.auth.views import login_limits
 from outreach.db import db
+from outreach.i18n import N_
 
 blp = Blueprint(
     "auth_api",
@@ -60,7 +61,7 @@ class Login(MethodView):
         user = services.authenticate(data["email"], data["password"])
         db.session.commit()
         if user is None:
-            abort(401, message="The email or the password is wrong.")
+            abort(401, message=N_("The email or the password is wrong."))
         start_session(user)
         db.session.commit()
         return user

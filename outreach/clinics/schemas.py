@@ -11,6 +11,7 @@ from outreach.clinics.models import (
     REGION_SOURCES,
 )
 from outreach.denmark import in_denmark, is_valid_postcode
+from outreach.i18n import N_
 from outreach.orgs.models import REGION_SLUGS
 from outreach.paging import page_field, per_page_field
 
@@ -56,12 +57,12 @@ class ClinicInSchema(Schema):
     def _name(self, value, **kwargs):
         # Names are stored trimmed, and a clinic needs one: "   " would store no name at all.
         if not value.strip():
-            raise ValidationError("Give the clinic a name.")
+            raise ValidationError(N_("Give the clinic a name."))
 
     @validates("postcode")
     def _postcode(self, value, **kwargs):
         if value is not None and value.strip() and not is_valid_postcode(value):
-            raise ValidationError("Not a postcode of a Danish region (four digits, e.g. 8000).")
+            raise ValidationError(N_("Not a postcode of a Danish region (four digits, e.g. 8000)."))
 
     @validates("opening_hours")
     def _opening_hours(self, value, **kwargs):
@@ -73,9 +74,9 @@ class ClinicInSchema(Schema):
     def _coordinates(self, data, **kwargs):
         lat, lon = data.get("lat"), data.get("lon")
         if (lat is None) != (lon is None):
-            raise ValidationError("Give both lat and lon, or neither.", "lat")
+            raise ValidationError(N_("Give both lat and lon, or neither."), "lat")
         if lat is not None and not in_denmark(lat, lon):
-            raise ValidationError("The coordinates are outside Denmark.", "lat")
+            raise ValidationError(N_("The coordinates are outside Denmark."), "lat")
 
 
 class ClinicOutSchema(Schema):

@@ -5,6 +5,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from outreach.codes import country_codes, language_codes
+from outreach.i18n import N_
 from outreach.paging import page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
@@ -12,17 +13,17 @@ from outreach.visits.models import CONCERN_LEVELS
 
 def _country(value):
     if value is not None and value not in country_codes():
-        raise ValidationError("Use an ISO 3166-1 alpha-2 country code in capitals, e.g. TH.")
+        raise ValidationError(N_("Use an ISO 3166-1 alpha-2 country code in capitals, e.g. TH."))
 
 
 def _language(value):
     if value is not None and value not in language_codes():
-        raise ValidationError("Use an ISO 639-1 language code, e.g. th.")
+        raise ValidationError(N_("Use an ISO 639-1 language code, e.g. th."))
 
 
 def _not_blank(value):
     if not value.strip():
-        raise ValidationError("Give the name she goes by; it cannot be blank.")
+        raise ValidationError(N_("Give the name she goes by; it cannot be blank."))
 
 
 class PersonInSchema(Schema):
@@ -41,7 +42,7 @@ class PersonInSchema(Schema):
     @validates("birth_year")
     def _birth_year(self, value, **kwargs):
         if value is not None and not 1920 <= value <= date.today().year - 12:
-            raise ValidationError(f"Give a year between 1920 and {date.today().year - 12}.")
+            raise ValidationError(N_("Give a birth year from 1920 to twelve years ago."))
 
 
 class PersonOutSchema(Schema):
@@ -109,9 +110,13 @@ class ConversationInSchema(Schema):
                     "Required when the conversation is not in a visit.", "occurred_at"
                 )
             if data.get("channel") == "visit":
-                raise ValidationError("Give visit_id for a conversation in a visit.", "visit_id")
+                raise ValidationError(
+                    N_("Give visit_id for a conversation in a visit."), "visit_id"
+                )
         elif data.get("channel") != "visit":
-            raise ValidationError("A conversation in a visit has the channel 'visit'.", "channel")
+            raise ValidationError(
+                N_("A conversation in a visit has the channel 'visit'."), "channel"
+            )
 
 
 class ConversationOutSchema(Schema):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from outreach.audit.services import record
 from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
+from outreach.i18n import N_
 from outreach.persons import matching
 from outreach.persons.models import Conversation, Person, PersonMerge
 from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
@@ -141,12 +142,12 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
         data["notes"] = data["notes"].strip() or None
     errors: dict[str, list[str]] = {}
     if get_in_org(Person, data["person_id"], org_id) is None:
-        errors["person_id"] = ["No person with this id in your organisation."]
+        errors["person_id"] = [N_("No person with this id in your organisation.")]
     visit = None
     if data["visit_id"] is not None:
         visit = get_in_org(Visit, data["visit_id"], org_id)
         if visit is None:
-            errors["visit_id"] = ["No visit with this id in your organisation."]
+            errors["visit_id"] = [N_("No visit with this id in your organisation.")]
     check_codes(org_id, "indicators", "indicators", data["indicators"], errors)
     if errors:
         raise FieldErrors(errors)
@@ -226,9 +227,9 @@ def merge_persons(user, source_id, target_id) -> PersonMerge:
     target = get_in_org(Person, target_id, org_id)
     errors = {}
     if source is None:
-        errors["source_id"] = ["No person with this id in your organisation."]
+        errors["source_id"] = [N_("No person with this id in your organisation.")]
     if target is None:
-        errors["target_id"] = ["No person with this id in your organisation."]
+        errors["target_id"] = [N_("No person with this id in your organisation.")]
     if errors:
         raise FieldErrors(errors)
     if source.id == target.id or source.canonical_id == target.canonical_id:
@@ -255,7 +256,7 @@ def unmerge_persons(user, merge_id) -> PersonMerge:
     org_id = user.organisation_id
     merge = get_in_org(PersonMerge, merge_id, org_id)
     if merge is None:
-        raise FieldErrors({"merge_id": ["No merge with this id in your organisation."]})
+        raise FieldErrors({"merge_id": [N_("No merge with this id in your organisation.")]})
     source = db.session.get(Person, merge.source_id)
     if merge.undone_at is not None or source.merged_into_id != merge.target_id:
         raise MergeError(_l("This merge has already been undone."))

@@ -2,10 +2,11 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from outreach.i18n import N_
 from outreach.paging import page_field, per_page_field
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, VISIT_OUTCOMES
 
-SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error="Use a supply code like condoms.")
+SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error=N_("Use a supply code like condoms."))
 
 
 class VisitInSchema(Schema):
@@ -54,16 +55,16 @@ class VisitInSchema(Schema):
     def _consistent(self, data, **kwargs):
         errors = {}
         if data.get("outcome") == "not_admitted" and not data.get("not_admitted_reason"):
-            errors["not_admitted_reason"] = ["Say why the team was not let in."]
+            errors["not_admitted_reason"] = [N_("Say why the team was not let in.")]
         if data.get("outcome") == "admitted" and data.get("not_admitted_reason"):
-            errors["not_admitted_reason"] = ["Only for visits that were not admitted."]
+            errors["not_admitted_reason"] = [N_("Only for visits that were not admitted.")]
         ended, started = data.get("ended_at"), data.get("started_at")
         if ended and started and ended < started:
-            errors["ended_at"] = ["The visit cannot end before it starts."]
+            errors["ended_at"] = [N_("The visit cannot end before it starts.")]
         if not data.get("police_informed") and (
             data.get("police_informed_at") or data.get("police_note")
         ):
-            errors["police_informed"] = ["Set police_informed when giving when or a note."]
+            errors["police_informed"] = [N_("Set police_informed when giving when or a note.")]
         if errors:
             raise ValidationError(errors)
 

@@ -8,6 +8,7 @@ from outreach.auth.models import User
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.errors import FieldErrors
+from outreach.i18n import N_
 from outreach.orgs.models import Organisation
 from outreach.records import compute_etag, create_or_replace
 from outreach.tenancy import get_in_org, tenant_select
@@ -68,7 +69,7 @@ def check_codes(organisation_id, field: str, kind: str, given, errors: dict) -> 
 def _check_references(organisation_id, data: dict) -> None:
     errors: dict[str, list[str]] = {}
     if get_in_org(Clinic, data["clinic_id"], organisation_id) is None:
-        errors["clinic_id"] = ["No clinic with this id in your organisation."]
+        errors["clinic_id"] = [N_("No clinic with this id in your organisation.")]
     # Normalised to strings for storage in JSON; the query needs UUIDs.
     staff = {uuid.UUID(s) for s in data["staff"]}
     if staff:
@@ -78,7 +79,7 @@ def _check_references(organisation_id, data: dict) -> None:
             )
         )
         if found != len(staff):
-            errors["staff"] = ["Every staff id must be a user of your organisation."]
+            errors["staff"] = [N_("Every staff id must be a user of your organisation.")]
     check_codes(organisation_id, "supplies", "supplies", data["supplies"].keys(), errors)
     check_codes(organisation_id, "indicators", "indicators", data["indicators"], errors)
     if errors:
