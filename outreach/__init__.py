@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.clinics import api as clinics_api
     from outreach.clinics import views as clinics_views
     from outreach.extensions import api
+    from outreach.field import views as field_views
     from outreach.orgs import views as settings_views
     from outreach.persons import api as persons_api
     from outreach.persons import views as persons_views
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(clinics_views.bp)
+    app.register_blueprint(field_views.bp)
     app.register_blueprint(persons_views.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(reports_views.bp)
