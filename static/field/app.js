@@ -104,7 +104,7 @@ async function updateHeader() {
   );
   chrome.unsent.setAttribute(
     "aria-label",
-    n === 0 ? t("All records are sent") : t("%(count)s records not sent yet", { count: n }),
+    n === 0 ? t("All records are sent") : t("Records not sent yet: %(count)s", { count: n }),
   );
   updateBanners(n);
 }

@@ -50,7 +50,10 @@ def test_a_visit_with_two_conversations_made_offline_arrives_exactly_once(phone,
     page.locator('[data-field="supply:condoms"] input').fill("20")
     choose(page, "concern_level", "Yellow")
     choose(page, "indicators", "Debt")
-    screenshot(page, "field-log-visit", full_page=True)
+    page.locator('fieldset[data-field="concern_level"]').scroll_into_view_if_needed()
+    screenshot(page, "field-log-visit-concern")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "field-log-visit")
     page.get_by_role("button", name="Save visit").click()
     page.wait_for_url(re.compile(r"#/visit/[0-9a-f-]{36}$"))
     visit_id = page.url.rsplit("/", 1)[1]
@@ -71,6 +74,7 @@ def test_a_visit_with_two_conversations_made_offline_arrives_exactly_once(phone,
     save_conversation(page)
 
     assert device.unsent_pill().inner_text().strip() == "4 unsent"
+    screenshot(page, "field-visit", full_page=True)
     entries = device.outbox()
     assert [e["kind"] for e in entries] == ["visit", "conversation", "person", "conversation"]
 

@@ -80,7 +80,7 @@ def test_cache_storage_holds_no_api_answer_and_no_personal_data(phone, in_db, sc
 
 
 def test_logout_wipes_the_local_copy_but_keeps_unsent_records_unless_deleted_on_purpose(
-    phone, in_db
+    phone, in_db, screenshot
 ):
     clinic, _ = known_person(in_db, unique("Noi"))
     device = phone()
@@ -96,7 +96,9 @@ def test_logout_wipes_the_local_copy_but_keeps_unsent_records_unless_deleted_on_
     page.get_by_role("link", name="Menu").click()
     page.get_by_role("button", name="Log out").click()
     dialog = page.locator("dialog")
-    assert "1 records are not sent yet" in dialog.inner_text()
+    dialog.wait_for()
+    screenshot(page, "field-logout-warning")
+    assert "Records not sent yet: 1" in dialog.inner_text()
     dialog.get_by_role("button", name="Log out, keep them").click()
     page.wait_for_url(re.compile(r"#/login$"))
     after = device.evaluate_module("db.js", COUNTS)
@@ -115,6 +117,8 @@ def test_logout_wipes_the_local_copy_but_keeps_unsent_records_unless_deleted_on_
     open_clinic(page, clinic)
     log_visit(page, admitted=False, reason="Closed")
     page.get_by_role("link", name="Menu").click()
+    page.get_by_role("button", name="Log out").wait_for()
+    screenshot(page, "field-menu")
     page.get_by_role("button", name="Log out").click()
     page.locator("dialog").get_by_role("button", name="Log out and delete them").click()
     page.locator("dialog").get_by_role("button", name="No, keep them").click()

@@ -36,7 +36,7 @@ export async function render() {
       ? h(
           "p",
           { class: "info" },
-          t("%(count)s records wait on this phone and will be sent after the login.", { count: unsent }),
+          t("Records waiting on this phone: %(count)s. They are sent after the login.", { count: unsent }),
         )
       : null,
     errorBox(),

@@ -27,7 +27,7 @@ async function logout() {
   let discardOutbox = false;
   if (unsent) {
     const choice = await ask({
-      title: t("%(count)s records are not sent yet", { count: unsent }),
+      title: t("Records not sent yet: %(count)s", { count: unsent }),
       text: [
         t("They stay on this phone and are sent after the next login, unless you delete them."),
         t("Deleted records are lost for good."),
@@ -41,7 +41,7 @@ async function logout() {
     if (!choice) return;
     if (choice === "delete") {
       const sure = await ask({
-        title: t("Delete %(count)s unsent records?", { count: unsent }),
+        title: t("Delete the unsent records (%(count)s)?", { count: unsent }),
         text: [t("Visits and conversations that never reached the server cannot be recovered.")],
         choices: [
           { value: null, label: t("No, keep them"), class: "secondary" },

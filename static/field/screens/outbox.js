@@ -65,7 +65,15 @@ export async function render(_params, ctx) {
     const described = await outbox.describe();
     const byId = new Map(described.map((d) => [d.entry.id, d]));
     const status = outbox.status();
+    const attention = described.filter((d) => d.state === "attention").length;
     if (!described.length) statusLine.textContent = t("Everything is sent.");
+    else if (attention)
+      statusLine.textContent = t(
+        "Records that need your attention: %(count)s. The server did not accept them.",
+        {
+          count: attention,
+        },
+      );
     else if (session.needsLogin()) statusLine.textContent = t("Log in again to send.");
     else if (status.lastProblem === "offline")
       statusLine.textContent = status.nextAttemptAt
@@ -73,7 +81,7 @@ export async function render(_params, ctx) {
         : t("No connection.");
     else if (status.lastProblem === "server")
       statusLine.textContent = t("The server could not take the records just now; trying again.");
-    else statusLine.textContent = t("%(count)s records not sent yet.", { count: described.length });
+    else statusLine.textContent = t("Records not sent yet: %(count)s.", { count: described.length });
     sendButton.hidden = !described.length;
     const items = [];
     for (const item of described) {

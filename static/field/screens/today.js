@@ -151,7 +151,7 @@ export async function render(_params, ctx) {
     items = summarise(clinics, visits);
     const visitsToday = visits.filter((v) => isToday(v.started_at));
     const admitted = visitsToday.filter((v) => v.outcome === "admitted").length;
-    todayLine.textContent = t("Today: %(visits)s visits, %(admitted)s admitted", {
+    todayLine.textContent = t("Visits today: %(visits)s · admitted: %(admitted)s", {
       visits: visitsToday.length,
       admitted,
     });
@@ -176,7 +176,7 @@ export async function render(_params, ctx) {
       return true;
     });
     filtered.sort(compare);
-    countLine.textContent = t("%(count)s clinics", { count: filtered.length });
+    countLine.textContent = t("Clinics: %(count)s", { count: filtered.length });
     fill(list, ...filtered.slice(0, shown).map(row));
     if (!filtered.length) {
       list.append(
