@@ -270,59 +270,61 @@ def compute_cube(organisation_id: uuid.UUID, period: Period) -> Cube:
         earlier.occurred_at < period.start,
     )
     v, c = visits.c, conversations.c
-    zero = literal_column("0")
+
+    def rows(kind: str, where, month, *figures):
+        """One part of the UNION: (kind, region, month, figure, figure, figure)."""
+        zeros = [literal_column("0")] * (3 - len(figures))
+        return select(literal_column(f"'{kind}'"), where, month, *figures, *zeros)
+
+    no_month = literal_column("0")
     parts = [
-        select(
-            literal_column("'visits'"),
+        rows(
+            "visits",
             v.region,
-            zero,
+            no_month,
             func.count(),
             func.count(distinct(v.clinic)),
             func.sum(v.admitted),
-            zero,
         ).group_by(v.region),
-        select(
-            literal_column("'conversations'"),
+        rows(
+            "conversations",
             c.region,
-            zero,
+            no_month,
             func.count(),
             func.count(distinct(c.person)),
             func.sum(case((c.n == 1, 1), else_=0)),
-            # CASE tests in order: the probe runs once per person, on her first row only.
-            func.sum(case((c.n != 1, 0), (met_before, 0), else_=1)),
         ).group_by(c.region),
+        # First-time persons: a filter rather than an expression in the aggregate above, so
+        # the probe runs once per person and PostgreSQL's cost estimate (and JIT) stays small.
+        rows("first_time", c.region, no_month, func.count())
+        .where(c.n == 1, ~met_before)
+        .group_by(c.region),
     ]
     if by_month:
         parts += [
-            select(
-                literal_column("'visit_months'"),
-                v.region,
-                v.month,
-                func.count(),
-                func.sum(v.admitted),
-                zero,
-                zero,
-            ).group_by(v.region, v.month),
-            select(
-                literal_column("'conversation_months'"),
-                c.region,
-                c.month,
-                func.count(),
-                zero,
-                zero,
-                zero,
-            ).group_by(c.region, c.month),
+            rows("visit_months", v.region, v.month, func.count(), func.sum(v.admitted)).group_by(
+                v.region, v.month
+            ),
+            rows("conversation_months", c.region, c.month, func.count()).group_by(
+                c.region, c.month
+            ),
         ]
     cube = Cube(period)
-    for kind, where, month, a, b, c3, d in db.session.execute(union_all(*parts)):
+    first_time = {}
+    for kind, where, month, a, b, c3 in db.session.execute(union_all(*parts)):
         if kind == "visits":
             cube.visits[where] = (a, b, c3)
         elif kind == "conversations":
-            cube.conversations[where] = (a, b, c3, d)
+            cube.conversations[where] = (a, b, c3)
+        elif kind == "first_time":
+            first_time[where] = a
         elif kind == "visit_months":
             cube.visit_months[(where, month)] = (a, b)
         else:
             cube.conversation_months[(where, month)] = a
+    cube.conversations = {
+        where: (*figures, first_time.get(where, 0)) for where, figures in cube.conversations.items()
+    }
     return cube
 
 
@@ -591,29 +593,33 @@ def snapshot_exists(organisation_id, period: Period, region: str | None) -> bool
     )
 
 
-def snapshot_period(organisation: Organisation, period: Period, *, overwrite: bool = True) -> int:
+def snapshot_period(
+    organisation: Organisation, period: Period, *, overwrite: bool = True, end_reads: bool = False
+) -> int:
     """Store the period's figures for the organisation and for each of its regions; returns
-    how many snapshots were written. Without overwrite, existing snapshots are kept."""
-    regions = organisation_regions(organisation)
+    how many snapshots were written. Without overwrite, existing snapshots are kept.
+
+    Everything is computed first and written at the end. With end_reads (the nightly job),
+    the transaction is also committed after each read: on SQLite every transaction takes the
+    write lock (BEGIN IMMEDIATE, outreach/db.py), and the web requests should not wait
+    behind a whole period's queries.
+    """
+    organisation_id, regions = organisation.id, organisation_regions(organisation)
     wanted = [
         region
         for region in [None, *regions]
-        if overwrite or not snapshot_exists(organisation.id, period, region)
+        if overwrite or not snapshot_exists(organisation_id, period, region)
     ]
     if not wanted:
         return 0
-    cube = compute_cube(organisation.id, period)
-    # Compute everything first, then write: SQLite holds its write lock only briefly.
-    computed = [
-        ReportData(
-            organisation.id,
-            period,
-            region,
-            build_report(cube, regions, region),
-            breakdowns(organisation.id, period, region),
-        )
-        for region in wanted
-    ]
+    cube = compute_cube(organisation_id, period)
+    computed = []
+    for region in wanted:
+        report = build_report(cube, regions, region)
+        extra = breakdowns(organisation_id, period, region)
+        computed.append(ReportData(organisation_id, period, region, report, extra))
+        if end_reads:
+            db.session.commit()
     now = utcnow()
     for data in computed:
         store_snapshot(data, now)
@@ -631,15 +637,17 @@ def take_snapshots(now: datetime | None = None) -> int:
     """The nightly job: snapshot the current and previous month and year of every
     organisation. A period that ended more than REPORT_SNAPSHOT_GRACE_DAYS ago (default 31:
     time for records made offline to arrive) is final: its snapshot is written once and
-    never recomputed, so a later retention purge cannot shrink it. Commits per organisation.
+    never recomputed, so a later retention purge cannot shrink it. Commits per period.
     """
     now = now or utcnow()
     grace = timedelta(days=current_app.config.get("REPORT_SNAPSHOT_GRACE_DAYS", 31))
     written = 0
-    for organisation in db.session.scalars(select(Organisation).order_by(Organisation.name)):
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    for organisation in organisations:
         for period in periods_to_snapshot(now):
-            written += snapshot_period(organisation, period, overwrite=now < period.end + grace)
-        db.session.commit()
+            final = now >= period.end + grace
+            written += snapshot_period(organisation, period, overwrite=not final, end_reads=True)
+            db.session.commit()
     return written
 
 
