@@ -3,8 +3,8 @@
  * Caches only the app shell, static files and the phone catalogues, never an /api/ answer:
  * those carry personal data and live in IndexedDB (static/field/db.js) or nowhere.
  * Navigations in /field/ are network-first with a short timeout and fall back to the cached
- * shell; static files are cache-first from a cache named after the app version, which
- * changes whenever any cached file does.
+ * shell; the app's static files are cache-first from a cache named after the app version,
+ * which changes whenever any cached file does.
  */
 const VERSION = {{ version|tojson }};
 const PREFIX = "outreach-field-";
@@ -14,11 +14,13 @@ const SHELL = {{ shell_url|tojson }};
 const NAVIGATION_TIMEOUT_MS = 3000;
 const CACHED_PATHS = new Set(PRECACHE);
 
+// The field app's own files only: back-office static files keep their normal HTTP caching,
+// so a deploy of the back office is never hidden behind this cache.
 function cacheable(url) {
   return (
     url.origin === self.location.origin &&
     !url.pathname.startsWith("/api/") &&
-    (url.pathname.startsWith("/static/") || CACHED_PATHS.has(url.pathname))
+    (url.pathname.startsWith("/static/field/") || CACHED_PATHS.has(url.pathname))
   );
 }
 
