@@ -172,7 +172,7 @@ MESSAGES = (
     _l("How"),
     _l("When"),
     _l("Topics"),
-    _l("Language"),
+    _l("Language of the conversation"),
     _l("Not given"),
     _l("Often used"),
     _l("Interpreter used"),
@@ -231,6 +231,7 @@ MESSAGES = (
     _l("Organisation"),
     _l("Data on this phone"),
     _l("Last update"),
+    _l("Language"),
     _l("Log out"),
     # screens/outbox.js
     _l("with %(alias)s"),

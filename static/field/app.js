@@ -259,6 +259,11 @@ async function main() {
     if (!session.current() && location.hash !== "#/login") go("#/login", { replace: true });
   });
   on("network", (up) => updateNetwork(up));
+  on("language", async () => {
+    buildChrome(root);
+    await updateHeader();
+    await route();
+  });
   on("outbox:settled", (result) => {
     if (result.sent || result.refused) sync.pull();
   });

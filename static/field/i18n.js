@@ -31,18 +31,19 @@ async function fetchJson(url) {
 }
 
 export async function load(code) {
-  lang = code in LANGUAGES ? code : "da";
-  localStorage.setItem(PREF_KEY, lang);
-  document.documentElement.lang = lang;
+  const next = code in LANGUAGES ? code : "da";
   try {
     [messages, names] = await Promise.all([
-      fetchJson(`/field/i18n/${lang}.json`),
-      fetchJson(`/field/codes/${lang}.json`),
+      fetchJson(`/field/i18n/${next}.json`),
+      fetchJson(`/field/codes/${next}.json`),
     ]);
   } catch {
     // Not cached yet and offline: the English msgids are the text.
     messages = {};
   }
+  lang = next;
+  localStorage.setItem(PREF_KEY, lang);
+  document.documentElement.lang = lang;
 }
 
 export function t(msgid, params) {

@@ -272,7 +272,12 @@ class Phone:
     def wait_synced(self):
         """Waits for a complete pull and for the service worker to control the page."""
         self.wait_until("db.js", "Boolean(await m.getMeta('last_sync'))", timeout_ms=20_000)
-        self.page.wait_for_function("navigator.serviceWorker.controller !== null")
+        self.wait_controlled()
+
+    def wait_controlled(self):
+        """Waits until the service worker controls the page (its caches are complete then).
+        Polled from here: the page's CSP forbids the eval behind wait_for_function."""
+        self.wait_until("db.js", "navigator.serviceWorker.controller !== null")
 
     def go_offline(self):
         self.context.set_offline(True)

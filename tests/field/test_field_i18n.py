@@ -21,7 +21,7 @@ def test_the_language_switch_changes_the_catalogue_and_is_remembered(phone, serv
     assert set(catalogue) == set(MESSAGES)
     assert device.evaluate_module("i18n.js", "m.t('Log in')") == catalogue["Log in"]
 
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    device.wait_controlled()
     device.go_offline()  # the catalogue is cached: still Danish without a server
     page.reload()
     page.wait_for_selector("html[data-ready=true][lang=da]")

@@ -335,20 +335,14 @@ export async function render({ visitId = null, id = null }) {
       initial.topics || [],
       { legend: t("Topics") },
     ),
-    h(
-      "div",
-      { class: "pair" },
-      field(
-        t("Language"),
-        select("language", allLanguages, initial.language || "", {
-          empty: t("Not given"),
-          lead: leadLanguages,
-          leadLabel: t("Often used"),
-        }),
-        {
-          name: "language",
-        },
-      ),
+    field(
+      t("Language of the conversation"),
+      select("language", allLanguages, initial.language || "", {
+        empty: t("Not given"),
+        lead: leadLanguages,
+        leadLabel: t("Often used"),
+      }),
+      { name: "language" },
     ),
     yesNo("interpreter_used", initial.interpreter_used, t("Interpreter used")),
     ...concernFields(initial.concern_level, initial.indicators, ref.indicators || [], ref),

@@ -6,6 +6,7 @@ import { errorBox, field, input, showErrors } from "../forms.js";
 import * as i18n from "../i18n.js";
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { emit } from "../events.js";
 import * as session from "../session.js";
 import * as sync from "../sync.js";
 import { h, notice } from "../ui.js";
@@ -55,7 +56,7 @@ export async function render() {
             "aria-pressed": String(code === i18n.current()),
             onclick: async () => {
               await i18n.load(code);
-              location.reload();
+              emit("language");
             },
           },
           label,

@@ -10,6 +10,7 @@ import {
   t,
 } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { emit } from "../events.js";
 import * as session from "../session.js";
 import * as sync from "../sync.js";
 import { ask, h, notice } from "../ui.js";
@@ -111,7 +112,7 @@ export async function render() {
               "aria-pressed": String(code === currentLanguage()),
               onclick: async () => {
                 await loadLanguage(code);
-                location.reload();
+                emit("language");
               },
             },
             name,
