@@ -17,6 +17,7 @@
 
 import argparse
 import math
+import os
 import random
 import statistics
 import sys
@@ -73,11 +74,12 @@ def run_tsp(path: Path, solver: s.VroomSolver, runs: int) -> dict:
         jobs=tuple(s.Job(id=i, location=i) for i in range(1, len(points))),
         vehicles=(s.Vehicle(0, start=0, end=0),),
     )
-    lengths, seconds = [], []
+    lengths, seconds, cpu = [], [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         answer = solver.solve(problem)
         seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         assert not answer.unassigned and len(answer.routes) == 1
         order = [0, *answer.routes[0].job_ids]
         assert sorted(order) == list(range(len(points)))
@@ -91,6 +93,7 @@ def run_tsp(path: Path, solver: s.VroomSolver, runs: int) -> dict:
         "optimum": optimum,
         "gap": (length - optimum) / optimum * 100 if optimum else None,
         "seconds": statistics.median(seconds),
+        "cpu": statistics.median(cpu),
     }
 
 
@@ -140,11 +143,11 @@ def day_plan(seed: int, clinics: int, nurses: int):
 
 
 def ours(settings, candidates, vroom: s.VroomSolver):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = planner.plan_day(settings, candidates, travel=GreatCircle(), solver=vroom)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     routes = [(r.vehicle, [stop.clinic_id for stop in r.stops]) for r in result.routes]
-    return routes, seconds
+    return routes, seconds, cpu
 
 
 def ortools(problem: s.Problem, seconds: float):
@@ -231,9 +234,10 @@ def run_days(vroom: s.VroomSolver, ortools_seconds: float, only_ours: bool) -> l
             seed += 1
             base, settings, candidates = day_plan(seed, clinics, nurses)
             problem, _ = planner.build_problem(settings, candidates, GreatCircle())
-            our_routes, our_seconds = ours(settings, candidates, vroom)
+            our_routes, our_seconds, our_cpu = ours(settings, candidates, vroom)
             row = {"instance": f"{base} #{seed}", "clinics": clinics, "nurses": nurses}
             row["ours"] = (*judge(problem, our_routes), our_seconds)
+            row["cpu"] = our_cpu
             if not only_ours:
                 or_routes, or_seconds = ortools(problem, ortools_seconds)
                 row["ortools"] = (*judge(problem, or_routes), or_seconds)
@@ -253,15 +257,19 @@ def describe(vroom: s.VroomSolver) -> str:
 
 def print_tsp(rows, vroom: s.VroomSolver) -> None:
     print(f"\n(a) TSPLIB through our solver interface ({describe(vroom)})\n")
-    print("| instance | nodes | tour | optimum | gap | time |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| instance | nodes | tour | optimum | gap | time | CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         gap = f"{r['gap']:+.2f} %" if r["gap"] is not None else "–"
         optimum = r["optimum"] if r["optimum"] else "–"
         print(
             f"| {r['name']} | {r['nodes']} | {r['length']} | {optimum} | {gap} "
-            f"| {r['seconds']:.2f} s |"
+            f"| {r['seconds']:.2f} s | {r['cpu']:.2f} s |"
         )
+
+
+def yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
 
 
 def print_days(rows, ortools_seconds, vroom: s.VroomSolver) -> None:
@@ -271,9 +279,9 @@ def print_days(rows, ortools_seconds, vroom: s.VroomSolver) -> None:
     )
     print(
         "| instance | clinics | nurses | served (ours / OR) | driving min (ours / OR) "
-        "| time (ours / OR) | valid (ours / OR) |"
+        "| time (ours / OR) | our CPU | valid (ours / OR) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     wins = 0
     for r in rows:
         o_served, o_drive, o_valid, o_time = r["ours"]
@@ -284,22 +292,26 @@ def print_days(rows, ortools_seconds, vroom: s.VroomSolver) -> None:
             print(
                 f"| {r['instance']} | {r['clinics']} | {r['nurses']} | {o_served} / {t_served} "
                 f"| {o_drive:.1f} / {t_drive:.1f} | {o_time:.2f} s / {t_time:.2f} s "
-                f"| {'yes' if o_valid else 'NO'} / {'yes' if t_valid else 'NO'} |"
+                f"| {r['cpu']:.2f} s | {yes(o_valid)} / {yes(t_valid)} |"
             )
         else:
             print(
                 f"| {r['instance']} | {r['clinics']} | {r['nurses']} | {o_served} / – "
-                f"| {o_drive:.1f} / – | {o_time:.2f} s / – | {'yes' if o_valid else 'NO'} / – |"
+                f"| {o_drive:.1f} / – | {o_time:.2f} s / – | {r['cpu']:.2f} s "
+                f"| {yes(o_valid)} / – |"
             )
     slowest = max(r["ours"][3] for r in rows)
+    median = statistics.median(r["ours"][3] for r in rows)
     if rows and "ortools" in rows[0]:
         served_ratio = sum(r["ours"][0] for r in rows) / sum(r["ortools"][0] for r in rows)
         drive_ratio = sum(r["ours"][1] for r in rows) / sum(r["ortools"][1] for r in rows)
         print(
             f"\nOurs at least as many clinics and no more driving on {wins} of {len(rows)}; "
             f"served ours/OR-Tools = {served_ratio:.3f}, driving ours/OR-Tools = "
-            f"{drive_ratio:.3f}; slowest plan of ours {slowest:.2f} s."
+            f"{drive_ratio:.3f}; our plans took {median:.2f} s (median), {slowest:.2f} s at most."
         )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"Load average during the run: {load:.1f} on {os.cpu_count()} CPUs.")
 
 
 def main(argv=None) -> int:
@@ -308,9 +320,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="TSPLIB runs per instance (median)")
     parser.add_argument("--level", type=int, default=5, help="VROOM exploration level 1-5")
     parser.add_argument("--threads", type=int, default=2, help="VROOM threads")
-    parser.add_argument("--restarts", type=int, default=24, help="perturbed re-runs at most")
+    parser.add_argument("--restarts", type=int, default=12, help="perturbed re-runs at most")
     parser.add_argument(
-        "--search-seconds", type=float, default=0.35, help="time for the re-runs (the app's)"
+        "--search-seconds", type=float, default=1.0, help="time cap of the re-runs (the app's)"
     )
     parser.add_argument(
         "--tsp-search-seconds",

@@ -428,8 +428,8 @@ def configured_solver(config=None) -> VroomSolver:
         exploration_level=int(config.get("ROUTING_EXPLORATION_LEVEL", 5)),
         threads=int(config.get("ROUTING_THREADS", 2)),
         timeout=float(config.get("ROUTING_TIMEOUT_SECONDS", 10)) or None,
-        restarts=int(config.get("ROUTING_RESTARTS", 24)),
-        search_seconds=float(config.get("ROUTING_SEARCH_SECONDS", 0.35)),
+        restarts=int(config.get("ROUTING_RESTARTS", 12)),
+        search_seconds=float(config.get("ROUTING_SEARCH_SECONDS", 1.0)),
     )
 
 

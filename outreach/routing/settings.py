@@ -19,9 +19,10 @@ DEFAULTS: dict[str, tuple[str, type]] = {
     "ROUTING_EXPLORATION_LEVEL": ("5", int),
     "ROUTING_THREADS": ("2", int),
     "ROUTING_TIMEOUT_SECONDS": ("10", float),
-    # After the first answer, more VROOM runs with perturbed costs while this time lasts.
-    "ROUTING_SEARCH_SECONDS": ("0.35", float),
-    "ROUTING_RESTARTS": ("24", int),
+    # After the first answer, up to ROUTING_RESTARTS more VROOM runs with perturbed costs;
+    # ROUTING_SEARCH_SECONDS caps them on a busy machine (fewer runs, a best-so-far plan).
+    "ROUTING_SEARCH_SECONDS": ("1.0", float),
+    "ROUTING_RESTARTS": ("12", int),
     # At most this many clinics (highest priority first) go to the solver per plan.
     "ROUTING_MAX_CANDIDATES": ("80", int),
     # Days between visits to one clinic that the priority counts as "due".
