@@ -54,6 +54,10 @@ def from_environment(instance_path: str) -> dict:
         # Clinics geocoded per retry run: Nominatim allows one request a second, so 600 take
         # about ten minutes, well inside the run interval and the job's lease.
         "GEOCODE_BATCH": int(env.get("GEOCODE_BATCH", "600")),
+        # Snapshots of the figures: taken nightly at this local hour; a period that ended more
+        # than the grace days ago is final and never recomputed (retention-proof).
+        "REPORT_SNAPSHOT_HOUR": int(env.get("REPORT_SNAPSHOT_HOUR", "2")),
+        "REPORT_SNAPSHOT_GRACE_DAYS": int(env.get("REPORT_SNAPSHOT_GRACE_DAYS", "31")),
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "MAP_TILE_ATTRIBUTION": env.get(
             "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"

@@ -161,7 +161,7 @@ def build_scheduler(app, scheduler_class=None):
     scheduler.add_job(
         _in_app(app, "report-snapshots"),
         "cron",
-        hour=app.config.get("REPORT_SNAPSHOT_HOUR", 2),
+        hour=app.config["REPORT_SNAPSHOT_HOUR"],
         minute=15,
         id="report-snapshots",
         coalesce=True,

@@ -640,7 +640,7 @@ def take_snapshots(now: datetime | None = None) -> int:
     never recomputed, so a later retention purge cannot shrink it. Commits per period.
     """
     now = now or utcnow()
-    grace = timedelta(days=current_app.config.get("REPORT_SNAPSHOT_GRACE_DAYS", 31))
+    grace = timedelta(days=current_app.config["REPORT_SNAPSHOT_GRACE_DAYS"])
     written = 0
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
     for organisation in organisations:
