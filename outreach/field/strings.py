@@ -28,6 +28,7 @@ MESSAGES = (
     _l("Reload"),
     _l("Something went wrong"),
     _l("This screen could not be shown."),
+    _l("This browser cannot keep the app's data (IndexedDB is not available)."),
     # forms.js
     _l("All"),
     _l("No"),

@@ -241,14 +241,17 @@ async function whenOnline() {
 
 async function main() {
   const root = document.getElementById("app");
+  await i18n.load(i18n.preferred());
   try {
     await db.open();
   } catch {
-    fill(root, h("p", { class: "boot" }, "This browser cannot keep data for the app (IndexedDB)."));
+    fill(
+      root,
+      h("p", { class: "boot" }, t("This browser cannot keep the app's data (IndexedDB is not available).")),
+    );
     return;
   }
   await session.init();
-  await i18n.load(i18n.preferred());
   buildChrome(root);
   registerServiceWorker();
   requestPersistence();
