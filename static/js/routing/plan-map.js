@@ -4,11 +4,12 @@
 const element = document.querySelector('[data-plan-map]');
 if (element && window.L) draw(element, window.L);
 
-function marker(L, className, text, point) {
+function marker(L, className, text, point, wrapperClass = '') {
   const html = document.createElement('span');
   html.className = className;
   html.textContent = text;
-  return L.marker(point, { icon: L.divIcon({ className: '', html, iconSize: [28, 28] }) });
+  const icon = L.divIcon({ className: wrapperClass, html, iconSize: [28, 28] });
+  return L.marker(point, { icon });
 }
 
 function draw(element, L) {
@@ -40,8 +41,7 @@ function draw(element, L) {
     stops.forEach((stop) => {
       const label = document.createElement('span');
       label.textContent = stop.label;
-      const m = marker(L, 'stop-marker', stop.n, stop.point).bindTooltip(label).addTo(map);
-      m.getElement()?.classList.add(colour);
+      marker(L, 'stop-marker', stop.n, stop.point, colour).bindTooltip(label).addTo(map);
       bounds.push(stop.point);
     });
   });

@@ -1,0 +1,64 @@
+"""The planning page in a real browser on a phone-sized screen: an area drawn on the map,
+the routes optimised and drawn, a stop moved; no CSP violation, no sideways scrolling."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+# The live server, the browser and the phone-sized page of the other browser tests.
+from tests.browser.conftest import browser, live_server, log_in, page, screenshot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+COORDINATOR = "coordinator@demo.outreach.dk"
+
+
+def page_width(tab) -> int:
+    return tab.evaluate("document.scrollingElement.scrollWidth")
+
+
+def use_english(tab):
+    tab.locator(".langswitch button[value=en]").click()
+    tab.wait_for_load_state()
+
+
+def test_plan_a_day_from_an_area_drawn_on_the_map(page, log_in, screenshot):  # noqa: F811
+    log_in(page, COORDINATOR)
+    use_english(page)
+    page.goto("/routes/")
+    picker = page.locator("[data-area-picker]")
+    expect(picker).to_be_visible()  # shown by the script; hidden without it
+    expect(page.locator("[data-area-map] path.leaflet-interactive").first).to_be_attached()
+    assert page_width(page) <= 390
+
+    # A rectangle across the middle of the clinics shown on the map.
+    page.get_by_role("button", name="Draw a rectangle").click()
+    box = page.locator("[data-area-map]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.8)
+    expect(page.locator("[data-area-status]")).to_contain_text("Clinics inside the area")
+    assert page.locator("input[name=area]").input_value().startswith("[[")
+    page.get_by_label("Number of nurses").fill("2")
+    screenshot(page, "routing-plan-form-390")
+    page.get_by_role("button", name="Find candidates").click()
+    page.wait_for_url(re.compile(r"/routes/[0-9a-f-]{36}"))
+
+    page.get_by_role("button", name="Optimise the routes").click()
+    page.wait_for_url(re.compile(r"#result"))
+    expect(page.locator("[data-plan-map] .stop-marker").first).to_be_visible()
+    stops = page.locator("li[data-stop]")
+    assert stops.count() == page.locator("[data-plan-map] .stop-marker").count() > 0
+    assert page_width(page) <= 390
+    page.locator("#result").evaluate("element => element.scrollIntoView()")
+    screenshot(page, "routing-result-390", full_page=False)
+
+    if stops.count() > 1:
+        first = stops.nth(0).get_attribute("data-name")
+        stops.nth(0).get_by_role("button", name="Move down").click()
+        page.wait_for_url(re.compile(r"#route-1"))
+        assert page.locator("li[data-stop]").nth(1).get_attribute("data-name") == first
+
+    page.get_by_role("link", name="Day sheet").click()
+    expect(page.get_by_role("heading", name=re.compile("Day sheet"))).to_be_visible()
+    assert page_width(page) <= 390
