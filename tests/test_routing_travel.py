@@ -166,6 +166,33 @@ def test_a_job_closed_all_day_is_never_routed():
     assert answer.unassigned == ("shut",)
 
 
+def test_the_same_problem_gives_the_same_plan():
+    import random
+
+    rng = random.Random(7)
+    points = [(rng.uniform(0, 50), rng.uniform(0, 50)) for _ in range(15)]
+    matrix = [
+        [round(60 * ((a - c) ** 2 + (b - d) ** 2) ** 0.5) for c, d in points] for a, b in points
+    ]
+    jobs = tuple(
+        solver.Job(id=i, location=i, service=1200, windows=(solver.Window(0, 20000),))
+        for i in range(1, 15)
+    )
+    vehicles = tuple(solver.Vehicle(v, 0, 0, shift=solver.Window(0, 14000)) for v in range(2))
+    problem = solver.Problem(matrix, jobs, vehicles)
+    answers = [solver.VroomSolver(search_seconds=60).solve(problem) for _ in range(2)]
+    assert answers[0].routes == answers[1].routes
+    assert answers[0].unassigned == answers[1].unassigned
+
+
+def test_re_runs_never_make_the_answer_worse():
+    jobs = tuple(solver.Job(id=f"j{i}", location=i) for i in range(1, 6))
+    problem = solver.Problem(line_matrix(6), jobs, (solver.Vehicle(0, 0, 0),))
+    once = solver.VroomSolver(restarts=0).solve(problem)
+    more = solver.VroomSolver(restarts=12, search_seconds=60).solve(problem)
+    assert solver.objective(problem, more) <= solver.objective(problem, once)
+
+
 def test_schedule_waits_for_opening_and_reports_lateness():
     jobs = (
         solver.Job(id="a", location=1, service=600, windows=(solver.Window(1000, 2000),)),

@@ -4,6 +4,7 @@ has clinics) are services.validate_input's, shared with the API, and come back a
 the fields below."""
 
 import json
+import uuid
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -127,8 +128,6 @@ class PlanForm(FlaskForm):
         return "", self.base_lat.data, self.base_lon.data
 
     def plan_input(self) -> PlanInput:
-        import uuid
-
         name, lat, lon = self.base()
         staff = [uuid.UUID(i) for i in self.staff.data or []]
         return PlanInput(

@@ -80,16 +80,15 @@ class VroomSolver:
     """VROOM through pyvroom: the highest total priority first, then the most jobs, then the
     least travel time.
 
-    One VROOM run ends in one local optimum. While time is left (`search_seconds` since the
-    start, judged by how long the last run took), up to `restarts` more runs look elsewhere:
-    on a plain tour (one vehicle, no time windows) the first with VROOM's TSPFix operator
-    switched the other way; the others quicker
-    (`restart_level`) and seeing the travel times perturbed by up to ±`noise` *as costs
-    only* (durations, and so every time window, stay exact), which lands them in other local
-    optima. The best answer by the true travel times is kept. The
-    perturbations come from a fixed seed: with the same re-runs done, the same plan comes
-    out. On a busy machine the time limit may cut the re-runs short; the answer is then the
-    best found so far, never an invalid one. benchmarks/routing.py measured these defaults.
+    One VROOM run ends in one local optimum. Up to `restarts` more runs look elsewhere: on a
+    plain tour (one vehicle, no time windows) the first with VROOM's TSPFix operator switched
+    the other way; the others quicker (`restart_level`) and seeing the travel times perturbed
+    by up to ±`noise` *as costs only* (durations, and so every time window, stay exact),
+    which lands them in other local optima. The best answer by the true travel times is kept.
+    The perturbations come from a fixed seed, so the same problem gives the same answer,
+    unless the runs are cut short: none starts that would end after `search_seconds` (judged
+    by the previous run), and the best so far, never an invalid one, is the answer then.
+    benchmarks/routing.py measured these defaults (docs/performance.md).
     """
 
     def __init__(
