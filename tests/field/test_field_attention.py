@@ -54,7 +54,7 @@ def test_a_refused_visit_needs_attention_is_fixed_and_its_conversation_follows(
     refused = device.outbox()[0]
     assert refused["state"] == "attention" and refused["error"]["status"] == 422
     assert visit_item.locator(".outbox-message").inner_text() == refused["error"]["message"]
-    assert "persons_present" in visit_item.inner_text()
+    assert "Persons present: Must be" in visit_item.inner_text()
     conversation_item = page.locator(f'li.outbox-item[data-id="{entries[2]["id"]}"]')
     assert "Waits for: Visit" in conversation_item.inner_text()
     assert device.unsent_pill().inner_text().strip() == "2 unsent"

@@ -3,7 +3,7 @@
 // and "Fix" to open a refused record in its form.
 
 import * as db from "../db.js";
-import { formatDateTime, formatTime, t } from "../i18n.js";
+import { N_, formatDateTime, formatTime, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { KINDS } from "../records.js";
 import * as session from "../session.js";
@@ -48,10 +48,41 @@ function stateText(item, describedById) {
   }
 }
 
+// The server names fields as the API does; the nurse knows them by their form labels.
+const FIELD_LABELS = {
+  clinic_id: N_("Clinic"),
+  started_at: N_("Started"),
+  outcome: N_("Were you let in?"),
+  not_admitted_reason: N_("Why not?"),
+  persons_present: N_("Persons present"),
+  supplies: N_("Supplies handed out"),
+  concern_level: N_("Concern"),
+  indicators: N_("Indicators"),
+  police_informed: N_("Police informed"),
+  notes: N_("Note"),
+  alias: N_("Alias (work name as she gives it)"),
+  nationality: N_("Nationality"),
+  birth_year: N_("Birth year"),
+  gender: N_("Gender"),
+  person_id: N_("Who"),
+  visit_id: N_("Visit"),
+  channel: N_("How"),
+  occurred_at: N_("When"),
+  topics: N_("Topics"),
+  language: N_("Language of the conversation"),
+  referral: N_("Referral"),
+  name: N_("Name"),
+  kind: N_("Kind"),
+  postcode: N_("Postcode (optional)"),
+  lat: N_("Position"),
+  opening_hours: N_("Opening hours"),
+};
+
 function errorLines(error) {
   const lines = [];
   for (const [field, messages] of Object.entries((error && error.errors) || {})) {
-    lines.push(`${field}: ${[].concat(messages).flat().join(" ")}`);
+    const name = FIELD_LABELS[field] ? t(FIELD_LABELS[field]) : field;
+    lines.push(`${name}: ${[].concat(messages).flat().join(" ")}`);
   }
   return lines;
 }
