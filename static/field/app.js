@@ -241,10 +241,10 @@ async function whenOnline() {
 
 async function main() {
   const root = document.getElementById("app");
-  await i18n.load(i18n.preferred());
   try {
     await db.open();
   } catch {
+    await i18n.load(i18n.preferred());
     fill(
       root,
       h("p", { class: "boot" }, t("This browser cannot keep the app's data (IndexedDB is not available).")),
@@ -252,6 +252,8 @@ async function main() {
     return;
   }
   await session.init();
+  const user = session.current();
+  await i18n.load(i18n.preferred(user && user.locale));
   buildChrome(root);
   registerServiceWorker();
   requestPersistence();

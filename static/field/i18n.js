@@ -18,9 +18,11 @@ export function current() {
   return lang;
 }
 
-export function preferred() {
+/** The phone's saved choice, else the language of the account, else the phone's own. */
+export function preferred(accountLocale = null) {
   const saved = localStorage.getItem(PREF_KEY);
   if (saved in LANGUAGES) return saved;
+  if (accountLocale in LANGUAGES) return accountLocale;
   return (navigator.language || "").toLowerCase().startsWith("en") ? "en" : "da";
 }
 
@@ -30,7 +32,8 @@ async function fetchJson(url) {
   return response.json();
 }
 
-export async function load(code) {
+/** Loads a language; `remember` saves it as the phone's choice (the switch does). */
+export async function load(code, { remember = false } = {}) {
   const next = code in LANGUAGES ? code : "da";
   try {
     [messages, names] = await Promise.all([
@@ -42,7 +45,7 @@ export async function load(code) {
     messages = {};
   }
   lang = next;
-  localStorage.setItem(PREF_KEY, lang);
+  if (remember) localStorage.setItem(PREF_KEY, lang);
   document.documentElement.lang = lang;
 }
 

@@ -55,7 +55,7 @@ export async function render() {
             class: "link",
             "aria-pressed": String(code === i18n.current()),
             onclick: async () => {
-              await i18n.load(code);
+              await i18n.load(code, { remember: true });
               emit("language");
             },
           },

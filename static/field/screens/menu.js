@@ -111,7 +111,7 @@ export async function render() {
               class: code === currentLanguage() ? "primary" : "secondary",
               "aria-pressed": String(code === currentLanguage()),
               onclick: async () => {
-                await loadLanguage(code);
+                await loadLanguage(code, { remember: true });
                 emit("language");
               },
             },
