@@ -58,6 +58,24 @@ def from_environment(instance_path: str) -> dict:
         # than the grace days ago is final and never recomputed (retention-proof).
         "REPORT_SNAPSHOT_HOUR": int(env.get("REPORT_SNAPSHOT_HOUR", "2")),
         "REPORT_SNAPSHOT_GRACE_DAYS": int(env.get("REPORT_SNAPSHOT_GRACE_DAYS", "31")),
+        # Route planning (outreach/routing): the travel model is great-circle km × detour at
+        # a fixed speed, or "osrm" for driving times from an OSRM server (docs/routing.md).
+        "ROUTING_ENGINE": env.get("ROUTING_ENGINE", "great_circle"),
+        "ROUTING_DETOUR_FACTOR": float(env.get("ROUTING_DETOUR_FACTOR", "1.3")),
+        "ROUTING_SPEED_KMH": float(env.get("ROUTING_SPEED_KMH", "60")),
+        "OSRM_URL": env.get("OSRM_URL", ""),
+        "OSRM_TIMEOUT": float(env.get("OSRM_TIMEOUT", "10")),
+        # The solver: VROOM's search effort (1-5), threads, the time cap of one run; then up
+        # to ROUTING_RESTARTS runs with perturbed costs within ROUTING_SEARCH_SECONDS.
+        "ROUTING_EXPLORATION_LEVEL": int(env.get("ROUTING_EXPLORATION_LEVEL", "5")),
+        "ROUTING_THREADS": int(env.get("ROUTING_THREADS", "2")),
+        "ROUTING_TIMEOUT_SECONDS": float(env.get("ROUTING_TIMEOUT_SECONDS", "10")),
+        "ROUTING_SEARCH_SECONDS": float(env.get("ROUTING_SEARCH_SECONDS", "1.0")),
+        "ROUTING_RESTARTS": int(env.get("ROUTING_RESTARTS", "12")),
+        # At most this many clinics (highest priority first) go to the solver per plan.
+        "ROUTING_MAX_CANDIDATES": int(env.get("ROUTING_MAX_CANDIDATES", "80")),
+        # Days between visits to one clinic that the priority counts as "due".
+        "ROUTING_TARGET_INTERVAL_DAYS": int(env.get("ROUTING_TARGET_INTERVAL_DAYS", "60")),
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "MAP_TILE_ATTRIBUTION": env.get(
             "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"

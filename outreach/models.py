@@ -5,6 +5,9 @@ from outreach.auth.models import ApiToken, User
 from outreach.clinics.models import Clinic
 from outreach.geo import GeocodeCacheEntry
 from outreach.orgs.models import Organisation, Region, organisation_regions
+from outreach.persons.models import Conversation, Person, PersonMerge
+from outreach.reports.models import ReportSnapshot
+from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 from outreach.scheduler import JobLock
 from outreach.visits.models import Visit
 
@@ -12,10 +15,17 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Clinic",
+    "Conversation",
     "GeocodeCacheEntry",
     "JobLock",
     "Organisation",
+    "Person",
+    "PersonMerge",
+    "PlannedRoute",
     "Region",
+    "ReportSnapshot",
+    "RoutePlan",
+    "RouteStop",
     "User",
     "Visit",
     "organisation_regions",

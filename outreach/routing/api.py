@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from outreach.apiutil import caller
 from outreach.auth.access import role_required
 from outreach.db import db
-from outreach.routing import services, settings
+from outreach.routing import services
 from outreach.routing.schemas import (
     PlanQuerySchema,
     RoutePlanInSchema,
@@ -26,7 +26,6 @@ blp = Blueprint(
     url_prefix="/api/v1/route-plans",
     description="Route plans: a day's routes for one or more nurses (coordinators and admins).",
 )
-blp.record_once(lambda state: settings.configure(state.app))
 
 ERRORS_422 = (
     "Invalid body, or a plan that cannot be made: a base outside Denmark, a shift shorter "

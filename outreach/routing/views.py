@@ -17,13 +17,12 @@ from outreach.auth.models import User
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.errors import FieldErrors
-from outreach.routing import export, services, settings
+from outreach.routing import export, services
 from outreach.routing.forms import PlanForm, SearchForm, save_form
 from outreach.routing.models import RoutePlan
 from outreach.tenancy import get_in_org_or_404, tenant_select
 
 bp = Blueprint("routing", __name__, url_prefix="/routes")
-bp.record_once(lambda state: settings.configure(state.app))
 
 
 def _actor() -> User:
