@@ -272,6 +272,8 @@ MESSAGES = (
     _l("Fix person"),
     # screens/today.js
     _l("Not yet"),
+    _l("Your route today"),
+    _l("From %(base)s %(start)s, back %(end)s · %(km)s km"),
     _l("Last visit %(date)s"),
     _l("Never visited"),
     _l("Closed down"),

@@ -6,10 +6,10 @@
 // (no fetch, no timers), or the transaction commits under our feet.
 
 const DB_NAME = "outreach-field";
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 // Local copies of server data: wiped at logout. The outbox is never wiped without a choice.
-export const DATA_STORES = ["clinics", "visits", "persons", "conversations"];
+export const DATA_STORES = ["clinics", "visits", "persons", "conversations", "route_plans"];
 const ALL_STORES = ["outbox", ...DATA_STORES, "meta"];
 // Meta keys that describe the session and what was pulled; prefs live in localStorage.
 const SESSION_META = ["user", "csrf", "cursor", "reference", "last_sync"];
@@ -28,6 +28,10 @@ function upgrade(db, oldVersion) {
     const conversations = db.createObjectStore("conversations", { keyPath: "id" });
     conversations.createIndex("visit_id", "visit_id");
     db.createObjectStore("meta", { keyPath: "key" });
+  }
+  if (oldVersion < 2) {
+    // Saved route plans of today and later, with only the nurse's own route(s).
+    db.createObjectStore("route_plans", { keyPath: "id" });
   }
 }
 

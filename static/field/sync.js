@@ -1,11 +1,12 @@
-// sync.js — pulls what the phone keeps (clinics, recent visits, the person index, reference
-// lists) from GET /api/v1/sync, page by page while `more`, from the cursor the server gave
-// last time: the phone's clock never decides what is new.
+// sync.js — pulls what the phone keeps (clinics, recent visits, the person index, the
+// nurse's saved routes, reference lists) from GET /api/v1/sync, page by page while `more`,
+// from the cursor the server gave last time: the phone's clock never decides what is new.
 
 import * as api from "./api.js";
 import * as db from "./db.js";
 import { emit } from "./events.js";
 import * as session from "./session.js";
+import { localDate } from "./time.js";
 
 const MAX_PAGES = 200;
 const VISIT_HISTORY_DAYS = 400; // as the server: older visits are not kept
@@ -25,13 +26,20 @@ export function lastSync() {
 function prepare(page) {
   // Merged duplicates leave the index: matching offers the person they were merged into.
   const persons = page.persons || [];
+  // A plan without routes (taken back to draft, or none of them hers) leaves the phone.
+  const plans = page.route_plans || [];
+  const hasRoutes = (plan) => (plan.routes || []).length > 0;
   return {
     puts: {
       clinics: page.clinics || [],
       visits: page.visits || [],
       persons: persons.filter((p) => !p.merged_into_id),
+      route_plans: plans.filter(hasRoutes),
     },
-    removals: { persons: persons.filter((p) => p.merged_into_id).map((p) => p.id) },
+    removals: {
+      persons: persons.filter((p) => p.merged_into_id).map((p) => p.id),
+      route_plans: plans.filter((plan) => !hasRoutes(plan)).map((plan) => plan.id),
+    },
     // "Last update" means a complete pull: set with the last page only.
     meta: {
       cursor: page.cursor,
@@ -68,6 +76,7 @@ async function pullPages() {
   const conversationCutoff = new Date(now - CONVERSATION_DAYS * 86400000);
   await db.prune("visits", (v) => new Date(v.started_at) < visitCutoff);
   await db.prune("conversations", (c) => new Date(c.kept_at || 0) < conversationCutoff);
+  await db.prune("route_plans", (plan) => plan.date < localDate());
   emit("network", true);
   emit("data");
   return "ok";

@@ -1,6 +1,7 @@
-// screens/today.js — the clinics of the organisation's regions, with today's state of each
-// (not yet / admitted / not admitted, from today's visits on the phone, unsent ones included),
-// filtered by region, "not visited since" and a search. Until route planning exists.
+// screens/today.js — the nurse's route for today when a coordinator saved one, then the
+// clinics of the organisation's regions, each with today's state (not yet / admitted / not
+// admitted, from today's visits on the phone, unsent ones included), filtered by region,
+// "not visited since" and a search.
 
 import * as db from "../db.js";
 import { formatDate, formatTime, regionName, t } from "../i18n.js";
@@ -69,6 +70,55 @@ function compare(a, b) {
     return a.lastTime - b.lastTime;
   }
   return a.clinic.name.localeCompare(b.clinic.name);
+}
+
+function routeSection(routes, byClinic) {
+  if (!routes.length) return null;
+  return h(
+    "section",
+    { class: "card route", "aria-labelledby": "route-title" },
+    h("h2", { id: "route-title" }, t("Your route today")),
+    routes.map(({ plan, route }) =>
+      h(
+        "div",
+        { class: "route-block" },
+        h(
+          "p",
+          { class: "route-meta" },
+          t("From %(base)s %(start)s, back %(end)s · %(km)s km", {
+            base: plan.base ? plan.base.name : "",
+            start: formatTime(route.start),
+            end: formatTime(route.end),
+            km: Math.round(route.distance_km || 0),
+          }),
+        ),
+        h(
+          "ol",
+          { class: "route-stops" },
+          route.stops.map((stop) => {
+            const item = byClinic.get(stop.clinic_id);
+            const state = item ? item.state : "not_yet";
+            return h(
+              "li",
+              {},
+              h(
+                "a",
+                { class: `route-stop state-${state}`, href: `#/clinic/${stop.clinic_id}` },
+                h("span", { class: "route-time" }, formatTime(stop.arrival)),
+                h(
+                  "span",
+                  { class: "route-name" },
+                  item ? item.clinic.name : stop.name,
+                  item && item.clinic.city ? h("small", {}, item.clinic.city) : null,
+                ),
+                h("span", { class: `badge state state-${state}` }, STATE_LABELS[state]()),
+              ),
+            );
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 function row(item) {
@@ -144,11 +194,21 @@ export async function render(_params, ctx) {
   const countLine = h("p", { class: "count-line", "aria-live": "polite" });
   const more = h("button", { type: "button", class: "secondary wide", hidden: true }, t("Show more"));
   const todayLine = h("p", { class: "today-line" });
+  const route = h("div", {});
   const syncLine = h("span", { class: "sync-line" });
 
   async function load() {
-    const [clinics, visits] = await Promise.all([db.getAll("clinics"), db.getAll("visits")]);
+    const [clinics, visits, plans] = await Promise.all([
+      db.getAll("clinics"),
+      db.getAll("visits"),
+      db.getAll("route_plans"),
+    ]);
     items = summarise(clinics, visits);
+    const today = localDate();
+    const mine = plans
+      .filter((plan) => plan.date === today)
+      .flatMap((plan) => plan.routes.filter((r) => r.nurse_id === user.id).map((r) => ({ plan, route: r })));
+    fill(route, routeSection(mine, new Map(items.map((item) => [item.clinic.id, item]))));
     const visitsToday = visits.filter((v) => isToday(v.started_at));
     const admitted = visitsToday.filter((v) => v.outcome === "admitted").length;
     todayLine.textContent = t("Visits today: %(visits)s · admitted: %(admitted)s", {
@@ -233,6 +293,7 @@ export async function render(_params, ctx) {
     "section",
     { class: "screen today" },
     h("div", { class: "today-head" }, todayLine, h("div", { class: "sync-row" }, syncLine, update)),
+    route,
     h(
       "div",
       { class: "filters" },
