@@ -81,6 +81,8 @@ def handle_http_exception(error: HTTPException):
             message = N_("The request body is not valid JSON.")
         elif errors and code == 422:
             errors = _flatten_webargs(errors)
+        if code == 422 and "message" not in data:
+            message = N_("The request has invalid fields.")  # not werkzeug's wording
         if isinstance(error, CSRFError):
             # Untranslated on purpose: the field app recognises it to fetch a fresh token.
             message = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
