@@ -8,6 +8,7 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 import os
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -278,3 +279,30 @@ def admin_client(login, admin):
 @pytest.fixture
 def other_coordinator_client(login, factory, other_org):
     return login(factory.user(other_org, "coordinator"))
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """The one sync Playwright of the run (only one can run in a thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browsing import CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "Debian's chromium is missing: `make test` installs it as root, or run "
+            "`apt-get install chromium`."
+        )
+    with sync_playwright() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    from tests.browsing import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
+
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 3
+    )
+    yield browser
+    browser.close()

@@ -39,7 +39,6 @@ def events(action: str) -> int:
     )
 
 
-
 @pytest.fixture
 def colleague(factory, org):
     return factory.user(org, "nurse", email="colleague@example.org")

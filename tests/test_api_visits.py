@@ -644,10 +644,14 @@ def test_a_code_the_organisation_never_had_is_still_refused(coordinator_client, 
 
 def test_a_weak_etag_in_if_match_never_matches(coordinator_client, org, factory):
     clinic = factory.clinic(org)
-    body = {"clinic_id": str(clinic.id), "started_at": "2026-03-02T10:00:00+01:00",
-            "outcome": "admitted"}
+    body = {
+        "clinic_id": str(clinic.id),
+        "started_at": "2026-03-02T10:00:00+01:00",
+        "outcome": "admitted",
+    }
     visit_id = uuid.uuid4()
     tag = coordinator_client.put(f"/api/v1/visits/{visit_id}", json=body).headers["ETag"]
-    answer = coordinator_client.put(f"/api/v1/visits/{visit_id}", json={**body, "notes": "x"},
-                                    headers={"If-Match": "W/" + tag})
+    answer = coordinator_client.put(
+        f"/api/v1/visits/{visit_id}", json={**body, "notes": "x"}, headers={"If-Match": "W/" + tag}
+    )
     assert answer.status_code == 412

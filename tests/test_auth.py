@@ -17,7 +17,6 @@ from tests.conftest import PASSWORD, csrf_token_from
 NEW_PASSWORD = "a long and unusual passphrase 42"
 
 
-
 def page(response) -> str:
     return response.get_data(as_text=True)
 

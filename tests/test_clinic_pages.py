@@ -16,7 +16,6 @@ from outreach.geo import LocalGeocoder
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-
 def text(response) -> str:
     return response.get_data(as_text=True)
 

@@ -18,7 +18,6 @@ from outreach.geo import LocalGeocoder
 HEADER = "name,kind,address,postcode,city,lat,lon,region,opening_hours,status,notes"
 
 
-
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
     return ("\n".join([header, *lines]) + "\n").encode("utf-8")
 

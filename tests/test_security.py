@@ -50,7 +50,6 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-
 def page(response) -> str:
     return response.get_data(as_text=True)
 

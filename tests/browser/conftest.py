@@ -13,22 +13,8 @@ from werkzeug.serving import make_server
 
 from outreach import demo
 from outreach.db import db
+from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS
 from tests.conftest import database_url, make_app
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000  # every wait; a broken page fails fast instead of hanging the suite
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]).+")
 
 
 @pytest.fixture(scope="session")
@@ -52,20 +38,6 @@ def live_server(tmp_path_factory):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 3
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

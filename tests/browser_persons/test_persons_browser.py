@@ -10,7 +10,6 @@ import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -18,24 +17,11 @@ from werkzeug.serving import make_server
 
 from outreach.db import db
 from outreach.persons import services
+from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS
 from tests.conftest import PASSWORD, Factory, database_url, make_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/]).+")
 COORDINATOR = "coordinator@browser.example.org"
 
 
@@ -143,20 +129,6 @@ def live(tmp_path_factory):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 3
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

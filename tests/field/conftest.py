@@ -18,22 +18,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from outreach import demo
 from outreach.auth.models import User
 from outreach.db import db
+from tests.browsing import CHROMIUM, CHROMIUM_ARGS, PHONE, SCREENSHOTS, TIMEOUT_MS
 from tests.conftest import database_url, make_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000  # every wait: a broken page fails fast instead of hanging the suite
 SEND_TIMEOUT_MS = 20_000  # the outbox drains within this once the server is back
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 NURSE = "nurse@demo.outreach.dk"
 
 
@@ -189,43 +177,10 @@ def in_db(field_server):
     return run
 
 
-def _active_playwright():
-    """The sync Playwright another test folder already started in this thread, if any.
-
-    Only one sync Playwright can run per thread, and tests/browser keeps its own for the whole
-    session; these tests borrow it rather than fail. (A shared session fixture in
-    tests/conftest.py would be the tidy way; see the field app's hand-over notes.)"""
-    import asyncio
-    import gc
-
-    from playwright.sync_api._generated import Playwright
-
-    if asyncio._get_running_loop() is None:
-        return None
-    for candidate in gc.get_objects():
-        if isinstance(candidate, Playwright):
-            try:
-                candidate.chromium.name  # noqa: B018 - alive?
-            except Exception:  # noqa: S112 - a stopped instance: keep looking
-                continue
-            return candidate
-    return None
-
-
 @pytest.fixture
-def playwright_instance():
-    """Playwright for one test: borrowed when another is running, else started and stopped
-    again, so that it never blocks another folder's session-wide instance."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    borrowed = _active_playwright()
-    if borrowed is not None:
-        yield borrowed
-        return
-    with sync_playwright() as playwright:
-        yield playwright
+def playwright_instance(playwright):
+    """The session's Playwright (tests/conftest.py)."""
+    return playwright
 
 
 class Phone:
