@@ -435,3 +435,25 @@ def test_every_stamp_takes_the_next_number_of_the_rows_organisation(factory, org
 
     assert ours.sync_seq == first + 1
     assert theirs.sync_seq == 1
+
+
+def test_the_reference_lists_carry_labels_and_the_organisations_active_staff(
+    app, nurse_client, nurse, org, factory
+):
+    from outreach.db import db
+
+    org.settings = {
+        "supplies": ["condoms"],
+        "supply_labels": {"condoms": "Kondomer"},
+        "indicators": ["debt"],
+    }
+    colleague = factory.user(org, "nurse")
+    gone = factory.user(org, "nurse")
+    gone.active = False
+    db.session.flush()
+    reference = nurse_client.get("/api/v1/sync").json["reference"]
+    assert reference["supply_labels"] == {"condoms": "Kondomer"}
+    assert reference["indicator_labels"] == {"debt": "Debt"}
+    ids = {s["id"] for s in reference["staff"]}
+    assert {str(nurse.id), str(colleague.id)} <= ids
+    assert str(gone.id) not in ids

@@ -68,8 +68,22 @@ class PullSchema(Schema):
 
 
 def reference_lists(organisation_id) -> dict:
+    from outreach.auth.models import User
+    from outreach.orgs.models import Organisation
+    from outreach.orgs.services import code_labels
+    from outreach.tenancy import tenant_select
+
+    org = db.session.get(Organisation, organisation_id)
+    staff = db.session.scalars(
+        tenant_select(User, organisation_id).where(User.active.is_(True)).order_by(User.name)
+    )
     return {
         **organisation_lists(organisation_id),
+        # Labels also for codes taken off the lists, so old records still read well.
+        "supply_labels": code_labels(org, "supplies"),
+        "indicator_labels": code_labels(org, "indicators"),
+        # Who can be on a visit: the organisation's active staff (ids and display names).
+        "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
         "topics": list(TOPICS),
         "channels": list(CHANNELS),
         "genders": list(GENDERS),

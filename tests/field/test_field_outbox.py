@@ -1,6 +1,7 @@
 """The outbox's answers to trouble: a stale CSRF token is renewed, server errors and throttling
 keep the record for a later try, and a record whose answer was lost is resent harmlessly."""
 
+import re
 import uuid
 
 import pytest
@@ -8,7 +9,14 @@ from sqlalchemy import func, select
 
 from outreach.db import db
 from outreach.visits.models import Visit
-from tests.field.conftest import known_person, log_visit, open_clinic, server_records, unique
+from tests.field.conftest import (
+    choose,
+    known_person,
+    log_visit,
+    open_clinic,
+    server_records,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +83,24 @@ def test_a_record_whose_answer_was_lost_is_resent_harmlessly(online_phone, in_db
         )
         == 1
     )
+
+
+def test_a_colleague_ticked_on_the_visit_is_stored_with_the_nurse(online_phone, in_db):
+    device = online_phone
+    page = device.page
+    page.get_by_role("link", name="Log visit").click()
+    page.wait_for_selector("form.visit-form")
+    choose(page, "outcome", "Admitted")
+    choose(page, "staff", "Karen Koordinator")
+    page.get_by_role("button", name="Save visit").click()
+    page.wait_for_url(re.compile(r"#/visit/[0-9a-f-]{36}$"))
+    visit_id = page.url.rsplit("/", 1)[1]
+    device.wait_all_sent()
+
+    def staff_names():
+        from outreach.auth.models import User
+
+        visit = db.session.get(Visit, uuid.UUID(visit_id))
+        return sorted(db.session.get(User, uuid.UUID(s)).name for s in visit.staff)
+
+    assert in_db(staff_names) == ["Karen Koordinator", "Nina Sygeplejerske"]

@@ -182,12 +182,7 @@ export async function render({ clinicId = null, id = null }) {
     }),
     policeBlock,
     field(t("Note"), textarea("notes", initial.notes, { maxlength: 5000 }), { name: "notes" }),
-    h(
-      "p",
-      { class: "muted staff-line", "data-error-for-wrap": "staff" },
-      `${t("Staff")}: ${staffNames.join(", ")}`,
-    ),
-    h("p", { class: "field-error", "data-error-for": "staff", hidden: true }),
+    staffField(initial.staff || [user.id], staffNames, ref.staff || [], user),
     saveBar(t("Save visit")),
   );
   showOutcome(initial.outcome);
@@ -225,7 +220,7 @@ export async function render({ clinicId = null, id = null }) {
       ended_at: initial.ended_at || null,
       outcome,
       not_admitted_reason: outcome === "not_admitted" ? reason : null,
-      staff: initial.staff && initial.staff.length ? initial.staff : [user.id],
+      staff: chosenStaff(form, initial, user),
       persons_present: present,
       supplies: counts,
       concern_level: value(form, "concern_level") || null,
@@ -250,4 +245,31 @@ export async function render({ clinicId = null, id = null }) {
     node: h("section", { class: "screen" }, form),
     back: clinicId ? `#/clinic/${clinicId}` : `#/visit/${id}`,
   };
+}
+
+/** The staff on the visit: a checklist of the organisation's staff when the pull sent it
+ * (the nurse herself ticked by default), else a line naming who is on it. */
+function staffField(chosen, names, staff, user) {
+  if (staff.length < 2) {
+    return h(
+      "div",
+      {},
+      h("p", { class: "muted staff-line", "data-error-for-wrap": "staff" }, `${t("Staff")}: ${names.join(", ")}`),
+      h("p", { class: "field-error", "data-error-for": "staff", hidden: true }),
+    );
+  }
+  const known = new Set(staff.map((s) => s.id));
+  const options = [
+    ...staff.map((s) => ({ value: s.id, label: s.id === user.id ? `${s.name} (${t("you")})` : s.name })),
+    ...chosen.filter((id) => !known.has(id)).map((id) => ({ value: id, label: t("a colleague") })),
+  ];
+  return checklist("staff", options, chosen, { legend: t("Staff") });
+}
+
+function chosenStaff(form, initial, user) {
+  if (form.querySelector('input[name="staff"]')) {
+    const ticked = checkedValues(form, "staff");
+    return ticked.length ? ticked : [user.id];
+  }
+  return initial.staff && initial.staff.length ? initial.staff : [user.id];
 }
