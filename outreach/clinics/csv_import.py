@@ -31,19 +31,8 @@ from outreach.db import db
 from outreach.orgs.models import REGIONS
 from outreach.tenancy import tenant_select
 
-COLUMNS = (
-    "name",
-    "kind",
-    "address",
-    "postcode",
-    "city",
-    "lat",
-    "lon",
-    "region",
-    "opening_hours",
-    "status",
-    "notes",
-)
+# The clinic fields of the API, less `source` (every imported clinic has source "import").
+COLUMNS = tuple(field for field in services.INPUT_FIELDS if field != "source")
 REQUIRED_COLUMNS = ("name", "kind")
 COLUMN_ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon", "hours": "opening_hours"}
 MAX_BYTES = 2 * 1024 * 1024

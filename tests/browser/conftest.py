@@ -4,16 +4,14 @@ such as map tiles, is aborted, so the tests behave the same offline.
 """
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from outreach import demo
 from outreach.db import db
-from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS
+from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS, serve
 from tests.conftest import database_url, make_app
 
 
@@ -26,18 +24,8 @@ def live_server(tmp_path_factory):
         demo.load()
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,17 +7,15 @@ and persons made through the services.
 """
 
 import re
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
 from outreach.db import db
 from outreach.persons import services
-from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS
+from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS, serve
 from tests.conftest import PASSWORD, Factory, database_url, make_app
 
 pytestmark = pytest.mark.browser
@@ -117,18 +115,8 @@ def live(tmp_path_factory):
         upgrade()
         ids = _seed()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="persons-live", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", ids
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    with serve(app) as url:
+        yield url, ids
 
 
 @pytest.fixture
