@@ -322,7 +322,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="VROOM threads")
     parser.add_argument("--restarts", type=int, default=12, help="perturbed re-runs at most")
     parser.add_argument(
-        "--search-seconds", type=float, default=1.0, help="time cap of the re-runs (the app's)"
+        "--search-seconds", type=float, default=0.45, help="time cap of the re-runs (the app's)"
     )
     parser.add_argument(
         "--tsp-search-seconds",

@@ -70,7 +70,7 @@ def from_environment(instance_path: str) -> dict:
         "ROUTING_EXPLORATION_LEVEL": int(env.get("ROUTING_EXPLORATION_LEVEL", "5")),
         "ROUTING_THREADS": int(env.get("ROUTING_THREADS", "2")),
         "ROUTING_TIMEOUT_SECONDS": float(env.get("ROUTING_TIMEOUT_SECONDS", "10")),
-        "ROUTING_SEARCH_SECONDS": float(env.get("ROUTING_SEARCH_SECONDS", "1.0")),
+        "ROUTING_SEARCH_SECONDS": float(env.get("ROUTING_SEARCH_SECONDS", "0.45")),
         "ROUTING_RESTARTS": int(env.get("ROUTING_RESTARTS", "12")),
         # At most this many clinics (highest priority first) go to the solver per plan.
         "ROUTING_MAX_CANDIDATES": int(env.get("ROUTING_MAX_CANDIDATES", "80")),

@@ -39,9 +39,9 @@ def test_the_model_follows_the_app_configuration(app):
         app.config.update(ROUTING_DETOUR_FACTOR=1.3, ROUTING_SPEED_KMH=60.0)
 
 
-def test_an_unknown_engine_is_refused():
+def test_an_unknown_engine_is_refused(app):
     with pytest.raises(ValueError, match="ROUTING_ENGINE"):
-        configured_model({"ROUTING_ENGINE": "teleport"})
+        configured_model({**app.config, "ROUTING_ENGINE": "teleport"})
 
 
 def test_osrm_table_answer_becomes_the_matrix(app):
@@ -90,10 +90,11 @@ def test_osrm_unroutable_pairs_are_estimated(app):
 
 
 def test_osrm_is_configured_by_engine_and_url(app):
-    model = configured_model({"ROUTING_ENGINE": "osrm", "OSRM_URL": "http://osrm.local:5000"})
+    osrm = {**app.config, "ROUTING_ENGINE": "osrm"}
+    model = configured_model({**osrm, "OSRM_URL": "http://osrm.local:5000"})
     assert isinstance(model, Osrm)
     with pytest.raises(ValueError, match="OSRM_URL"):
-        configured_model({"ROUTING_ENGINE": "osrm", "OSRM_URL": ""})
+        configured_model({**osrm, "OSRM_URL": ""})
 
 
 def test_planning_with_osrm_uses_its_times(app, coordinator, factory, org, monkeypatch):

@@ -111,7 +111,7 @@ def target_interval_days(org: Organisation) -> int:
     value = (org.settings or {}).get("visit_interval_days")
     if isinstance(value, int) and 1 <= value <= 3650:
         return value
-    return int(current_app.config.get("ROUTING_TARGET_INTERVAL_DAYS", 60))
+    return int(current_app.config["ROUTING_TARGET_INTERVAL_DAYS"])
 
 
 def _inside(lat: float, lon: float, polygon: Sequence[Sequence[float]]) -> bool:
@@ -425,11 +425,11 @@ def _candidate(clinic: Clinic, score: int) -> planner.Candidate:
 def configured_solver(config=None) -> VroomSolver:
     config = config if config is not None else current_app.config
     return VroomSolver(
-        exploration_level=int(config.get("ROUTING_EXPLORATION_LEVEL", 5)),
-        threads=int(config.get("ROUTING_THREADS", 2)),
-        timeout=float(config.get("ROUTING_TIMEOUT_SECONDS", 10)) or None,
-        restarts=int(config.get("ROUTING_RESTARTS", 12)),
-        search_seconds=float(config.get("ROUTING_SEARCH_SECONDS", 1.0)),
+        exploration_level=int(config["ROUTING_EXPLORATION_LEVEL"]),
+        threads=int(config["ROUTING_THREADS"]),
+        timeout=float(config["ROUTING_TIMEOUT_SECONDS"]) or None,
+        restarts=int(config["ROUTING_RESTARTS"]),
+        search_seconds=float(config["ROUTING_SEARCH_SECONDS"]),
     )
 
 
@@ -485,7 +485,7 @@ def optimise(user, plan: RoutePlan) -> None:
         [_candidate(c, ranked[c.id].score) for c in ordered],
         travel=configured_model(config),
         solver=configured_solver(config),
-        max_candidates=int(config.get("ROUTING_MAX_CANDIDATES", 80)),
+        max_candidates=int(config["ROUTING_MAX_CANDIDATES"]),
     )
     nurses = {k: uuid.UUID(i) for k, i in enumerate(plan.staff)}
     _store_routes(plan, result.routes, nurses)

@@ -98,7 +98,7 @@ class VroomSolver:
         timeout: float | None = None,
         tsp_fix: bool = True,
         restarts: int = 12,
-        search_seconds: float = 1.0,
+        search_seconds: float = 0.45,
         restart_level: int = 1,
         noise: float = 0.2,
         seed: int = 20190,

@@ -143,8 +143,8 @@ class Osrm(TravelModel):
 def default_model(config=None) -> GreatCircle:
     config = config if config is not None else current_app.config
     return GreatCircle(
-        float(config.get("ROUTING_DETOUR_FACTOR", 1.3)),
-        float(config.get("ROUTING_SPEED_KMH", 60.0)),
+        float(config["ROUTING_DETOUR_FACTOR"]),
+        float(config["ROUTING_SPEED_KMH"]),
     )
 
 
@@ -152,9 +152,9 @@ def configured_model(config=None) -> TravelModel:
     """The travel model the app's configuration asks for."""
     config = config if config is not None else current_app.config
     fallback = default_model(config)
-    engine = (config.get("ROUTING_ENGINE") or "great_circle").lower()
+    engine = (config["ROUTING_ENGINE"] or "great_circle").lower()
     if engine == "great_circle":
         return fallback
     if engine == "osrm":
-        return Osrm(config.get("OSRM_URL") or "", fallback, float(config.get("OSRM_TIMEOUT", 10)))
+        return Osrm(config["OSRM_URL"] or "", fallback, float(config["OSRM_TIMEOUT"]))
     raise ValueError(f"ROUTING_ENGINE must be 'great_circle' or 'osrm', not {engine!r}")
