@@ -354,6 +354,16 @@ def recheck(
         if not kept:
             continue
         vehicle = settings.vehicle(vehicle_index, clock)
-        schedule = s.schedule(problem, vehicle, [c.id for c in kept])
+        job_ids = [c.id for c in kept]
+        schedule = s.schedule(problem, vehicle, job_ids)
+        # VROOM's check mode judges the same order; a late visit or return it finds that our
+        # recomputation did not is reported too, so a hand-made route is never shown as fine
+        # when either check objects.
+        ours = {(v.kind, v.job_id) for v in schedule.violations}
+        schedule.violations.extend(
+            v
+            for v in s.vroom_check(problem, vehicle, job_ids, schedule.break_position)
+            if (v.kind, v.job_id) not in ours
+        )
         routes.append(_planned_route(schedule, clock))
     return routes, dropped

@@ -389,3 +389,74 @@ def schedule(
 def fits_alone(problem: Problem, vehicle: Vehicle, job_id: object) -> bool:
     """True when the vehicle could serve this job and nothing else within every limit."""
     return schedule(problem, vehicle, [job_id]).ok
+
+
+def vroom_check(
+    problem: Problem,
+    vehicle: Vehicle,
+    job_ids: Sequence[object],
+    break_position: int | None = None,
+) -> list[Violation]:
+    """VROOM's own verdict on a route in a fixed order (its check mode, `Input.check`): the
+    visits that would start after their opening hours, and a late return.
+
+    VROOM takes a break before driving on, where `schedule` takes it on arrival, so only
+    delays at visits and at the end are read from it; `schedule` judges the break."""
+    import numpy
+    import vroom
+
+    by_id = {job.id: job for job in problem.jobs}
+    jobs = [by_id[job_id] for job_id in job_ids]
+    check_input = vroom.Input()
+    check_input.set_durations_matrix("car", numpy.asarray(problem.durations, dtype="uint32"))
+    steps = [vroom.VehicleStepSingle(number) for number in range(1, len(jobs) + 1)]
+    kwargs = {}
+    if vehicle.shift is not None:
+        kwargs["time_window"] = vroom.TimeWindow(vehicle.shift.start, vehicle.shift.end)
+    if vehicle.rest is not None:
+        window = vehicle.rest.window
+        kwargs["breaks"] = [
+            vroom.Break(
+                1,
+                time_windows=[vroom.TimeWindow(window.start, window.end)],
+                service=vehicle.rest.duration,
+            )
+        ]
+        position = len(jobs) if break_position is None else break_position
+        steps.insert(position, vroom.VehicleStepBreak(1))
+    check_input.add_vehicle(
+        vroom.Vehicle(
+            1,
+            start=vehicle.start,
+            end=vehicle.end,
+            steps=[vroom.VehicleStepStart(), *steps, vroom.VehicleStepEnd()],
+            **kwargs,
+        )
+    )
+    check_input.add_job(
+        [
+            vroom.Job(
+                number,
+                location=job.location,
+                default_service=job.service,
+                time_windows=[vroom.TimeWindow(w.start, w.end) for w in job.windows or ()],
+            )
+            for number, job in enumerate(jobs, start=1)
+        ]
+    )
+    answer = check_input.check(nb_threads=1).to_dict()
+    found = []
+    for route in answer.get("routes", []):
+        for step in route["steps"]:
+            delay = sum(
+                v.get("duration", 0)
+                for v in step.get("violations", [])
+                if v.get("cause") == "delay"
+            )
+            if not delay:
+                continue
+            if step["type"] == "job":
+                found.append(Violation(OPENING_HOURS, jobs[step["id"] - 1].id, delay))
+            elif step["type"] == "end":
+                found.append(Violation(SHIFT_END, None, delay))
+    return found
