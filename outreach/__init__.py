@@ -53,12 +53,21 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=i18n.select_locale)
     api.init_app(app)
     api.spec.components.security_scheme(
-        "bearerToken", {"type": "http", "scheme": "bearer",
-                        "description": "A personal API token (flask --app outreach create-token)."}
+        "bearerToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (flask --app outreach create-token).",
+        },
     )
     api.spec.components.security_scheme(
-        "sessionCookie", {"type": "apiKey", "in": "cookie", "name": "session",
-                          "description": "Browsers: the login cookie, plus X-CSRFToken on writes."}
+        "sessionCookie",
+        {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "session",
+            "description": "Browsers: the login cookie, plus X-CSRFToken on writes.",
+        },
     )
     security.init_app(app)
     access.init_app(app)
