@@ -9,6 +9,7 @@ import json
 import math
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,11 +27,14 @@ class Matrix:
     model: str  # how it was made, shown on the plan
 
 
-class TravelModel:
+class TravelModel(ABC):
+    """Where travel times come from: the great-circle estimate or an OSRM server."""
+
     description = ""
 
+    @abstractmethod
     def matrix(self, points: Sequence[Point]) -> Matrix:
-        raise NotImplementedError
+        """Durations and distances between every pair of points."""
 
 
 class GreatCircle(TravelModel):
