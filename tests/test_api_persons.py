@@ -571,3 +571,27 @@ def test_suggestions_need_an_alias(nurse_client):
     response = nurse_client.get("/api/v1/persons/suggestions")
 
     assert "alias" in assert_envelope(response, 422)["errors"]
+
+
+def test_suggestions_that_show_persons_write_one_audit_event(nurse_client, nurse):
+    from outreach.audit.models import AuditEvent
+    from outreach.persons.services import put_person
+
+    put_person(
+        nurse,
+        uuid.uuid4(),
+        {
+            "alias": "Yasmin",
+            "nationality": "TH",
+            "birth_year": 1990,
+            "gender": "woman",
+            "languages": [],
+        },
+    )
+    db.session.flush()
+    answer = nurse_client.get("/api/v1/persons/suggestions?alias=Jassmine")
+    assert answer.status_code == 200 and len(answer.json) == 1
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "person.suggestions")
+    ).all()
+    assert [e.details for e in events] == [{"count": 1}]

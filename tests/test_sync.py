@@ -457,3 +457,27 @@ def test_the_reference_lists_carry_labels_and_the_organisations_active_staff(
     ids = {s["id"] for s in reference["staff"]}
     assert {str(nurse.id), str(colleague.id)} <= ids
     assert str(gone.id) not in ids
+
+
+def test_a_pull_that_carries_persons_writes_one_audit_event(app, nurse_client, nurse, org):
+    from sqlalchemy import select
+
+    from outreach.audit.models import AuditEvent
+    from outreach.db import db
+    from outreach.persons.services import put_person
+
+    put_person(
+        nurse,
+        uuid.uuid4(),
+        {
+            "alias": "Mai",
+            "nationality": "TH",
+            "birth_year": 1990,
+            "gender": "woman",
+            "languages": [],
+        },
+    )
+    db.session.flush()
+    nurse_client.get("/api/v1/sync")
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sync.pull")).all()
+    assert [(e.user_id, e.details) for e in events] == [(nurse.id, {"count": 1})]

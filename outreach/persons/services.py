@@ -375,4 +375,6 @@ def suggestions(
         if ranked
         else {}
     )
+    if ranked:  # person records were read: audited, with how many (SECURITY.md 20)
+        record("person.suggestions", user=user, object_type="persons", count=len(ranked))
     return [(persons[uuid.UUID(c["id"])], s, reasons) for c, s, reasons in ranked]

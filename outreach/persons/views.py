@@ -394,6 +394,7 @@ def same_as(person_id: uuid.UUID):
             clinic_id=_recent_clinic_id(person),
             limit=SUGGESTION_LIMIT + 5,
         )
+        db.session.commit()  # keeps the audit event of the suggestions read
         ranked = [(p, s, r) for p, s, r in ranked if p.canonical_id != person.canonical_id]
         ranked = ranked[:SUGGESTION_LIMIT]
         rows = _rows([p for p, _s, _r in ranked])

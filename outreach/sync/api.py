@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from outreach.apiutil import caller
+from outreach.audit.services import record
 from outreach.clinics.models import CLINIC_KINDS, Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
@@ -142,4 +143,7 @@ class Pull(MethodView):
         if person_ids:
             index = {p["id"]: p for p in person_index(org_id, include_merged=True)}
             answer["persons"] = [index[pid] for pid in sorted(person_ids) if pid in index]
+            # The phone's person index is person data: every pull that carries it is audited.
+            record("sync.pull", user=caller(), object_type="persons", count=len(answer["persons"]))
+            db.session.commit()
         return answer
