@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.jinja_env.filters["translate_message"] = i18n.translate_message
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearerToken",

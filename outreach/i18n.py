@@ -47,6 +47,7 @@ MARSHMALLOW_MESSAGES = (
     N_("Number too large."),
     N_("String does not match expected pattern."),
     N_("Special numeric values (nan or infinity) are not permitted."),
+    N_("OSRM (some legs estimated)"),
 )
 # Messages with values in them: (what the English message looks like, catalogue template).
 MESSAGE_PATTERNS = [
@@ -83,6 +84,11 @@ MESSAGE_PATTERNS = [
             r"^Unknown code\(s\) (?P<codes>.*); the organisation's list has (?P<allowed>.*)\.$"
         ),
         N_("Unknown code(s) %(codes)s; the organisation's list has %(allowed)s."),
+    ),
+    # How a route plan's travel times were made (outreach/routing/travel.py).
+    (
+        re.compile(r"^great-circle × (?P<factor>[\d.]+) at (?P<speed>[\d.]+) km/h$"),
+        N_("great-circle distance × %(factor)s at %(speed)s km/h"),
     ),
 ]
 
