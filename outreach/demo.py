@@ -53,6 +53,25 @@ INDICATORS = [
     "very_young",
     "unprotected_sex_demanded",
 ]
+# The labels a Danish team would type in on the settings page.
+SUPPLY_LABELS = {
+    "condoms": "Kondomer",
+    "lubricant": "Glidecreme",
+    "sti_test": "Kønssygdomstest",
+    "leaflet_th": "Folder (thai)",
+    "leaflet_ro": "Folder (rumænsk)",
+    "leaflet_es": "Folder (spansk)",
+    "leaflet_en": "Folder (engelsk)",
+}
+INDICATOR_LABELS = {
+    "lives_at_workplace": "Bor på arbejdsstedet",
+    "no_own_passport": "Har ikke selv sit pas",
+    "debt": "Gæld",
+    "not_free_to_leave": "Kan ikke frit gå",
+    "signs_of_violence": "Tegn på vold",
+    "very_young": "Meget ung",
+    "unprotected_sex_demanded": "Krav om sex uden kondom",
+}
 
 _NAME_FIRST = [
     "Thai",
@@ -553,7 +572,9 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
                 for n in ("Aalborg", "Aarhus", "Roskilde")
             ],
             "supplies": SUPPLIES,
+            "supply_labels": SUPPLY_LABELS,
             "indicators": INDICATORS,
+            "indicator_labels": INDICATOR_LABELS,
         },
     )
     staff = {}
@@ -584,7 +605,9 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
                 {"name": "Odense", "lat": OFFICES["Odense"][0], "lon": OFFICES["Odense"][1]}
             ],
             "supplies": SUPPLIES[:4],
+            "supply_labels": {code: SUPPLY_LABELS[code] for code in SUPPLIES[:4]},
             "indicators": INDICATORS,
+            "indicator_labels": INDICATOR_LABELS,
         },
     )
     create_user(

@@ -335,3 +335,12 @@ def test_blank_lines_are_skipped_and_rows_keep_their_spreadsheet_numbers(org):
     preview = csv_import.read(b"name,kind\nA,apartment\n\n,,\nB,castle\n", org.id)
 
     assert [(row.number, row.valid) for row in preview.rows] == [(2, True), (5, False)]
+
+
+def test_the_preview_gives_schema_messages_in_the_users_language(app, coordinator_client):
+    from outreach.db import db
+
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    response = upload(coordinator_client, b"name;kind;postcode\nLotus;castle;8000\n")
+    assert "Skal være en af:" in response.get_data(as_text=True)

@@ -208,3 +208,16 @@ def test_csv_cells_that_look_like_formulas_are_defused():
     table = exports.Table("t", "T", ["Item", "N"], [["=HYPERLINK(1)", 1], ["-1", 2]])
     text = exports.to_csv(table).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in text and "'-1" in text
+
+
+def test_the_supplies_table_names_items_with_the_organisations_labels(data, coordinator_client):
+    data.org.settings = {
+        **(data.org.settings or {}),
+        "supplies": ["condoms"],
+        "supply_labels": {"condoms": "Kondomer"},
+    }
+    db.session.flush()
+    response = coordinator_client.get("/reports/export/supplies.csv?year=2019")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    items = [row[0] for row in rows[1:]]
+    assert "Kondomer" in items and "condoms" not in items

@@ -28,6 +28,7 @@ from outreach.clinics import hours, services
 from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicInSchema
 from outreach.db import db
+from outreach.i18n import translate_message
 from outreach.orgs.models import REGIONS
 from outreach.tenancy import tenant_select
 
@@ -243,7 +244,7 @@ def _add_schema_errors(row: Row, messages: dict) -> None:
     for column, texts in messages.items():
         if column not in row.errors:
             for text in texts if isinstance(texts, list) else [texts]:
-                row.problem(column, str(text))
+                row.problem(column, translate_message(str(text)))
 
 
 # A region cell may hold the slug, the official code or the name ("Region Sjælland").

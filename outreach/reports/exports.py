@@ -64,6 +64,15 @@ def _language() -> str:
     return locale.language if locale else "da"
 
 
+def _supply_labels(organisation_id) -> dict:
+    """The organisation's names for its supply codes (also for codes taken off the list)."""
+    from outreach.db import db
+    from outreach.orgs.models import Organisation
+    from outreach.orgs.services import code_labels
+
+    return code_labels(db.session.get(Organisation, organisation_id), "supplies")
+
+
 def tables(data: ReportData) -> list[Table]:
     """Every table of the report, in the page's language, in the page's order."""
     report, extra = data.report, data.breakdowns
@@ -132,11 +141,12 @@ def tables(data: ReportData) -> list[Table]:
             for row in extra["genders"]
         ],
     )
+    supply_labels = _supply_labels(data.organisation_id)
     supplies = Table(
         "supplies",
         _("Supplies handed out"),
         [_("Item"), _("Handed out")],
-        [[row["item"], row["count"]] for row in extra["supplies"]],
+        [[supply_labels.get(row["item"], row["item"]), row["count"]] for row in extra["supplies"]],
     )
     concern = Table(
         "concern",
