@@ -294,6 +294,10 @@ def test_saving_assigns_each_route_to_a_nurse(coordinator_client, office, clinic
     response = coordinator_client.form_post(f"/routes/{plan.id}/save", {"route_0": ""})
     assert response.status_code == 422
     assert "Route 1 has no nurse." in response.get_data(as_text=True)
+    # Also at the top of the long page, where a phone user is.
+    assert 'role="status">The plan was not saved: Route 1 has no nurse.' in (
+        response.get_data(as_text=True).replace("\n", " ")
+    )
     response = coordinator_client.form_post(f"/routes/{plan.id}/save", {"route_0": str(nurse.id)})
     assert response.status_code == 303
     plan = the_plan()

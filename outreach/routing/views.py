@@ -199,6 +199,9 @@ def save(plan_id: uuid.UUID):
             db.session.commit()
             flash(_("The plan is saved and sent to the nurses' phones."), "success")
             return _to_plan(plan, "result")
+    # The save form is at the end of a long page: say at the top what stopped it.
+    problems = [*form.form_errors, *(m for field in form for m in field.errors)]
+    flash(_("The plan was not saved: %(problems)s", problems=" ".join(map(str, problems))), "error")
     return _plan_page(plan, save=form, status=422)
 
 
