@@ -13,3 +13,32 @@ def page_field():
 
 def per_page_field(default: int = 100):
     return fields.Integer(load_default=default, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def list_schema(name: str, item_schema) -> type:
+    """The answer of every list endpoint: {"items": [...], "page", "per_page", "total"}."""
+    from marshmallow import Schema
+
+    return type(
+        name,
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+    )
+
+
+def paginate(stmt, page: int, per_page: int, *, rows: bool = False) -> tuple[list, int]:
+    """(one page of what `stmt` selects, how many it selects in all). `rows` gives whole
+    result rows instead of the first column's objects."""
+    from sqlalchemy import func, select
+
+    from outreach.db import db
+
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page_stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    result = db.session.execute(page_stmt) if rows else db.session.scalars(page_stmt)
+    return result.all(), total

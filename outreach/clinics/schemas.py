@@ -13,7 +13,7 @@ from outreach.clinics.models import (
 from outreach.denmark import in_denmark, is_valid_postcode
 from outreach.i18n import N_
 from outreach.orgs.models import REGION_SLUGS
-from outreach.paging import page_field, per_page_field
+from outreach.paging import list_schema, page_field, per_page_field
 
 OPENING_HOURS_DOC = {
     "description": "Intervals per weekday in local time; a missing or empty weekday is closed, "
@@ -118,8 +118,4 @@ class ClinicQuerySchema(Schema):
     per_page = per_page_field()
 
 
-class ClinicListSchema(Schema):
-    items = fields.List(fields.Nested(ClinicOutSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+ClinicListSchema = list_schema("ClinicList", ClinicOutSchema)

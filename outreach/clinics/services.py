@@ -15,6 +15,7 @@ from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
+from outreach.paging import paginate
 from outreach.records import NotAllowed, PutResult, compute_etag, create_or_replace
 from outreach.sync.services import stamp
 from outreach.tenancy import tenant_select
@@ -241,10 +242,10 @@ def list_clinics(
 ):
     """(rows of (clinic, last_visit_at), total)."""
     stmt = filtered_select(organisation_id, filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     if per_page:
-        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
-    return db.session.execute(stmt).all(), total
+        return paginate(stmt, page, per_page, rows=True)
+    rows = db.session.execute(stmt).all()
+    return rows, len(rows)
 
 
 def map_points(organisation_id, filters: ClinicFilters, *, limit: int):

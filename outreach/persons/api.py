@@ -15,7 +15,7 @@ from outreach.apiutil import (
     with_etag,
 )
 from outreach.db import db
-from outreach.paging import page_field, per_page_field
+from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons import services
 from outreach.persons.models import Conversation, PersonMerge
 from outreach.persons.schemas import (
@@ -31,7 +31,7 @@ from outreach.persons.schemas import (
     SuggestionSchema,
 )
 from outreach.records import NotAllowed
-from outreach.tenancy import get_in_org, tenant_select
+from outreach.tenancy import get_in_org
 
 blp = Blueprint(
     "persons_api",
@@ -48,11 +48,7 @@ class PageQuerySchema(Schema):
     per_page = per_page_field()
 
 
-class ConversationListSchema(Schema):
-    items = fields.List(fields.Nested(ConversationOutSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+ConversationListSchema = list_schema("ConversationList", ConversationOutSchema)
 
 
 @blp.route("/persons")
@@ -103,21 +99,8 @@ class ConversationCollection(MethodView):
     @blp.response(200, ConversationListSchema)
     def get(self, args):
         """List conversations, newest first."""
-        from sqlalchemy import func, select
-
-        stmt = tenant_select(Conversation, caller().organisation_id)
-        if args.get("person_id"):
-            stmt = stmt.where(Conversation.person_id == args["person_id"])
-        if args.get("visit_id"):
-            stmt = stmt.where(Conversation.visit_id == args["visit_id"])
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        page, per_page = args["page"], args["per_page"]
-        items = db.session.scalars(
-            stmt.order_by(Conversation.occurred_at.desc(), Conversation.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        return {"items": items, "page": page, "per_page": per_page, "total": total}
+        items, total = services.list_conversations(caller().organisation_id, **args)
+        return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
 @blp.route("/conversations/<uuid:conversation_id>")

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from outreach.codes import country_codes, language_codes
 from outreach.i18n import N_
-from outreach.paging import page_field, per_page_field
+from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
 
@@ -69,11 +69,7 @@ class PersonQuerySchema(Schema):
     per_page = per_page_field()
 
 
-class PersonListSchema(Schema):
-    items = fields.List(fields.Nested(PersonOutSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+PersonListSchema = list_schema("PersonList", PersonOutSchema)
 
 
 class ConversationInSchema(Schema):

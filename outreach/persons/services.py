@@ -11,6 +11,7 @@ from outreach.audit.services import record
 from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
 from outreach.i18n import N_
+from outreach.paging import paginate
 from outreach.persons import matching
 from outreach.persons.models import Conversation, Person, PersonMerge
 from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
@@ -103,12 +104,7 @@ def list_persons(
         stmt = stmt.where(Person.gender == gender)
     if not include_merged:
         stmt = stmt.where(Person.merged_into_id.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(
-        stmt.order_by(Person.created_at.desc(), Person.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    items, total = paginate(stmt.order_by(Person.created_at.desc(), Person.id), page, per_page)
     record(
         "person.list",
         user=user,
@@ -351,6 +347,19 @@ def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
         }
         for p in db.session.scalars(stmt)
     ]
+
+
+def list_conversations(
+    organisation_id, *, person_id=None, visit_id=None, page: int = 1, per_page: int = 100
+) -> tuple[list, int]:
+    """(conversations newest first, total)."""
+    stmt = tenant_select(Conversation, organisation_id)
+    if person_id:
+        stmt = stmt.where(Conversation.person_id == person_id)
+    if visit_id:
+        stmt = stmt.where(Conversation.visit_id == visit_id)
+    order = (Conversation.occurred_at.desc(), Conversation.id)
+    return paginate(stmt.order_by(*order), page, per_page)
 
 
 def suggestions(

@@ -22,6 +22,7 @@ from outreach.db import db
 from outreach.errors import FieldErrors
 from outreach.labels import GENDER_LABELS, country_label
 from outreach.orgs.services import code_labels
+from outreach.paging import paginate
 from outreach.persons import matching, services
 from outreach.persons.forms import (
     DuplicateSearchForm,
@@ -153,7 +154,6 @@ def _browse(filters: Filters, page: int) -> tuple[list[PersonRow], int]:
     """One page of the list, the persons talked to most recently first."""
     org_id = _org_id()
     stmt = filters.apply(tenant_select(Person, org_id))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     last = (
         select(Person.canonical_id.label("cid"), func.max(Conversation.occurred_at).label("at"))
         .join(Conversation, Conversation.person_id == Person.id)
@@ -161,12 +161,13 @@ def _browse(filters: Filters, page: int) -> tuple[list[PersonRow], int]:
         .group_by(Person.canonical_id)
         .subquery()
     )
-    persons = db.session.scalars(
-        stmt.outerjoin(last, last.c.cid == Person.canonical_id)
-        .order_by(last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    persons, total = paginate(
+        stmt.outerjoin(last, last.c.cid == Person.canonical_id).order_by(
+            last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id
+        ),
+        page,
+        PER_PAGE,
+    )
     return _rows(persons), total
 
 

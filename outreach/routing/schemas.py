@@ -10,6 +10,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from outreach.orgs.models import REGION_SLUGS
+from outreach.paging import list_schema
 from outreach.routing.models import PLAN_STATUSES
 from outreach.routing.planner import REASONS
 
@@ -219,11 +220,7 @@ class RoutePlanOutSchema(Schema):
     updated_at = fields.AwareDateTime()
 
 
-class RoutePlanListSchema(Schema):
-    items = fields.List(fields.Nested(RoutePlanOutSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+RoutePlanListSchema = list_schema("RoutePlanList", RoutePlanOutSchema)
 
 
 class RoutePlanSyncSchema(Schema):

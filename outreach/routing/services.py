@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_
 
 from outreach.audit.services import record
 from outreach.auth.models import User
@@ -19,6 +19,7 @@ from outreach.denmark import in_denmark
 from outreach.errors import FieldErrors
 from outreach.labels import WEEKDAY_LABELS
 from outreach.orgs.models import Organisation
+from outreach.paging import paginate
 from outreach.routing import planner, priority
 from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 from outreach.routing.solver import VroomSolver
@@ -634,13 +635,9 @@ def list_plans(
         stmt = stmt.where(RoutePlan.date <= date_to)
     if status:
         stmt = stmt.where(RoutePlan.status == status)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(
-        stmt.order_by(RoutePlan.date.desc(), RoutePlan.created_at.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return items, total
+    return paginate(
+        stmt.order_by(RoutePlan.date.desc(), RoutePlan.created_at.desc()), page, per_page
+    )
 
 
 def get_plan(organisation_id, plan_id) -> RoutePlan | None:

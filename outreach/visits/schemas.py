@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from outreach.i18n import N_
-from outreach.paging import page_field, per_page_field
+from outreach.paging import list_schema, page_field, per_page_field
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, VISIT_OUTCOMES
 
 SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error=N_("Use a supply code like condoms."))
@@ -98,8 +98,4 @@ class VisitQuerySchema(Schema):
     per_page = per_page_field()
 
 
-class VisitListSchema(Schema):
-    items = fields.List(fields.Nested(VisitOutSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+VisitListSchema = list_schema("VisitList", VisitOutSchema)

@@ -10,6 +10,7 @@ from outreach.db import db
 from outreach.errors import FieldErrors
 from outreach.i18n import N_
 from outreach.orgs.models import Organisation
+from outreach.paging import paginate
 from outreach.records import compute_etag, create_or_replace
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
@@ -140,10 +141,4 @@ def list_visits(
         stmt = stmt.where(Visit.started_at < until)
     if outcome:
         stmt = stmt.where(Visit.outcome == outcome)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(
-        stmt.order_by(Visit.started_at.desc(), Visit.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return items, total
+    return paginate(stmt.order_by(Visit.started_at.desc(), Visit.id), page, per_page)
