@@ -7,7 +7,6 @@ from flask import current_app, has_request_context, session
 from flask_login import current_user
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
-DEFAULT_LOCALE = "da"  # the team works in Danish; config DEFAULT_LOCALE can change it
 
 
 def select_locale() -> str | None:

@@ -27,12 +27,6 @@ POINTS = [
 URL = "/api/v1/route-plans"
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """The assertions read the English source strings, whatever the catalogues translate."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
-
 @pytest.fixture
 def clinics(factory, org):
     made = []

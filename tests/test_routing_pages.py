@@ -19,12 +19,6 @@ POINTS = [(56.1629, 10.2039), (56.1500, 10.1900), (56.1700, 10.2300), (56.1800, 
 GPX = "{http://www.topografix.com/GPX/1/1}"
 
 
-@pytest.fixture(autouse=True)
-def english(monkeypatch):
-    """The assertions read the English source strings, whatever the catalogues translate."""
-    monkeypatch.setattr("outreach.i18n.DEFAULT_LOCALE", "en")
-
-
 @pytest.fixture
 def office(org):
     org.settings = {
