@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from outreach.auth.services import create_user
+from outreach.changes import stamp
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.denmark import Town, towns
 from outreach.orgs.models import Organisation
 from outreach.orgs.services import create_organisation, find_organisation
 from outreach.persons.models import Conversation, Person
-from outreach.sync.services import stamp
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 
 DEMO_PASSWORD = "demo-outreach-2026"  # noqa: S105 - printed on purpose for the demo users

@@ -4,9 +4,9 @@ from flask import Blueprint, redirect, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from outreach.auth.access import public
 from outreach.i18n import LANGUAGES
 from outreach.labels import template_helpers
+from outreach.permissions import public
 
 bp = Blueprint("main", __name__)
 

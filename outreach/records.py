@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from outreach.audit.services import record
+from outreach.changes import stamp
 from outreach.db import db
-from outreach.sync.services import stamp
 from outreach.tenancy import get_in_org, id_taken_elsewhere
 
 

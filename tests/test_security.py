@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from outreach import create_app
+from outreach import create_app, permissions
 from outreach.audit.models import AuditEvent
-from outreach.auth import access, passwords
+from outreach.auth import passwords
 from outreach.auth.models import ApiToken, User
 from outreach.auth.services import create_token, end_all_sessions, set_active
 from outreach.clinics.models import Clinic
@@ -844,7 +844,7 @@ def failing_app(tmp_path_factory):
         TESTING=False,
     )
 
-    @access.public
+    @permissions.public
     def explode():
         raise RuntimeError(f"boom: {SECRET_DETAIL} at /srv/outreach/secret.py")
 

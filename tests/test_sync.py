@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from outreach.changes import stamp
 from outreach.db import db, utcnow
 from outreach.persons.models import TOPICS
-from outreach.sync.services import stamp
 
 SUPPLIES = ["condoms", "lubricant", "leaflet_th"]
 INDICATORS = ["debt", "no_own_passport"]

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from outreach.auth import services
-from outreach.auth.access import role_required
 from outreach.auth.forms import RoleForm, TokenCreateForm, UserCreateForm
 from outreach.auth.models import User
 from outreach.db import db
+from outreach.permissions import role_required
 from outreach.tenancy import get_in_org_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,7 +1,6 @@
 """Who may do what: deny by default, one role decorator, session timeouts, Bearer tokens."""
 
 import time
-from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, request, request_started, session, url_for
 from flask_babel import gettext as _
@@ -17,30 +16,6 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def clock() -> float:
     """Seconds since the epoch; tests replace it to move time."""
     return time.time()
-
-
-def public(view):
-    """Mark a view as reachable without logging in (the short allow-list)."""
-    view.public = True
-    return view
-
-
-def role_required(minimum: str):
-    """Require a logged-in user whose role is at least `minimum` (nurse < coordinator < admin)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not current_user.has_role(minimum):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapped.min_role = minimum
-        return wrapped
-
-    return decorator
 
 
 def is_api_request() -> bool:
@@ -85,12 +60,6 @@ def _unauthorized():
         abort(401)
     flash(_("Please log in to continue."), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def csrf_exempt(view):
-    """Mark a write that is not cookie-authenticated (the JSON login)."""
-    view.csrf_exempt = True
-    return view
 
 
 def _view_flag(name: str) -> bool:

@@ -17,11 +17,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from outreach.auth import services
-from outreach.auth.access import public, start_session
+from outreach.auth.access import start_session
 from outreach.auth.forms import LoginForm, PasswordChangeForm
 from outreach.db import db
 from outreach.extensions import limiter
 from outreach.i18n import LANGUAGES
+from outreach.permissions import public
 
 bp = Blueprint("auth", __name__)
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
-from outreach.sync.mixins import Synced
 
 CLINIC_KINDS = ("massage_clinic", "apartment", "mobile_home", "motel", "street", "other")
 CLINIC_STATUSES = ("active", "closed", "unknown")

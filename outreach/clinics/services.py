@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from outreach import geo
 from outreach.audit.services import record
+from outreach.changes import stamp
 from outreach.clinics import hours
 from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicOutSchema
@@ -17,7 +18,6 @@ from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
 from outreach.paging import paginate
 from outreach.records import NotAllowed, PutResult, compute_etag, create_or_replace
-from outreach.sync.services import stamp
 from outreach.tenancy import tenant_select
 from outreach.visits.models import Visit
 

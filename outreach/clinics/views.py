@@ -24,7 +24,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from outreach.apiutil import caller
-from outreach.auth.access import role_required
 from outreach.clinics import csv_import, services
 from outreach.clinics.forms import (
     ClinicFilterForm,
@@ -36,6 +35,7 @@ from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS, Cli
 from outreach.db import db
 from outreach.labels import KIND_LABELS, STATUS_LABELS, label
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS
+from outreach.permissions import role_required
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 from outreach.tenancy import get_in_org_or_404
 

@@ -11,11 +11,11 @@ from flask import Blueprint, abort, jsonify, make_response, render_template, url
 from flask_babel import force_locale, gettext
 
 from outreach import ROOT
-from outreach.auth.access import public
 from outreach.codes import country_codes, language_codes
 from outreach.field.strings import MESSAGES
 from outreach.i18n import LANGUAGES
 from outreach.orgs.models import REGION_NAMES
+from outreach.permissions import public
 
 bp = Blueprint("field", __name__)
 

@@ -41,7 +41,7 @@ class Organisation(UUIDPrimaryKey, db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
     # Offices (route bases), supply list, indicator list: edited by coordinators and admins.
     settings: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
-    # The last change-sequence number handed out (outreach/sync/services.py).
+    # The last change-sequence number handed out (outreach/changes.py).
     sync_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 

@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from outreach.auth.access import role_required
 from outreach.db import db
 from outreach.orgs import services
 from outreach.orgs.forms import BLANK_OFFICE_ROWS, BLANK_ROWS, CodeListForm, OfficesForm
+from outreach.permissions import role_required
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 

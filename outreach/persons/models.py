@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
-from outreach.sync.mixins import Synced
 
 GENDERS = ("woman", "trans_woman", "man", "trans_man", "non_binary", "unknown")
 CHANNELS = ("visit", "phone", "sms", "drop_in", "other")

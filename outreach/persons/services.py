@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from outreach.audit.services import record
+from outreach.changes import stamp
 from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
 from outreach.i18n import N_
@@ -16,7 +17,6 @@ from outreach.persons import matching
 from outreach.persons.models import Conversation, Person, PersonMerge
 from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
 from outreach.records import NotAllowed, compute_etag, create_or_replace
-from outreach.sync.services import stamp
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
 from outreach.visits.services import check_codes

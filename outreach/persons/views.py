@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from outreach.auth.access import role_required
 from outreach.auth.models import User
 from outreach.clinics.models import Clinic
 from outreach.db import db
@@ -23,6 +22,7 @@ from outreach.errors import FieldErrors
 from outreach.labels import GENDER_LABELS, country_label
 from outreach.orgs.services import code_labels
 from outreach.paging import paginate
+from outreach.permissions import role_required
 from outreach.persons import matching, services
 from outreach.persons.forms import (
     DuplicateSearchForm,

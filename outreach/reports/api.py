@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from outreach.apiutil import caller
-from outreach.auth.access import role_required
+from outreach.permissions import role_required
 from outreach.reports import services
 from outreach.reports.schemas import (
     AnnualQuerySchema,

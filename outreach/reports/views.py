@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from outreach.audit.services import record
-from outreach.auth.access import role_required
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
+from outreach.permissions import role_required
 from outreach.reports import charts, exports, services, wording
 from outreach.reports.forms import ReportFilterForm
 

@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from outreach.apiutil import caller
-from outreach.auth.access import role_required
 from outreach.db import db
+from outreach.permissions import role_required
 from outreach.routing import services
 from outreach.routing.schemas import (
     PlanQuerySchema,

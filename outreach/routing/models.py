@@ -16,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
-from outreach.sync.mixins import Synced
 
 PLAN_STATUSES = ("draft", "saved")
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_
 
 from outreach.audit.services import record
 from outreach.auth.models import User
+from outreach.changes import stamp
 from outreach.clinics.hours import minutes as hhmm_minutes
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
@@ -24,7 +25,6 @@ from outreach.routing import planner, priority
 from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 from outreach.routing.solver import VroomSolver
 from outreach.routing.travel import configured_model
-from outreach.sync.services import stamp
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
 

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case
 
-from outreach.auth.access import role_required
 from outreach.auth.models import User
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.errors import FieldErrors
+from outreach.permissions import role_required
 from outreach.routing import export, services
 from outreach.routing.forms import PlanForm, SearchForm, save_form
 from outreach.routing.models import RoutePlan

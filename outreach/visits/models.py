@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
-from outreach.sync.mixins import Synced
 
 VISIT_OUTCOMES = ("admitted", "not_admitted")
 NOT_ADMITTED_REASONS = ("no_answer", "refused", "closed", "moved", "other")

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
+from outreach.changes import stamp
 from outreach.clinics.models import Clinic
 from outreach.db import db
-from outreach.sync.services import stamp
 from tests.field.conftest import choose, server_records, unique
 
 pytestmark = pytest.mark.browser

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from outreach.auth.models import User
+from outreach.changes import stamp
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
-from outreach.sync.services import stamp
 from tests.field.conftest import NURSE, choose
 
 pytestmark = pytest.mark.browser
