@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from outreach import create_app, permissions
 from outreach.audit.models import AuditEvent
-from outreach.auth import passwords
+from outreach.auth import access, passwords
 from outreach.auth.models import ApiToken, User
 from outreach.auth.services import create_token, end_all_sessions, set_active
 from outreach.clinics.models import Clinic
