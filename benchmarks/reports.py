@@ -343,7 +343,8 @@ def run(url: str, scale: float, runs: int) -> dict:
 
     from outreach import create_app
     from outreach.db import db
-    from outreach.orgs.services import create_organisation, find_organisation
+    from outreach.orgs.queries import find_organisation
+    from outreach.orgs.services import create_organisation
     from outreach.reports import services
 
     app = create_app({"OUTREACH_ENV": "testing", "SECRET_KEY": "x" * 40, "DATABASE_URL": url})

@@ -39,7 +39,7 @@ def configure(app: Flask, overrides: dict | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from outreach import geo, i18n, models, security  # noqa: F401 - models: whole schema
+    from outreach import geo, i18n, models, security, tenancy  # noqa: F401 - models: schema
     from outreach.auth import access
     from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -73,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     access.init_app(app)
     geo.init_app(app)
+    tenancy.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

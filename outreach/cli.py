@@ -61,7 +61,7 @@ def create_org_command(name, regions):
 def create_user_command(email, org_name, role, name):
     """Create a user; the password comes from standard input or a prompt."""
     from outreach.auth.services import AccountError, create_user
-    from outreach.orgs.services import find_organisation
+    from outreach.orgs.queries import find_organisation
 
     org = find_organisation(org_name)
     if org is None:
@@ -81,7 +81,8 @@ def create_user_command(email, org_name, role, name):
 @in_english
 def create_token_command(email, name):
     """Create a personal API token; it is printed once, alone on the last line."""
-    from outreach.auth.services import create_token, find_user_by_email
+    from outreach.auth.queries import find_user_by_email
+    from outreach.auth.services import create_token
 
     user = find_user_by_email(email)
     if user is None or not user.active:

@@ -42,6 +42,9 @@ def from_environment(instance_path: str) -> dict:
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        # A query on tenant rows without tenancy.scoped(): "raise" (development, tests),
+        # "warn" (a log line naming the tables), or "off".
+        "TENANCY_GUARD": env.get("TENANCY_GUARD", "raise" if development else "off"),
         "DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "da"),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "da"),
         "BABEL_DEFAULT_TIMEZONE": "Europe/Copenhagen",

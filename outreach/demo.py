@@ -20,7 +20,8 @@ from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.denmark import Town, towns
 from outreach.orgs.models import Organisation
-from outreach.orgs.services import create_organisation, find_organisation
+from outreach.orgs.queries import find_organisation
+from outreach.orgs.services import create_organisation
 from outreach.persons.models import Conversation, Person
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 

@@ -68,6 +68,8 @@ def make_app(url: str, **overrides):
         "PASSWORD_HASH_PROFILE": "test",  # still Argon2id, at the lowest cost
         # Tests read the English source strings; test_i18n checks that Danish is the default.
         "DEFAULT_LOCALE": "en",
+        # A query on tenant rows built without tenancy.scoped() fails the test that runs it.
+        "TENANCY_GUARD": "raise",
     }
     config.update(overrides)
     if config["OUTREACH_ENV"] == "production":

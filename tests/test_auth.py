@@ -8,7 +8,7 @@ from argon2 import PasswordHasher
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
-from outreach.auth import services
+from outreach.auth import queries, services
 from outreach.auth.models import User
 from outreach.auth.passwords import verify_password
 from outreach.db import db
@@ -343,11 +343,11 @@ def test_an_admin_may_make_another_user_admin(nurse, admin):
 
 @pytest.mark.parametrize("session_id", ["", "garbage", f"{uuid.uuid4()}:1", "not-a-uuid:1"])
 def test_a_session_id_that_names_no_user_loads_nobody(app, session_id):
-    assert services.load_session_user(session_id) is None
+    assert queries.load_session_user(session_id) is None
 
 
 def test_users_are_listed_by_email_within_their_organisation(factory, org, other_org):
     factory.user(org, email="b@example.org")
     factory.user(org, email="a@example.org")
     factory.user(other_org, email="c@example.org")
-    assert [u.email for u in services.list_users(org.id)] == ["a@example.org", "b@example.org"]
+    assert [u.email for u in queries.list_users(org.id)] == ["a@example.org", "b@example.org"]

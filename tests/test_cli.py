@@ -6,12 +6,13 @@ from sqlalchemy import func, select
 
 from outreach import demo
 from outreach.auth.models import User
-from outreach.auth.services import authenticate, find_user_by_email
+from outreach.auth.queries import find_user_by_email
+from outreach.auth.services import authenticate
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.denmark import in_denmark, region_for_postcode
 from outreach.orgs.models import Organisation
-from outreach.orgs.services import find_organisation
+from outreach.orgs.queries import find_organisation
 from tests.conftest import PASSWORD
 
 

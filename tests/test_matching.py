@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from outreach.db import db, utcnow
-from outreach.persons import matching, services
+from outreach.persons import matching, queries, services
 from outreach.persons.models import Conversation, Person
 
 # --- alias similarity -----------------------------------------------------------------------
@@ -192,7 +192,7 @@ def met_in(person: Person, visit) -> None:
 
 
 def suggested(user, **query) -> list[Person]:
-    return [p for p, _, _ in services.suggestions(user, **query)]
+    return [p for p, _, _ in queries.suggestions(user, **query)]
 
 
 def test_suggestions_rank_spelling_variants_of_the_organisations_persons(org, nurse):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
-from outreach.persons import services
+from outreach.persons import queries, services
 from outreach.persons.models import Person, PersonMerge
 
 
@@ -407,14 +407,14 @@ def test_merge_through_the_pages_merges_and_first_contact_follows(
     coordinator_client, coordinator, two_records
 ):
     mai, may = two_records
-    assert services.first_contact_at(coordinator.organisation_id, may).date() == date(2024, 3, 1)
+    assert queries.first_contact_at(coordinator.organisation_id, may).date() == date(2024, 3, 1)
     response = merge_on_page(coordinator_client, may, mai)  # keep May; Mai is the duplicate
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/persons/{may.id}")
     mai, may = reload(mai), reload(may)
     assert mai.merged_into_id == may.id
     assert mai.canonical_id == may.id
-    assert services.first_contact_at(coordinator.organisation_id, may).date() == date(2023, 5, 10)
+    assert queries.first_contact_at(coordinator.organisation_id, may).date() == date(2023, 5, 10)
     assert events("person.merge") == 1
     html = page(coordinator_client.get("/persons/"))
     assert list_rows(html) == ["May"]
@@ -439,7 +439,7 @@ def test_undo_merge_through_the_pages_restores_both_persons(
     mai, may = reload(mai), reload(may)
     assert mai.merged_into_id is None and mai.canonical_id == mai.id
     assert may.canonical_id == may.id
-    assert services.first_contact_at(coordinator.organisation_id, may).date() == date(2024, 3, 1)
+    assert queries.first_contact_at(coordinator.organisation_id, may).date() == date(2024, 3, 1)
     assert events("person.unmerge") == 1
     assert sorted(list_rows(page(coordinator_client.get("/persons/")))) == ["Mai", "May"]
     history = page(coordinator_client.get(f"/persons/{may.id}"))

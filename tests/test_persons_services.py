@@ -11,7 +11,7 @@ from sqlalchemy import select
 from outreach.audit.models import AuditEvent
 from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
-from outreach.persons import services
+from outreach.persons import queries, services
 from outreach.persons.models import Conversation, Person
 from outreach.records import NotAllowed
 
@@ -49,7 +49,7 @@ def talk(person: Person, occurred_at: datetime, visit=None) -> Conversation:
 
 
 def first_time(org, y: int) -> set[uuid.UUID]:
-    return services.first_time_person_ids(org.id, *year(y))
+    return queries.first_time_person_ids(org.id, *year(y))
 
 
 def fresh(person: Person) -> Person:
@@ -113,7 +113,7 @@ def test_the_earliest_meeting_counts_whichever_record_is_kept(org, coordinator, 
 
 def test_the_first_contact_time_includes_the_merged_records(org, coordinator, anna, anja):
     services.merge_persons(coordinator, anna.id, anja.id)
-    first = services.first_contact_at(org.id, fresh(anja))
+    first = queries.first_contact_at(org.id, fresh(anja))
 
     assert first == datetime(2019, 3, 12, 14, 0, tzinfo=UTC)
 
@@ -337,7 +337,7 @@ def test_undoing_a_merge_gives_the_freed_record_a_new_sync_number(coordinator, a
 
 
 def index_by_id(org, **kwargs) -> dict[str, dict]:
-    return {p["id"]: p for p in services.person_index(org.id, **kwargs)}
+    return {p["id"]: p for p in queries.person_index(org.id, **kwargs)}
 
 
 def test_the_index_holds_only_what_matching_needs(org, anna):

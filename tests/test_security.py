@@ -1050,7 +1050,7 @@ def test_audit_details_never_hold_a_password_or_a_token(admin_client, client, nu
 def test_end_all_sessions_makes_every_earlier_session_id_invalid(nurse):
     old_id = nurse.get_id()
     end_all_sessions(nurse, reason="revoke")
-    from outreach.auth.services import load_session_user
+    from outreach.auth.queries import load_session_user
 
     assert load_session_user(old_id) is None
     assert load_session_user(nurse.get_id()) == nurse

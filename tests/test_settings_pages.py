@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
-from outreach.orgs import services
+from outreach.orgs import queries, services
 from outreach.orgs.models import Organisation
+from outreach.orgs.queries import organisation_lists
 from outreach.visits.models import Visit
-from outreach.visits.services import organisation_lists
 
 AARHUS = (56.1567, 10.2108)
 BERLIN = (52.52, 13.405)
@@ -237,7 +237,7 @@ def test_removing_a_code_keeps_old_visits_intact(
     # The phone no longer offers it, but its label is kept for the records that used it.
     assert organisation_lists(org_with_lists.id)["supplies"] == ["condoms"]
     assert settings["supply_labels"]["leaflet_th"] == "Leaflet (Thai)"
-    assert services.code_labels(org_with_lists, "supplies")["leaflet_th"] == "Leaflet (Thai)"
+    assert queries.code_labels(org_with_lists, "supplies")["leaflet_th"] == "Leaflet (Thai)"
     stored = db.session.get(Visit, visit.id)
     assert stored.supplies == {"condoms": 20, "leaflet_th": 2}
     answer = coordinator_client.get(f"/api/v1/visits/{visit.id}")

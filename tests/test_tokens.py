@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from outreach.auth import services
+from outreach.auth import queries, services
 from outreach.auth.models import ApiToken
 from outreach.auth.services import create_token, revoke_token, set_active, user_for_token
 from outreach.clinics.models import Clinic
@@ -232,8 +232,8 @@ def test_last_use_is_written_at_most_once_a_minute(monkeypatch, nurse):
 
 def test_a_token_is_looked_up_by_its_owner_only(nurse, coordinator):
     token, _ = create_token(nurse, "x")
-    assert services.find_token(nurse, token.id) == token
-    assert services.find_token(coordinator, token.id) is None
+    assert queries.find_token(nurse, token.id) == token
+    assert queries.find_token(coordinator, token.id) is None
 
 
 def test_tokens_are_listed_newest_first(nurse):
@@ -241,7 +241,7 @@ def test_tokens_are_listed_newest_first(nurse):
     first.created_at = utcnow() - timedelta(days=1)
     second, _ = create_token(nurse, "second")
     db.session.flush()
-    assert [t.name for t in services.list_tokens(nurse)] == ["second", "first"]
+    assert [t.name for t in queries.list_tokens(nurse)] == ["second", "first"]
 
 
 def test_revoking_twice_keeps_the_first_revocation_time(nurse, admin):

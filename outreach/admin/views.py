@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from outreach.auth import services
+from outreach.auth import queries, services
 from outreach.auth.forms import RoleForm, TokenCreateForm, UserCreateForm
 from outreach.auth.models import User
 from outreach.db import db
@@ -45,7 +45,7 @@ def _user_page(user: User, *, role_form=None, token_form=None, status: int = 200
             account=user,
             role_form=role_form or RoleForm(formdata=None, role=user.role),
             token_form=token_form or TokenCreateForm(formdata=None),
-            tokens=services.list_tokens(user),
+            tokens=queries.list_tokens(user),
             is_self=user.id == current_user.id,
         ),
         status,
@@ -56,7 +56,7 @@ def _user_page(user: User, *, role_form=None, token_form=None, status: int = 200
 @role_required("admin")
 def users():
     return render_template(
-        "admin/users.html", users=services.list_users(current_user.organisation_id)
+        "admin/users.html", users=queries.list_users(current_user.organisation_id)
     )
 
 
@@ -168,7 +168,7 @@ def token_create(user_id: uuid.UUID):
 @role_required("admin")
 def token_revoke(user_id: uuid.UUID, token_id: uuid.UUID):
     account = _user_in_org(user_id)
-    token = services.find_token(account, token_id)
+    token = queries.find_token(account, token_id)
     if token is None:
         abort(404)
     services.revoke_token(token, actor=_actor())

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, g, redirect, request, request_start
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from outreach.auth import services
+from outreach.auth import queries, services
 from outreach.db import db
 from outreach.extensions import csrf, login_manager
 
@@ -38,7 +38,7 @@ def bearer_token() -> str | None:
 def _load_user(session_id: str):
     if bearer_token() is not None:
         return None  # a request with a token is judged by the token alone
-    return services.load_session_user(session_id)
+    return queries.load_session_user(session_id)
 
 
 @login_manager.request_loader

@@ -2,7 +2,6 @@
 
 import hashlib
 import secrets
-import uuid
 from datetime import timedelta
 
 from flask import has_request_context
@@ -13,9 +12,9 @@ from sqlalchemy import select
 from outreach.audit.services import record
 from outreach.auth.models import ROLES, ApiToken, User
 from outreach.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from outreach.auth.queries import find_user_by_email, normalise_email
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
-from outreach.tenancy import tenant_select
 
 TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
 NAME_MAX_LENGTH = 120
@@ -42,18 +41,6 @@ class AccountError(ValueError):
         # The command line has no reader whose language could be chosen: it speaks English.
         with force_locale("en"):
             return str(self.message)
-
-
-def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
-
-
-def list_users(organisation_id: uuid.UUID) -> list[User]:
-    return list(db.session.scalars(tenant_select(User, organisation_id).order_by(User.email)).all())
 
 
 def create_user(
@@ -179,23 +166,6 @@ def create_token(user: User, name: str = "", *, actor: User | None = None) -> tu
     return token, plain
 
 
-def list_tokens(user: User) -> list[ApiToken]:
-    return list(
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.user_id == user.id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id)
-        ).all()
-    )
-
-
-def find_token(user: User, token_id: uuid.UUID) -> ApiToken | None:
-    """The token with this id if it belongs to this user (never another user's)."""
-    return db.session.scalar(
-        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
-    )
-
-
 def revoke_token(token: ApiToken, *, actor: User) -> None:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
@@ -212,15 +182,3 @@ def user_for_token(plain: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
         token.last_used_at = now
     return token.user
-
-
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's id is `uuid:session_version`; an older version is a dead session."""
-    user_id, _, version = session_id.partition(":")
-    try:
-        user = db.session.get(User, uuid.UUID(user_id))
-    except ValueError:
-        return None
-    if user is None or not user.active or str(user.session_version) != version:
-        return None
-    return user

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from outreach.auth import services
+from outreach.auth import queries, services
 from outreach.auth.access import start_session
 from outreach.auth.forms import LoginForm, PasswordChangeForm
 from outreach.db import db
@@ -57,8 +57,8 @@ def login_email() -> str:
     if request.is_json:
         data = request.get_json(silent=True)
         email = data.get("email", "") if isinstance(data, dict) else ""
-        return services.normalise_email(str(email))
-    return services.normalise_email(request.form.get("email", ""))
+        return queries.normalise_email(str(email))
+    return queries.normalise_email(request.form.get("email", ""))
 
 
 def _failed(response) -> bool:

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.error_handler import ErrorSchema
 
 from outreach.apiutil import caller, put_answer, with_etag
-from outreach.clinics import services
+from outreach.clinics import queries, services
 from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import (
     ClinicInSchema,
@@ -42,8 +42,8 @@ class ClinicCollection(MethodView):
     def get(self, args):
         """List clinics, filtered and paged."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        rows, total = services.list_clinics(
-            caller().organisation_id, services.ClinicFilters(**args), page=page, per_page=per_page
+        rows, total = queries.list_clinics(
+            caller().organisation_id, queries.ClinicFilters(**args), page=page, per_page=per_page
         )
         return {
             "items": [clinic for clinic, _ in rows],
@@ -62,7 +62,7 @@ class ClinicResource(MethodView):
         clinic = get_in_org(Clinic, clinic_id, caller().organisation_id)
         if clinic is None:
             abort(404)
-        return with_etag(clinic, 200, services.etag(clinic))
+        return with_etag(clinic, 200, queries.etag(clinic))
 
     @blp.arguments(ClinicInSchema)
     @blp.response(
@@ -79,4 +79,4 @@ class ClinicResource(MethodView):
     @blp.doc(parameters=[IF_MATCH])
     def put(self, data, clinic_id: uuid.UUID):
         """Create or replace a clinic under a client-generated id."""
-        return put_answer(services.put_clinic, services.etag, clinic_id, data)
+        return put_answer(services.put_clinic, queries.etag, clinic_id, data)

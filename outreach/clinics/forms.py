@@ -26,8 +26,8 @@ from wtforms.widgets import TextInput
 
 from outreach.clinics import hours
 from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS
+from outreach.clinics.queries import ClinicFilters
 from outreach.clinics.schemas import ClinicInSchema
-from outreach.clinics.services import ClinicFilters
 from outreach.denmark import in_denmark, is_valid_postcode
 from outreach.labels import KIND_LABELS, STATUS_LABELS, WEEKDAY_LABELS
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS

@@ -1,27 +1,21 @@
 """Every state change of clinics: create-or-replace, close, region and geocoding."""
 
 import uuid
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from outreach import geo
 from outreach.audit.services import record
 from outreach.changes import stamp
 from outreach.clinics import hours
 from outreach.clinics.models import Clinic
-from outreach.clinics.schemas import ClinicOutSchema
+from outreach.clinics.queries import etag
 from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
-from outreach.paging import paginate
-from outreach.records import NotAllowed, PutResult, compute_etag, create_or_replace
-from outreach.tenancy import tenant_select
-from outreach.visits.models import Visit
+from outreach.records import NotAllowed, PutResult, create_or_replace
+from outreach.tenancy import unscoped
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 # The fields a client sends (DESIGN.md §4); everything else is derived or bookkeeping.
 INPUT_FIELDS = (
     "name",
@@ -37,14 +31,6 @@ INPUT_FIELDS = (
     "source",
     "notes",
 )
-
-
-def representation(clinic: Clinic) -> dict:
-    return ClinicOutSchema().dump(clinic)
-
-
-def etag(clinic: Clinic) -> str:
-    return compute_etag(representation(clinic))
 
 
 def _clean(data: dict) -> dict:
@@ -187,97 +173,16 @@ def reopen_clinic(user, clinic: Clinic) -> None:
         record("clinic.reopen", user=user, obj=clinic)
 
 
-@dataclass
-class ClinicFilters:
-    region: str | None = None
-    kind: str | None = None
-    status: str | None = None
-    q: str | None = None
-    not_visited_since: date | None = None
-    updated_since: datetime | None = None
-
-
-def last_visit_subquery():
-    return (
-        select(Visit.clinic_id, func.max(Visit.started_at).label("last_visit_at"))
-        .group_by(Visit.clinic_id)
-        .subquery()
-    )
-
-
-def filtered_select(organisation_id: uuid.UUID, filters: ClinicFilters):
-    """The organisation's clinics matching the filters, with each one's last visit time."""
-    last = last_visit_subquery()
-    stmt = (
-        tenant_select(Clinic, organisation_id)
-        .add_columns(last.c.last_visit_at)
-        .outerjoin(last, last.c.clinic_id == Clinic.id)
-    )
-    if filters.region:
-        stmt = stmt.where(Clinic.region_slug == filters.region)
-    if filters.kind:
-        stmt = stmt.where(Clinic.kind == filters.kind)
-    if filters.status:
-        stmt = stmt.where(Clinic.status == filters.status)
-    if filters.q:
-        pattern = "%" + filters.q.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Clinic.name).like(pattern, escape="\\"),
-                func.lower(Clinic.address).like(pattern, escape="\\"),
-                func.lower(Clinic.city).like(pattern, escape="\\"),
-                Clinic.postcode.like(pattern, escape="\\"),
-            )
-        )
-    if filters.not_visited_since:
-        since = datetime.combine(filters.not_visited_since, time.min, LOCAL_TZ)
-        stmt = stmt.where(or_(last.c.last_visit_at.is_(None), last.c.last_visit_at < since))
-    if filters.updated_since:
-        stmt = stmt.where(Clinic.updated_at >= filters.updated_since)
-    return stmt.order_by(Clinic.name, Clinic.id)
-
-
-def list_clinics(
-    organisation_id, filters: ClinicFilters, *, page: int = 1, per_page: int | None = None
-):
-    """(rows of (clinic, last_visit_at), total)."""
-    stmt = filtered_select(organisation_id, filters)
-    if per_page:
-        return paginate(stmt, page, per_page, rows=True)
-    rows = db.session.execute(stmt).all()
-    return rows, len(rows)
-
-
-def map_points(organisation_id, filters: ClinicFilters, *, limit: int):
-    """(rows of (id, name, kind, status, lat, lon) for the clinics with coordinates, capped at
-    `limit`; how many of the filtered clinics have no coordinates)."""
-    stmt = filtered_select(organisation_id, filters)
-    located = stmt.where(Clinic.lat.is_not(None), Clinic.lon.is_not(None))
-    rows = db.session.execute(
-        located.with_only_columns(
-            Clinic.id, Clinic.name, Clinic.kind, Clinic.status, Clinic.lat, Clinic.lon
-        ).limit(limit)
-    ).all()
-    unlocated = stmt.order_by(None).where(or_(Clinic.lat.is_(None), Clinic.lon.is_(None)))
-    without = db.session.scalar(select(func.count()).select_from(unlocated.subquery()))
-    return rows, without
-
-
-def recent_visits(clinic: Clinic, limit: int = 20):
-    """(the clinic's newest visits, newest first; how many visits it has in all)."""
-    visits = tenant_select(Visit, clinic.organisation_id).where(Visit.clinic_id == clinic.id)
-    rows = db.session.scalars(visits.order_by(Visit.started_at.desc(), Visit.id).limit(limit)).all()
-    total = db.session.scalar(select(func.count()).select_from(visits.subquery()))
-    return rows, total
-
-
 def retry_pending_geocoding(limit: int = 50) -> int:
     """The scheduler's job: geocode clinics saved while the geocoder was unreachable."""
-    clinics = db.session.scalars(
+    pending = (
         select(Clinic)
         .where(Clinic.geocode_status == "pending")
         .order_by(Clinic.geocode_attempted_at)
         .limit(limit)
+    )
+    clinics = db.session.scalars(
+        unscoped(pending, "the geocoding job serves every organisation's clinics")
     ).all()
     done = 0
     for clinic in clinics:

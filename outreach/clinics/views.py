@@ -24,7 +24,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from outreach.apiutil import caller
-from outreach.clinics import csv_import, services
+from outreach.clinics import csv_import, queries, services
 from outreach.clinics.forms import (
     ClinicFilterForm,
     ClinicForm,
@@ -85,11 +85,11 @@ def index():
     # Bounded so that the row offset always fits a database integer (as in the API).
     page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
     org_id = current_user.organisation_id
-    rows, total = services.list_clinics(org_id, filters, page=page, per_page=PER_PAGE)
+    rows, total = queries.list_clinics(org_id, filters, page=page, per_page=PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     if page > pages:  # a link from before the list got shorter
         page = pages
-        rows, total = services.list_clinics(org_id, filters, page=page, per_page=PER_PAGE)
+        rows, total = queries.list_clinics(org_id, filters, page=page, per_page=PER_PAGE)
     args = form.active_args()
     return render_template(
         "clinics/index.html",
@@ -107,7 +107,7 @@ def index():
 @role_required("nurse")
 def markers():
     """The map's markers: the filtered clinics that have coordinates (same filters as the list)."""
-    rows, without = services.map_points(
+    rows, without = queries.map_points(
         current_user.organisation_id, _filter_form().filters(), limit=MAP_MARKER_LIMIT + 1
     )
     truncated = len(rows) > MAP_MARKER_LIMIT
@@ -141,7 +141,7 @@ def _clinic_or_404(clinic_id: uuid.UUID) -> Clinic:
 @role_required("nurse")
 def detail(clinic_id):
     clinic = _clinic_or_404(clinic_id)
-    visits, visit_count = services.recent_visits(clinic, RECENT_VISITS)
+    visits, visit_count = queries.recent_visits(clinic, RECENT_VISITS)
     return render_template(
         "clinics/detail.html",
         clinic=clinic,
@@ -172,7 +172,7 @@ def _save(form: ClinicForm, clinic: Clinic | None):
         abort(403)
     except PreconditionFailed:  # raised before anything changed
         current = _clinic_or_404(clinic_id)
-        form.version.data = services.etag(current)
+        form.version.data = queries.etag(current)
         form.form_errors.append(
             _(
                 "Someone else saved this clinic after you opened it. Your changes are below "
@@ -211,7 +211,7 @@ def edit(clinic_id):
     clinic = _clinic_or_404(clinic_id)
     may_close = current_user.has_role("coordinator")
     if request.method == "GET":
-        form = ClinicForm.for_clinic(clinic, may_close=may_close, version=services.etag(clinic))
+        form = ClinicForm.for_clinic(clinic, may_close=may_close, version=queries.etag(clinic))
         return _render_form(form, clinic)
     return _save(ClinicForm(may_close=may_close, current_status=clinic.status), clinic)
 

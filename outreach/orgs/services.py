@@ -1,7 +1,5 @@
-"""Creating organisations and their settings."""
+"""Every state change of organisations: creating one, and editing its settings."""
 
-import hashlib
-import json
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -11,14 +9,11 @@ from outreach.audit.services import record
 from outreach.db import db
 from outreach.denmark import in_denmark
 from outreach.orgs.models import REGION_SLUGS, Organisation, Region
+from outreach.orgs.queries import CODE_LISTS, default_label, find_organisation, settings_revision
 
 
 class OrganisationError(ValueError):
     pass
-
-
-def find_organisation(name: str) -> Organisation | None:
-    return db.session.scalar(select(Organisation).where(Organisation.name == name.strip()))
 
 
 def create_organisation(
@@ -61,7 +56,6 @@ def create_organisation(
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 
-CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
 # lower_snake_case, at most 40 characters: what the visit and conversation schemas accept.
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 CODE_MAX_LENGTH = 40
@@ -90,43 +84,6 @@ def code_problem(code: str):
             "letter, e.g. leaflet_th."
         )
     return None
-
-
-def default_label(code: str) -> str:
-    """A readable label for a code stored before labels existed: 'no_own_passport' -> 'No own
-    passport'."""
-    return code.replace("_", " ").capitalize()
-
-
-def code_list(org: Organisation, kind: str) -> list[tuple[str, str]]:
-    """(code, label) for each code on the list, in the list's order."""
-    settings = org.settings or {}
-    labels = settings.get(CODE_LISTS[kind], {})
-    return [(code, labels.get(code) or default_label(code)) for code in settings.get(kind, [])]
-
-
-def code_labels(org: Organisation, kind: str) -> dict[str, str]:
-    """Labels for every code the organisation ever named, removed ones included."""
-    settings = org.settings or {}
-    labels = {code: default_label(code) for code in settings.get(kind, [])}
-    labels.update(settings.get(CODE_LISTS[kind], {}))
-    return labels
-
-
-def offices(org: Organisation) -> list[dict]:
-    return [dict(office) for office in (org.settings or {}).get("offices", [])]
-
-
-def settings_revision(org: Organisation, part: str) -> str:
-    """A fingerprint of one part of the settings, so an edit made from an out-of-date page is
-    noticed instead of silently undoing someone else's change."""
-    settings = org.settings or {}
-    if part == "offices":
-        value = settings.get("offices", [])
-    else:
-        value = [settings.get(part, []), settings.get(CODE_LISTS[part], {})]
-    body = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 def _check_revision(org: Organisation, part: str, expected: str | None) -> None:
@@ -170,7 +127,7 @@ def set_code_list(
     settings = dict(org.settings or {})
     old_codes = list(settings.get(kind, []))
     # Every code ever on the list keeps a label, also one stored before labels existed:
-    # records that used a removed code must still save (visits.services.check_codes).
+    # records that used a removed code must still save (orgs.queries.check_codes).
     old_labels = {code: default_label(code) for code in old_codes}
     old_labels.update(settings.get(CODE_LISTS[kind], {}))
     labels = {**old_labels, **{code: label.strip() for code, label in entries}}

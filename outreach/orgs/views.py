@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach.db import db
-from outreach.orgs import services
+from outreach.orgs import queries, services
 from outreach.orgs.forms import BLANK_OFFICE_ROWS, BLANK_ROWS, CodeListForm, OfficesForm
 from outreach.permissions import role_required
 
@@ -26,12 +26,12 @@ def _org():
 
 def _fresh_code_form(kind: str) -> CodeListForm:
     org = _org()
-    rows = [{"code": code, "label": label} for code, label in services.code_list(org, kind)]
+    rows = [{"code": code, "label": label} for code, label in queries.code_list(org, kind)]
     rows += [{}] * BLANK_ROWS
     return CodeListForm(
         formdata=None,
         prefix=kind,
-        revision=services.settings_revision(org, kind),
+        revision=queries.settings_revision(org, kind),
         rows=rows,
     )
 
@@ -40,13 +40,13 @@ def _fresh_offices_form() -> OfficesForm:
     org = _org()
     rows = [
         {"name": o.get("name", ""), "lat": _number(o.get("lat")), "lon": _number(o.get("lon"))}
-        for o in services.offices(org)
+        for o in queries.offices(org)
     ]
     rows += [{}] * BLANK_OFFICE_ROWS
     return OfficesForm(
         formdata=None,
         prefix="offices",
-        revision=services.settings_revision(org, "offices"),
+        revision=queries.settings_revision(org, "offices"),
         rows=rows,
     )
 
@@ -67,7 +67,7 @@ def _page(status: int = 200, **forms):
         forms.setdefault(kind, _fresh_code_form(kind))
     forms.setdefault("offices", _fresh_offices_form())
     org = _org()
-    stored = {kind: {code for code, _label in services.code_list(org, kind)} for kind in CODE_KINDS}
+    stored = {kind: {code for code, _label in queries.code_list(org, kind)} for kind in CODE_KINDS}
     return (
         render_template("settings/index.html", forms=forms, stored=stored, organisation=org),
         status,

@@ -16,7 +16,7 @@ from outreach.apiutil import (
 )
 from outreach.db import db
 from outreach.paging import list_schema, page_field, per_page_field
-from outreach.persons import services
+from outreach.persons import queries, services
 from outreach.persons.models import Conversation, PersonMerge
 from outreach.persons.schemas import (
     ConversationInSchema,
@@ -57,7 +57,7 @@ class PersonCollection(MethodView):
     @blp.response(200, PersonListSchema)
     def get(self, args):
         """List persons, newest first (audited)."""
-        items, total = services.list_persons(caller(), **args)
+        items, total = queries.list_persons(caller(), **args)
         db.session.commit()
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
@@ -67,16 +67,16 @@ class PersonResource(MethodView):
     @blp.response(200, PersonOutSchema)
     def get(self, person_id: uuid.UUID):
         """Read one person (audited)."""
-        person = found_or_404(services.read_person(caller(), person_id))
+        person = found_or_404(queries.read_person(caller(), person_id))
         db.session.commit()
-        return with_etag(person, 200, services.person_etag(person))
+        return with_etag(person, 200, queries.person_etag(person))
 
     @blp.arguments(PersonInSchema)
     @blp.response(200, PersonOutSchema, description="Replaced, or unchanged when resent.")
     @document_put(blp, PersonOutSchema)
     def put(self, data, person_id: uuid.UUID):
         """Create or replace a person under a client-generated id."""
-        return put_answer(services.put_person, services.person_etag, person_id, data)
+        return put_answer(services.put_person, queries.person_etag, person_id, data)
 
 
 @blp.route("/persons/suggestions")
@@ -87,7 +87,7 @@ class PersonSuggestions(MethodView):
         """Persons met before who may be this one, best first."""
         answer = [
             {"person": p, "score": s, "reasons": r}
-            for p, s, r in services.suggestions(caller(), **args)
+            for p, s, r in queries.suggestions(caller(), **args)
         ]
         db.session.commit()  # keeps the audit event
         return answer
@@ -99,7 +99,7 @@ class ConversationCollection(MethodView):
     @blp.response(200, ConversationListSchema)
     def get(self, args):
         """List conversations, newest first."""
-        items, total = services.list_conversations(caller().organisation_id, **args)
+        items, total = queries.list_conversations(caller().organisation_id, **args)
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
@@ -111,7 +111,7 @@ class ConversationResource(MethodView):
         conversation = found_or_404(
             get_in_org(Conversation, conversation_id, caller().organisation_id)
         )
-        return with_etag(conversation, 200, services.conversation_etag(conversation))
+        return with_etag(conversation, 200, queries.conversation_etag(conversation))
 
     @blp.arguments(ConversationInSchema)
     @blp.response(200, ConversationOutSchema, description="Replaced, or unchanged when resent.")
@@ -119,7 +119,7 @@ class ConversationResource(MethodView):
     def put(self, data, conversation_id: uuid.UUID):
         """Create or replace a conversation under a client-generated id."""
         return put_answer(
-            services.put_conversation, services.conversation_etag, conversation_id, data
+            services.put_conversation, queries.conversation_etag, conversation_id, data
         )
 
 

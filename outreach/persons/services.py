@@ -1,25 +1,23 @@
-"""Every state change of persons and conversations: create-or-replace, merge and unmerge;
-and the person-level questions the figures ask (first contact, suggestions)."""
+"""Every state change of persons and conversations: create-or-replace, merge and unmerge, and
+the sync numbers that tell phones what changed. Reads are in queries.py."""
 
 import uuid
-from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from outreach.audit.services import record
 from outreach.changes import stamp
 from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
 from outreach.i18n import N_
-from outreach.paging import paginate
-from outreach.persons import matching
+from outreach.orgs.queries import check_codes
+from outreach.persons import queries
 from outreach.persons.models import Conversation, Person, PersonMerge
-from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
-from outreach.records import NotAllowed, compute_etag, create_or_replace
+from outreach.persons.queries import conversation_etag, person_etag
+from outreach.records import NotAllowed, create_or_replace
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
-from outreach.visits.services import check_codes
+from outreach.visits.services import visit_changed
 
 PERSON_FIELDS = ("alias", "nationality", "birth_year", "gender", "languages")
 CONVERSATION_FIELDS = (
@@ -46,10 +44,6 @@ class MergeError(ValueError):
 
 
 # Persons ---------------------------------------------------------------------------------
-
-
-def person_etag(person: Person) -> str:
-    return compute_etag(PersonOutSchema().dump(person))
 
 
 def _person_input(person: Person) -> dict:
@@ -79,47 +73,7 @@ def put_person(user, person_id: uuid.UUID, data: dict, if_match: str | None = No
     )
 
 
-def read_person(user, person_id) -> Person | None:
-    """One person's record; every read is audited (SECURITY.md 20)."""
-    person = get_in_org(Person, person_id, user.organisation_id)
-    if person is not None:
-        record("person.read", user=user, obj=person)
-    return person
-
-
-def list_persons(
-    user,
-    *,
-    nationality=None,
-    gender=None,
-    include_merged: bool = False,
-    page: int = 1,
-    per_page: int = 100,
-):
-    """(persons newest first, total); the listing is audited once, like a read."""
-    stmt = tenant_select(Person, user.organisation_id)
-    if nationality:
-        stmt = stmt.where(Person.nationality == nationality)
-    if gender:
-        stmt = stmt.where(Person.gender == gender)
-    if not include_merged:
-        stmt = stmt.where(Person.merged_into_id.is_(None))
-    items, total = paginate(stmt.order_by(Person.created_at.desc(), Person.id), page, per_page)
-    record(
-        "person.list",
-        user=user,
-        object_type="persons",
-        count=len(items),
-        page=page,
-    )
-    return items, total
-
-
 # Conversations -------------------------------------------------------------------------
-
-
-def conversation_etag(conversation: Conversation) -> str:
-    return compute_etag(ConversationOutSchema().dump(conversation))
 
 
 def _conversation_input(conversation: Conversation) -> dict:
@@ -175,7 +129,11 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
 def touch_index(organisation_id, person_ids) -> None:
     """Give new sync numbers to these persons and everyone counted as the same person: their
     entries in the phone's index share the recent clinics of the whole group."""
-    canonical = select(Person.canonical_id).where(Person.id.in_(list(person_ids)))
+    canonical = (
+        tenant_select(Person, organisation_id)
+        .with_only_columns(Person.canonical_id)
+        .where(Person.id.in_(list(person_ids)))
+    )
     for person in db.session.scalars(
         tenant_select(Person, organisation_id).where(Person.canonical_id.in_(canonical))
     ):
@@ -185,7 +143,10 @@ def touch_index(organisation_id, person_ids) -> None:
 def touch_persons_met_in(visit: Visit) -> None:
     """The visit moved to another clinic: the persons met in it were met somewhere else."""
     person_ids = db.session.scalars(
-        select(Conversation.person_id).where(Conversation.visit_id == visit.id).distinct()
+        tenant_select(Conversation, visit.organisation_id)
+        .with_only_columns(Conversation.person_id)
+        .where(Conversation.visit_id == visit.id)
+        .distinct()
     ).all()
     if person_ids:
         touch_index(visit.organisation_id, person_ids)
@@ -194,7 +155,7 @@ def touch_persons_met_in(visit: Visit) -> None:
 def follow_visit_time(visit: Visit) -> None:
     """Conversations that took their time from the visit move with it."""
     for conversation in db.session.scalars(
-        select(Conversation).where(
+        tenant_select(Conversation, visit.organisation_id).where(
             Conversation.visit_id == visit.id, Conversation.occurred_at_given.is_(False)
         )
     ):
@@ -203,15 +164,16 @@ def follow_visit_time(visit: Visit) -> None:
             stamp(conversation)
 
 
+@visit_changed.connect
+def _follow_visit(visit: Visit, moved: bool) -> None:
+    """A stored visit was replaced: its conversations follow its time, and a visit moved to
+    another clinic changes where her index says she was met."""
+    follow_visit_time(visit)
+    if moved:
+        touch_persons_met_in(visit)
+
+
 # Merging -------------------------------------------------------------------------------
-
-
-def _group(organisation_id, canonical_id) -> list[Person]:
-    return list(
-        db.session.scalars(
-            tenant_select(Person, organisation_id).where(Person.canonical_id == canonical_id)
-        )
-    )
 
 
 def merge_persons(user, source_id, target_id) -> PersonMerge:
@@ -233,7 +195,7 @@ def merge_persons(user, source_id, target_id) -> PersonMerge:
     if source.merged_into_id is not None:
         raise MergeError(_l("This person is already merged into another; merge that one."))
     new_canonical = target.canonical_id
-    for person in _group(org_id, source.canonical_id):
+    for person in queries.group(org_id, source.canonical_id):
         person.canonical_id = new_canonical
         stamp(person)
     source.merged_into_id = target.id
@@ -253,10 +215,10 @@ def unmerge_persons(user, merge_id) -> PersonMerge:
     merge = get_in_org(PersonMerge, merge_id, org_id)
     if merge is None:
         raise FieldErrors({"merge_id": [N_("No merge with this id in your organisation.")]})
-    source = db.session.get(Person, merge.source_id)
+    source = get_in_org(Person, merge.source_id, org_id)
     if merge.undone_at is not None or source.merged_into_id != merge.target_id:
         raise MergeError(_l("This merge has already been undone."))
-    group = _group(org_id, source.canonical_id)
+    group = queries.group(org_id, source.canonical_id)
     source.merged_into_id = None
     by_id = {p.id: p for p in group}
 
@@ -264,8 +226,8 @@ def unmerge_persons(user, merge_id) -> PersonMerge:
         seen = set()
         while person.merged_into_id is not None and person.id not in seen:
             seen.add(person.id)
-            person = by_id.get(person.merged_into_id) or db.session.get(
-                Person, person.merged_into_id
+            person = by_id.get(person.merged_into_id) or get_in_org(
+                Person, person.merged_into_id, org_id
             )
         return person.id
 
@@ -285,105 +247,3 @@ def unmerge_persons(user, merge_id) -> PersonMerge:
         target=str(merge.target_id),
     )
     return merge
-
-
-# Questions the figures and the phone ask ---------------------------------------------------
-
-
-def first_contact_at(organisation_id, person: Person) -> datetime | None:
-    """When the organisation first talked to this person, merged records included."""
-    return db.session.scalar(
-        select(func.min(Conversation.occurred_at))
-        .join(Person, Person.id == Conversation.person_id)
-        .where(
-            Conversation.organisation_id == organisation_id,
-            Person.canonical_id == person.canonical_id,
-        )
-    )
-
-
-def first_time_person_ids(organisation_id, start: datetime, end: datetime) -> set[uuid.UUID]:
-    """Canonical ids of persons whose first-ever conversation falls in [start, end)."""
-    first = (
-        select(Person.canonical_id.label("pid"), func.min(Conversation.occurred_at).label("at"))
-        .join(Person, Person.id == Conversation.person_id)
-        .where(Conversation.organisation_id == organisation_id)
-        .group_by(Person.canonical_id)
-        .subquery()
-    )
-    return set(db.session.scalars(select(first.c.pid).where(first.c.at >= start, first.c.at < end)))
-
-
-RECENT_DAYS = 180
-
-
-def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
-    """The minimal index the phone keeps for matching: nothing but what matching needs.
-    Merged duplicates are left out, or (for sync) included with merged_into_id so the phone
-    can drop them."""
-    since = utcnow() - timedelta(days=RECENT_DAYS)
-    recent = (
-        select(Person.canonical_id, Visit.clinic_id)
-        .join(Conversation, Conversation.person_id == Person.id)
-        .join(Visit, Visit.id == Conversation.visit_id)
-        .where(Person.organisation_id == organisation_id, Visit.started_at >= since)
-        .distinct()
-    )
-    clinics: dict = {}
-    for person_id, clinic_id in db.session.execute(recent):
-        clinics.setdefault(person_id, []).append(str(clinic_id))
-    stmt = tenant_select(Person, organisation_id)
-    if not include_merged:
-        stmt = stmt.where(Person.merged_into_id.is_(None))
-    return [
-        {
-            "id": str(p.id),
-            "alias": p.alias,
-            "nationality": p.nationality,
-            "birth_year": p.birth_year,
-            "gender": p.gender,
-            "recent_clinic_ids": clinics.get(p.canonical_id, []),
-            "merged_into_id": str(p.canonical_id) if p.merged_into_id else None,
-        }
-        for p in db.session.scalars(stmt)
-    ]
-
-
-def list_conversations(
-    organisation_id, *, person_id=None, visit_id=None, page: int = 1, per_page: int = 100
-) -> tuple[list, int]:
-    """(conversations newest first, total)."""
-    stmt = tenant_select(Conversation, organisation_id)
-    if person_id:
-        stmt = stmt.where(Conversation.person_id == person_id)
-    if visit_id:
-        stmt = stmt.where(Conversation.visit_id == visit_id)
-    order = (Conversation.occurred_at.desc(), Conversation.id)
-    return paginate(stmt.order_by(*order), page, per_page)
-
-
-def suggestions(
-    user, alias: str, nationality=None, birth_year=None, clinic_id=None, limit: int = 10
-):
-    """Persons met before who may be this one, best first: [(person, score, reasons)]."""
-    index = person_index(user.organisation_id)
-    query = {
-        "alias": alias,
-        "nationality": nationality,
-        "birth_year": birth_year,
-        "clinic_id": str(clinic_id) if clinic_id else None,
-    }
-    ranked = matching.rank(query, index, limit)
-    persons = (
-        {
-            p.id: p
-            for p in db.session.scalars(
-                select(Person).where(Person.id.in_([uuid.UUID(c["id"]) for c, _, _ in ranked]))
-            )
-        }
-        if ranked
-        else {}
-    )
-    if ranked:  # person records were read: audited, with how many (SECURITY.md 20)
-        record("person.suggestions", user=user, object_type="persons", count=len(ranked))
-    return [(persons[uuid.UUID(c["id"])], s, reasons) for c, s, reasons in ranked]

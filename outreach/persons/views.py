@@ -1,44 +1,38 @@
 """The persons pages for coordinators and admins: the list, a person's record, finding and
 merging duplicates, and undoing a merge.
 
-Every read of one person's record goes through services.read_person, which writes the audit
+Every read of one person's record goes through queries.read_person, which writes the audit
 event (SECURITY.md 20); merges go through services.merge_persons / unmerge_persons. An alias
 typed into a search is posted, never put in a URL (SECURITY.md 19).
 """
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from outreach.auth.models import User
-from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.errors import FieldErrors
 from outreach.labels import GENDER_LABELS, country_label
-from outreach.orgs.services import code_labels
-from outreach.paging import paginate
+from outreach.orgs.queries import code_labels
 from outreach.permissions import role_required
-from outreach.persons import matching, services
+from outreach.persons import queries, services
 from outreach.persons.forms import (
     DuplicateSearchForm,
     MergeForm,
     PersonSearchForm,
     UndoMergeForm,
 )
-from outreach.persons.models import GENDERS, Conversation, Person, PersonMerge
+from outreach.persons.models import GENDERS, Person, PersonMerge
+from outreach.persons.queries import Filters
 from outreach.records import NotAllowed
-from outreach.tenancy import get_in_org, get_in_org_or_404, tenant_select
-from outreach.visits.models import Visit
+from outreach.tenancy import get_in_org, get_in_org_or_404
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
 
 PER_PAGE = 50
-SEARCH_LIMIT = 50
 SUGGESTION_LIMIT = 10
 
 
@@ -50,238 +44,10 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-# What the pages ask of the data -----------------------------------------------------------
-
-
-@dataclass
-class Contacts:
-    """A person's conversations as the figures see them: her records and those merged in."""
-
-    first_at: datetime | None = None
-    last_at: datetime | None = None
-    count: int = 0
-
-
-@dataclass
-class PersonRow:
-    person: Person
-    contacts: Contacts
-    merged_into: Person | None = None
-    score: float | None = None
-
-
-def _contacts_by_canonical(canonical_ids=None):
-    """{canonical id: Contacts}: first contact is first_contact_at's definition, per group."""
-    org_id = _org_id()
-    stmt = (
-        select(
-            Person.canonical_id,
-            func.min(Conversation.occurred_at),
-            func.max(Conversation.occurred_at),
-            func.count(Conversation.id),
-        )
-        .join(Conversation, Conversation.person_id == Person.id)
-        .where(Person.organisation_id == org_id, Conversation.organisation_id == org_id)
-        .group_by(Person.canonical_id)
-    )
-    if canonical_ids is not None:
-        if not canonical_ids:
-            return {}
-        stmt = stmt.where(Person.canonical_id.in_(set(canonical_ids)))
-    return {cid: Contacts(first, last, n) for cid, first, last, n in db.session.execute(stmt)}
-
-
-def _persons_by_id(ids) -> dict:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {
-        p.id: p
-        for p in db.session.scalars(tenant_select(Person, _org_id()).where(Person.id.in_(ids)))
-    }
-
-
-def _rows(persons: list[Person], scores: dict | None = None) -> list[PersonRow]:
-    contacts = _contacts_by_canonical([p.canonical_id for p in persons])
-    targets = _persons_by_id(p.merged_into_id for p in persons)
-    return [
-        PersonRow(
-            person=p,
-            contacts=contacts.get(p.canonical_id, Contacts()),
-            merged_into=targets.get(p.merged_into_id),
-            score=(scores or {}).get(p.id),
-        )
-        for p in persons
-    ]
-
-
-@dataclass
-class Filters:
-    nationality: str | None = None
-    gender: str | None = None
-    merged: bool = False
-
-    def apply(self, stmt):
-        if self.nationality:
-            stmt = stmt.where(Person.nationality == self.nationality)
-        if self.gender:
-            stmt = stmt.where(Person.gender == self.gender)
-        if not self.merged:
-            stmt = stmt.where(Person.merged_into_id.is_(None))
-        return stmt
-
-    def args(self, **extra) -> dict:
-        values = {
-            "nationality": self.nationality,
-            "gender": self.gender,
-            "merged": "1" if self.merged else None,
-        }
-        values.update(extra)
-        return {k: v for k, v in values.items() if v}
-
-
 def _nationalities() -> list[tuple[str, str]]:
     """The nationalities the organisation's persons have, by name in the page's language."""
-    codes = db.session.scalars(
-        select(Person.nationality)
-        .where(Person.organisation_id == _org_id(), Person.nationality.is_not(None))
-        .distinct()
-    )
+    codes = queries.nationality_codes(_org_id())
     return sorted(((c, country_label(c)) for c in codes), key=lambda item: item[1].casefold())
-
-
-def _browse(filters: Filters, page: int) -> tuple[list[PersonRow], int]:
-    """One page of the list, the persons talked to most recently first."""
-    org_id = _org_id()
-    stmt = filters.apply(tenant_select(Person, org_id))
-    last = (
-        select(Person.canonical_id.label("cid"), func.max(Conversation.occurred_at).label("at"))
-        .join(Conversation, Conversation.person_id == Person.id)
-        .where(Person.organisation_id == org_id, Conversation.organisation_id == org_id)
-        .group_by(Person.canonical_id)
-        .subquery()
-    )
-    persons, total = paginate(
-        stmt.outerjoin(last, last.c.cid == Person.canonical_id).order_by(
-            last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id
-        ),
-        page,
-        PER_PAGE,
-    )
-    return _rows(persons), total
-
-
-def _alias_score(query: str, alias: str) -> float:
-    """How well an alias answers a search: spelling and accent variants count (matching)."""
-    score = matching.alias_similarity(query, alias)
-    folded_query, folded_alias = matching.fold(query), matching.fold(alias)
-    if len(folded_query) >= 2 and folded_query in folded_alias:
-        score = max(score, 0.75)  # part of a longer alias: "maria" finds "Anna-Maria"
-    return score
-
-
-def _search(query: str, filters: Filters, exclude_canonical=None) -> list[PersonRow]:
-    candidates = db.session.scalars(filters.apply(tenant_select(Person, _org_id()))).all()
-    scored = [
-        (p, _alias_score(query, p.alias))
-        for p in candidates
-        if exclude_canonical is None or p.canonical_id != exclude_canonical
-    ]
-    scored = [(p, s) for p, s in scored if s >= matching.MIN_ALIAS_SIMILARITY]
-    scored.sort(key=lambda item: (-item[1], matching.fold(item[0].alias), str(item[0].id)))
-    scored = scored[:SEARCH_LIMIT]
-    return _rows([p for p, _s in scored], {p.id: s for p, s in scored})
-
-
-def _merged_subtree(person: Person) -> list[Person]:
-    """The person and every record merged into her, directly or through another one."""
-    group = db.session.scalars(
-        tenant_select(Person, _org_id()).where(Person.canonical_id == person.canonical_id)
-    ).all()
-    children: dict = {}
-    for member in group:
-        if member.merged_into_id is not None:
-            children.setdefault(member.merged_into_id, []).append(member)
-    found, todo = [person], [person]
-    while todo:
-        for child in children.get(todo.pop().id, []):
-            if child not in found:
-                found.append(child)
-                todo.append(child)
-    return found
-
-
-def _own_contacts(persons: list[Person]) -> Contacts:
-    """Contacts of exactly these records (for a merge or its undoing: what each side brings)."""
-    org_id = _org_id()
-    first, last, count = db.session.execute(
-        select(
-            func.min(Conversation.occurred_at),
-            func.max(Conversation.occurred_at),
-            func.count(Conversation.id),
-        ).where(
-            Conversation.organisation_id == org_id,
-            Conversation.person_id.in_([p.id for p in persons]),
-        )
-    ).one()
-    return Contacts(first, last, count)
-
-
-def _conversations(person_ids: list[uuid.UUID]):
-    """[(conversation, clinic name, region slug)], newest first; clinic only in a visit."""
-    return db.session.execute(
-        tenant_select(Conversation, _org_id())
-        .add_columns(Clinic.name, Clinic.region_slug)
-        .outerjoin(Visit, Visit.id == Conversation.visit_id)
-        .outerjoin(Clinic, Clinic.id == Visit.clinic_id)
-        .where(Conversation.person_id.in_(person_ids))
-        .order_by(Conversation.occurred_at.desc(), Conversation.id)
-    ).all()
-
-
-def _merge_history(person: Person) -> list[dict]:
-    merges = db.session.scalars(
-        tenant_select(PersonMerge, _org_id())
-        .where((PersonMerge.source_id == person.id) | (PersonMerge.target_id == person.id))
-        .order_by(PersonMerge.merged_at.desc())
-    ).all()
-    persons = _persons_by_id([m.source_id for m in merges] + [m.target_id for m in merges])
-    users = {
-        u.id: u
-        for u in db.session.scalars(
-            tenant_select(User, _org_id()).where(
-                User.id.in_({m.merged_by_id for m in merges} | {m.undone_by_id for m in merges})
-            )
-        )
-    }
-    return [
-        {
-            "merge": m,
-            "source": persons.get(m.source_id),
-            "target": persons.get(m.target_id),
-            "merged_by": users.get(m.merged_by_id),
-            "undone_by": users.get(m.undone_by_id),
-            "can_undo": _can_undo(m, persons.get(m.source_id)),
-        }
-        for m in merges
-    ]
-
-
-def _can_undo(merge: PersonMerge, source: Person | None) -> bool:
-    return (
-        merge.undone_at is None and source is not None and source.merged_into_id == merge.target_id
-    )
-
-
-def _recent_clinic_id(person: Person):
-    """The clinic of her latest conversation in a visit, so suggestions can use it."""
-    return db.session.scalar(
-        select(Visit.clinic_id)
-        .join(Conversation, Conversation.visit_id == Visit.id)
-        .where(Conversation.organisation_id == _org_id(), Conversation.person_id == person.id)
-        .order_by(Conversation.occurred_at.desc())
-        .limit(1)
-    )
 
 
 # The list ---------------------------------------------------------------------------------
@@ -310,7 +76,7 @@ def index():
         if not form.q.data:
             # Filters alone hold no personal data: back to an ordinary, bookmarkable list.
             return redirect(url_for("persons.index", **filters.args()), 303)
-        rows = _search(form.q.data, filters)
+        rows = queries.search(_org_id(), form.q.data, filters)
         return _list_page(form, filters, rows=rows, total=len(rows), page=1, query=form.q.data)
 
     filters = _filters_from_args()
@@ -322,7 +88,7 @@ def index():
         merged=filters.merged,
     )
     form.set_choices(nationalities, GENDER_LABELS)
-    rows, total = _browse(filters, page)
+    rows, total = queries.browse(_org_id(), filters, page, PER_PAGE)
     return _list_page(form, filters, rows=rows, total=total, page=page)
 
 
@@ -348,24 +114,24 @@ def _list_page(form, filters, *, rows, total, page, query=None, status=200):
 @bp.route("/<uuid:person_id>")
 @role_required("coordinator")
 def person(person_id: uuid.UUID):
-    person = services.read_person(_actor(), person_id)
+    person = queries.read_person(_actor(), person_id)
     if person is None:
         abort(404)
     db.session.commit()  # the audit event of this read is kept whatever happens next
-    subtree = _merged_subtree(person)
+    subtree = queries.merged_subtree(person)
     merged_in = subtree[1:]
-    targets = _persons_by_id([person.merged_into_id, person.canonical_id])
-    conversations = _conversations([p.id for p in subtree])
+    targets = queries.persons_by_id(_org_id(), [person.merged_into_id, person.canonical_id])
+    conversations = queries.conversations_of(_org_id(), [p.id for p in subtree])
     return render_template(
         "persons/person.html",
         person=person,
         merged_into=targets.get(person.merged_into_id),
         canonical=targets.get(person.canonical_id) if person.canonical_id != person.id else None,
-        first_contact=services.first_contact_at(_org_id(), person),
-        merged_in=_rows(merged_in),
+        first_contact=queries.first_contact_at(_org_id(), person),
+        merged_in=queries.rows(_org_id(), merged_in),
         conversations=conversations,
         aliases={p.id: p.alias for p in subtree},
-        history=_merge_history(person),
+        history=queries.merge_history(person),
         indicator_labels=code_labels(current_user.organisation, "indicators"),
     )
 
@@ -382,29 +148,33 @@ def same_as(person_id: uuid.UUID):
     status = 200
     if request.method == "POST":
         if form.validate():
-            results = _search(form.q.data, Filters(), exclude_canonical=person.canonical_id)
+            results = queries.search(
+                _org_id(), form.q.data, Filters(), exclude_canonical=person.canonical_id
+            )
         else:
             status = 422
     suggested = []
     if person.merged_into_id is None:
-        ranked = services.suggestions(
+        ranked = queries.suggestions(
             _actor(),
             person.alias,
             nationality=person.nationality,
             birth_year=person.birth_year,
-            clinic_id=_recent_clinic_id(person),
+            clinic_id=queries.recent_clinic_id(person),
             limit=SUGGESTION_LIMIT + 5,
         )
         db.session.commit()  # keeps the audit event of the suggestions read
         ranked = [(p, s, r) for p, s, r in ranked if p.canonical_id != person.canonical_id]
         ranked = ranked[:SUGGESTION_LIMIT]
-        rows = _rows([p for p, _s, _r in ranked])
+        rows = queries.rows(_org_id(), [p for p, _s, _r in ranked])
         suggested = [(row, reasons) for row, (_p, _s, reasons) in zip(rows, ranked, strict=True)]
     return (
         render_template(
             "persons/same_as.html",
             person=person,
-            merged_into=_persons_by_id([person.merged_into_id]).get(person.merged_into_id),
+            merged_into=queries.persons_by_id(_org_id(), [person.merged_into_id]).get(
+                person.merged_into_id
+            ),
             suggested=suggested,
             form=form,
             results=results,
@@ -436,8 +206,10 @@ def _default_keep(choices: list[Person], contacts: dict) -> Person | None:
 
 
 def _merge_page(a: Person, b: Person, form: MergeForm | None, error: str | None, status: int):
-    side = {p.id: _own_contacts(_merged_subtree(p)) for p in (a, b)}
-    together = _own_contacts(_merged_subtree(a) + _merged_subtree(b))
+    side = {p.id: queries.own_contacts(_org_id(), queries.merged_subtree(p)) for p in (a, b)}
+    together = queries.own_contacts(
+        _org_id(), queries.merged_subtree(a) + queries.merged_subtree(b)
+    )
     choices = _keep_choices(a, b)
     same = a.canonical_id == b.canonical_id
     if form is None:
@@ -445,7 +217,7 @@ def _merge_page(a: Person, b: Person, form: MergeForm | None, error: str | None,
         default = _default_keep(choices, side)
         form.keep.data = str(default.id) if default else None
     form.keep.choices = [(str(p.id), p.alias) for p in choices]
-    targets = _persons_by_id([a.merged_into_id, b.merged_into_id])
+    targets = queries.persons_by_id(_org_id(), [a.merged_into_id, b.merged_into_id])
     return (
         render_template(
             "persons/merge.html",
@@ -470,8 +242,8 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID):
         get_in_org_or_404(Person, person_id, _org_id())
         get_in_org_or_404(Person, other_id, _org_id())
         # Both records are shown in full, side by side: two audited reads.
-        a = services.read_person(_actor(), person_id)
-        b = services.read_person(_actor(), other_id)
+        a = queries.read_person(_actor(), person_id)
+        b = queries.read_person(_actor(), other_id)
         db.session.commit()
         return _merge_page(a, b, None, None, 200)
 
@@ -535,11 +307,9 @@ def undo_merge(merge_id: uuid.UUID):
         return redirect(url_for("persons.person", person_id=source.id), 303)
 
     # What each side takes with it: the source keeps the records merged into it.
-    source_side = _merged_subtree(source) if source.merged_into_id == target.id else [source]
+    source_side = queries.merged_subtree(source) if source.merged_into_id == target.id else [source]
     source_ids = {p.id for p in source_side}
-    group = db.session.scalars(
-        tenant_select(Person, _org_id()).where(Person.canonical_id == target.canonical_id)
-    ).all()
+    group = queries.group(_org_id(), target.canonical_id)
     target_side = [p for p in group if p.id not in source_ids] or [target]
     return (
         render_template(
@@ -547,9 +317,9 @@ def undo_merge(merge_id: uuid.UUID):
             merge=merge,
             source=source,
             target=target,
-            can_undo=_can_undo(merge, source),
-            source_contacts=_own_contacts(source_side),
-            target_contacts=_own_contacts(target_side),
+            can_undo=queries.can_undo(merge, source),
+            source_contacts=queries.own_contacts(_org_id(), source_side),
+            target_contacts=queries.own_contacts(_org_id(), target_side),
             merged_by=get_in_org(User, merge.merged_by_id, _org_id())
             if merge.merged_by_id
             else None,

@@ -68,7 +68,7 @@ def _supply_labels(organisation_id) -> dict:
     """The organisation's names for its supply codes (also for codes taken off the list)."""
     from outreach.db import db
     from outreach.orgs.models import Organisation
-    from outreach.orgs.services import code_labels
+    from outreach.orgs.queries import code_labels
 
     return code_labels(db.session.get(Organisation, organisation_id), "supplies")
 

@@ -1,1 +1,2 @@
-"""Sync for the field app: a per-organisation change sequence and the pull endpoint."""
+"""The field app's pull: what changed after a phone's cursor (queries.py) and its endpoint
+(api.py). The change sequence itself is kernel code: outreach/changes.py."""

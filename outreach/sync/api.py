@@ -1,25 +1,17 @@
 """/api/v1/sync: everything the phone keeps that changed since its cursor."""
 
-from datetime import timedelta
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from outreach.apiutil import caller
 from outreach.audit.services import record
-from outreach.clinics.models import CLINIC_KINDS, Clinic
 from outreach.clinics.schemas import ClinicOutSchema
-from outreach.db import db, utcnow
+from outreach.db import db
 from outreach.paging import MAX_CURSOR
-from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
-from outreach.persons.services import person_index
 from outreach.routing.schemas import RoutePlanSyncSchema
-from outreach.routing.services import sync_representation, sync_select
-from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
+from outreach.sync import queries
 from outreach.visits.schemas import VisitOutSchema
-from outreach.visits.services import organisation_lists
 
 blp = Blueprint(
     "sync_api",
@@ -27,8 +19,6 @@ blp = Blueprint(
     url_prefix="/api/v1/sync",
     description="Pull for the field app: changes after a server-issued cursor.",
 )
-
-VISIT_HISTORY_DAYS = 400  # the phone shows a clinic's recent visits, not its whole history
 
 
 class PullQuerySchema(Schema):
@@ -68,33 +58,6 @@ class PullSchema(Schema):
     )
 
 
-def reference_lists(organisation_id) -> dict:
-    from outreach.auth.models import User
-    from outreach.orgs.models import Organisation
-    from outreach.orgs.services import code_labels
-    from outreach.tenancy import tenant_select
-
-    org = db.session.get(Organisation, organisation_id)
-    staff = db.session.scalars(
-        tenant_select(User, organisation_id).where(User.active.is_(True)).order_by(User.name)
-    )
-    return {
-        **organisation_lists(organisation_id),
-        # Labels also for codes taken off the lists, so old records still read well.
-        "supply_labels": code_labels(org, "supplies"),
-        "indicator_labels": code_labels(org, "indicators"),
-        # Who can be on a visit: the organisation's active staff (ids and display names).
-        "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
-        "topics": list(TOPICS),
-        "channels": list(CHANNELS),
-        "genders": list(GENDERS),
-        "referrals": list(REFERRALS),
-        "concern_levels": list(CONCERN_LEVELS),
-        "not_admitted_reasons": list(NOT_ADMITTED_REASONS),
-        "clinic_kinds": list(CLINIC_KINDS),
-    }
-
-
 @blp.route("")
 class Pull(MethodView):
     @blp.arguments(PullQuerySchema, location="query")
@@ -102,48 +65,9 @@ class Pull(MethodView):
     def get(self, args):
         """Changes after `cursor`, oldest first, at most `limit` records."""
         user = caller()
-        org_id = user.organisation_id
-        cursor, limit = args["cursor"], args["limit"]
-        since = utcnow() - timedelta(days=VISIT_HISTORY_DAYS)
-        queries = {
-            "clinics": select(Clinic).where(Clinic.organisation_id == org_id),
-            "visits": select(Visit).where(
-                Visit.organisation_id == org_id, Visit.started_at >= since
-            ),
-            "persons": select(Person).where(Person.organisation_id == org_id),
-            "route_plans": sync_select(org_id),
-        }
-        changed = []
-        for kind, stmt in queries.items():
-            model = stmt.column_descriptions[0]["entity"]
-            rows = db.session.scalars(
-                stmt.where(model.sync_seq > cursor).order_by(model.sync_seq).limit(limit + 1)
-            )
-            changed.extend((row.sync_seq, kind, row) for row in rows)
-        changed.sort(key=lambda item: item[0])
-        more = len(changed) > limit
-        changed = changed[:limit]
-        answer = {
-            "cursor": changed[-1][0] if changed else cursor,
-            "more": more,
-            "clinics": [],
-            "visits": [],
-            "persons": [],
-            "route_plans": [],
-            "reference": reference_lists(org_id),
-        }
-        person_ids = set()
-        for _, kind, row in changed:
-            if kind == "persons":
-                person_ids.add(str(row.id))
-            elif kind == "route_plans":
-                answer[kind].append(sync_representation(row, user))
-            else:
-                answer[kind].append(row)
-        if person_ids:
-            index = {p["id"]: p for p in person_index(org_id, include_merged=True)}
-            answer["persons"] = [index[pid] for pid in sorted(person_ids) if pid in index]
+        answer = queries.pull(user, args["cursor"], args["limit"])
+        if answer["persons"]:
             # The phone's person index is person data: every pull that carries it is audited.
-            record("sync.pull", user=caller(), object_type="persons", count=len(answer["persons"]))
+            record("sync.pull", user=user, object_type="persons", count=len(answer["persons"]))
             db.session.commit()
         return answer

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from outreach.apiutil import caller, document_put, found_or_404, put_answer, with_etag
 from outreach.tenancy import get_in_org
-from outreach.visits import services
+from outreach.visits import queries, services
 from outreach.visits.models import Visit
 from outreach.visits.schemas import VisitInSchema, VisitListSchema, VisitOutSchema, VisitQuerySchema
 
@@ -25,7 +25,7 @@ class VisitCollection(MethodView):
     @blp.response(200, VisitListSchema)
     def get(self, args):
         """List visits, newest first."""
-        items, total = services.list_visits(caller().organisation_id, **args)
+        items, total = queries.list_visits(caller().organisation_id, **args)
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
@@ -35,11 +35,11 @@ class VisitResource(MethodView):
     def get(self, visit_id: uuid.UUID):
         """Read one visit."""
         visit = found_or_404(get_in_org(Visit, visit_id, caller().organisation_id))
-        return with_etag(visit, 200, services.etag(visit))
+        return with_etag(visit, 200, queries.etag(visit))
 
     @blp.arguments(VisitInSchema)
     @blp.response(200, VisitOutSchema, description="Replaced, or unchanged when resent.")
     @document_put(blp, VisitOutSchema)
     def put(self, data, visit_id: uuid.UUID):
         """Create or replace a visit under a client-generated id."""
-        return put_answer(services.put_visit, services.etag, visit_id, data)
+        return put_answer(services.put_visit, queries.etag, visit_id, data)

@@ -1,0 +1,400 @@
+"""Reads of persons and conversations, all scoped to one organisation: the representations and
+their ETags, the lists, the person-level questions the figures and the phone ask (first
+contact, the matching index, suggestions), and what the persons pages show.
+
+Reads that hand out a person's record or the index are audited here, at the read
+(SECURITY.md 20): the audit event is added to the session, and the request commits it."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from outreach.audit.services import record
+from outreach.auth.models import User
+from outreach.clinics.models import Clinic
+from outreach.db import db, utcnow
+from outreach.paging import paginate
+from outreach.persons import matching
+from outreach.persons.models import Conversation, Person, PersonMerge
+from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
+from outreach.records import compute_etag
+from outreach.tenancy import get_in_org, scoped, tenant_select
+from outreach.visits.models import Visit
+
+RECENT_DAYS = 180  # a clinic where she was met this recently helps matching
+SEARCH_LIMIT = 50
+
+
+# Representations ---------------------------------------------------------------------------
+
+
+def person_etag(person: Person) -> str:
+    return compute_etag(PersonOutSchema().dump(person))
+
+
+def conversation_etag(conversation: Conversation) -> str:
+    return compute_etag(ConversationOutSchema().dump(conversation))
+
+
+# The API's reads ---------------------------------------------------------------------------
+
+
+def read_person(user, person_id) -> Person | None:
+    """One person's record; every read is audited (SECURITY.md 20)."""
+    person = get_in_org(Person, person_id, user.organisation_id)
+    if person is not None:
+        record("person.read", user=user, obj=person)
+    return person
+
+
+def list_persons(
+    user,
+    *,
+    nationality=None,
+    gender=None,
+    include_merged: bool = False,
+    page: int = 1,
+    per_page: int = 100,
+):
+    """(persons newest first, total); the listing is audited once, like a read."""
+    stmt = tenant_select(Person, user.organisation_id)
+    if nationality:
+        stmt = stmt.where(Person.nationality == nationality)
+    if gender:
+        stmt = stmt.where(Person.gender == gender)
+    if not include_merged:
+        stmt = stmt.where(Person.merged_into_id.is_(None))
+    items, total = paginate(stmt.order_by(Person.created_at.desc(), Person.id), page, per_page)
+    record("person.list", user=user, object_type="persons", count=len(items), page=page)
+    return items, total
+
+
+def list_conversations(
+    organisation_id, *, person_id=None, visit_id=None, page: int = 1, per_page: int = 100
+) -> tuple[list, int]:
+    """(conversations newest first, total)."""
+    stmt = tenant_select(Conversation, organisation_id)
+    if person_id:
+        stmt = stmt.where(Conversation.person_id == person_id)
+    if visit_id:
+        stmt = stmt.where(Conversation.visit_id == visit_id)
+    order = (Conversation.occurred_at.desc(), Conversation.id)
+    return paginate(stmt.order_by(*order), page, per_page)
+
+
+# Questions the figures and the phone ask -----------------------------------------------------
+
+
+def first_contact_at(organisation_id, person: Person) -> datetime | None:
+    """When the organisation first talked to this person, merged records included."""
+    stmt = (
+        select(func.min(Conversation.occurred_at))
+        .join(Person, Person.id == Conversation.person_id)
+        .where(Person.canonical_id == person.canonical_id)
+    )
+    return db.session.scalar(scoped(stmt, organisation_id, Conversation, Person))
+
+
+def first_time_person_ids(organisation_id, start: datetime, end: datetime) -> set[uuid.UUID]:
+    """Canonical ids of persons whose first-ever conversation falls in [start, end)."""
+    first = scoped(
+        select(Person.canonical_id.label("pid"), func.min(Conversation.occurred_at).label("at"))
+        .join(Person, Person.id == Conversation.person_id)
+        .group_by(Person.canonical_id),
+        organisation_id,
+        Conversation,
+        Person,
+    ).subquery()
+    return set(db.session.scalars(select(first.c.pid).where(first.c.at >= start, first.c.at < end)))
+
+
+def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
+    """The minimal index the phone keeps for matching: nothing but what matching needs.
+    Merged duplicates are left out, or (for sync) included with merged_into_id so the phone
+    can drop them."""
+    since = utcnow() - timedelta(days=RECENT_DAYS)
+    recent = scoped(
+        select(Person.canonical_id, Visit.clinic_id)
+        .join(Conversation, Conversation.person_id == Person.id)
+        .join(Visit, Visit.id == Conversation.visit_id)
+        .where(Visit.started_at >= since)
+        .distinct(),
+        organisation_id,
+        Person,
+        Conversation,
+        Visit,
+    )
+    clinics: dict = {}
+    for person_id, clinic_id in db.session.execute(recent):
+        clinics.setdefault(person_id, []).append(str(clinic_id))
+    stmt = tenant_select(Person, organisation_id)
+    if not include_merged:
+        stmt = stmt.where(Person.merged_into_id.is_(None))
+    return [
+        {
+            "id": str(p.id),
+            "alias": p.alias,
+            "nationality": p.nationality,
+            "birth_year": p.birth_year,
+            "gender": p.gender,
+            "recent_clinic_ids": clinics.get(p.canonical_id, []),
+            "merged_into_id": str(p.canonical_id) if p.merged_into_id else None,
+        }
+        for p in db.session.scalars(stmt)
+    ]
+
+
+def suggestions(
+    user, alias: str, nationality=None, birth_year=None, clinic_id=None, limit: int = 10
+):
+    """Persons met before who may be this one, best first: [(person, score, reasons)]."""
+    org_id = user.organisation_id
+    query = {
+        "alias": alias,
+        "nationality": nationality,
+        "birth_year": birth_year,
+        "clinic_id": str(clinic_id) if clinic_id else None,
+    }
+    ranked = matching.rank(query, person_index(org_id), limit)
+    if not ranked:
+        return []
+    # Person records were read: audited, with how many (SECURITY.md 20).
+    record("person.suggestions", user=user, object_type="persons", count=len(ranked))
+    persons = persons_by_id(org_id, [uuid.UUID(c["id"]) for c, _, _ in ranked])
+    return [(persons[uuid.UUID(c["id"])], s, reasons) for c, s, reasons in ranked]
+
+
+# What the persons pages show -------------------------------------------------------------------
+
+
+@dataclass
+class Contacts:
+    """A person's conversations as the figures see them: her records and those merged in."""
+
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    count: int = 0
+
+
+@dataclass
+class PersonRow:
+    person: Person
+    contacts: Contacts
+    merged_into: Person | None = None
+    score: float | None = None
+
+
+@dataclass
+class Filters:
+    nationality: str | None = None
+    gender: str | None = None
+    merged: bool = False
+
+    def apply(self, stmt):
+        if self.nationality:
+            stmt = stmt.where(Person.nationality == self.nationality)
+        if self.gender:
+            stmt = stmt.where(Person.gender == self.gender)
+        if not self.merged:
+            stmt = stmt.where(Person.merged_into_id.is_(None))
+        return stmt
+
+    def args(self, **extra) -> dict:
+        values = {
+            "nationality": self.nationality,
+            "gender": self.gender,
+            "merged": "1" if self.merged else None,
+        }
+        values.update(extra)
+        return {k: v for k, v in values.items() if v}
+
+
+def _contacts_by_canonical(organisation_id, canonical_ids) -> dict:
+    """{canonical id: Contacts}: first contact is first_contact_at's definition, per group."""
+    if not canonical_ids:
+        return {}
+    stmt = scoped(
+        select(
+            Person.canonical_id,
+            func.min(Conversation.occurred_at),
+            func.max(Conversation.occurred_at),
+            func.count(Conversation.id),
+        )
+        .join(Conversation, Conversation.person_id == Person.id)
+        .where(Person.canonical_id.in_(set(canonical_ids)))
+        .group_by(Person.canonical_id),
+        organisation_id,
+        Person,
+        Conversation,
+    )
+    return {cid: Contacts(first, last, n) for cid, first, last, n in db.session.execute(stmt)}
+
+
+def persons_by_id(organisation_id, ids) -> dict:
+    """{id: person} for the ids that are the organisation's; None ids are skipped."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    stmt = tenant_select(Person, organisation_id).where(Person.id.in_(ids))
+    return {p.id: p for p in db.session.scalars(stmt)}
+
+
+def rows(organisation_id, persons: list[Person], scores: dict | None = None) -> list[PersonRow]:
+    contacts = _contacts_by_canonical(organisation_id, [p.canonical_id for p in persons])
+    targets = persons_by_id(organisation_id, (p.merged_into_id for p in persons))
+    return [
+        PersonRow(
+            person=p,
+            contacts=contacts.get(p.canonical_id, Contacts()),
+            merged_into=targets.get(p.merged_into_id),
+            score=(scores or {}).get(p.id),
+        )
+        for p in persons
+    ]
+
+
+def nationality_codes(organisation_id) -> list[str]:
+    """The nationalities the organisation's persons have."""
+    stmt = select(Person.nationality).where(Person.nationality.is_not(None)).distinct()
+    return list(db.session.scalars(scoped(stmt, organisation_id, Person)))
+
+
+def browse(organisation_id, filters: Filters, page: int, per_page: int):
+    """(one page of the list, the persons talked to most recently first; total)."""
+    last = scoped(
+        select(Person.canonical_id.label("cid"), func.max(Conversation.occurred_at).label("at"))
+        .join(Conversation, Conversation.person_id == Person.id)
+        .group_by(Person.canonical_id),
+        organisation_id,
+        Person,
+        Conversation,
+    ).subquery()
+    stmt = filters.apply(tenant_select(Person, organisation_id))
+    persons, total = paginate(
+        stmt.outerjoin(last, last.c.cid == Person.canonical_id).order_by(
+            last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id
+        ),
+        page,
+        per_page,
+    )
+    return rows(organisation_id, persons), total
+
+
+def _alias_score(query: str, alias: str) -> float:
+    """How well an alias answers a search: spelling and accent variants count (matching)."""
+    score = matching.alias_similarity(query, alias)
+    folded_query, folded_alias = matching.fold(query), matching.fold(alias)
+    if len(folded_query) >= 2 and folded_query in folded_alias:
+        score = max(score, 0.75)  # part of a longer alias: "maria" finds "Anna-Maria"
+    return score
+
+
+def search(organisation_id, query: str, filters: Filters, exclude_canonical=None):
+    """[PersonRow] whose alias answers `query`, best first."""
+    candidates = db.session.scalars(filters.apply(tenant_select(Person, organisation_id))).all()
+    scored = [
+        (p, _alias_score(query, p.alias))
+        for p in candidates
+        if exclude_canonical is None or p.canonical_id != exclude_canonical
+    ]
+    scored = [(p, s) for p, s in scored if s >= matching.MIN_ALIAS_SIMILARITY]
+    scored.sort(key=lambda item: (-item[1], matching.fold(item[0].alias), str(item[0].id)))
+    scored = scored[:SEARCH_LIMIT]
+    return rows(organisation_id, [p for p, _s in scored], {p.id: s for p, s in scored})
+
+
+def group(organisation_id, canonical_id) -> list[Person]:
+    """Every record counted as the same person (the same canonical id)."""
+    stmt = tenant_select(Person, organisation_id).where(Person.canonical_id == canonical_id)
+    return list(db.session.scalars(stmt))
+
+
+def merged_subtree(person: Person) -> list[Person]:
+    """The person and every record merged into her, directly or through another one."""
+    children: dict = {}
+    for member in group(person.organisation_id, person.canonical_id):
+        if member.merged_into_id is not None:
+            children.setdefault(member.merged_into_id, []).append(member)
+    found, todo = [person], [person]
+    while todo:
+        for child in children.get(todo.pop().id, []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def own_contacts(organisation_id, persons: list[Person]) -> Contacts:
+    """Contacts of exactly these records (for a merge or its undoing: what each side brings)."""
+    stmt = select(
+        func.min(Conversation.occurred_at),
+        func.max(Conversation.occurred_at),
+        func.count(Conversation.id),
+    ).where(Conversation.person_id.in_([p.id for p in persons]))
+    first, last, count = db.session.execute(scoped(stmt, organisation_id, Conversation)).one()
+    return Contacts(first, last, count)
+
+
+def conversations_of(organisation_id, person_ids: list[uuid.UUID]):
+    """[(conversation, clinic name, region slug)], newest first; clinic only in a visit."""
+    visit_clinic = scoped(
+        select(Visit.id.label("visit_id"), Clinic.name, Clinic.region_slug).join(
+            Clinic, Clinic.id == Visit.clinic_id
+        ),
+        organisation_id,
+        Visit,
+        Clinic,
+    ).subquery()
+    return db.session.execute(
+        tenant_select(Conversation, organisation_id)
+        .add_columns(visit_clinic.c.name, visit_clinic.c.region_slug)
+        .outerjoin(visit_clinic, visit_clinic.c.visit_id == Conversation.visit_id)
+        .where(Conversation.person_id.in_(person_ids))
+        .order_by(Conversation.occurred_at.desc(), Conversation.id)
+    ).all()
+
+
+def can_undo(merge: PersonMerge, source: Person | None) -> bool:
+    return (
+        merge.undone_at is None and source is not None and source.merged_into_id == merge.target_id
+    )
+
+
+def merge_history(person: Person) -> list[dict]:
+    org_id = person.organisation_id
+    merges = db.session.scalars(
+        tenant_select(PersonMerge, org_id)
+        .where((PersonMerge.source_id == person.id) | (PersonMerge.target_id == person.id))
+        .order_by(PersonMerge.merged_at.desc())
+    ).all()
+    persons = persons_by_id(org_id, [m.source_id for m in merges] + [m.target_id for m in merges])
+    user_ids = {m.merged_by_id for m in merges} | {m.undone_by_id for m in merges}
+    users = {
+        u.id: u
+        for u in db.session.scalars(tenant_select(User, org_id).where(User.id.in_(user_ids)))
+    }
+    return [
+        {
+            "merge": m,
+            "source": persons.get(m.source_id),
+            "target": persons.get(m.target_id),
+            "merged_by": users.get(m.merged_by_id),
+            "undone_by": users.get(m.undone_by_id),
+            "can_undo": can_undo(m, persons.get(m.source_id)),
+        }
+        for m in merges
+    ]
+
+
+def recent_clinic_id(person: Person):
+    """The clinic of her latest conversation in a visit, so suggestions can use it."""
+    stmt = (
+        select(Visit.clinic_id)
+        .join(Conversation, Conversation.visit_id == Visit.id)
+        .where(Conversation.person_id == person.id)
+        .order_by(Conversation.occurred_at.desc())
+        .limit(1)
+    )
+    return db.session.scalar(scoped(stmt, person.organisation_id, Visit, Conversation))

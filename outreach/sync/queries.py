@@ -1,0 +1,83 @@
+"""What a phone pulls: the rows changed after its cursor, in change-sequence order, and the
+reference lists it needs offline. Every statement is scoped to the caller's organisation."""
+
+from datetime import timedelta
+
+from outreach.auth.models import User
+from outreach.clinics.models import CLINIC_KINDS, Clinic
+from outreach.db import db, utcnow
+from outreach.orgs.models import Organisation
+from outreach.orgs.queries import code_labels, organisation_lists
+from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
+from outreach.persons.queries import person_index
+from outreach.routing.services import sync_representation, sync_select
+from outreach.tenancy import tenant_select
+from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
+
+VISIT_HISTORY_DAYS = 400  # the phone shows a clinic's recent visits, not its whole history
+
+
+def reference_lists(organisation_id) -> dict:
+    org = db.session.get(Organisation, organisation_id)
+    staff = db.session.scalars(
+        tenant_select(User, organisation_id).where(User.active.is_(True)).order_by(User.name)
+    )
+    return {
+        **organisation_lists(organisation_id),
+        # Labels also for codes taken off the lists, so old records still read well.
+        "supply_labels": code_labels(org, "supplies"),
+        "indicator_labels": code_labels(org, "indicators"),
+        # Who can be on a visit: the organisation's active staff (ids and display names).
+        "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
+        "topics": list(TOPICS),
+        "channels": list(CHANNELS),
+        "genders": list(GENDERS),
+        "referrals": list(REFERRALS),
+        "concern_levels": list(CONCERN_LEVELS),
+        "not_admitted_reasons": list(NOT_ADMITTED_REASONS),
+        "clinic_kinds": list(CLINIC_KINDS),
+    }
+
+
+def pull(user, cursor: int, limit: int) -> dict:
+    """Changes after `cursor`, oldest first, at most `limit` records; `more` says whether the
+    limit cut the answer. Reads only: the caller audits a pull that carries persons."""
+    org_id = user.organisation_id
+    since = utcnow() - timedelta(days=VISIT_HISTORY_DAYS)
+    queries = {
+        "clinics": tenant_select(Clinic, org_id),
+        "visits": tenant_select(Visit, org_id).where(Visit.started_at >= since),
+        "persons": tenant_select(Person, org_id),
+        "route_plans": sync_select(org_id),
+    }
+    changed = []
+    for kind, stmt in queries.items():
+        model = stmt.column_descriptions[0]["entity"]
+        rows = db.session.scalars(
+            stmt.where(model.sync_seq > cursor).order_by(model.sync_seq).limit(limit + 1)
+        )
+        changed.extend((row.sync_seq, kind, row) for row in rows)
+    changed.sort(key=lambda item: item[0])
+    more = len(changed) > limit
+    changed = changed[:limit]
+    answer = {
+        "cursor": changed[-1][0] if changed else cursor,
+        "more": more,
+        "clinics": [],
+        "visits": [],
+        "persons": [],
+        "route_plans": [],
+        "reference": reference_lists(org_id),
+    }
+    person_ids = set()
+    for _, kind, row in changed:
+        if kind == "persons":
+            person_ids.add(str(row.id))
+        elif kind == "route_plans":
+            answer[kind].append(sync_representation(row, user))
+        else:
+            answer[kind].append(row)
+    if person_ids:
+        index = {p["id"]: p for p in person_index(org_id, include_merged=True)}
+        answer["persons"] = [index[pid] for pid in sorted(person_ids) if pid in index]
+    return answer
