@@ -4,6 +4,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+# The project folder: static/, migrations/ and the default instance/ folder are in it.
+ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
 
 

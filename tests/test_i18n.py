@@ -4,7 +4,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from outreach import ROOT
+from outreach.config import ROOT
 from tests.conftest import make_app
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, make_response, render_template, url_for
 from flask_babel import force_locale, gettext
 
-from outreach import ROOT
 from outreach.codes import country_codes, language_codes
+from outreach.config import ROOT
 from outreach.field.strings import MESSAGES
 from outreach.i18n import LANGUAGES
 from outreach.orgs.models import REGION_NAMES
