@@ -1,4 +1,10 @@
-"""Outreach: the field-visit system of a mobile health outreach team."""
+"""Outreach: the field-visit system of a mobile health outreach team.
+
+The application factory is the composition root: the `register_*` steps import the features
+inside the function on purpose (the one kind of deferred import we keep). Every module of the
+package, the kernel's too, runs this file first when it is imported; imports at the top here
+would load the whole application, migrations and the scheduler included, for `import
+outreach.db`, and would make every module depend on every other."""
 
 import os
 from pathlib import Path

@@ -1,10 +1,13 @@
 """One JSON error envelope for the API; plain, generic HTML error pages elsewhere."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from outreach.audit.services import record
+from outreach.db import db
 from outreach.i18n import N_, translate_message
 
 
@@ -50,11 +53,6 @@ def _wants_json() -> bool:
 
 def _audit_denial(error: HTTPException) -> None:
     """Every refused access by a logged-in user is audited (SECURITY.md 20)."""
-    from flask_login import current_user
-
-    from outreach.audit.services import record
-    from outreach.db import db
-
     if error.code != 403 or not current_user or not current_user.is_authenticated:
         return
     db.session.rollback()  # nothing the refused request began may be kept
@@ -111,8 +109,6 @@ def handle_field_errors(error: FieldErrors):
 
 def handle_unexpected(error: Exception):
     # Never a stack trace to the client; the log keeps it.
-    from flask import current_app
-
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
 

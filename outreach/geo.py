@@ -9,10 +9,14 @@ from typing import Protocol
 
 from flask import current_app
 from geopy.distance import great_circle
+from geopy.exc import GeopyError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import Nominatim
 from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.db import UTCDateTime, db, utcnow
+from outreach.denmark import town_for_postcode
 
 
 class GeocodingUnavailable(Exception):
@@ -28,9 +32,6 @@ class NominatimGeocoder:
     """OpenStreetMap's Nominatim: at most one request a second, own user agent (its policy)."""
 
     def __init__(self, user_agent: str, timeout: float):
-        from geopy.extra.rate_limiter import RateLimiter
-        from geopy.geocoders import Nominatim
-
         self._nominatim = Nominatim(user_agent=user_agent, timeout=timeout)
         self._geocode = RateLimiter(
             self._nominatim.geocode,
@@ -40,8 +41,6 @@ class NominatimGeocoder:
         )
 
     def geocode(self, query: str) -> tuple[float, float] | None:
-        from geopy.exc import GeopyError
-
         try:
             location = self._geocode(query, country_codes="dk", exactly_one=True)
         except (GeopyError, OSError) as exc:
@@ -70,8 +69,6 @@ class TownGeocoder:
     """Offline fallback: the centre of the town with the address's postcode."""
 
     def geocode(self, query: str) -> tuple[float, float] | None:
-        from outreach.denmark import town_for_postcode
-
         for word in query.replace(",", " ").split():
             if word.isdigit() and len(word) == 4:
                 town = town_for_postcode(word)

@@ -4,6 +4,7 @@ translation of API messages."""
 import re
 
 from flask import current_app, has_request_context, session
+from flask_babel import gettext
 from flask_login import current_user
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
@@ -94,8 +95,6 @@ MESSAGE_PATTERNS = [
 
 def translate_message(message):
     """A message (or a list/dict of them) in the user's language, where the catalogue has it."""
-    from flask_babel import gettext
-
     if isinstance(message, list):
         return [translate_message(m) for m in message]
     if isinstance(message, dict):

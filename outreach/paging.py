@@ -1,6 +1,9 @@
 """Paging parameters shared by every list endpoint, bounded so no query can overflow."""
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from outreach.db import db
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 1000
@@ -17,8 +20,6 @@ def per_page_field(default: int = 100):
 
 def list_schema(name: str, item_schema) -> type:
     """The answer of every list endpoint: {"items": [...], "page", "per_page", "total"}."""
-    from marshmallow import Schema
-
     return type(
         name,
         (Schema,),
@@ -34,10 +35,6 @@ def list_schema(name: str, item_schema) -> type:
 def paginate(stmt, page: int, per_page: int, *, rows: bool = False) -> tuple[list, int]:
     """(one page of what `stmt` selects, how many it selects in all). `rows` gives whole
     result rows instead of the first column's objects."""
-    from sqlalchemy import func, select
-
-    from outreach.db import db
-
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page_stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     result = db.session.execute(page_stmt) if rows else db.session.scalars(page_stmt)

@@ -4,7 +4,7 @@ import time
 
 from flask import abort, current_app, flash, g, redirect, request, request_started, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from outreach.auth import queries, services
 from outreach.db import db
@@ -115,8 +115,6 @@ def protect_writes():
 
 def start_session(user) -> None:
     """A fresh session at login: nothing from before survives in the cookie."""
-    from flask_login import login_user
-
     locale = session.get("locale")
     session.clear()
     login_user(user)

@@ -7,6 +7,7 @@ and cache the app before (and without) a session. Records travel only through /a
 import hashlib
 from pathlib import Path
 
+from babel import Locale
 from flask import Blueprint, abort, jsonify, make_response, render_template, url_for
 from flask_babel import force_locale, gettext
 
@@ -142,8 +143,6 @@ def catalogue(lang: str):
 @public
 def code_names(lang: str):
     """Country, language and region names (CLDR data via Babel) for the phone's pickers."""
-    from babel import Locale
-
     locale = Locale.parse(_language_or_404(lang))
     body = {
         "countries": {c: locale.territories.get(c, c) for c in sorted(country_codes())},
