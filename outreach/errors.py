@@ -113,8 +113,8 @@ def handle_http_exception(error: HTTPException):
             errors = _flatten_webargs(errors)
         if code == 422 and "message" not in data:
             message = N_("The request has invalid fields.")  # not werkzeug's wording
-        # A 401 that names no reason of its own (a refused Bearer token, a wrong password)
-        # means the same to every client: log in.
+        # A 401 that names no reason of its own (the JSON login's wrong password, and any
+        # later one) means the same to every client: log in.
         reason = data.get("reason") or (LOGIN_REQUIRED if code == 401 else None)
         if isinstance(error, CSRFError):
             reason = CSRF
