@@ -4,11 +4,37 @@ from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from outreach.audit.services import record
 from outreach.db import db
 from outreach.i18n import N_, translate_message
+
+# The envelope's machine-readable `reason` (DESIGN.md §4), where a client must act differently
+# from what the status code alone says.
+CSRF = "csrf"  # a fresh token from GET /api/v1/auth/me, then the same request again
+SESSION_EXPIRED = "session_expired"  # a session ended (timeout, logout elsewhere): log in again
+LOGIN_REQUIRED = "login_required"  # no session or no valid token was sent at all
+REASONS = (CSRF, SESSION_EXPIRED, LOGIN_REQUIRED)
+
+
+class ErrorSchema(Schema):
+    """The error envelope, for the OpenAPI document (handle_http_exception builds it)."""
+
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    message = fields.String(required=True, metadata={"description": "For people to read."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": 'Messages per field: {"field": ["message", ...]} (422).'},
+    )
+    reason = fields.String(
+        metadata={
+            "enum": list(REASONS),
+            "description": "What the client should do about it: on every 401, and on a "
+            "refused CSRF token (400).",
+        }
+    )
 
 
 class FieldErrors(Exception):
@@ -36,10 +62,14 @@ def _is_unparseable_json(errors) -> bool:
     return isinstance(errors, dict) and set(errors) == {"json"} and isinstance(errors["json"], list)
 
 
-def error_envelope(code: int, message: str, errors: dict | None = None, headers=None):
+def error_envelope(
+    code: int, message: str, errors: dict | None = None, headers=None, reason: str | None = None
+):
     body = {"code": code, "message": message}
     if errors:
         body["errors"] = errors
+    if reason:
+        body["reason"] = reason
     response = jsonify(body)
     response.status_code = code
     for key, value in (headers or {}).items():
@@ -81,8 +111,12 @@ def handle_http_exception(error: HTTPException):
             errors = _flatten_webargs(errors)
         if code == 422 and "message" not in data:
             message = N_("The request has invalid fields.")  # not werkzeug's wording
+        # A 401 that names no reason of its own (the JSON login's wrong password, and any
+        # later one) means the same to every client: log in.
+        reason = data.get("reason") or (LOGIN_REQUIRED if code == 401 else None)
         if isinstance(error, CSRFError):
-            # Untranslated on purpose: the field app recognises it to fetch a fresh token.
+            reason = CSRF
+            # Untranslated on purpose: field apps cached before `reason` existed match the text.
             message = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
         else:
             message, errors = translate_message(message), translate_message(errors)
@@ -93,7 +127,7 @@ def handle_http_exception(error: HTTPException):
                 headers.setdefault(key, value)
         if code == 401:
             headers.setdefault("WWW-Authenticate", 'Bearer realm="outreach"')
-        return error_envelope(code, message, errors, headers)
+        return error_envelope(code, message, errors, headers, reason)
     return render_template("error.html", code=error.code, error=error), error.code
 
 

@@ -10,10 +10,14 @@ from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
 from outreach.db import db
+from outreach.errors import ErrorSchema
 
 
 class OutreachApi(Api):
-    """flask-smorest's Api without its app-wide HTTPException handler: errors.py owns that."""
+    """flask-smorest's Api without its app-wide HTTPException handler: errors.py owns that,
+    and its envelope is the one documented."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         pass

@@ -2,7 +2,7 @@
 
 from outreach.audit.models import AuditEvent
 from outreach.auth.models import ApiToken, User
-from outreach.clinics.models import Clinic
+from outreach.clinics.models import Clinic, ClinicImport
 from outreach.geo import GeocodeCacheEntry
 from outreach.orgs.models import Organisation, Region, organisation_regions
 from outreach.persons.models import Conversation, Person, PersonMerge
@@ -15,6 +15,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Clinic",
+    "ClinicImport",
     "Conversation",
     "GeocodeCacheEntry",
     "JobLock",

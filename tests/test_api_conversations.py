@@ -104,7 +104,8 @@ def assert_envelope(response, code: int) -> dict:
     assert response.status_code == code, response.get_data(as_text=True)
     payload = response.json
     assert payload["code"] == code
-    assert set(payload) <= {"code", "message", "errors"}
+    assert set(payload) <= {"code", "message", "errors", "reason"}
+    assert "reason" not in payload or code in (400, 401)  # DESIGN.md §4
     return payload
 
 

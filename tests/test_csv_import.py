@@ -5,13 +5,13 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from outreach.audit.models import AuditEvent
 from outreach.clinics import csv_import
-from outreach.clinics.models import Clinic
+from outreach.clinics.models import Clinic, ClinicImport
 from outreach.db import db
 from outreach.geo import LocalGeocoder
 
@@ -251,6 +251,49 @@ def test_the_same_preview_cannot_be_imported_twice(coordinator_client, org):
     assert again.status_code == 422
     assert "already been imported" in again.get_data(as_text=True)
     assert len(org_clinics(org)) == 1
+
+
+def test_a_confirmed_import_is_recorded_with_its_upload_and_counts_only(
+    coordinator_client, coordinator, org
+):
+    token = sealed_upload(upload(coordinator_client, csv_bytes(GOOD, "Broken,castle,,,,,,,,,")))
+    coordinator_client.form_post("/clinics/import/confirm", {"upload": token})
+
+    (done,) = db.session.scalars(select(ClinicImport)).all()
+
+    assert done.organisation_id == org.id and done.imported_by_id == coordinator.id
+    assert done.upload_id == csv_import.unseal(token, coordinator)[1]
+    assert (done.rows, done.imported, done.skipped, done.possible_duplicates) == (2, 1, 1, 0)
+
+
+def test_a_second_confirm_is_refused_without_reading_the_audit_log(coordinator_client, org):
+    token = sealed_upload(upload(coordinator_client, csv_bytes(GOOD)))
+    coordinator_client.form_post("/clinics/import/confirm", {"upload": token})
+    db.session.execute(delete(AuditEvent).where(AuditEvent.action == "clinic.import"))
+
+    again = coordinator_client.form_post("/clinics/import/confirm", {"upload": token})
+
+    assert again.status_code == 422
+    assert "already been imported" in again.get_data(as_text=True)
+    assert len(org_clinics(org)) == 1
+
+
+def test_an_import_of_another_organisation_does_not_count_as_this_ones(org, other_org):
+    upload_id = csv_import.new_upload_id()
+    db.session.add(
+        ClinicImport(
+            organisation_id=other_org.id,
+            upload_id=upload_id,
+            rows=1,
+            imported=1,
+            skipped=0,
+            possible_duplicates=0,
+        )
+    )
+    db.session.flush()
+
+    assert csv_import.already_imported(other_org.id, upload_id)
+    assert not csv_import.already_imported(org.id, upload_id)
 
 
 def test_an_altered_upload_is_refused(coordinator_client, org):

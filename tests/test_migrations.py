@@ -3,16 +3,20 @@ the models exactly, and undo cleanly. Each test gets an empty database of its ow
 on PostgreSQL when TEST_DATABASE_URL is set."""
 
 import re
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
-from outreach.db import db
+from outreach.clinics import csv_import
+from outreach.clinics.models import ClinicImport
+from outreach.db import UTCDateTime, db, utcnow
 from outreach.orgs.models import Region
 from tests.conftest import database_url, make_app
 
@@ -148,3 +152,94 @@ def test_every_migration_file_is_named_after_its_revision_and_what_it_changes():
     for revision in script.walk_revisions():
         name = Path(revision.path).name
         assert re.fullmatch(rf"{revision.revision}_[a-z0-9_]+\.py", name), name
+
+
+# 24921eb28ec7: clinic imports get their own record, carried over from the audit log.
+BEFORE_CLINIC_IMPORTS = "0f4709e5baed"
+CLINIC_IMPORTS = "24921eb28ec7"
+
+
+def audit_an_import_as_before(upload_id: str, details: dict) -> tuple[uuid.UUID, uuid.UUID]:
+    """An organisation, a coordinator and the audit event that was the only trace of her import
+    before CLINIC_IMPORTS; the tables as they are at that revision, not the models of today."""
+    organisations = sa.table(
+        "organisations",
+        sa.column("id", sa.Uuid()),
+        sa.column("name", sa.String()),
+        sa.column("settings", sa.JSON()),
+        sa.column("created_at", UTCDateTime()),
+    )
+    users = sa.table(
+        "users",
+        *(sa.column(name, sa.Uuid()) for name in ("id", "organisation_id")),
+        *(sa.column(name, sa.String()) for name in ("email", "name", "password_hash", "role")),
+        sa.column("active", sa.Boolean()),
+        sa.column("session_version", sa.Integer()),
+        *(sa.column(name, UTCDateTime()) for name in ("created_at", "updated_at")),
+    )
+    audit_events = sa.table(
+        "audit_events",
+        *(sa.column(name, sa.Uuid()) for name in ("id", "organisation_id", "user_id")),
+        *(sa.column(name, sa.String()) for name in ("action", "object_type", "object_id")),
+        sa.column("details", sa.JSON()),
+        sa.column("at", UTCDateTime()),
+    )
+    org_id, user_id, now = uuid.uuid4(), uuid.uuid4(), utcnow()
+    db.session.execute(
+        sa.insert(organisations).values(id=org_id, name="Before", settings={}, created_at=now)
+    )
+    db.session.execute(
+        sa.insert(users).values(
+            id=user_id,
+            organisation_id=org_id,
+            email="coordinator@example.org",
+            name="Coordinator",
+            password_hash="-",
+            role="coordinator",
+            active=True,
+            session_version=1,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    db.session.execute(
+        sa.insert(audit_events).values(
+            id=uuid.uuid4(),
+            organisation_id=org_id,
+            user_id=user_id,
+            action="clinic.import",
+            object_type="clinic_import",
+            object_id=upload_id,
+            details=details,
+            at=now,
+        )
+    )
+    db.session.commit()
+    return org_id, user_id
+
+
+def test_an_import_known_only_from_the_audit_log_stays_imported_after_the_upgrade(empty_app):
+    upgrade(revision=BEFORE_CLINIC_IMPORTS)
+    details = {"rows": 3, "imported": 2, "skipped": 1, "possible_duplicates": 1}
+    org_id, user_id = audit_an_import_as_before("a" * 32, details)
+
+    upgrade(revision=CLINIC_IMPORTS)
+
+    assert csv_import.already_imported(org_id, "a" * 32)
+    assert not csv_import.already_imported(org_id, "b" * 32)
+    (carried,) = db.session.scalars(select(ClinicImport)).all()
+    assert (carried.organisation_id, carried.imported_by_id) == (org_id, user_id)
+    assert {count: getattr(carried, count) for count in details} == details
+
+
+def test_the_downgrade_drops_the_import_records_and_keeps_the_audit_events(empty_app):
+    upgrade(revision=BEFORE_CLINIC_IMPORTS)
+    audit_an_import_as_before(
+        "a" * 32, {"rows": 1, "imported": 1, "skipped": 0, "possible_duplicates": 0}
+    )
+    upgrade(revision=CLINIC_IMPORTS)
+
+    downgrade(revision=BEFORE_CLINIC_IMPORTS)
+
+    assert "clinic_imports" not in tables()
+    assert db.session.scalar(text("SELECT count(*) FROM audit_events")) == 1

@@ -66,9 +66,7 @@ def test_a_scoped_join_and_aggregate_reads_only_the_organisations_rows(app, org,
 
 
 def test_a_join_that_scopes_only_one_of_its_tenant_tables_fails(app, org, two_orgs):
-    stmt = scoped(
-        select(Clinic.name).join(Visit, Visit.clinic_id == Clinic.id), org.id, Clinic
-    )
+    stmt = scoped(select(Clinic.name).join(Visit, Visit.clinic_id == Clinic.id), org.id, Clinic)
 
     assert unscoped_tenant_tables(stmt) == {"visits"}
     with pytest.raises(UnscopedQuery, match="visits"):

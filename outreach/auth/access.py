@@ -2,10 +2,12 @@
 
 import time
 
-from flask import abort, current_app, flash, g, redirect, request, request_started, session, url_for
+from flask import current_app, flash, g, redirect, request, request_started, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_smorest import abort as api_abort
 
+from outreach import errors
 from outreach.auth import queries, services
 from outreach.db import db
 from outreach.extensions import csrf, login_manager
@@ -54,10 +56,18 @@ def _load_user_from_token(req):
     return user
 
 
+def _session_ended() -> bool:
+    """This request came with a session that no longer counts: it timed out just now, or its
+    user's session version moved on (logout elsewhere, password change, deactivation)."""
+    if bearer_token() is not None:
+        return False  # judged by the token alone
+    return g.get("session_timed_out", False) or "_user_id" in session
+
+
 @login_manager.unauthorized_handler
 def _unauthorized():
     if is_api_request():
-        abort(401)
+        api_abort(401, reason=errors.SESSION_EXPIRED if _session_ended() else errors.LOGIN_REQUIRED)
     flash(_("Please log in to continue."), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
@@ -90,6 +100,7 @@ def enforce_session_timeouts():
     ):
         logout_user()
         session.clear()
+        g.session_timed_out = True  # the 401 says why; the cleared cookie no longer can
         return None
     if now - seen_at > 30:  # don't rewrite the cookie on every request
         session["seen_at"] = now
@@ -126,11 +137,12 @@ def start_session(user) -> None:
         user.locale = locale
 
 
-# What extensions cache in `g` for one request: the user (Flask-Login), the CSRF token
-# (Flask-WTF) and the locale (Flask-Babel). A request gets a fresh `g` only when it pushes its
-# own app context; one that runs inside an app context that is already open (a test holding
-# one, a script using the test client) would otherwise be judged by an earlier request's user.
-_PER_REQUEST_CACHES = ("_login_user", "csrf_token", "_flask_babel")
+# What is kept in `g` for one request: the user (Flask-Login), the CSRF token (Flask-WTF), the
+# locale (Flask-Babel) and this module's session_timed_out. A request gets a fresh `g` only
+# when it pushes its own app context; one that runs inside an app context that is already open
+# (a test holding one, a script using the test client) would otherwise be judged by an earlier
+# request's user.
+_PER_REQUEST_CACHES = ("_login_user", "csrf_token", "_flask_babel", "session_timed_out")
 
 
 def _forget_earlier_requests(sender, **extra) -> None:

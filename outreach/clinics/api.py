@@ -4,7 +4,6 @@ import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from flask_smorest.error_handler import ErrorSchema
 
 from outreach.apiutil import caller, put_answer, with_etag
 from outreach.clinics import queries, services
@@ -15,6 +14,7 @@ from outreach.clinics.schemas import (
     ClinicOutSchema,
     ClinicQuerySchema,
 )
+from outreach.errors import ErrorSchema
 from outreach.tenancy import get_in_org
 
 blp = Blueprint(

@@ -20,12 +20,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from outreach.audit.models import AuditEvent
 from outreach.audit.services import record
 from outreach.clinics import hours, services
-from outreach.clinics.models import Clinic
+from outreach.clinics.models import Clinic, ClinicImport
 from outreach.clinics.schemas import ClinicInSchema
 from outreach.db import db
 from outreach.i18n import translate_message
@@ -317,31 +316,36 @@ class ImportResult:
 
 
 def import_valid_rows(user, preview: Preview, upload_id: str) -> ImportResult:
-    """Create a clinic for every valid row; one audit event with counts only. Flushes."""
+    """Create a clinic for every valid row, and the import's record that makes a second
+    confirm of the same upload a refusal; one audit event with counts only. Flushes."""
     if already_imported(user.organisation_id, upload_id):
         raise UploadRejected(_("This file has already been imported."))
     valid = preview.valid_rows
     for row in valid:
         # The geocoder allows about one look-up a second: the retry job does them later.
         services.put_clinic(user, uuid.uuid4(), row.data, defer_geocoding=True)
-    record(
-        "clinic.import",
-        user=user,
-        object_type="clinic_import",
-        object_id=upload_id,
-        rows=len(preview.rows),
-        imported=len(valid),
-        skipped=len(preview.rows) - len(valid),
-        possible_duplicates=len([r for r in valid if r.warnings]),
+    counts = {
+        "rows": len(preview.rows),
+        "imported": len(valid),
+        "skipped": len(preview.rows) - len(valid),
+        "possible_duplicates": len([r for r in valid if r.warnings]),
+    }
+    db.session.add(
+        ClinicImport(
+            organisation_id=user.organisation_id,
+            upload_id=upload_id,
+            imported_by_id=user.id,
+            **counts,
+        )
     )
-    return ImportResult(imported=len(valid), skipped=len(preview.rows) - len(valid))
+    db.session.flush()
+    record("clinic.import", user=user, object_type="clinic_import", object_id=upload_id, **counts)
+    return ImportResult(imported=counts["imported"], skipped=counts["skipped"])
 
 
 def already_imported(organisation_id: uuid.UUID, upload_id: str) -> bool:
-    stmt = tenant_select(AuditEvent, organisation_id).where(
-        AuditEvent.action == "clinic.import", AuditEvent.object_id == upload_id
-    )
-    return bool(db.session.scalar(select(func.count()).select_from(stmt.subquery())))
+    stmt = tenant_select(ClinicImport, organisation_id).where(ClinicImport.upload_id == upload_id)
+    return bool(db.session.scalar(select(stmt.exists())))
 
 
 # Between preview and confirm

@@ -1,13 +1,13 @@
-"""Clinic table and the binding code lists that go with it."""
+"""Clinic table, the record of each CSV import, and the binding code lists that go with them."""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.changes import Synced
-from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
+from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
 
 CLINIC_KINDS = ("massage_clinic", "apartment", "mobile_home", "motel", "street", "other")
 CLINIC_STATUSES = ("active", "closed", "unknown")
@@ -52,3 +52,26 @@ class Clinic(UUIDPrimaryKey, Timestamps, Synced, db.Model):
 
     def __repr__(self) -> str:
         return f"<Clinic {self.name}>"
+
+
+class ClinicImport(UUIDPrimaryKey, db.Model):
+    """One confirmed CSV import: the upload it came from (so the same upload is imported once),
+    who confirmed it, when, and the counts. Never the file or its rows."""
+
+    __tablename__ = "clinic_imports"
+    # Also the backstop for two confirms of one upload at the same moment.
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "upload_id", name="uq_clinic_imports_upload"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    # The random id sealed into the preview (csv_import.new_upload_id), not chosen by a client.
+    upload_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    imported_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    imported: Mapped[int] = mapped_column(Integer, nullable=False)
+    skipped: Mapped[int] = mapped_column(Integer, nullable=False)
+    possible_duplicates: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -57,8 +57,9 @@ export async function request(method, url, { body, headers = {}, timeout = TIMEO
   }
 }
 
+/** The server refused the CSRF token: the envelope's `reason` says so (DESIGN.md §4). */
 export function isCsrfError(answer) {
-  return answer.status === 400 && /csrf/i.test((answer.data && answer.data.message) || "");
+  return answer.status === 400 && Boolean(answer.data) && answer.data.reason === "csrf";
 }
 
 /** "ok" | "auth" (log in again) | "csrf" (fresh token, then again) | "retry" | "refused". */

@@ -42,6 +42,21 @@ def test_a_stale_csrf_token_is_renewed_and_the_record_goes_out(online_phone, in_
     assert token and token != "no-longer-valid"
 
 
+def test_a_refused_csrf_token_is_recognised_by_the_reason_not_by_the_wording(phone):
+    device = phone()
+    device.start_app()
+
+    verdicts = device.evaluate_module(
+        "api.js",
+        """[
+          {status: 400, ok: false, data: {code: 400, message: "Ugyldig token", reason: "csrf"}},
+          {status: 400, ok: false, data: {code: 400, message: "The csrf column is unknown"}},
+        ].map(m.classify)""",
+    )
+
+    assert verdicts == ["csrf", "refused"]
+
+
 def test_server_errors_and_throttling_keep_the_record_for_a_later_try(online_phone, in_db, server):
     device = online_phone
     server.faults.statuses.extend([503, 429])

@@ -1,6 +1,6 @@
 """Draws the field app's PNG icons with the standard library only (zlib + struct).
 
-Run `python -m outreach.field.make_icons` after changing the design; the PNGs are committed.
+Run `python scripts/make_icons.py` after changing the design; the PNGs are committed.
 The mark: a white door, ajar, on the brand colour; "any" icons have rounded corners, the
 "maskable" ones fill the square and keep the mark inside the central safe zone (80 %).
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 BRAND = (11, 95, 115)
 WHITE = (255, 255, 255)
-OUT = Path(__file__).resolve().parents[2] / "static" / "field" / "icons"
+OUT = Path(__file__).resolve().parents[1] / "static" / "field" / "icons"
 SAMPLES = 4  # 4 x 4 samples per pixel for smooth edges
 
 
