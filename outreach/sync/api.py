@@ -15,8 +15,8 @@ from outreach.db import db, utcnow
 from outreach.paging import MAX_CURSOR
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
 from outreach.persons.services import person_index
+from outreach.routing.queries import sync_representation, sync_select
 from outreach.routing.schemas import RoutePlanSyncSchema
-from outreach.routing.services import sync_representation, sync_select
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
 from outreach.visits.schemas import VisitOutSchema
 from outreach.visits.services import organisation_lists
