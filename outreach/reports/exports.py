@@ -15,7 +15,8 @@ from outreach.codes import country_name
 from outreach.labels import CONCERN_LABELS, GENDER_LABELS
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.charts import month_names
-from outreach.reports.services import FIGURES, ReportData, admission_rate
+from outreach.reports.figures import FIGURES, admission_rate
+from outreach.reports.queries import ReportData
 
 FIGURE_LABELS = {
     "visits": _l("Visits"),
