@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.orgs.models import Organisation
+from outreach.orgs.services import code_labels
 from outreach.persons.models import Conversation, Person
 from outreach.reports.figures import (
     FIRST_YEAR,
@@ -146,6 +147,11 @@ def breakdowns(organisation_id, period: Period, region: str | None = None) -> di
         ],
         "police_informed_visits": police,
     }
+
+
+def supply_labels(organisation_id) -> dict:
+    """The organisation's names for its supply codes (also for codes taken off the list)."""
+    return code_labels(db.session.get(Organisation, organisation_id), "supplies")
 
 
 # One report: the figures and the breakdowns ----------------------------------------------
