@@ -2,7 +2,7 @@
 
 Generates ten years of an organisation's work (1,000,000 visits, ~600,000 conversations,
 150,000 persons, some merged; plus a small second organisation), then times
-`outreach.reports.services.annual_report` and a single hand-written query computing the same
+`outreach.reports.figures.annual_report` and a single hand-written query computing the same
 figures (checked equal), and prints the median of several runs and their ratio.
 
     .venv/bin/python benchmarks/reports.py                 # SQLite, then PostgreSQL
@@ -265,7 +265,7 @@ SELECT 'first', region, 0, count(*), 0, 0 FROM firsts WHERE region IS NOT NULL G
 
 
 def hand_written_report(session, org, year: int) -> dict:
-    from outreach.reports.services import FIGURES, Period, admission_rate
+    from outreach.reports.figures import FIGURES, Period, admission_rate
 
     period = Period(year)
     starts = period.month_starts()
@@ -345,7 +345,7 @@ def run(url: str, scale: float, runs: int) -> dict:
     from outreach.db import db
     from outreach.orgs.queries import find_organisation
     from outreach.orgs.services import create_organisation
-    from outreach.reports import services
+    from outreach.reports import figures, queries
 
     app = create_app({"OUTREACH_ENV": "testing", "SECRET_KEY": "x" * 40, "DATABASE_URL": url})
     with app.app_context():
@@ -387,7 +387,7 @@ def run(url: str, scale: float, runs: int) -> dict:
             for name in COLUMNS
         }
 
-        service = services.annual_report(org, REPORT_YEAR)
+        service = figures.annual_report(org, REPORT_YEAR)
         baseline = hand_written_report(db.session, org, REPORT_YEAR)
         ordered = sorted(service["by_region"], key=lambda r: r["region"])
         assert {**service, "by_region": ordered} == {
@@ -397,9 +397,9 @@ def run(url: str, scale: float, runs: int) -> dict:
 
         timings = median_seconds(
             {
-                "service": lambda: services.annual_report(org, REPORT_YEAR),
+                "service": lambda: figures.annual_report(org, REPORT_YEAR),
                 "hand_written": lambda: hand_written_report(db.session, org, REPORT_YEAR),
-                "page": lambda: services.report_data(org, services.Period(REPORT_YEAR)),
+                "page": lambda: queries.report_data(org, figures.Period(REPORT_YEAR)),
             },
             runs,
         )

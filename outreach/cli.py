@@ -1,11 +1,13 @@
-"""The `flask --app outreach ...` commands of DESIGN.md §4."""
+"""The `flask --app outreach ...` commands of DESIGN.md §4, and `reports snapshot`."""
 
 import sys
 from functools import wraps
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 from flask_babel import force_locale
+from sqlalchemy import select
 
 from outreach.db import db
 
@@ -128,6 +130,44 @@ def demo_command(force, if_empty):
         click.echo(f"  {role:<12} {email}")
 
 
+reports_group = AppGroup("reports")
+
+
+@reports_group.command("snapshot")
+@click.option("--year", type=int, required=True, help="Calendar year (Danish time).")
+@click.option("--month", type=click.IntRange(1, 12), help="A month of the year; else the year.")
+@click.option("--org", "org_name", help="Only this organisation (default: every one).")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Recompute snapshots that exist. Never after a retention purge: the figures of "
+    "deleted persons would be lost.",
+)
+def report_snapshot_command(year, month, org_name, overwrite):
+    """Store the figures of a year or month for each organisation and region."""
+    from outreach.orgs.models import Organisation
+    from outreach.reports.figures import FIRST_YEAR, Period, last_valid_year
+    from outreach.reports.services import snapshot_period
+
+    if not FIRST_YEAR <= year <= last_valid_year():
+        raise click.BadParameter(f"give a year from {FIRST_YEAR}", param_hint="--year")
+    stmt = select(Organisation).order_by(Organisation.name)
+    if org_name:
+        stmt = stmt.where(Organisation.name == org_name)
+    organisations = list(db.session.scalars(stmt))
+    if org_name and not organisations:
+        raise click.ClickException(f"No organisation named {org_name!r}.")
+    period = Period(year, month)
+    for organisation in organisations:
+        written = snapshot_period(organisation, period, overwrite=overwrite)
+        db.session.commit()
+        click.echo(
+            f"{organisation.name}: {written} snapshot(s) written for {year}"
+            + (f"-{month:02d}" if month else "")
+            + "."
+        )
+
+
 @click.command("scheduler")
 def scheduler_command():
     """Run the scheduled jobs in the foreground (one process per deployment is enough)."""
@@ -143,5 +183,6 @@ def register(app):
         create_token_command,
         demo_command,
         scheduler_command,
+        reports_group,
     ):
         app.cli.add_command(command)

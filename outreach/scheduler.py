@@ -117,10 +117,26 @@ def geocode_retry_job() -> int:
     return retry_pending_geocoding(current_app.config["GEOCODE_BATCH"])
 
 
-def report_snapshots_job() -> int:
-    from outreach.reports.services import take_snapshots
+def report_snapshots_job(now: datetime | None = None) -> int:
+    """The nightly snapshots (reports.queries.due_snapshots); returns how many were written.
 
-    return take_snapshots()
+    Commits after each read and after each period's writes: on SQLite every transaction takes
+    the write lock (BEGIN IMMEDIATE, outreach/db.py), and the web requests should not wait
+    behind a whole period's queries.
+    """
+    # Imported here like the other jobs' code: outreach.models imports JobLock from this
+    # module, and the model registry should not load the report queries with it.
+    from outreach.reports import queries, services
+
+    written = 0
+    for organisation, period, overwrite in queries.due_snapshots(now or utcnow()):
+        computed = []
+        for data in queries.snapshot_figures(organisation, period, overwrite=overwrite):
+            computed.append(data)
+            db.session.commit()
+        written += services.store_snapshots(computed)
+        db.session.commit()
+    return written
 
 
 JOBS: dict[str, Callable[[], object]] = {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from outreach.reports import services
+from outreach.reports import figures, services
 from tests.report_dataset import ANNUAL_2019, build
 
 REPORT_KEYS = {
@@ -121,7 +121,7 @@ def test_invalid_queries_answer_422_with_field_errors(data, coordinator_client, 
 
 
 def test_next_year_is_allowed_and_the_year_after_is_not(coordinator_client):
-    next_year = services.last_valid_year()
+    next_year = figures.last_valid_year()
     assert coordinator_client.get(f"/api/v1/reports/annual?year={next_year}").status_code == 200
     response = coordinator_client.get(f"/api/v1/reports/annual?year={next_year + 1}")
     assert response.status_code == 422
@@ -151,7 +151,7 @@ def test_the_monthly_report_refuses_a_bad_month(coordinator_client, query):
 def test_a_snapshot_is_answered_when_asked_for(data, coordinator_client, app):
     response = coordinator_client.get("/api/v1/reports/annual?year=2019&source=snapshot")
     assert response.status_code == 404
-    services.snapshot_period(data.org, services.Period(2019))
+    services.snapshot_period(data.org, figures.Period(2019))
     response = coordinator_client.get("/api/v1/reports/annual?year=2019&source=snapshot")
     assert response.status_code == 200
     assert sorted_regions(response.json) == sorted_regions(ANNUAL_2019)

@@ -17,9 +17,9 @@ from sqlalchemy import delete, func, select
 from outreach import scheduler
 from outreach.db import db
 from outreach.persons.models import Conversation, Person, PersonMerge
-from outreach.reports import services
+from outreach.reports import figures, queries, services
+from outreach.reports.figures import Period
 from outreach.reports.models import ReportSnapshot
-from outreach.reports.services import Period
 from tests.conftest import Factory, database_url, make_app
 from tests.report_dataset import ANNUAL_2019, build, local
 
@@ -58,7 +58,7 @@ def purge_person_level_data(org) -> None:
 
 
 def test_the_job_snapshots_the_current_and_previous_month_and_year(data):
-    written = services.take_snapshots(MID_JANUARY_2020)
+    written = scheduler.report_snapshots_job(MID_JANUARY_2020)
     # 4 periods x (the whole organisation + 3 regions) + 4 x (the other org + its 1 region)
     assert written == 4 * 4 + 4 * 2
     periods = {(r.kind, r.year, r.month) for r in snapshots(data.org)}
@@ -73,21 +73,21 @@ def test_the_job_snapshots_the_current_and_previous_month_and_year(data):
 
 
 def test_a_snapshot_holds_the_same_report_as_the_live_figures(data):
-    services.take_snapshots(MID_JANUARY_2020)
-    stored = services.read_snapshot(data.org, Period(2019))
-    assert stored.report == services.annual_report(data.org, 2019)
+    scheduler.report_snapshots_job(MID_JANUARY_2020)
+    stored = queries.read_snapshot(data.org, Period(2019))
+    assert stored.report == figures.annual_report(data.org, 2019)
     assert stored.report["first_time_persons"] == ANNUAL_2019["first_time_persons"]
-    assert stored.breakdowns == services.breakdowns(data.org.id, Period(2019))
-    regional = services.read_snapshot(data.org, Period(2019), "nordjylland")
-    assert regional.report == services.annual_report(data.org, 2019, "nordjylland")
-    month = services.read_snapshot(data.org, Period(2019, 12))
+    assert stored.breakdowns == queries.breakdowns(data.org.id, Period(2019))
+    regional = queries.read_snapshot(data.org, Period(2019), "nordjylland")
+    assert regional.report == figures.annual_report(data.org, 2019, "nordjylland")
+    month = queries.read_snapshot(data.org, Period(2019, 12))
     assert (month.report["visits"], month.report["first_time_persons"]) == (1, 1)
 
 
 def test_running_the_job_again_replaces_each_snapshot_instead_of_adding_one(data):
-    services.take_snapshots(MID_JANUARY_2020)
+    scheduler.report_snapshots_job(MID_JANUARY_2020)
     first = {r.id: r.computed_at for r in snapshots()}
-    services.take_snapshots(MID_JANUARY_2020 + timedelta(hours=1))
+    scheduler.report_snapshots_job(MID_JANUARY_2020 + timedelta(hours=1))
     db.session.expire_all()
     rows = snapshots()
     assert len(rows) == len(first)
@@ -96,58 +96,89 @@ def test_running_the_job_again_replaces_each_snapshot_instead_of_adding_one(data
 
 
 def test_the_figures_survive_a_retention_purge_of_person_level_data(data):
-    services.take_snapshots(MID_JANUARY_2020)
-    before = services.read_snapshot(data.org, Period(2019))
+    scheduler.report_snapshots_job(MID_JANUARY_2020)
+    before = queries.read_snapshot(data.org, Period(2019))
 
     purge_person_level_data(data.org)
 
-    assert services.annual_report(data.org, 2019)["persons_talked_to"] == 0  # live: gone
-    after = services.read_snapshot(data.org, Period(2019))
+    assert figures.annual_report(data.org, 2019)["persons_talked_to"] == 0  # live: gone
+    after = queries.read_snapshot(data.org, Period(2019))
     assert after.report == before.report and after.breakdowns == before.breakdowns
     assert after.report["persons_talked_to"] == 7
 
 
 def test_a_final_snapshot_is_not_recomputed_after_the_grace_period(data):
-    services.take_snapshots(MID_JANUARY_2020)
+    scheduler.report_snapshots_job(MID_JANUARY_2020)
     purge_person_level_data(data.org)
 
     # In March 2020, 2019 ended more than 31 days ago: its snapshot is final.
-    services.take_snapshots(local(2020, 3, 2, 3))
+    scheduler.report_snapshots_job(local(2020, 3, 2, 3))
 
     db.session.expire_all()
-    assert services.read_snapshot(data.org, Period(2019)).report["persons_talked_to"] == 7
-    assert services.read_snapshot(data.org, Period(2019, 12)).report["conversations"] == 2
+    assert queries.read_snapshot(data.org, Period(2019)).report["persons_talked_to"] == 7
+    assert queries.read_snapshot(data.org, Period(2019, 12)).report["conversations"] == 2
     # The current year is still recomputed from what is left.
-    assert services.read_snapshot(data.org, Period(2020)).report["persons_talked_to"] == 0
+    assert queries.read_snapshot(data.org, Period(2020)).report["persons_talked_to"] == 0
 
 
 def test_within_the_grace_period_late_records_still_change_the_previous_year(data):
-    services.take_snapshots(MID_JANUARY_2020)
+    scheduler.report_snapshots_job(MID_JANUARY_2020)
     from tests.report_dataset import talk
 
     talk(data.persons["I"], data.visits["v4"])  # synced late from a phone
-    services.take_snapshots(MID_JANUARY_2020 + timedelta(days=1))
+    scheduler.report_snapshots_job(MID_JANUARY_2020 + timedelta(days=1))
     db.session.expire_all()
-    assert services.read_snapshot(data.org, Period(2019)).report["conversations"] == 11
+    assert queries.read_snapshot(data.org, Period(2019)).report["conversations"] == 11
 
 
 def test_the_snapshot_command_fills_in_a_missing_period_without_overwriting(data, runner):
     result = runner.invoke(args=["reports", "snapshot", "--year", "2018"])
     assert result.exit_code == 0, result.output
-    stored = services.read_snapshot(data.org, Period(2018))
+    stored = queries.read_snapshot(data.org, Period(2018))
     assert stored.report["visits"] == 1
     computed_at = stored.computed_at
 
     result = runner.invoke(args=["reports", "snapshot", "--year", "2018"])
     assert result.exit_code == 0, result.output
     assert "0 snapshot(s)" in result.output
-    assert services.read_snapshot(data.org, Period(2018)).computed_at == computed_at
+    assert queries.read_snapshot(data.org, Period(2018)).computed_at == computed_at
 
 
 def test_the_snapshot_command_refuses_an_unknown_organisation(runner):
     result = runner.invoke(args=["reports", "snapshot", "--year", "2018", "--org", "Nobody"])
     assert result.exit_code != 0
     assert "No organisation" in result.output
+
+
+def test_the_nightly_work_is_every_organisations_recent_periods_final_after_the_grace(data):
+    due = queries.due_snapshots(local(2020, 3, 2, 3))
+    assert {org.id for org, _, _ in due} >= {data.org.id, data.other_org.id}
+    # Only 2019 ended more than 31 days ago: its snapshot is final, never overwritten.
+    assert [(period, overwrite) for org, period, overwrite in due if org.id == data.org.id] == [
+        (Period(2020, 3), True),
+        (Period(2020, 2), True),
+        (Period(2020), True),
+        (Period(2019), False),
+    ]
+
+
+def test_without_overwrite_only_the_snapshots_not_yet_stored_are_computed(data):
+    whole = next(queries.snapshot_figures(data.org, Period(2019)))
+    services.store_snapshots([whole])
+
+    left = list(queries.snapshot_figures(data.org, Period(2019), overwrite=False))
+
+    assert whole.region is None
+    assert [d.region for d in left] == figures.organisation_regions(data.org)
+    assert all(d.report == figures.annual_report(data.org, 2019, d.region) for d in left)
+
+
+def test_storing_snapshots_leaves_the_commit_to_the_caller(data):
+    db.session.commit()  # the dataset stays; what follows is the caller's to keep or undo
+    assert services.snapshot_period(data.org, Period(2019)) == 4
+    assert len(snapshots(data.org)) == 4
+    db.session.rollback()
+    assert snapshots(data.org) == []
 
 
 def test_the_job_is_registered_and_scheduled_nightly(app):
@@ -237,7 +268,7 @@ def test_two_processes_started_together_take_the_snapshots_once(processes):
     def slow_job(now):
         runs.append(now)
         time.sleep(1.0)  # the other process asks for the lease meanwhile
-        return services.take_snapshots(now)
+        return scheduler.report_snapshots_job(now)
 
     results = []
 
@@ -263,9 +294,9 @@ def test_two_processes_started_together_take_the_snapshots_once(processes):
 
 def test_runs_one_after_the_other_replace_the_snapshots_in_place(processes):
     first, second = processes
-    assert first.run_job(services.take_snapshots, MID_JANUARY_2020) == 20
+    assert first.run_job(scheduler.report_snapshots_job, MID_JANUARY_2020) == 20
     before = {row[:5]: row[5] for row in first.query(snapshot_rows)}
-    assert second.run_job(services.take_snapshots, MID_JANUARY_2020) == 20
+    assert second.run_job(scheduler.report_snapshots_job, MID_JANUARY_2020) == 20
     after = {row[:5]: row[5] for row in second.query(snapshot_rows)}
     assert set(after) == set(before)
     assert all(after[key] >= before[key] for key in before)

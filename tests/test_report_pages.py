@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
-from outreach.reports import exports, services
+from outreach.reports import exports, figures, services
 from tests.report_dataset import build
 
 
@@ -70,14 +70,14 @@ def test_the_page_names_countries_in_the_page_language(data, coordinator_client)
 def test_the_page_defaults_to_this_year(coordinator_client):
     response = coordinator_client.get("/reports/")
     assert response.status_code == 200
-    year = services.last_valid_year() - 1
+    year = figures.last_valid_year() - 1
     assert f'<option selected value="{year}">' in response.get_data(as_text=True)
 
 
 def test_a_filter_left_out_takes_its_default(data, coordinator_client):
     response = coordinator_client.get("/reports/?region=nordjylland")
     assert response.status_code == 200
-    year = services.last_valid_year() - 1
+    year = figures.last_valid_year() - 1
     assert f'<option selected value="{year}">' in response.get_data(as_text=True)
 
 
@@ -119,7 +119,7 @@ def test_a_missing_snapshot_is_said_plainly(data, coordinator_client):
 
 
 def test_the_page_reads_a_stored_snapshot(data, coordinator_client):
-    services.snapshot_period(data.org, services.Period(2019))
+    services.snapshot_period(data.org, figures.Period(2019))
     response = coordinator_client.get("/reports/?year=2019&source=snapshot")
     assert "6 visits to 4 different clinics" in response.get_data(as_text=True)
 

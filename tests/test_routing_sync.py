@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from outreach.routing import services
+from outreach.routing import queries, services
 from outreach.routing.services import PlanInput
 
 POINTS = [(56.1629, 10.2039), (56.1500, 10.1900), (56.1700, 10.2300), (56.1800, 10.1500)]
@@ -20,7 +20,7 @@ def make_plan(user, clinics, *, days_ahead=1, nurses=2):
     plan = services.create_plan(
         user,
         PlanInput(
-            day=services.today() + timedelta(days=days_ahead),
+            day=queries.today() + timedelta(days=days_ahead),
             base_lat=56.1572,
             base_lon=10.2107,
             shift_start="10:00",

@@ -45,7 +45,9 @@ def code_labels(org: Organisation, kind: str) -> dict[str, str]:
     return labels
 
 
-def offices(org: Organisation) -> list[dict]:
+def stored_offices(org: Organisation) -> list[dict]:
+    """Every office as stored, for the settings editor; routing.queries.route_bases gives
+    those that can serve as a route's base."""
     return [dict(office) for office in (org.settings or {}).get("offices", [])]
 
 

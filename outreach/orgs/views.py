@@ -40,7 +40,7 @@ def _fresh_offices_form() -> OfficesForm:
     org = _org()
     rows = [
         {"name": o.get("name", ""), "lat": _number(o.get("lat")), "lon": _number(o.get("lon"))}
-        for o in queries.offices(org)
+        for o in queries.stored_offices(org)
     ]
     rows += [{}] * BLANK_OFFICE_ROWS
     return OfficesForm(

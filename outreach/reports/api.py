@@ -4,8 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from outreach.apiutil import caller
+from outreach.db import utcnow
 from outreach.permissions import role_required
-from outreach.reports import services
+from outreach.reports import figures, queries
 from outreach.reports.schemas import (
     AnnualQuerySchema,
     AnnualReportSchema,
@@ -33,16 +34,16 @@ SOURCE_HEADERS = {
 
 
 def _answer(organisation, period, args):
-    region = services.check_region(organisation, args["region"])
+    region = figures.check_region(organisation, args["region"])
     if args["source"] == "snapshot":
-        data = services.read_snapshot(organisation, period, region)
+        data = queries.read_snapshot(organisation, period, region)
         if data is None:
             abort(404, message="No snapshot is stored for this period and region.")
         report, computed_at = data.report, data.computed_at
     else:
-        cube = services.compute_cube(organisation.id, period)
-        report = services.build_report(cube, services.organisation_regions(organisation), region)
-        computed_at = services.utcnow()
+        cube = figures.compute_cube(organisation.id, period)
+        report = figures.build_report(cube, figures.organisation_regions(organisation), region)
+        computed_at = utcnow()
     headers = {
         "X-Report-Source": args["source"],
         "X-Report-Computed-At": computed_at.isoformat(timespec="seconds"),
@@ -71,7 +72,7 @@ class AnnualReport(_ReportView):
     def get(self, args):
         """The annual report: a year's figures, by region and by month (DESIGN.md §3, §4)."""
         user = caller()
-        return _answer(user.organisation, services.Period(args["year"]), args)
+        return _answer(user.organisation, figures.Period(args["year"]), args)
 
 
 @blp.route("/monthly")
@@ -82,4 +83,4 @@ class MonthlyReport(_ReportView):
     def get(self, args):
         """The same figures for one calendar month, by region."""
         user = caller()
-        return _answer(user.organisation, services.Period(args["year"], args["month"]), args)
+        return _answer(user.organisation, figures.Period(args["year"], args["month"]), args)

@@ -15,7 +15,8 @@ from outreach.codes import country_name
 from outreach.labels import CONCERN_LABELS, GENDER_LABELS
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.charts import month_names
-from outreach.reports.services import FIGURES, ReportData, admission_rate
+from outreach.reports.figures import FIGURES, admission_rate
+from outreach.reports.queries import ReportData, supply_labels
 
 FIGURE_LABELS = {
     "visits": _l("Visits"),
@@ -62,15 +63,6 @@ def region_name(slug: str | None) -> str:
 def _language() -> str:
     locale = get_locale()
     return locale.language if locale else "da"
-
-
-def _supply_labels(organisation_id) -> dict:
-    """The organisation's names for its supply codes (also for codes taken off the list)."""
-    from outreach.db import db
-    from outreach.orgs.models import Organisation
-    from outreach.orgs.queries import code_labels
-
-    return code_labels(db.session.get(Organisation, organisation_id), "supplies")
 
 
 def tables(data: ReportData) -> list[Table]:
@@ -141,12 +133,12 @@ def tables(data: ReportData) -> list[Table]:
             for row in extra["genders"]
         ],
     )
-    supply_labels = _supply_labels(data.organisation_id)
+    item_labels = supply_labels(data.organisation_id)
     supplies = Table(
         "supplies",
         _("Supplies handed out"),
         [_("Item"), _("Handed out")],
-        [[supply_labels.get(row["item"], row["item"]), row["count"]] for row in extra["supplies"]],
+        [[item_labels.get(row["item"], row["item"]), row["count"]] for row in extra["supplies"]],
     )
     concern = Table(
         "concern",

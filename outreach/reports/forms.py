@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, Optional
 
 from outreach.db import utcnow
 from outreach.orgs.models import REGION_NAMES
+from outreach.reports.figures import FIRST_YEAR, LOCAL_TZ, last_valid_year
 from outreach.reports.schemas import SOURCES
-from outreach.reports.services import FIRST_YEAR, LOCAL_TZ, last_valid_year
 
 SOURCE_LABELS = {"live": _l("Computed now"), "snapshot": _l("Stored snapshot")}
 

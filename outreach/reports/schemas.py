@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from outreach.orgs.models import REGION_SLUGS
-from outreach.reports.services import FIRST_YEAR, last_valid_year
+from outreach.reports.figures import FIRST_YEAR, last_valid_year
 
 SOURCES = ("live", "snapshot")
 

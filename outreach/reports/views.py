@@ -1,20 +1,17 @@
-"""The report page and its exports (coordinators and admins), and `flask reports snapshot`."""
+"""The report page and its exports (coordinators and admins)."""
 
 import logging
 
-import click
 from babel.numbers import format_decimal, format_percent
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from outreach.audit.services import record
 from outreach.db import db, utcnow
-from outreach.orgs.models import Organisation
 from outreach.permissions import role_required
-from outreach.reports import charts, exports, services, wording
+from outreach.reports import charts, exports, figures, queries, wording
 from outreach.reports.forms import ReportFilterForm
 
 log = logging.getLogger(__name__)
@@ -27,11 +24,11 @@ class Filters:
     def __init__(self, organisation):
         self.form = ReportFilterForm(
             request.args or None,
-            services.organisation_regions(organisation),
-            services.first_data_year(organisation.id),
+            figures.organisation_regions(organisation),
+            queries.first_data_year(organisation.id),
         )
         self.valid = not request.args or self.form.validate()
-        self.period = services.Period(self.form.year.data) if self.valid else None
+        self.period = figures.Period(self.form.year.data) if self.valid else None
         self.region = (self.form.region.data or None) if self.valid else None
         self.source = self.form.source.data if self.valid else "live"
 
@@ -45,10 +42,10 @@ class Filters:
         return args
 
 
-def _load(organisation, filters: Filters) -> services.ReportData | None:
+def _load(organisation, filters: Filters) -> queries.ReportData | None:
     if filters.source == "snapshot":
-        return services.read_snapshot(organisation, filters.period, filters.region)
-    return services.report_data(organisation, filters.period, filters.region)
+        return queries.read_snapshot(organisation, filters.period, filters.region)
+    return queries.report_data(organisation, filters.period, filters.region)
 
 
 def _cell(value) -> str:
@@ -63,10 +60,10 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _context(organisation, filters: Filters, data: services.ReportData) -> dict:
+def _context(organisation, filters: Filters, data: queries.ReportData) -> dict:
     report = data.report
     tables = {table.name: table for table in exports.tables(data)}
-    series = {key: str(exports.FIGURE_LABELS[key]) for key in services.MONTH_FIGURES}
+    series = {key: str(exports.FIGURE_LABELS[key]) for key in figures.MONTH_FIGURES}
     first_time = [
         (exports.region_name(row["region"]).removeprefix("Region "), row["first_time_persons"])
         for row in report["by_region"]
@@ -219,37 +216,3 @@ def export_pdf():
         format="pdf",
         tables=len(exports.tables(data)),
     )
-
-
-# `flask --app outreach reports snapshot`: fill in snapshots of past periods -----------------
-
-
-@bp.cli.command("snapshot")
-@click.option("--year", type=int, required=True, help="Calendar year (Danish time).")
-@click.option("--month", type=click.IntRange(1, 12), help="A month of the year; else the year.")
-@click.option("--org", "org_name", help="Only this organisation (default: every one).")
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="Recompute snapshots that exist. Never after a retention purge: the figures of "
-    "deleted persons would be lost.",
-)
-def snapshot_command(year, month, org_name, overwrite):
-    """Store the figures of a year or month for each organisation and region."""
-    if not services.FIRST_YEAR <= year <= services.last_valid_year():
-        raise click.BadParameter(f"give a year from {services.FIRST_YEAR}", param_hint="--year")
-    stmt = select(Organisation).order_by(Organisation.name)
-    if org_name:
-        stmt = stmt.where(Organisation.name == org_name)
-    organisations = list(db.session.scalars(stmt))
-    if org_name and not organisations:
-        raise click.ClickException(f"No organisation named {org_name!r}.")
-    period = services.Period(year, month)
-    for organisation in organisations:
-        written = services.snapshot_period(organisation, period, overwrite=overwrite)
-        db.session.commit()
-        click.echo(
-            f"{organisation.name}: {written} snapshot(s) written for {year}"
-            + (f"-{month:02d}" if month else "")
-            + "."
-        )

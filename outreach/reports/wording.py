@@ -14,7 +14,7 @@ from flask_babel import force_locale, format_decimal, get_locale, gettext, ngett
 from flask_babel import lazy_gettext as _l
 
 from outreach.orgs.models import REGION_NAMES
-from outreach.reports.services import sorted_regions
+from outreach.reports.figures import sorted_regions
 
 # (fraction, exactly, just under, just over, about): whole phrases, so that translators can
 # decline them as their language needs ("knap halvdelen", "omkring en tredjedel").

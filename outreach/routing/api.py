@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from outreach.apiutil import caller
 from outreach.db import db
 from outreach.permissions import role_required
-from outreach.routing import services
+from outreach.routing import queries, services
 from outreach.routing.schemas import (
     PlanQuerySchema,
     RoutePlanInSchema,
@@ -55,7 +55,7 @@ def plan_input(data: dict) -> services.PlanInput:
 
 
 def _plan_or_404(plan_id: uuid.UUID):
-    plan = services.get_plan(caller().organisation_id, plan_id)
+    plan = queries.get_plan(caller().organisation_id, plan_id)
     if plan is None:
         abort(404)
     return plan
@@ -70,11 +70,11 @@ class RoutePlanCollection(MethodView):
     def get(self, args):
         """List route plans, newest date first."""
         page, per_page = args.pop("page"), args.pop("per_page")
-        items, total = services.list_plans(
+        items, total = queries.list_plans(
             caller().organisation_id, page=page, per_page=per_page, **args
         )
         return {
-            "items": [services.representation(p) for p in items],
+            "items": [queries.representation(p) for p in items],
             "page": page,
             "per_page": per_page,
             "total": total,
@@ -95,7 +95,7 @@ class RoutePlanCollection(MethodView):
         plan = services.create_plan(user, plan_input(data))
         services.optimise(user, plan)
         db.session.commit()
-        return services.representation(plan)
+        return queries.representation(plan)
 
 
 @blp.route("/<uuid:plan_id>")
@@ -106,7 +106,7 @@ class RoutePlanResource(MethodView):
     @blp.alt_response(404, description="No such plan in your organisation.")
     def get(self, plan_id: uuid.UUID):
         """Read one route plan."""
-        return services.representation(_plan_or_404(plan_id))
+        return queries.representation(_plan_or_404(plan_id))
 
 
 @blp.route("/<uuid:plan_id>/save")
@@ -122,4 +122,4 @@ class RoutePlanSave(MethodView):
         plan = _plan_or_404(plan_id)
         services.save_plan(caller(), plan, data["nurses"], data["confirm_violations"])
         db.session.commit()
-        return services.representation(plan)
+        return queries.representation(plan)

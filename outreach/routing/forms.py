@@ -30,8 +30,9 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.orgs.models import REGION_NAMES
+from outreach.routing.queries import route_bases, today
 from outreach.routing.schemas import TIME
-from outreach.routing.services import PlanInput, offices, today
+from outreach.routing.services import PlanInput
 
 REQUIRED = _l("Fill in this field.")
 HHMM = Regexp(TIME, message=_l("Give a time as HH:MM."))
@@ -103,7 +104,7 @@ class PlanForm(FlaskForm):
 
     def __init__(self, organisation, users, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.offices = offices(organisation)
+        self.offices = route_bases(organisation)
         self.office.choices = [
             (str(i), o["name"] or f"{o['lat']:.4f}, {o['lon']:.4f}")
             for i, o in enumerate(self.offices)

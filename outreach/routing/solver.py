@@ -4,6 +4,9 @@ Everything here is in whole seconds on one time axis (seconds since the plan day
 midnight for day plans) and in matrix indices; nothing knows about clinics or dates. The
 solver only chooses which jobs each vehicle serves and in what order; `schedule` recomputes
 every time from the matrix, so a solver's answer and a hand-made order are judged alike.
+
+pyvroom (with numpy) is imported inside the functions that call it: loading it takes most of a
+second, which every process (web workers, CLI commands) would otherwise pay at start-up.
 """
 
 import random
@@ -164,21 +167,7 @@ class VroomSolver:
             vroom_input.set_costs_matrix("car", numpy.asarray(costs, dtype="uint32"))
         # pyvroom ids are positive integers; ours may be anything hashable, so map them.
         for number, vehicle in enumerate(problem.vehicles, start=1):
-            kwargs = {}
-            if vehicle.shift is not None:
-                kwargs["time_window"] = vroom.TimeWindow(vehicle.shift.start, vehicle.shift.end)
-            if vehicle.rest is not None:
-                window = vehicle.rest.window
-                kwargs["breaks"] = [
-                    vroom.Break(
-                        number,
-                        time_windows=[vroom.TimeWindow(window.start, window.end)],
-                        service=vehicle.rest.duration,
-                    )
-                ]
-            vroom_input.add_vehicle(
-                vroom.Vehicle(number, start=vehicle.start, end=vehicle.end, **kwargs)
-            )
+            vroom_input.add_vehicle(_vroom_vehicle(number, vehicle))
         vroom_input.add_job(
             [
                 vroom.Job(
@@ -219,6 +208,25 @@ class VroomSolver:
             ),
             unassigned=tuple(job.id for job in problem.jobs if job.id not in assigned),
         )
+
+
+def _vroom_vehicle(number: int, vehicle: Vehicle, **extra):
+    """pyvroom's vehicle `number` for ours: its shift as the time window, and its break,
+    which gets the vehicle's number as its id."""
+    import vroom
+
+    if vehicle.shift is not None:
+        extra["time_window"] = vroom.TimeWindow(vehicle.shift.start, vehicle.shift.end)
+    if vehicle.rest is not None:
+        window = vehicle.rest.window
+        extra["breaks"] = [
+            vroom.Break(
+                number,
+                time_windows=[vroom.TimeWindow(window.start, window.end)],
+                service=vehicle.rest.duration,
+            )
+        ]
+    return vroom.Vehicle(number, start=vehicle.start, end=vehicle.end, **extra)
 
 
 def vehicle_of(problem: Problem, vehicle_id) -> Vehicle:
@@ -410,28 +418,11 @@ def vroom_check(
     check_input = vroom.Input()
     check_input.set_durations_matrix("car", numpy.asarray(problem.durations, dtype="uint32"))
     steps = [vroom.VehicleStepSingle(number) for number in range(1, len(jobs) + 1)]
-    kwargs = {}
-    if vehicle.shift is not None:
-        kwargs["time_window"] = vroom.TimeWindow(vehicle.shift.start, vehicle.shift.end)
     if vehicle.rest is not None:
-        window = vehicle.rest.window
-        kwargs["breaks"] = [
-            vroom.Break(
-                1,
-                time_windows=[vroom.TimeWindow(window.start, window.end)],
-                service=vehicle.rest.duration,
-            )
-        ]
         position = len(jobs) if break_position is None else break_position
-        steps.insert(position, vroom.VehicleStepBreak(1))
+        steps.insert(position, vroom.VehicleStepBreak(1))  # the break of vehicle 1 has id 1
     check_input.add_vehicle(
-        vroom.Vehicle(
-            1,
-            start=vehicle.start,
-            end=vehicle.end,
-            steps=[vroom.VehicleStepStart(), *steps, vroom.VehicleStepEnd()],
-            **kwargs,
-        )
+        _vroom_vehicle(1, vehicle, steps=[vroom.VehicleStepStart(), *steps, vroom.VehicleStepEnd()])
     )
     check_input.add_job(
         [

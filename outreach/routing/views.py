@@ -10,17 +10,17 @@ import uuid
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case
 
 from outreach.auth.models import User
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.errors import FieldErrors
 from outreach.permissions import role_required
-from outreach.routing import export, services
+from outreach.routing import candidates, export, queries, services
 from outreach.routing.forms import PlanForm, SearchForm, save_form
 from outreach.routing.models import RoutePlan
-from outreach.tenancy import get_in_org_or_404, tenant_select
+from outreach.routing.wording import reason_text, violation_text
+from outreach.tenancy import get_in_org_or_404
 
 bp = Blueprint("routing", __name__, url_prefix="/routes")
 
@@ -30,10 +30,7 @@ def _actor() -> User:
 
 
 def _staff() -> list[User]:
-    """Active users of the organisation, nurses first: the people who can drive a route."""
-    stmt = tenant_select(User, current_user.organisation_id).where(User.active.is_(True))
-    nurses_first = case((User.role == "nurse", 0), else_=1)
-    return list(db.session.scalars(stmt.order_by(nurses_first, User.name, User.email)))
+    return queries.staff(current_user.organisation_id)
 
 
 def _plan(plan_id: uuid.UUID) -> RoutePlan:
@@ -57,7 +54,7 @@ def index():
         else:
             db.session.commit()
             return _to_plan(plan)
-    plans, _total = services.list_plans(current_user.organisation_id, per_page=30)
+    plans, _total = queries.list_plans(current_user.organisation_id, per_page=30)
     status = 422 if form.is_submitted() else 200
     return render_template("routing/index.html", form=form, plans=plans), status
 
@@ -72,11 +69,11 @@ def _plan_page(plan: RoutePlan, *, save=None, status: int = 200):
     search = SearchForm(request.args)
     found = []
     if search.q.data and search.q.data.strip():
-        found = services.search_clinics(plan, search.q.data[:100])
-    rows = services.candidate_rows(plan, found)
+        found = candidates.search_clinics(plan, search.q.data[:100])
+    rows = candidates.candidate_rows(plan, found)
     found_ids = {c.id for c in found}
     users = _staff()
-    clinics = services.clinics_of(plan)
+    clinics = queries.clinics_of(plan)
     return (
         render_template(
             "routing/plan.html",
@@ -89,9 +86,9 @@ def _plan_page(plan: RoutePlan, *, save=None, status: int = 200):
             clinics_by_id={str(k): v for k, v in clinics.items()},
             names={str(u.id): u.display_name for u in users},
             save=save or save_form(plan, users),
-            has_violations=services.has_violations(plan),
-            reason_text=services.reason_text,
-            violation_text=services.violation_text,
+            has_violations=queries.has_violations(plan),
+            reason_text=reason_text,
+            violation_text=violation_text,
             maps=export,
         ),
         status,
@@ -174,7 +171,7 @@ def stop_action(plan_id: uuid.UUID, route: int, stop: int):
     except services.NoSuchStop:
         abort(404)
     db.session.commit()
-    if services.has_violations(plan):
+    if queries.has_violations(plan):
         flash(_("The new order breaks opening hours or the shift end; see the warnings."), "error")
     return _to_plan(plan, f"route-{route + 1}")
 
@@ -212,9 +209,9 @@ def sheet(plan_id: uuid.UUID):
     return render_template(
         "routing/sheet.html",
         plan=plan,
-        clinics=services.clinics_of(plan),
+        clinics=queries.clinics_of(plan),
         names={str(u.id): u.display_name for u in _staff()},
-        violation_text=services.violation_text,
+        violation_text=violation_text,
         maps=export,
     )
 
@@ -226,7 +223,7 @@ def gpx(plan_id: uuid.UUID):
     route = request.args.get("route", type=int)
     if route is not None and not 1 <= route <= len(plan.routes):
         abort(404)
-    body = export.gpx(plan, services.clinics_of(plan), route=route)
+    body = export.gpx(plan, queries.clinics_of(plan), route=route)
     name = f"route-plan-{plan.date.isoformat()}" + (f"-{route}" if route else "") + ".gpx"
     return Response(
         body,

@@ -10,7 +10,7 @@ from outreach.orgs.models import Organisation
 from outreach.orgs.queries import code_labels, organisation_lists
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
 from outreach.persons.queries import person_index
-from outreach.routing.services import sync_representation, sync_select
+from outreach.routing.queries import sync_representation, sync_select
 from outreach.tenancy import tenant_select
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
 

@@ -1,0 +1,49 @@
+"""The words a coordinator reads for the planner's codes: why a clinic is left out of a plan,
+and what is wrong with a route."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from outreach.labels import WEEKDAY_LABELS
+from outreach.routing import planner
+
+REASON_TEXT = {
+    planner.CLINIC_CLOSED: _l("The clinic is marked as closed in the registry."),
+    planner.NO_COORDINATES: _l("No coordinates: add an address or a map position."),
+    planner.HOURS_UNKNOWN: _l(
+        "Opening hours unknown: every stop must be inside the opening hours, so the planner "
+        "cannot place it. Add the opening hours."
+    ),
+    planner.CLOSED_THAT_DAY: _l("Closed on that weekday."),
+    planner.CANNOT_FIT: _l(
+        "Cannot fit in the shift: even as the only stop, the drive from the base and back "
+        "and the visit do not fit the shift and the opening hours."
+    ),
+    planner.LOWER_PRIORITY: _l(
+        "Lower priority than those chosen: it fits alone, but the day is full with clinics "
+        "of higher priority or on the way."
+    ),
+    planner.REMOVED: _l("Taken off the route by the coordinator."),
+}
+VIOLATION_TEXT = {
+    "opening_hours": _l("Outside the opening hours: the visit ends %(minutes)d min after closing."),
+    "closed": _l("The clinic is closed at that time of the day."),
+    "shift_end": _l("Back at the base %(minutes)d min after the shift ends."),
+    "break": _l("The break starts %(minutes)d min later than its window allows."),
+}
+
+
+def reason_text(reason: str, day: date | None = None) -> str:
+    if reason == planner.CLOSED_THAT_DAY and day is not None:
+        weekday = planner.DayClock(day).weekday
+        return str(_l("Closed on %(weekday)s.", weekday=WEEKDAY_LABELS[weekday]))
+    return str(REASON_TEXT.get(reason, reason))
+
+
+def violation_text(violation: dict) -> str:
+    kind, late = violation.get("kind"), violation.get("minutes") or 0
+    if kind == "opening_hours" and not late:
+        kind = "closed"
+    text = VIOLATION_TEXT.get(kind)
+    return str(text % {"minutes": late}) if text else str(kind)
