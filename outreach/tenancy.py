@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from flask import abort, current_app, has_app_context
-from sqlalchemy import Select, event, inspect, select
+from sqlalchemy import Select, and_, event, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.schema import Table
@@ -52,6 +52,18 @@ def scoped(stmt, organisation_id: uuid.UUID, *models):
     for model in models:
         stmt = stmt.where(_organisation_column(model) == organisation_id)
         names.add(_table(model).name)
+    return stmt.execution_options(**{SCOPE_OPTION: frozenset(names)})
+
+
+def scoped_outerjoin(stmt, target, onclause, organisation_id: uuid.UUID, *, left=None):
+    """`stmt` LEFT OUTER JOIN `target` with the organisation's condition in the ON clause: in
+    the WHERE clause it would drop the rows that have no match."""
+    condition = and_(onclause, _organisation_column(target) == organisation_id)
+    if left is None:
+        stmt = stmt.outerjoin(target, condition)
+    else:
+        stmt = stmt.outerjoin_from(left, target, condition)
+    names = set(stmt.get_execution_options().get(SCOPE_OPTION, ())) | {_table(target).name}
     return stmt.execution_options(**{SCOPE_OPTION: frozenset(names)})
 
 

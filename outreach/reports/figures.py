@@ -25,7 +25,7 @@ from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
 from outreach.orgs.models import REGIONS, Organisation
 from outreach.persons.models import Conversation, Person
-from outreach.tenancy import tenant_select
+from outreach.tenancy import scoped, scoped_outerjoin, tenant_select
 from outreach.visits.models import Visit
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -188,7 +188,7 @@ def _month_of(column, period: Period):
     )
 
 
-def scoped(model, organisation_id, *columns):
+def columns_of(model, organisation_id, *columns):
     """`SELECT columns FROM model WHERE model.organisation_id = :org`, for aggregates."""
     return tenant_select(model, organisation_id).with_only_columns(
         *columns, maintain_column_froms=True
@@ -196,20 +196,19 @@ def scoped(model, organisation_id, *columns):
 
 
 def _visit_region_query(organisation_id, period: Period, *columns):
-    return (
-        scoped(Visit, organisation_id, *columns)
-        .join_from(Visit, Clinic, Clinic.id == Visit.clinic_id)
-        .where(in_period(Visit.started_at, period))
+    stmt = columns_of(Visit, organisation_id, *columns).join_from(
+        Visit, Clinic, Clinic.id == Visit.clinic_id
     )
+    return scoped(stmt, organisation_id, Clinic).where(in_period(Visit.started_at, period))
 
 
 def _conversation_region_query(organisation_id, period: Period, *columns):
-    return (
-        scoped(Conversation, organisation_id, *columns)
-        .outerjoin_from(Conversation, Visit, Visit.id == Conversation.visit_id)
-        .outerjoin(Clinic, Clinic.id == Visit.clinic_id)
-        .where(in_period(Conversation.occurred_at, period))
+    stmt = columns_of(Conversation, organisation_id, *columns)
+    stmt = scoped_outerjoin(
+        stmt, Visit, Visit.id == Conversation.visit_id, organisation_id, left=Conversation
     )
+    stmt = scoped_outerjoin(stmt, Clinic, Clinic.id == Visit.clinic_id, organisation_id)
+    return stmt.where(in_period(Conversation.occurred_at, period))
 
 
 def compute_cube(organisation_id: uuid.UUID, period: Period) -> Cube:
@@ -235,20 +234,17 @@ def compute_cube(organisation_id: uuid.UUID, period: Period) -> Cube:
     # person in time order: number 1 is the person's first conversation of the period, which
     # is her first-ever one unless the organisation talked to her before the period.
     person = Person.canonical_id
-    conversations = (
-        _conversation_region_query(
-            organisation_id,
-            period,
-            person.label("person"),
-            region.label("region"),
-            month_of(Conversation.occurred_at).label("month"),
-            func.row_number()
-            .over(partition_by=person, order_by=(Conversation.occurred_at, Conversation.id))
-            .label("n"),
-        )
-        .join_from(Conversation, Person, Person.id == Conversation.person_id)
-        .cte("period_conversations")
-    )
+    conversations = _conversation_region_query(
+        organisation_id,
+        period,
+        person.label("person"),
+        region.label("region"),
+        month_of(Conversation.occurred_at).label("month"),
+        func.row_number()
+        .over(partition_by=person, order_by=(Conversation.occurred_at, Conversation.id))
+        .label("n"),
+    ).join_from(Conversation, Person, Person.id == Conversation.person_id)
+    conversations = scoped(conversations, organisation_id, Person).cte("period_conversations")
     earlier_person, earlier = aliased(Person), aliased(Conversation)
     # Canonical ids are ids of the organisation's own persons, so this needs no org filter.
     met_before = exists().where(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.orgs.models import Organisation
-from outreach.orgs.services import code_labels
+from outreach.orgs.queries import code_labels
 from outreach.persons.models import Conversation, Person
 from outreach.reports.figures import (
     FIRST_YEAR,
@@ -22,13 +22,13 @@ from outreach.reports.figures import (
     Period,
     build_report,
     check_region,
+    columns_of,
     compute_cube,
     in_period,
     organisation_regions,
-    scoped,
 )
 from outreach.reports.models import ReportSnapshot
-from outreach.tenancy import tenant_select
+from outreach.tenancy import scoped, tenant_select
 from outreach.visits.models import CONCERN_LEVELS, Visit
 
 SNAPSHOT_VERSION = 1
@@ -37,23 +37,30 @@ SNAPSHOT_VERSION = 1
 
 
 def _conversations_in(organisation_id, period: Period, region: str | None, *columns):
-    stmt = scoped(Conversation, organisation_id, *columns).where(
+    stmt = columns_of(Conversation, organisation_id, *columns).where(
         in_period(Conversation.occurred_at, period)
     )
     if region is not None:
-        stmt = (
+        stmt = scoped(
             stmt.join_from(Conversation, Visit, Visit.id == Conversation.visit_id)
             .join(Clinic, Clinic.id == Visit.clinic_id)
-            .where(Clinic.region_slug == region)
+            .where(Clinic.region_slug == region),
+            organisation_id,
+            Visit,
+            Clinic,
         )
     return stmt
 
 
 def _visits_in(organisation_id, period: Period, region: str | None, *columns):
-    stmt = scoped(Visit, organisation_id, *columns).where(in_period(Visit.started_at, period))
+    stmt = columns_of(Visit, organisation_id, *columns).where(in_period(Visit.started_at, period))
     if region is not None:
-        stmt = stmt.join_from(Visit, Clinic, Clinic.id == Visit.clinic_id).where(
-            Clinic.region_slug == region
+        stmt = scoped(
+            stmt.join_from(Visit, Clinic, Clinic.id == Visit.clinic_id).where(
+                Clinic.region_slug == region
+            ),
+            organisation_id,
+            Clinic,
         )
     return stmt
 
@@ -76,6 +83,7 @@ def _persons_by_nationality_and_gender(organisation_id, period: Period, region: 
         .join(canonical, canonical.id == Person.canonical_id)
         .group_by(canonical.nationality, canonical.gender)
     )
+    stmt = scoped(stmt, organisation_id, Person, canonical)
     return db.session.execute(stmt).all()
 
 
@@ -278,9 +286,9 @@ def due_snapshots(now: datetime) -> list[tuple[Organisation, Period, bool]]:
 def first_data_year(organisation_id) -> int | None:
     """The year of the organisation's first visit or conversation, for the year picker."""
     first = [
-        db.session.scalar(scoped(Visit, organisation_id, func.min(Visit.started_at))),
+        db.session.scalar(columns_of(Visit, organisation_id, func.min(Visit.started_at))),
         db.session.scalar(
-            scoped(Conversation, organisation_id, func.min(Conversation.occurred_at))
+            columns_of(Conversation, organisation_id, func.min(Conversation.occurred_at))
         ),
     ]
     first = [at for at in first if at is not None]
