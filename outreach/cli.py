@@ -9,7 +9,15 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from outreach import demo, scheduler
+from outreach.auth.queries import find_user_by_email
+from outreach.auth.services import AccountError, create_token, create_user
 from outreach.db import db
+from outreach.orgs.models import Organisation
+from outreach.orgs.queries import find_organisation
+from outreach.orgs.services import OrganisationError, create_organisation
+from outreach.reports.figures import FIRST_YEAR, Period, last_valid_year
+from outreach.reports.services import snapshot_period
 
 
 def in_english(command):
@@ -44,7 +52,6 @@ def _read_password(prompt_twice: bool = True) -> str:
 @in_english
 def create_org_command(name, regions):
     """Create an organisation covering the given regions."""
-    from outreach.orgs.services import OrganisationError, create_organisation
 
     try:
         org = create_organisation(name, list(regions))
@@ -62,8 +69,6 @@ def create_org_command(name, regions):
 @in_english
 def create_user_command(email, org_name, role, name):
     """Create a user; the password comes from standard input or a prompt."""
-    from outreach.auth.services import AccountError, create_user
-    from outreach.orgs.queries import find_organisation
 
     org = find_organisation(org_name)
     if org is None:
@@ -83,8 +88,6 @@ def create_user_command(email, org_name, role, name):
 @in_english
 def create_token_command(email, name):
     """Create a personal API token; it is printed once, alone on the last line."""
-    from outreach.auth.queries import find_user_by_email
-    from outreach.auth.services import create_token
 
     user = find_user_by_email(email)
     if user is None or not user.active:
@@ -105,9 +108,6 @@ def create_token_command(email, name):
 @in_english
 def demo_command(force, if_empty):
     """Load the demo organisations, users and data (refuses a non-empty database)."""
-    from outreach import demo
-    from outreach.auth.services import AccountError
-    from outreach.orgs.services import OrganisationError
 
     try:
         logins = demo.load(force=force)
@@ -145,9 +145,6 @@ reports_group = AppGroup("reports")
 )
 def report_snapshot_command(year, month, org_name, overwrite):
     """Store the figures of a year or month for each organisation and region."""
-    from outreach.orgs.models import Organisation
-    from outreach.reports.figures import FIRST_YEAR, Period, last_valid_year
-    from outreach.reports.services import snapshot_period
 
     if not FIRST_YEAR <= year <= last_valid_year():
         raise click.BadParameter(f"give a year from {FIRST_YEAR}", param_hint="--year")
@@ -171,7 +168,6 @@ def report_snapshot_command(year, month, org_name, overwrite):
 @click.command("scheduler")
 def scheduler_command():
     """Run the scheduled jobs in the foreground (one process per deployment is enough)."""
-    from outreach import scheduler
 
     scheduler.run_forever(current_app._get_current_object())
 

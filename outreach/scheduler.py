@@ -12,11 +12,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from importlib import import_module
 
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import current_app
 from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach.clinics.services import retry_pending_geocoding
 from outreach.db import UTCDateTime, db, utcnow
+from outreach.reports import queries, services
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1).astimezone()
@@ -110,10 +114,6 @@ def run_locked(
 
 
 def geocode_retry_job() -> int:
-    from flask import current_app
-
-    from outreach.clinics.services import retry_pending_geocoding
-
     return retry_pending_geocoding(current_app.config["GEOCODE_BATCH"])
 
 
@@ -124,10 +124,6 @@ def report_snapshots_job(now: datetime | None = None) -> int:
     the write lock (BEGIN IMMEDIATE, outreach/db.py), and the web requests should not wait
     behind a whole period's queries.
     """
-    # Imported here like the other jobs' code: outreach.models imports JobLock from this
-    # module, and the model registry should not load the report queries with it.
-    from outreach.reports import queries, services
-
     written = 0
     for organisation, period, overwrite in queries.due_snapshots(now or utcnow()):
         computed = []
@@ -161,8 +157,6 @@ def _in_app(app, name):
 
 
 def build_scheduler(app, scheduler_class=None):
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     scheduler = (scheduler_class or BlockingScheduler)(timezone="Europe/Copenhagen")
     scheduler.add_job(
         _in_app(app, "geocode-retry"),
