@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from outreach.auth.access import public
 from outreach.i18n import LANGUAGES
-from outreach.labels import template_helpers
+from outreach.vocabulary import template_helpers
 
 bp = Blueprint("main", __name__)
 

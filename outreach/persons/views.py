@@ -20,7 +20,6 @@ from outreach.auth.models import User
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.errors import FieldErrors
-from outreach.labels import GENDER_LABELS, country_label
 from outreach.orgs.services import code_labels
 from outreach.paging import paginate
 from outreach.persons import matching, services
@@ -34,6 +33,7 @@ from outreach.persons.models import GENDERS, Conversation, Person, PersonMerge
 from outreach.records import NotAllowed
 from outreach.tenancy import get_in_org, get_in_org_or_404, tenant_select
 from outreach.visits.models import Visit
+from outreach.vocabulary import country_label, labels
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
 
@@ -303,7 +303,7 @@ def index():
     nationalities = _nationalities()
     if request.method == "POST":
         form = PersonSearchForm()
-        form.set_choices(nationalities, GENDER_LABELS)
+        form.set_choices(nationalities, labels(GENDERS))
         if not form.validate():
             return _list_page(form, Filters(), rows=None, total=0, page=1, status=422)
         filters = Filters(form.nationality.data or None, form.gender.data or None, form.merged.data)
@@ -321,7 +321,7 @@ def index():
         gender=filters.gender or "",
         merged=filters.merged,
     )
-    form.set_choices(nationalities, GENDER_LABELS)
+    form.set_choices(nationalities, labels(GENDERS))
     rows, total = _browse(filters, page)
     return _list_page(form, filters, rows=rows, total=total, page=page)
 

@@ -17,7 +17,6 @@ from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.denmark import in_denmark
 from outreach.errors import FieldErrors
-from outreach.labels import WEEKDAY_LABELS
 from outreach.orgs.models import Organisation
 from outreach.paging import paginate
 from outreach.routing import planner, priority
@@ -27,6 +26,7 @@ from outreach.routing.travel import configured_model
 from outreach.sync.services import stamp
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
+from outreach.vocabulary import WEEKDAYS, label
 
 LOCAL_TZ = planner.LOCAL_TZ
 MAX_POOL = 500  # candidates from a region or an area; more would not be readable anyway
@@ -60,7 +60,7 @@ VIOLATION_TEXT = {
 def reason_text(reason: str, day: date | None = None) -> str:
     if reason == planner.CLOSED_THAT_DAY and day is not None:
         weekday = planner.DayClock(day).weekday
-        return str(_l("Closed on %(weekday)s.", weekday=WEEKDAY_LABELS[weekday]))
+        return str(_l("Closed on %(weekday)s.", weekday=label(WEEKDAYS, weekday)))
     return str(REASON_TEXT.get(reason, reason))
 
 

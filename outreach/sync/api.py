@@ -7,17 +7,18 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from outreach import vocabulary
 from outreach.apiutil import caller
 from outreach.audit.services import record
-from outreach.clinics.models import CLINIC_KINDS, Clinic
+from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db, utcnow
 from outreach.paging import MAX_CURSOR
-from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
+from outreach.persons.models import Person
 from outreach.persons.services import person_index
 from outreach.routing.schemas import RoutePlanSyncSchema
 from outreach.routing.services import sync_representation, sync_select
-from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
+from outreach.visits.models import Visit
 from outreach.visits.schemas import VisitOutSchema
 from outreach.visits.services import organisation_lists
 
@@ -50,6 +51,50 @@ class PersonIndexSchema(Schema):
     merged_into_id = fields.String(allow_none=True)
 
 
+def _code_list(name: str) -> fields.List:
+    codes = vocabulary.PHONE_LISTS[name]
+    return fields.List(
+        fields.String(validate=validate.OneOf(codes)),
+        metadata={"description": f"The `{name}` codes in display order; labels in `labels`."},
+    )
+
+
+ReferenceSchema = Schema.from_dict(
+    {
+        "supplies": fields.List(
+            fields.String(), metadata={"description": "The organisation's supply codes."}
+        ),
+        "indicators": fields.List(
+            fields.String(), metadata={"description": "The organisation's indicator codes."}
+        ),
+        "supply_labels": fields.Dict(
+            keys=fields.String(),
+            values=fields.String(),
+            metadata={"description": "The organisation's own label of each supply code."},
+        ),
+        "indicator_labels": fields.Dict(
+            keys=fields.String(),
+            values=fields.String(),
+            metadata={"description": "The organisation's own label of each indicator code."},
+        ),
+        "staff": fields.List(
+            fields.Dict(keys=fields.String(), values=fields.String()),
+            metadata={"description": "Active staff who can be on a visit: `id` and `name`."},
+        ),
+        **{name: _code_list(name) for name in vocabulary.PHONE_LISTS},
+        "labels": fields.Dict(
+            keys=fields.String(validate=validate.OneOf(vocabulary.PHONE_LISTS)),
+            values=fields.Dict(keys=fields.String(), values=fields.String()),
+            metadata={
+                "description": "For each code list above, `{code: label msgid}`: English "
+                "msgids that the phone translates with its catalogue (/field/i18n/<lang>.json)."
+            },
+        ),
+    },
+    name="Reference",
+)
+
+
 class PullSchema(Schema):
     cursor = fields.Integer(metadata={"description": "Send this as `cursor` next time."})
     more = fields.Boolean(
@@ -58,7 +103,7 @@ class PullSchema(Schema):
     clinics = fields.List(fields.Nested(ClinicOutSchema))
     visits = fields.List(fields.Nested(VisitOutSchema))
     persons = fields.List(fields.Nested(PersonIndexSchema))
-    reference = fields.Dict()
+    reference = fields.Nested(ReferenceSchema)
     route_plans = fields.List(
         fields.Nested(RoutePlanSyncSchema),
         metadata={
@@ -85,13 +130,10 @@ def reference_lists(organisation_id) -> dict:
         "indicator_labels": code_labels(org, "indicators"),
         # Who can be on a visit: the organisation's active staff (ids and display names).
         "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
-        "topics": list(TOPICS),
-        "channels": list(CHANNELS),
-        "genders": list(GENDERS),
-        "referrals": list(REFERRALS),
-        "concern_levels": list(CONCERN_LEVELS),
-        "not_admitted_reasons": list(NOT_ADMITTED_REASONS),
-        "clinic_kinds": list(CLINIC_KINDS),
+        # The binding code lists in order (JSON objects lose theirs), and each code's label
+        # msgid, which the phone translates with its catalogue, also offline.
+        **{name: list(codes) for name, codes in vocabulary.PHONE_LISTS.items()},
+        "labels": {name: dict(codes) for name, codes in vocabulary.PHONE_LISTS.items()},
     }
 
 
