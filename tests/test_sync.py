@@ -406,6 +406,13 @@ def test_every_code_list_comes_with_the_label_msgid_of_each_code(nurse_client, n
         assert all(isinstance(msgid, str) and msgid for msgid in labels.values()), name
 
 
+def test_the_pull_schema_documents_every_reference_list(org):
+    """The answer is dumped through the schema: a list it does not name would be dropped."""
+    from outreach.sync.api import ReferenceSchema, reference_lists
+
+    assert set(reference_lists(org.id)) == set(ReferenceSchema().fields)
+
+
 def test_the_reference_lists_are_the_callers_organisations(nurse_client, other_org):
     other_org.settings = {"supplies": ["gloves"], "indicators": ["theirs"]}
     db.session.flush()
