@@ -225,7 +225,7 @@ def _visit(rng: random.Random, clinic: Clinic, start: datetime, staff_ids: list)
     elif closed:
         reason = rng.choice(["closed", "moved"])
     else:
-        reason = rng.choices(NOT_ADMITTED_REASONS, weights=[55, 25, 8, 5, 7])[0]
+        reason = rng.choices(list(NOT_ADMITTED_REASONS), weights=[55, 25, 8, 5, 7])[0]
     staff = staff_ids[:1] if rng.random() < 0.6 else staff_ids
     return Visit(
         id=uuid.UUID(int=rng.getrandbits(128), version=4),

@@ -5,8 +5,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from outreach.i18n import LANGUAGES
-from outreach.labels import template_helpers
 from outreach.permissions import public
+from outreach.vocabulary import template_helpers
 
 bp = Blueprint("main", __name__)
 

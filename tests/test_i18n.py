@@ -2,6 +2,7 @@
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from outreach.config import ROOT
@@ -46,16 +47,33 @@ def test_every_danish_message_is_translated():
     assert missing == []
 
 
+def _extracted_as_the_script_does():
+    """What scripts/update-translations.sh extracts: babel.cfg's files, its -k keywords."""
+    with open(ROOT / "babel.cfg") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None, "t": None}
+    found = extract_from_dir(ROOT, method_map, options_map, keywords=keywords)
+    return [(path, m if isinstance(m, str) else m[0]) for path, _, m, _, _ in found]
+
+
 def test_every_string_in_the_code_is_in_the_danish_catalogue():
-    """Run scripts/update-translations.sh and translate when this fails."""
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
-    in_code = {
-        message[2] if isinstance(message[2], str) else message[2][0]
-        for message in extract_from_dir(ROOT / "outreach", method_map, keywords=keywords)
-    }
+    """Python, templates and the field app's JavaScript. Run scripts/update-translations.sh
+    and translate when this fails."""
+    extracted = _extracted_as_the_script_does()
+    in_code = {msgid for _, msgid in extracted}
     in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in _danish_catalogue()}
     assert sorted(in_code - in_catalogue) == []
+    # The extraction reaches every part: a babel.cfg pattern that matches nothing would pass.
+    parts = {
+        path.split("/")[0] if "/templates/" not in path else "templates" for path, _ in extracted
+    }
+    assert {"outreach", "templates", "static"} <= parts
+
+
+def test_the_script_extracts_every_string_the_phone_is_served():
+    from outreach.field.views import phone_msgids
+
+    assert phone_msgids() <= {msgid for _, msgid in _extracted_as_the_script_does()}
 
 
 def test_an_api_validation_message_comes_in_the_users_language(app, login, nurse):

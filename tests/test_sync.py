@@ -387,6 +387,30 @@ def test_the_reference_lists_come_with_every_pull(nurse_client):
     assert reference["not_admitted_reasons"] == ["no_answer", "refused", "closed", "moved", "other"]
     assert "trans_woman" in reference["genders"]
     assert "massage_clinic" in reference["clinic_kinds"]
+    assert reference["weekdays"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert reference["visit_outcomes"] == ["admitted", "not_admitted"]
+    assert reference["clinic_statuses"] == ["active", "closed", "unknown"]
+
+
+def test_every_code_list_comes_with_the_label_msgid_of_each_code(nurse_client, nurse):
+    """The phone translates the msgids with its catalogue, so labels follow a language switch
+    made offline; the msgids are English whatever the caller's language."""
+    nurse.locale = "da"
+    db.session.flush()
+    reference = pull(nurse_client)["reference"]
+
+    assert reference["labels"]["clinic_kinds"]["massage_clinic"] == "Massage clinic"
+    assert reference["labels"]["not_admitted_reasons"]["other"] == "Other reason"
+    for name, labels in reference["labels"].items():
+        assert set(labels) == set(reference[name]), name
+        assert all(isinstance(msgid, str) and msgid for msgid in labels.values()), name
+
+
+def test_the_pull_schema_documents_every_reference_list(org):
+    """The answer is dumped through the schema: a list it does not name would be dropped."""
+    from outreach.sync.api import ReferenceSchema, reference_lists
+
+    assert set(reference_lists(org.id)) == set(ReferenceSchema().fields)
 
 
 def test_the_reference_lists_are_the_callers_organisations(nurse_client, other_org):

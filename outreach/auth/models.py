@@ -7,10 +7,11 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from outreach import vocabulary
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
 from outreach.orgs.models import Organisation
 
-ROLES = ("nurse", "coordinator", "admin")  # binding, in increasing power
+ROLES = tuple(vocabulary.ROLES)  # binding, in increasing power
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 

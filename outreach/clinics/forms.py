@@ -24,21 +24,19 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
+from outreach import vocabulary
 from outreach.clinics import hours
 from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS
 from outreach.clinics.queries import ClinicFilters
 from outreach.clinics.schemas import ClinicInSchema
 from outreach.denmark import in_denmark, is_valid_postcode
-from outreach.labels import KIND_LABELS, STATUS_LABELS, WEEKDAY_LABELS
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS
+
+DAY_NAMES = vocabulary.labels(vocabulary.WEEKDAYS)
 
 
 def _kind_choices():
-    return [(kind, KIND_LABELS[kind]) for kind in CLINIC_KINDS]
-
-
-def _status_choices(statuses=CLINIC_STATUSES):
-    return [(status, STATUS_LABELS[status]) for status in statuses]
+    return vocabulary.choices(CLINIC_KINDS)
 
 
 class ClinicFilterForm(FlaskForm):
@@ -59,7 +57,7 @@ class ClinicFilterForm(FlaskForm):
             (slug, REGION_NAMES[slug]) for slug in regions
         ]
         self.kind.choices = [("", _l("All kinds"))] + _kind_choices()
-        self.status.choices = [("", _l("All statuses"))] + _status_choices()
+        self.status.choices = [("", _l("All statuses"))] + vocabulary.choices(CLINIC_STATUSES)
         self.validate()  # once: filters() leaves out whatever is not valid
 
     def filters(self) -> ClinicFilters:
@@ -171,13 +169,13 @@ class ClinicForm(FlaskForm):
     status = SelectField(_l("Status"), default="active")
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     hours_unknown = BooleanField(_l("Opening hours are not known"))
-    hours_mon = DayHoursField(WEEKDAY_LABELS["mon"])
-    hours_tue = DayHoursField(WEEKDAY_LABELS["tue"])
-    hours_wed = DayHoursField(WEEKDAY_LABELS["wed"])
-    hours_thu = DayHoursField(WEEKDAY_LABELS["thu"])
-    hours_fri = DayHoursField(WEEKDAY_LABELS["fri"])
-    hours_sat = DayHoursField(WEEKDAY_LABELS["sat"])
-    hours_sun = DayHoursField(WEEKDAY_LABELS["sun"])
+    hours_mon = DayHoursField(DAY_NAMES["mon"])
+    hours_tue = DayHoursField(DAY_NAMES["tue"])
+    hours_wed = DayHoursField(DAY_NAMES["wed"])
+    hours_thu = DayHoursField(DAY_NAMES["thu"])
+    hours_fri = DayHoursField(DAY_NAMES["fri"])
+    hours_sat = DayHoursField(DAY_NAMES["sat"])
+    hours_sun = DayHoursField(DAY_NAMES["sun"])
 
     def __init__(self, *args, may_close: bool, current_status: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -187,7 +185,7 @@ class ClinicForm(FlaskForm):
         allowed = [
             s for s in CLINIC_STATUSES if s != "closed" or may_close or current_status == "closed"
         ]
-        self.status.choices = _status_choices(allowed)
+        self.status.choices = vocabulary.choices(CLINIC_STATUSES, only=allowed)
         if not self.clinic_id.data:
             self.clinic_id.data = str(uuid.uuid4())
 

@@ -6,19 +6,17 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach import vocabulary
 from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
 
-CLINIC_KINDS = ("massage_clinic", "apartment", "mobile_home", "motel", "street", "other")
-CLINIC_STATUSES = ("active", "closed", "unknown")
-CLINIC_SOURCES = ("registry", "field", "screening", "import", "other")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# How the region was set: from the postcode, from the coordinates, or chosen by a person.
-REGION_SOURCES = ("postcode", "coordinates", "manual")
-# manual: coordinates given by a person or the phone's GPS; geocoded: looked up from the
-# address; pending: geocoder unreachable, retried by the scheduler; not_found: the geocoder
-# does not know the address; none: no address to look up.
-GEOCODE_STATUSES = ("manual", "geocoded", "pending", "not_found", "none")
+# The codes of the columns below, with their labels, live in outreach/vocabulary.py.
+CLINIC_KINDS = vocabulary.CLINIC_KINDS
+CLINIC_STATUSES = vocabulary.CLINIC_STATUSES
+CLINIC_SOURCES = vocabulary.CLINIC_SOURCES
+WEEKDAYS = tuple(vocabulary.WEEKDAYS)  # a sequence: opening hours are walked day by day
+REGION_SOURCES = vocabulary.REGION_SOURCES
+GEOCODE_STATUSES = vocabulary.GEOCODE_STATUSES
 
 
 class Clinic(UUIDPrimaryKey, Timestamps, Synced, db.Model):

@@ -19,7 +19,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -33,41 +32,17 @@ from outreach.clinics.forms import (
 )
 from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS, Clinic
 from outreach.db import db
-from outreach.labels import KIND_LABELS, STATUS_LABELS, label
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS
 from outreach.permissions import role_required
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 from outreach.tenancy import get_in_org_or_404
+from outreach.vocabulary import label
 
 bp = Blueprint("clinics", __name__, url_prefix="/clinics")
 
 PER_PAGE = 50
 MAP_MARKER_LIMIT = 5000
 RECENT_VISITS = 20
-
-# Visit codes have no labels in labels.py yet; concern levels do (concern_label).
-VISIT_OUTCOME_LABELS = {"admitted": _l("Admitted"), "not_admitted": _l("Not admitted")}
-NOT_ADMITTED_REASON_LABELS = {
-    "no_answer": _l("No answer"),
-    "refused": _l("Refused"),
-    "closed": _l("Closed"),
-    "moved": _l("Moved"),
-    "other": _l("Other reason"),
-}
-REGION_SOURCE_LABELS = {
-    "postcode": _l("derived from the postcode"),
-    "coordinates": _l("derived from the coordinates"),
-    "manual": _l("chosen by hand"),
-}
-
-
-@bp.app_context_processor
-def _clinic_labels():
-    return {
-        "visit_outcome_label": lambda c: label(VISIT_OUTCOME_LABELS, c),
-        "not_admitted_reason_label": lambda c: label(NOT_ADMITTED_REASON_LABELS, c),
-        "region_source_label": lambda c: label(REGION_SOURCE_LABELS, c),
-    }
 
 
 def _filter_form() -> ClinicFilterForm:
@@ -119,8 +94,8 @@ def markers():
                 "lat": lat,
                 "lon": lon,
                 "status": status,
-                "kind_label": label(KIND_LABELS, kind),
-                "status_label": label(STATUS_LABELS, status),
+                "kind_label": label(CLINIC_KINDS, kind),
+                "status_label": label(CLINIC_STATUSES, status),
                 "url": url_for("clinics.detail", clinic_id=clinic_id),
             }
             for clinic_id, name, kind, status, lat, lon in rows[:MAP_MARKER_LIMIT]

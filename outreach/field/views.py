@@ -5,15 +5,17 @@ and cache the app before (and without) a session. Records travel only through /a
 """
 
 import hashlib
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.extract import extract_from_dir
 from flask import Blueprint, abort, jsonify, make_response, render_template, url_for
 from flask_babel import force_locale, gettext
 
+from outreach import vocabulary
 from outreach.codes import country_codes, language_codes
 from outreach.config import ROOT
-from outreach.field.strings import MESSAGES
 from outreach.i18n import LANGUAGES
 from outreach.orgs.models import REGION_NAMES
 from outreach.permissions import public
@@ -27,6 +29,28 @@ TRANSLATIONS = PACKAGE.parent / "translations"
 THEME_COLOUR = "#0b5f73"
 # Files in static/field that the phone never loads.
 NOT_SHIPPED = {".py", ".md"}
+# The phone's translation calls (static/field/i18n.js), also inside template strings; babel.cfg
+# and scripts/update-translations.sh extract the same calls into the catalogue.
+JS_KEYWORDS = {"t": None, "N_": None}
+JS_OPTIONS = {"parse_template_string": "true"}
+
+
+@cache
+def _msgids_in_the_code() -> frozenset[str]:
+    # Extracted once per process: the shipped files change only with a deploy.
+    found = extract_from_dir(
+        FIELD_STATIC,
+        [("**.js", "javascript")],
+        options_map={"**.js": JS_OPTIONS},
+        keywords=JS_KEYWORDS,
+    )
+    return frozenset(message for _file, _line, message, _comments, _context in found)
+
+
+def phone_msgids() -> frozenset[str]:
+    """Every msgid the field app shows: the t()/N_() literals of its JavaScript and the labels
+    of the code lists it gets in the pull (outreach/vocabulary.py)."""
+    return _msgids_in_the_code() | vocabulary.phone_msgids()
 
 
 def _static_files() -> list[Path]:
@@ -56,8 +80,8 @@ def app_version() -> str:
     sources = [
         *_static_files(),
         *sorted(TEMPLATES.glob("*")),
-        PACKAGE / "strings.py",
         PACKAGE / "views.py",
+        PACKAGE.parent / "vocabulary.py",  # its labels are in the catalogues
         *sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.*")),
     ]
     for path in sources:
@@ -135,7 +159,7 @@ def _language_or_404(lang: str) -> str:
 def catalogue(lang: str):
     """{msgid: translation} for every phone string, from the same catalogue as the pages."""
     with force_locale(_language_or_404(lang)):
-        messages = {msgid: gettext(msgid) for msgid in MESSAGES}
+        messages = {msgid: gettext(msgid) for msgid in sorted(phone_msgids())}
     return _no_cache(jsonify(messages))
 
 

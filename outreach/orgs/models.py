@@ -6,15 +6,8 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Ta
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.db import UTCDateTime, UUIDPrimaryKey, db, utcnow
+from outreach.vocabulary import REGIONS  # binding; the table is seeded by the first migration
 
-# Binding slugs and official codes (DESIGN.md §2); seeded by the first migration.
-REGIONS = [
-    ("hovedstaden", 1084, "Region Hovedstaden"),
-    ("sjaelland", 1085, "Region Sjælland"),
-    ("syddanmark", 1083, "Region Syddanmark"),
-    ("midtjylland", 1082, "Region Midtjylland"),
-    ("nordjylland", 1081, "Region Nordjylland"),
-]
 REGION_SLUGS = [slug for slug, _, _ in REGIONS]
 REGION_NAMES = {slug: name for slug, _, name in REGIONS}
 

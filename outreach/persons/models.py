@@ -1,4 +1,5 @@
-"""Person, Conversation and PersonMerge tables, with their binding code lists."""
+"""Person, Conversation and PersonMerge tables, and the names of the code lists their columns
+take (from the vocabulary)."""
 
 import uuid
 from datetime import datetime
@@ -6,21 +7,15 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach import vocabulary
 from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
 
-GENDERS = ("woman", "trans_woman", "man", "trans_man", "non_binary", "unknown")
-CHANNELS = ("visit", "phone", "sms", "drop_in", "other")
-TOPICS = (
-    "health_advice",
-    "sti_test_offered",
-    "sti_test_taken",
-    "rights_information",
-    "referral_identification",
-    "shelter",
-    "health_care",
-)
-REFERRALS = ("identification_interview", "health_care", "shelter", "other")
+# The codes of the columns below, with their labels, live in outreach/vocabulary.py.
+GENDERS = vocabulary.GENDERS
+CHANNELS = vocabulary.CHANNELS
+TOPICS = vocabulary.TOPICS
+REFERRALS = vocabulary.REFERRALS
 
 
 class Person(UUIDPrimaryKey, Timestamps, Synced, db.Model):

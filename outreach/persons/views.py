@@ -15,7 +15,6 @@ from flask_login import current_user
 from outreach.auth.models import User
 from outreach.db import db
 from outreach.errors import FieldErrors
-from outreach.labels import GENDER_LABELS, country_label
 from outreach.orgs.queries import code_labels
 from outreach.permissions import role_required
 from outreach.persons import queries, services
@@ -29,6 +28,7 @@ from outreach.persons.models import GENDERS, Person, PersonMerge
 from outreach.persons.queries import Filters
 from outreach.records import NotAllowed
 from outreach.tenancy import get_in_org, get_in_org_or_404
+from outreach.vocabulary import country_label, labels
 
 bp = Blueprint("persons", __name__, url_prefix="/persons")
 
@@ -69,7 +69,7 @@ def index():
     nationalities = _nationalities()
     if request.method == "POST":
         form = PersonSearchForm()
-        form.set_choices(nationalities, GENDER_LABELS)
+        form.set_choices(nationalities, labels(GENDERS))
         if not form.validate():
             return _list_page(form, Filters(), rows=None, total=0, page=1, status=422)
         filters = Filters(form.nationality.data or None, form.gender.data or None, form.merged.data)
@@ -87,7 +87,7 @@ def index():
         gender=filters.gender or "",
         merged=filters.merged,
     )
-    form.set_choices(nationalities, GENDER_LABELS)
+    form.set_choices(nationalities, labels(GENDERS))
     rows, total = queries.browse(_org_id(), filters, page, PER_PAGE)
     return _list_page(form, filters, rows=rows, total=total, page=page)
 

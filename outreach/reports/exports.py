@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from outreach.codes import country_name
-from outreach.labels import CONCERN_LABELS, GENDER_LABELS
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.charts import month_names
 from outreach.reports.figures import FIGURES, admission_rate
 from outreach.reports.queries import ReportData, supply_labels
+from outreach.vocabulary import CONCERN_LEVELS, GENDERS, label
 
 FIGURE_LABELS = {
     "visits": _l("Visits"),
@@ -128,10 +128,7 @@ def tables(data: ReportData) -> list[Table]:
         "genders",
         _("Persons talked to by gender"),
         [_("Gender"), _("Persons")],
-        [
-            [str(GENDER_LABELS.get(row["gender"], row["gender"])), row["persons"]]
-            for row in extra["genders"]
-        ],
+        [[label(GENDERS, row["gender"]), row["persons"]] for row in extra["genders"]],
     )
     item_labels = supply_labels(data.organisation_id)
     supplies = Table(
@@ -146,7 +143,7 @@ def tables(data: ReportData) -> list[Table]:
         [_("Concern level"), str(FIGURE_LABELS["visits"]), str(FIGURE_LABELS["conversations"])],
         [
             [
-                str(CONCERN_LABELS[row["level"]]) if row["level"] else _("Not assessed"),
+                label(CONCERN_LEVELS, row["level"]) if row["level"] else _("Not assessed"),
                 row["visits"],
                 row["conversations"],
             ]

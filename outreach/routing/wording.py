@@ -5,8 +5,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from outreach.labels import WEEKDAY_LABELS
 from outreach.routing import planner
+from outreach.vocabulary import WEEKDAYS, label
 
 REASON_TEXT = {
     planner.CLINIC_CLOSED: _l("The clinic is marked as closed in the registry."),
@@ -37,7 +37,7 @@ VIOLATION_TEXT = {
 def reason_text(reason: str, day: date | None = None) -> str:
     if reason == planner.CLOSED_THAT_DAY and day is not None:
         weekday = planner.DayClock(day).weekday
-        return str(_l("Closed on %(weekday)s.", weekday=WEEKDAY_LABELS[weekday]))
+        return str(_l("Closed on %(weekday)s.", weekday=label(WEEKDAYS, weekday)))
     return str(REASON_TEXT.get(reason, reason))
 
 

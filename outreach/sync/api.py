@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from outreach import vocabulary
 from outreach.apiutil import caller
 from outreach.audit.services import record
 from outreach.clinics.schemas import ClinicOutSchema
@@ -40,6 +41,50 @@ class PersonIndexSchema(Schema):
     merged_into_id = fields.String(allow_none=True)
 
 
+def _code_list(name: str) -> fields.List:
+    codes = vocabulary.PHONE_LISTS[name]
+    return fields.List(
+        fields.String(validate=validate.OneOf(codes)),
+        metadata={"description": f"The `{name}` codes in display order; labels in `labels`."},
+    )
+
+
+ReferenceSchema = Schema.from_dict(
+    {
+        "supplies": fields.List(
+            fields.String(), metadata={"description": "The organisation's supply codes."}
+        ),
+        "indicators": fields.List(
+            fields.String(), metadata={"description": "The organisation's indicator codes."}
+        ),
+        "supply_labels": fields.Dict(
+            keys=fields.String(),
+            values=fields.String(),
+            metadata={"description": "The organisation's own label of each supply code."},
+        ),
+        "indicator_labels": fields.Dict(
+            keys=fields.String(),
+            values=fields.String(),
+            metadata={"description": "The organisation's own label of each indicator code."},
+        ),
+        "staff": fields.List(
+            fields.Dict(keys=fields.String(), values=fields.String()),
+            metadata={"description": "Active staff who can be on a visit: `id` and `name`."},
+        ),
+        **{name: _code_list(name) for name in vocabulary.PHONE_LISTS},
+        "labels": fields.Dict(
+            keys=fields.String(validate=validate.OneOf(vocabulary.PHONE_LISTS)),
+            values=fields.Dict(keys=fields.String(), values=fields.String()),
+            metadata={
+                "description": "For each code list above, `{code: label msgid}`: English "
+                "msgids that the phone translates with its catalogue (/field/i18n/<lang>.json)."
+            },
+        ),
+    },
+    name="Reference",
+)
+
+
 class PullSchema(Schema):
     cursor = fields.Integer(metadata={"description": "Send this as `cursor` next time."})
     more = fields.Boolean(
@@ -48,7 +93,7 @@ class PullSchema(Schema):
     clinics = fields.List(fields.Nested(ClinicOutSchema))
     visits = fields.List(fields.Nested(VisitOutSchema))
     persons = fields.List(fields.Nested(PersonIndexSchema))
-    reference = fields.Dict()
+    reference = fields.Nested(ReferenceSchema)
     route_plans = fields.List(
         fields.Nested(RoutePlanSyncSchema),
         metadata={

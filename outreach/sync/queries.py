@@ -3,16 +3,17 @@ reference lists it needs offline. Every statement is scoped to the caller's orga
 
 from datetime import timedelta
 
+from outreach import vocabulary
 from outreach.auth.models import User
-from outreach.clinics.models import CLINIC_KINDS, Clinic
+from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
 from outreach.orgs.queries import code_labels, organisation_lists
-from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS, Person
+from outreach.persons.models import Person
 from outreach.persons.queries import person_index
 from outreach.routing.queries import sync_representation, sync_select
 from outreach.tenancy import tenant_select
-from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, Visit
+from outreach.visits.models import Visit
 
 VISIT_HISTORY_DAYS = 400  # the phone shows a clinic's recent visits, not its whole history
 
@@ -29,13 +30,10 @@ def reference_lists(organisation_id) -> dict:
         "indicator_labels": code_labels(org, "indicators"),
         # Who can be on a visit: the organisation's active staff (ids and display names).
         "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
-        "topics": list(TOPICS),
-        "channels": list(CHANNELS),
-        "genders": list(GENDERS),
-        "referrals": list(REFERRALS),
-        "concern_levels": list(CONCERN_LEVELS),
-        "not_admitted_reasons": list(NOT_ADMITTED_REASONS),
-        "clinic_kinds": list(CLINIC_KINDS),
+        # The binding code lists in order (JSON objects lose theirs), and each code's label
+        # msgid, which the phone translates with its catalogue, also offline.
+        **{name: list(codes) for name, codes in vocabulary.PHONE_LISTS.items()},
+        "labels": {name: dict(codes) for name, codes in vocabulary.PHONE_LISTS.items()},
     }
 
 

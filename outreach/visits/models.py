@@ -1,4 +1,4 @@
-"""Visit table and its binding code lists."""
+"""Visit table and the names of the code lists its columns take (from the vocabulary)."""
 
 import uuid
 from datetime import datetime
@@ -6,12 +6,14 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach import vocabulary
 from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
 
-VISIT_OUTCOMES = ("admitted", "not_admitted")
-NOT_ADMITTED_REASONS = ("no_answer", "refused", "closed", "moved", "other")
-CONCERN_LEVELS = ("green", "yellow", "red")
+# The codes of the columns below, with their labels, live in outreach/vocabulary.py.
+VISIT_OUTCOMES = vocabulary.VISIT_OUTCOMES
+NOT_ADMITTED_REASONS = vocabulary.NOT_ADMITTED_REASONS
+CONCERN_LEVELS = vocabulary.CONCERN_LEVELS
 
 
 class Visit(UUIDPrimaryKey, Timestamps, Synced, db.Model):

@@ -10,6 +10,7 @@ import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as sync from "./sync.js";
 import { clear, fill, h, icon } from "./ui.js";
+import * as vocabulary from "./vocabulary.js";
 
 import * as clinicScreen from "./screens/clinic.js";
 import * as clinicForm from "./screens/clinic-form.js";
@@ -252,6 +253,7 @@ async function main() {
     return;
   }
   await session.init();
+  await vocabulary.load();
   const user = session.current();
   await i18n.load(i18n.preferred(user && user.locale));
   buildChrome(root);

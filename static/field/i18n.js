@@ -1,7 +1,7 @@
 // i18n.js — the phone's strings come from the server's catalogue (/field/i18n/<lang>.json,
 // built from the same .po files as the back office; cached by the service worker).
 // t(msgid, params) translates an English msgid; N_(msgid) only marks one for extraction
-// (outreach/field/strings.py lists them all).
+// (Babel's JavaScript extractor finds both: babel.cfg, outreach/field/views.py).
 
 export const LANGUAGES = { da: "Dansk", en: "English" };
 const PREF_KEY = "outreach.field.lang"; // a UI preference: the only kind of thing in localStorage

@@ -7,6 +7,7 @@ import * as db from "./db.js";
 import { emit } from "./events.js";
 import * as session from "./session.js";
 import { localDate } from "./time.js";
+import * as vocabulary from "./vocabulary.js";
 
 const MAX_PAGES = 200;
 const VISIT_HISTORY_DAYS = 400; // as the server: older visits are not kept
@@ -62,6 +63,7 @@ async function pullPages() {
       const data = answer.data;
       if (!answer.ok || !data || typeof data.cursor !== "number") return "retry";
       await db.applyPull(prepare(data));
+      vocabulary.use(data.reference);
       cursor = data.cursor;
       emit("data");
       if (!data.more) break;

@@ -3,7 +3,7 @@ strings and names come from the server's catalogues (cached for offline use)."""
 
 import pytest
 
-from outreach.field.strings import MESSAGES
+from outreach.field.views import phone_msgids
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def test_the_language_switch_changes_the_catalogue_and_is_remembered(phone, serv
     danish = device.evaluate_module("i18n.js", "[m.countryName('DE'), m.languageName('th')]")
     assert danish == ["Tyskland", "thai"]
     catalogue = page.evaluate("fetch('/field/i18n/da.json').then((r) => r.json())")
-    assert set(catalogue) == set(MESSAGES)
+    assert set(catalogue) == phone_msgids()
     assert device.evaluate_module("i18n.js", "m.t('Log in')") == catalogue["Log in"]
 
     device.wait_controlled()
@@ -26,4 +26,36 @@ def test_the_language_switch_changes_the_catalogue_and_is_remembered(phone, serv
     page.reload()
     page.wait_for_selector("html[data-ready=true][lang=da]")
     assert device.evaluate_module("i18n.js", "m.countryName('DE')") == "Tyskland"
+    device.go_online()
+
+
+def test_code_labels_follow_a_language_switch_made_offline(phone, screenshot):
+    """Kinds, weekdays and outcomes come from the pull as msgids and are translated on the
+    phone, so the switch relabels them without a server."""
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    rows = page.locator("a.clinic-row .clinic-meta")
+    assert rows.filter(has_text="Massage clinic").count() > 0
+    row = page.locator("a.clinic-row", has_text="Massage clinic").first
+    clinic_url = row.get_attribute("href")
+
+    device.go_offline()
+    page.get_by_role("link", name="Menu").click()
+    page.get_by_role("button", name="Dansk").click()
+    page.wait_for_selector("html[lang=da]")
+    page.evaluate(f"location.hash = {clinic_url!r}")
+    page.wait_for_selector(".clinic-kind")
+    assert page.locator(".clinic-kind").inner_text().startswith("Massageklinik")
+    screenshot(page, "field-clinic-danish-offline")
+    page.evaluate(f"location.hash = {clinic_url + '/edit'!r}")
+    page.wait_for_selector(".day-name", state="attached")  # shown once hours are known
+    assert page.locator(".day-name").all_text_contents()[:2] == ["Mandag", "Tirsdag"]
+    assert page.get_by_role("radio", name="Massageklinik").is_checked()
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("a.clinic-row")
+    assert rows.filter(has_text="Massageklinik").count() > 0
+    assert rows.filter(has_text="Massage clinic").count() == 0
+    screenshot(page, "field-today-danish-offline")
     device.go_online()

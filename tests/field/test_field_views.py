@@ -7,8 +7,8 @@ import struct
 import zlib
 from pathlib import Path
 
-from outreach.field.strings import MESSAGES
-from outreach.field.views import precache_urls
+from outreach import vocabulary
+from outreach.field.views import phone_msgids, precache_urls
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELD = ROOT / "static" / "field"
@@ -101,8 +101,14 @@ def test_the_catalogue_has_every_phone_string(client):
     for lang in ("da", "en"):
         response = client.get(f"/field/i18n/{lang}.json")
         assert response.status_code == 200
-        assert set(response.json) == set(MESSAGES)
+        assert set(response.json) == phone_msgids()
         assert all(isinstance(v, str) and v for v in response.json.values())
+
+
+def test_the_catalogue_carries_the_labels_of_the_code_lists_the_pull_sends(client):
+    danish = client.get("/field/i18n/da.json").json
+    assert vocabulary.phone_msgids() <= set(danish)
+    assert danish[vocabulary.CLINIC_KINDS["massage_clinic"]] == "Massageklinik"
 
 
 def test_the_catalogue_translates_through_flask_babel(client, monkeypatch):
@@ -135,15 +141,32 @@ def test_an_unknown_language_is_not_found(client):
     assert client.get("/field/codes/xx.json").status_code == 404
 
 
-def test_every_string_in_the_phone_code_is_in_the_catalogue_list():
+def test_every_string_literal_in_the_phone_code_is_extracted_for_the_catalogue():
+    """A second reader (a plain pattern, also inside template strings) for Babel's extractor:
+    a call it does not recognise would leave the phone showing English."""
     literal = re.compile(r'\b(?:t|N_)\(\s*"((?:[^"\\]|\\.)*)"', re.S)
     missing = set()
     for path in FIELD.rglob("*.js"):
         for match in literal.finditer(path.read_text()):
             msgid = json.loads(f'"{match.group(1)}"')
-            if msgid not in MESSAGES:
+            if msgid not in phone_msgids():
                 missing.add(f"{path.name}: {msgid}")
     assert not missing, sorted(missing)
+
+
+def test_the_phone_code_names_no_label_of_its_own_for_a_code():
+    """Code lists and their labels come with the pull (outreach/vocabulary.py): a copy in the
+    phone's code would be a second home that drifts."""
+    copies = set()
+    for path in FIELD.rglob("*.js"):
+        text = path.read_text()
+        for codes in vocabulary.PHONE_LISTS.values():
+            copies.update(
+                f"{path.name}: {code}"
+                for code in codes
+                if re.search(rf"\b{code}\s*:\s*(?:N_|t)\(", text)
+            )
+    assert not copies, sorted(copies)
 
 
 def test_the_phone_code_uses_no_inline_styles_or_html_strings():

@@ -20,7 +20,8 @@ import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { clinicBody, newId } from "../records.js";
 import { h, notice } from "../ui.js";
-import { KIND_LABELS, WEEKDAYS, WEEKDAY_LABELS, empty, label } from "./common.js";
+import { codes, label, options } from "../vocabulary.js";
+import { empty } from "./common.js";
 
 const MAX_INTERVALS = 4;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -102,7 +103,7 @@ function hoursEditor(hours) {
   });
   const days = h("div", { class: "hours-days" });
   const rows = {};
-  for (const day of WEEKDAYS) {
+  for (const day of codes("weekdays")) {
     const intervals = h("div", { class: "intervals" });
     const closed = h("input", { type: "checkbox", name: `closed:${day}` });
     const addInterval = (from = "", to = "") => {
@@ -116,14 +117,14 @@ function hoursEditor(hours) {
             type: "time",
             name: `from:${day}`,
             value: from,
-            "aria-label": `${t(WEEKDAY_LABELS[day])} ${t("from")}`,
+            "aria-label": `${label("weekdays", day)} ${t("from")}`,
           }),
           h("span", { "aria-hidden": "true" }, "–"),
           h("input", {
             type: "time",
             name: `to:${day}`,
             value: end,
-            "aria-label": `${t(WEEKDAY_LABELS[day])} ${t("to")}`,
+            "aria-label": `${label("weekdays", day)} ${t("to")}`,
           }),
         ),
       );
@@ -151,7 +152,7 @@ function hoursEditor(hours) {
         h(
           "div",
           { class: "hours-day-head" },
-          h("span", { class: "day-name" }, t(WEEKDAY_LABELS[day])),
+          h("span", { class: "day-name" }, label("weekdays", day)),
           h("label", { class: "inline-check" }, closed, h("span", {}, t("Closed"))),
         ),
         intervals,
@@ -205,7 +206,7 @@ function hoursEditor(hours) {
 function readHours(form) {
   if (form.elements.namedItem("hours_unknown").checked) return { hours: null };
   const hours = {};
-  for (const day of WEEKDAYS) {
+  for (const day of codes("weekdays")) {
     if (form.elements.namedItem(`closed:${day}`).checked) {
       hours[day] = [];
       continue;
@@ -224,7 +225,7 @@ function readHours(form) {
       if (!TIME.test(from) || !(TIME.test(to) || to === "24:00") || to <= from) {
         return {
           error: t("%(day)s: give times from and to, the end after the start.", {
-            day: t(WEEKDAY_LABELS[day]),
+            day: label("weekdays", day),
           }),
         };
       }
@@ -232,7 +233,7 @@ function readHours(form) {
     intervals.sort((a, b) => (a[0] < b[0] ? -1 : 1));
     for (let i = 1; i < intervals.length; i++) {
       if (intervals[i][0] < intervals[i - 1][1])
-        return { error: t("%(day)s: the intervals overlap.", { day: t(WEEKDAY_LABELS[day]) }) };
+        return { error: t("%(day)s: the intervals overlap.", { day: label("weekdays", day) }) };
     }
     hours[day] = intervals;
   }
@@ -285,7 +286,7 @@ export async function render({ mode, id = null }) {
     ),
     choice(
       "kind",
-      Object.keys(KIND_LABELS).map((k) => ({ value: k, label: label(KIND_LABELS, k) })),
+      options("clinic_kinds"),
       initial.kind || "massage_clinic",
       { legend: t("Kind"), compact: true },
     ),

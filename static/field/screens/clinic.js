@@ -5,19 +5,8 @@ import * as db from "../db.js";
 import { formatDateTime, regionName, t } from "../i18n.js";
 import { openNow, weekday } from "../time.js";
 import { fill, h } from "../ui.js";
-import {
-  KIND_LABELS,
-  OUTCOME_LABELS,
-  REASON_LABELS,
-  STATUS_LABELS,
-  WEEKDAYS,
-  WEEKDAY_LABELS,
-  concernBadge,
-  definition,
-  empty,
-  label,
-  pendingBadge,
-} from "./common.js";
+import { codes, label } from "../vocabulary.js";
+import { concernBadge, definition, empty, pendingBadge } from "./common.js";
 
 const LAST_VISITS = 10;
 
@@ -30,12 +19,12 @@ export function hoursTable(hours) {
     h(
       "tbody",
       {},
-      WEEKDAYS.map((day) => {
+      codes("weekdays").map((day) => {
         const intervals = hours[day] || [];
         return h(
           "tr",
           { class: day === today ? "is-today" : null },
-          h("th", { scope: "row" }, t(WEEKDAY_LABELS[day])),
+          h("th", { scope: "row" }, label("weekdays", day)),
           h(
             "td",
             {},
@@ -48,8 +37,8 @@ export function hoursTable(hours) {
 }
 
 export function visitLine(visit) {
-  const outcome = label(OUTCOME_LABELS, visit.outcome);
-  const reason = visit.not_admitted_reason ? ` (${label(REASON_LABELS, visit.not_admitted_reason)})` : "";
+  const outcome = label("visit_outcomes", visit.outcome);
+  const reason = visit.not_admitted_reason ? ` (${label("not_admitted_reasons", visit.not_admitted_reason)})` : "";
   return h(
     "li",
     {},
@@ -87,11 +76,11 @@ export async function render({ id }, ctx) {
       h(
         "div",
         { class: "card" },
-        h("p", { class: "clinic-kind" }, label(KIND_LABELS, current.kind), pendingBadge(current)),
+        h("p", { class: "clinic-kind" }, label("clinic_kinds", current.kind), pendingBadge(current)),
         definition([
           [t("Address"), address || t("No address")],
           [t("Region"), current.region ? regionName(current.region) : null],
-          [t("Status"), label(STATUS_LABELS, current.status)],
+          [t("Status"), label("clinic_statuses", current.status)],
           [t("Notes"), current.notes],
         ]),
       ),

@@ -27,24 +27,11 @@ import * as outbox from "../outbox.js";
 import { newId } from "../records.js";
 import { fromLocalInput, toLocalInput } from "../time.js";
 import { fill, h, notice } from "../ui.js";
-import {
-  CHANNEL_LABELS,
-  COMMON_COUNTRIES,
-  COMMON_LANGUAGES,
-  GENDER_LABELS,
-  REFERRAL_LABELS,
-  TOPIC_LABELS,
-  empty,
-  label,
-  reference,
-} from "./common.js";
+import { options } from "../vocabulary.js";
+import { COMMON_COUNTRIES, COMMON_LANGUAGES, empty, reference } from "./common.js";
 import { concernFields } from "./visit-form.js";
 
 const SUGGESTIONS = 5;
-const OUTSIDE_CHANNELS = ["phone", "sms", "drop_in", "other"];
-const TOPICS = Object.keys(TOPIC_LABELS);
-const REFERRALS = Object.keys(REFERRAL_LABELS);
-const GENDERS = Object.keys(GENDER_LABELS);
 
 export function birthYearProblem(year) {
   const last = new Date().getFullYear() - 12;
@@ -165,7 +152,7 @@ export async function render({ visitId = null, id = null }) {
     h("p", { class: "new-person-title" }, t("New person")),
     choice(
       "gender",
-      GENDERS.map((g) => ({ value: g, label: t(GENDER_LABELS[g]) })),
+      options("genders"),
       "",
       {
         legend: t("Gender"),
@@ -313,7 +300,7 @@ export async function render({ visitId = null, id = null }) {
     outside
       ? choice(
           "channel",
-          OUTSIDE_CHANNELS.map((c) => ({ value: c, label: label(CHANNEL_LABELS, c) })),
+          options("channels").filter((c) => c.value !== "visit"), // "visit": in a visit only
           initial.channel || "",
           { legend: t("How"), required: true },
         )
@@ -331,7 +318,7 @@ export async function render({ visitId = null, id = null }) {
       : null,
     checklist(
       "topics",
-      TOPICS.map((c) => ({ value: c, label: label(TOPIC_LABELS, c) })),
+      options("topics"),
       initial.topics || [],
       { legend: t("Topics") },
     ),
@@ -350,7 +337,7 @@ export async function render({ visitId = null, id = null }) {
       "referral",
       [
         { value: "", label: t("None") },
-        ...REFERRALS.map((c) => ({ value: c, label: label(REFERRAL_LABELS, c) })),
+        ...options("referrals"),
       ],
       initial.referral || "",
       { legend: t("Referral"), compact: true },

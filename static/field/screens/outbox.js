@@ -8,7 +8,7 @@ import * as outbox from "../outbox.js";
 import { KINDS } from "../records.js";
 import * as session from "../session.js";
 import { ask, fill, h, notice } from "../ui.js";
-import { OUTCOME_LABELS, label } from "./common.js";
+import { label } from "../vocabulary.js";
 
 const FIX_ROUTES = {
   visit: (id) => `#/visit/${id}/edit`,
@@ -21,7 +21,7 @@ async function summary(entry) {
   const body = entry.body;
   if (entry.kind === "visit") {
     const clinic = await db.get("clinics", body.clinic_id);
-    return `${clinic ? clinic.name : "–"} · ${label(OUTCOME_LABELS, body.outcome)} · ${formatTime(body.started_at)}`;
+    return `${clinic ? clinic.name : "–"} · ${label("visit_outcomes", body.outcome)} · ${formatTime(body.started_at)}`;
   }
   if (entry.kind === "person") return body.alias;
   if (entry.kind === "conversation") {

@@ -17,7 +17,8 @@ import {
 import { t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { h, notice } from "../ui.js";
-import { GENDER_LABELS, empty } from "./common.js";
+import { options } from "../vocabulary.js";
+import { empty } from "./common.js";
 import { birthYearProblem, countrySelect, languageChecklist } from "./conversation-form.js";
 
 export async function render({ id }) {
@@ -54,7 +55,7 @@ export async function render({ id }) {
     ),
     choice(
       "gender",
-      Object.keys(GENDER_LABELS).map((g) => ({ value: g, label: t(GENDER_LABELS[g]) })),
+      options("genders"),
       body.gender || "unknown",
       { legend: t("Gender"), compact: true },
     ),

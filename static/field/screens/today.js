@@ -10,7 +10,7 @@ import * as session from "../session.js";
 import * as sync from "../sync.js";
 import { isToday, localDate, openNow } from "../time.js";
 import { fill, h, icon, notice } from "../ui.js";
-import { KIND_LABELS, label } from "./common.js";
+import { label } from "../vocabulary.js";
 
 const PREFS_KEY = "outreach.field.today"; // UI preferences only: region, date, closed shown
 const PAGE = 60;
@@ -137,7 +137,7 @@ function row(item) {
         h(
           "span",
           { class: "clinic-meta" },
-          [label(KIND_LABELS, clinic.kind), clinic.city].filter(Boolean).join(" · "),
+          [label("clinic_kinds", clinic.kind), clinic.city].filter(Boolean).join(" · "),
         ),
         h(
           "span",

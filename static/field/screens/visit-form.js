@@ -25,9 +25,8 @@ import { newId, visitBody } from "../records.js";
 import * as session from "../session.js";
 import { fromLocalInput, toLocalInput } from "../time.js";
 import { h, notice } from "../ui.js";
-import { CONCERN_LABELS, OUTCOME_LABELS, REASON_LABELS, codeLabel, empty, reference } from "./common.js";
-
-const REASONS = ["no_answer", "refused", "closed", "moved", "other"];
+import { codes, label, options } from "../vocabulary.js";
+import { codeLabel, empty, reference } from "./common.js";
 
 /** The concern level (none/green/yellow/red) and the indicator checklist; shared with
  * conversations. */
@@ -38,9 +37,9 @@ export function concernFields(level, indicators, known, ref = {}) {
       "concern_level",
       [
         { value: "", label: t("None") },
-        ...["green", "yellow", "red"].map((c) => ({
+        ...codes("concern_levels").map((c) => ({
           value: c,
-          label: t(CONCERN_LABELS[c]),
+          label: label("concern_levels", c),
           class: `concern-${c}`,
         })),
       ],
@@ -97,7 +96,7 @@ export async function render({ clinicId = null, id = null }) {
     { class: "reveal" },
     choice(
       "not_admitted_reason",
-      REASONS.map((r) => ({ value: r, label: t(REASON_LABELS[r]) })),
+      options("not_admitted_reasons"),
       initial.not_admitted_reason || "",
       { legend: t("Why not?") },
     ),
@@ -157,10 +156,7 @@ export async function render({ clinicId = null, id = null }) {
     errorBox(),
     choice(
       "outcome",
-      [
-        { value: "admitted", label: t(OUTCOME_LABELS.admitted), class: "outcome-admitted" },
-        { value: "not_admitted", label: t(OUTCOME_LABELS.not_admitted), class: "outcome-not_admitted" },
-      ],
+      options("visit_outcomes").map((o) => ({ ...o, class: `outcome-${o.value}` })),
       initial.outcome || "",
       { legend: t("Were you let in?"), onchange: showOutcome, required: true },
     ),

@@ -5,19 +5,8 @@ import * as db from "../db.js";
 import { formatDateTime, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { fill, h } from "../ui.js";
-import {
-  CHANNEL_LABELS,
-  OUTCOME_LABELS,
-  REASON_LABELS,
-  TOPIC_LABELS,
-  codeLabel,
-  concernBadge,
-  definition,
-  empty,
-  label,
-  pendingBadge,
-  reference,
-} from "./common.js";
+import { label } from "../vocabulary.js";
+import { codeLabel, concernBadge, definition, empty, pendingBadge, reference } from "./common.js";
 
 export function conversationLine(conversation, person) {
   const alias = person ? person.alias : t("(person not on the phone)");
@@ -32,9 +21,9 @@ export function conversationLine(conversation, person) {
         "span",
         { class: "muted" },
         [
-          conversation.channel !== "visit" ? label(CHANNEL_LABELS, conversation.channel) : null,
+          conversation.channel !== "visit" ? label("channels", conversation.channel) : null,
           conversation.occurred_at ? formatDateTime(conversation.occurred_at) : null,
-          (conversation.topics || []).map((c) => label(TOPIC_LABELS, c)).join(", ") || null,
+          (conversation.topics || []).map((c) => label("topics", c)).join(", ") || null,
         ]
           .filter(Boolean)
           .join(" · "),
@@ -83,13 +72,13 @@ export async function render({ id }, ctx) {
       h(
         "div",
         { class: "card" },
-        h("p", { class: "visit-headline" }, label(OUTCOME_LABELS, current.outcome), pendingBadge(current)),
+        h("p", { class: "visit-headline" }, label("visit_outcomes", current.outcome), pendingBadge(current)),
         definition([
           [t("Clinic"), clinic ? h("a", { href: `#/clinic/${clinic.id}` }, clinic.name) : null],
           [t("Started"), formatDateTime(current.started_at)],
           [
             t("Why not?"),
-            current.not_admitted_reason ? label(REASON_LABELS, current.not_admitted_reason) : null,
+            current.not_admitted_reason ? label("not_admitted_reasons", current.not_admitted_reason) : null,
           ],
           [t("Persons present"), current.persons_present ?? null],
           [t("Supplies handed out"), supplies || null],

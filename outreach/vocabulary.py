@@ -1,0 +1,202 @@
+"""The one home of every code list: each code with the msgid of its label, in display order.
+
+Models, schemas (`OneOf`), forms, pages, exports and the phone (through the pull's reference
+lists) all take their codes and labels from here. Adding a value touches this file and the
+Danish catalogue; see docs/vocabulary.md.
+"""
+
+from functools import partial
+
+from flask_babel import get_locale, gettext, lazy_gettext
+
+from outreach.codes import country_name, language_name
+from outreach.i18n import N_
+
+# Binding code lists (DESIGN.md §2 and §4): the codes must never change.
+CLINIC_KINDS = {
+    "massage_clinic": N_("Massage clinic"),
+    "apartment": N_("Apartment"),
+    "mobile_home": N_("Mobile home"),
+    "motel": N_("Motel"),
+    "street": N_("Street"),
+    "other": N_("Other"),
+}
+CLINIC_STATUSES = {"active": N_("Active"), "closed": N_("Closed"), "unknown": N_("Unknown")}
+# Opening hours are keyed by these (DESIGN.md §4); the calendar fixes them.
+WEEKDAYS = {
+    "mon": N_("Monday"),
+    "tue": N_("Tuesday"),
+    "wed": N_("Wednesday"),
+    "thu": N_("Thursday"),
+    "fri": N_("Friday"),
+    "sat": N_("Saturday"),
+    "sun": N_("Sunday"),
+}
+VISIT_OUTCOMES = {"admitted": N_("Admitted"), "not_admitted": N_("Not admitted")}
+NOT_ADMITTED_REASONS = {
+    "no_answer": N_("No answer"),
+    "refused": N_("Refused"),
+    "closed": N_("Closed"),
+    "moved": N_("Moved"),
+    "other": N_("Other reason"),
+}
+CONCERN_LEVELS = {"green": N_("Green"), "yellow": N_("Yellow"), "red": N_("Red")}
+GENDERS = {
+    "woman": N_("Woman"),
+    "trans_woman": N_("Trans woman"),
+    "man": N_("Man"),
+    "trans_man": N_("Trans man"),
+    "non_binary": N_("Non-binary"),
+    "unknown": N_("Not known"),
+}
+CHANNELS = {
+    "visit": N_("Clinic visit"),
+    "phone": N_("Phone"),
+    "sms": N_("SMS"),
+    "drop_in": N_("Drop-in"),
+    "other": N_("Other"),
+}
+TOPICS = {
+    "health_advice": N_("Health advice"),
+    "sti_test_offered": N_("STI test offered"),
+    "sti_test_taken": N_("STI test taken"),
+    "rights_information": N_("Information about rights"),
+    "referral_identification": N_("Referral for identification"),
+    "shelter": N_("Shelter"),
+    "health_care": N_("Health care"),
+}
+REFERRALS = {
+    "identification_interview": N_("Identification interview"),
+    "health_care": N_("Health care"),
+    "shelter": N_("Shelter"),
+    "other": N_("Other"),
+}
+# In increasing power: auth.models ranks them in this order.
+ROLES = {"nurse": N_("Nurse"), "coordinator": N_("Coordinator"), "admin": N_("Admin")}
+
+# Code lists of this application (extend freely).
+CLINIC_SOURCES = {
+    "registry": N_("Registry"),
+    "field": N_("Found in the field"),
+    "screening": N_("Screening"),
+    "import": N_("Import"),
+    "other": N_("Other"),
+}
+# How a clinic's region was set: from the postcode, from the coordinates, or chosen by a person.
+REGION_SOURCES = {
+    "postcode": N_("derived from the postcode"),
+    "coordinates": N_("derived from the coordinates"),
+    "manual": N_("chosen by hand"),
+}
+# manual: coordinates given by a person or the phone's GPS; geocoded: looked up from the
+# address; pending: geocoder unreachable, retried by the scheduler; not_found: the geocoder
+# does not know the address; none: no address to look up.
+GEOCODE_STATUSES = {
+    "manual": N_("Coordinates given"),
+    "geocoded": N_("Found from the address"),
+    "pending": N_("Not geocoded yet (retried automatically)"),
+    "not_found": N_("Address not found"),
+    "none": N_("No address"),
+}
+# Why persons.matching suggests a person met before.
+MATCH_REASONS = {
+    "alias": N_("similar alias"),
+    "nationality": N_("same nationality"),
+    "birth_year": N_("birth year within one year"),
+    "clinic": N_("met recently at the same clinic"),
+}
+
+# Binding slugs, official codes and names (DESIGN.md §2). Proper names: not translated. The
+# regions table is seeded from a migration, so a new region also needs a data migration.
+REGIONS = (
+    ("hovedstaden", 1084, "Region Hovedstaden"),
+    ("sjaelland", 1085, "Region Sjælland"),
+    ("syddanmark", 1083, "Region Syddanmark"),
+    ("midtjylland", 1082, "Region Midtjylland"),
+    ("nordjylland", 1081, "Region Nordjylland"),
+)
+
+# The lists the phone keeps, by the names the pull's reference carries them under.
+PHONE_LISTS = {
+    "clinic_kinds": CLINIC_KINDS,
+    "clinic_statuses": CLINIC_STATUSES,
+    "weekdays": WEEKDAYS,
+    "visit_outcomes": VISIT_OUTCOMES,
+    "not_admitted_reasons": NOT_ADMITTED_REASONS,
+    "concern_levels": CONCERN_LEVELS,
+    "genders": GENDERS,
+    "channels": CHANNELS,
+    "topics": TOPICS,
+    "referrals": REFERRALS,
+}
+
+
+def phone_msgids() -> set[str]:
+    """The label msgids of the lists the phone keeps: its catalogue must carry them."""
+    return {msgid for codes in PHONE_LISTS.values() for msgid in codes.values()}
+
+
+def label(codes: dict[str, str], code: str | None) -> str:
+    """The label of `code` in the current language; an unknown code is shown as it is."""
+    if code is None:
+        return "–"
+    msgid = codes.get(code)
+    return gettext(msgid) if msgid else code
+
+
+def labels(codes: dict[str, str]) -> dict:
+    """{code: label}, translated when shown: safe to build at import time (form fields)."""
+    return {code: lazy_gettext(msgid) for code, msgid in codes.items()}
+
+
+def choices(codes: dict[str, str], only=None) -> list[tuple]:
+    """(code, label) pairs for a select field, in the list's order; `only` keeps some codes."""
+    return [
+        (code, lazy_gettext(msgid)) for code, msgid in codes.items() if only is None or code in only
+    ]
+
+
+def region_name(slug: str | None) -> str:
+    return next((name for s, _, name in REGIONS if s == slug), "–")
+
+
+def current_language() -> str:
+    """The language of the page being rendered, for CLDR names (countries, languages)."""
+    locale = get_locale()
+    return locale.language if locale else "da"
+
+
+def country_label(code: str | None) -> str:
+    return country_name(code, current_language()) if code else "–"
+
+
+def language_label(code: str | None) -> str:
+    return language_name(code, current_language()) if code else "–"
+
+
+def template_helpers() -> dict:
+    """The page templates' `<list>_label(code)` functions."""
+    lists = {
+        "kind": CLINIC_KINDS,
+        "status": CLINIC_STATUSES,
+        "role": ROLES,
+        "weekday": WEEKDAYS,
+        "geocode": GEOCODE_STATUSES,
+        "source": CLINIC_SOURCES,
+        "region_source": REGION_SOURCES,
+        "visit_outcome": VISIT_OUTCOMES,
+        "not_admitted_reason": NOT_ADMITTED_REASONS,
+        "gender": GENDERS,
+        "channel": CHANNELS,
+        "topic": TOPICS,
+        "referral": REFERRALS,
+        "concern": CONCERN_LEVELS,
+        "match_reason": MATCH_REASONS,
+    }
+    helpers = {f"{name}_label": partial(label, codes) for name, codes in lists.items()}
+    return {
+        **helpers,
+        "region_label": region_name,
+        "country_label": country_label,
+        "language_label": language_label,
+    }
