@@ -408,7 +408,8 @@ def test_every_code_list_comes_with_the_label_msgid_of_each_code(nurse_client, n
 
 def test_the_pull_schema_documents_every_reference_list(org):
     """The answer is dumped through the schema: a list it does not name would be dropped."""
-    from outreach.sync.api import ReferenceSchema, reference_lists
+    from outreach.sync.api import ReferenceSchema
+    from outreach.sync.queries import reference_lists
 
     assert set(reference_lists(org.id)) == set(ReferenceSchema().fields)
 
