@@ -99,15 +99,21 @@ def first_contact_at(organisation_id, person: Person) -> datetime | None:
 
 def first_time_person_ids(organisation_id, start: datetime, end: datetime) -> set[uuid.UUID]:
     """Canonical ids of persons whose first-ever conversation falls in [start, end)."""
-    first = scoped(
-        select(Person.canonical_id.label("pid"), func.min(Conversation.occurred_at).label("at"))
-        .join(Person, Person.id == Conversation.person_id)
+    first = _per_person(organisation_id, func.min)
+    return set(db.session.scalars(select(first.c.pid).where(first.c.at >= start, first.c.at < end)))
+
+
+def _per_person(organisation_id, aggregate):
+    """A subquery of (pid: canonical id, at: `aggregate` of her conversations' times): merged
+    records count as one person."""
+    return scoped(
+        select(Person.canonical_id.label("pid"), aggregate(Conversation.occurred_at).label("at"))
+        .join_from(Person, Conversation, Conversation.person_id == Person.id)
         .group_by(Person.canonical_id),
         organisation_id,
-        Conversation,
         Person,
+        Conversation,
     ).subquery()
-    return set(db.session.scalars(select(first.c.pid).where(first.c.at >= start, first.c.at < end)))
 
 
 def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
@@ -263,17 +269,10 @@ def nationality_codes(organisation_id) -> list[str]:
 
 def browse(organisation_id, filters: Filters, page: int, per_page: int):
     """(one page of the list, the persons talked to most recently first; total)."""
-    last = scoped(
-        select(Person.canonical_id.label("cid"), func.max(Conversation.occurred_at).label("at"))
-        .join(Conversation, Conversation.person_id == Person.id)
-        .group_by(Person.canonical_id),
-        organisation_id,
-        Person,
-        Conversation,
-    ).subquery()
+    last = _per_person(organisation_id, func.max)
     stmt = filters.apply(tenant_select(Person, organisation_id))
     persons, total = paginate(
-        stmt.outerjoin(last, last.c.cid == Person.canonical_id).order_by(
+        stmt.outerjoin(last, last.c.pid == Person.canonical_id).order_by(
             last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id
         ),
         page,
