@@ -21,6 +21,9 @@ from outreach.db import db
 from outreach.geo import LocalGeocoder
 from outreach.orgs.services import create_organisation
 
+# The browser tests' live server and page fixtures, for the tests that moved out of tests/browser/.
+pytest_plugins = ["tests.browser_pages"]
+
 PASSWORD = "correct horse battery staple"
 PLACES = {
     "Vestergade 3, 8000 Aarhus C, Danmark": (56.1570, 10.2040),

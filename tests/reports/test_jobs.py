@@ -21,7 +21,7 @@ from outreach.reports import services
 from outreach.reports.models import ReportSnapshot
 from outreach.reports.services import Period
 from tests.conftest import Factory, database_url, make_app
-from tests.report_dataset import ANNUAL_2019, build, local
+from tests.reports.dataset import ANNUAL_2019, build, local
 
 MID_JANUARY_2020 = local(2020, 1, 15, 3)
 
@@ -123,7 +123,7 @@ def test_a_final_snapshot_is_not_recomputed_after_the_grace_period(data):
 
 def test_within_the_grace_period_late_records_still_change_the_previous_year(data):
     services.take_snapshots(MID_JANUARY_2020)
-    from tests.report_dataset import talk
+    from tests.reports.dataset import talk
 
     talk(data.persons["I"], data.visits["v4"])  # synced late from a phone
     services.take_snapshots(MID_JANUARY_2020 + timedelta(days=1))

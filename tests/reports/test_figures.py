@@ -10,7 +10,7 @@ from outreach.errors import FieldErrors
 from outreach.persons.services import unmerge_persons
 from outreach.reports import services, wording
 from outreach.reports.services import Period
-from tests.report_dataset import ANNUAL_2019, build, local
+from tests.reports.dataset import ANNUAL_2019, build, local
 
 
 @pytest.fixture
@@ -272,7 +272,7 @@ def test_the_paragraph_names_only_the_filtered_region(app, data):
 
 def test_computing_the_report_is_independent_of_when_the_data_was_stored(data):
     # A conversation whose time was given differs from its visit's: it counts at its own time.
-    from tests.report_dataset import talk
+    from tests.reports.dataset import talk
 
     talk(data.persons["I"], data.visits["v1"], at=local(2019, 2, 3, 10))
     report = services.annual_report(data.org, 2019)

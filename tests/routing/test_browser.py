@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 # The live server, the browser and the phone-sized page of the other browser tests.
-from tests.browser.conftest import live_server, log_in, page, screenshot  # noqa: F401
+from tests.browser_pages import live_server, log_in, page, screenshot  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
