@@ -8,7 +8,9 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 import os
 import re
 import uuid
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
@@ -20,11 +22,13 @@ from outreach.auth.services import create_user
 from outreach.db import db
 from outreach.geo import LocalGeocoder
 from outreach.orgs.services import create_organisation
+from outreach.sync.services import stamp
 
 # The browser tests' live server and page fixtures, for the tests that moved out of tests/browser/.
 pytest_plugins = ["tests.browser_pages"]
 
 PASSWORD = "correct horse battery staple"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 PLACES = {
     "Vestergade 3, 8000 Aarhus C, Danmark": (56.1570, 10.2040),
     "Algade 10, 9000 Aalborg, Danmark": (57.0480, 9.9190),
@@ -126,7 +130,9 @@ def runner(app):
 
 
 class Factory:
-    """Test data with sensible defaults; every method flushes, none commits."""
+    """Test data with sensible defaults, made without the API; every method flushes, none
+    commits. Rows the phone keeps are stamped with the organisation's next change number, as
+    every write is, so the pull sends them."""
 
     def __init__(self):
         self._n = 0
@@ -165,10 +171,7 @@ class Factory:
             },
         }
         values.update(fields)
-        clinic = Clinic(organisation_id=org.id, **values)
-        db.session.add(clinic)
-        db.session.flush()
-        return clinic
+        return self._stamped(Clinic(organisation_id=org.id, **values))
 
     def visit(self, clinic, started_at, **fields):
         from outreach.visits.models import Visit
@@ -181,9 +184,90 @@ class Factory:
             started_at=started_at,
             **values,
         )
-        db.session.add(visit)
+        return self._stamped(visit)
+
+    def person(self, org, alias=None, **fields):
+        from outreach.persons.models import Person
+
+        person_id = fields.pop("id", None) or uuid.uuid4()
+        values = {"alias": alias or f"Person {self._next()}", "languages": []}
+        values.update(fields)
+        return self._stamped(
+            Person(id=person_id, canonical_id=person_id, organisation_id=org.id, **values)
+        )
+
+    def conversation(self, person, visit=None, occurred_at=None, **fields):
+        """In `visit` (at its start) or outside visits by phone at `occurred_at`."""
+        from outreach.persons.models import Conversation
+
+        values = {
+            "channel": "visit" if visit else "phone",
+            "occurred_at": occurred_at or visit.started_at,
+            "occurred_at_given": occurred_at is not None,
+        }
+        values.update(fields)
+        return self._stamped(
+            Conversation(
+                organisation_id=person.organisation_id,
+                person_id=person.id,
+                visit_id=visit.id if visit else None,
+                **values,
+            )
+        )
+
+    def route_plan(self, org, routes, day=None, status="saved", **fields):
+        """A plan as a coordinator saved it, without the solver: `routes` is a list of
+        (nurse, clinics); each route leaves at 10:00 and reaches its clinics at 11:00, 13:00,
+        ... (Copenhagen time) on `day` (today unless given)."""
+        from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
+
+        day = day or datetime.now(COPENHAGEN).date()
+        start = datetime.combine(day, time(10), tzinfo=COPENHAGEN)
+        values = {
+            "date": day,
+            "status": status,
+            "base_name": "Aarhus",
+            "base_lat": 56.1567,
+            "base_lon": 10.2108,
+            "shift_start": "10:00",
+            "shift_end": "18:00",
+            "nurse_count": len(routes),
+            "staff": [str(nurse.id) for nurse, _ in routes],
+            "clinic_ids": [str(c.id) for _, clinics in routes for c in clinics],
+        }
+        values.update(fields)
+        plan = RoutePlan(id=uuid.uuid4(), organisation_id=org.id, **values)
+        for position, (nurse, clinics) in enumerate(routes):
+            route = PlannedRoute(
+                id=uuid.uuid4(),
+                position=position,
+                nurse_id=nurse.id,
+                start_at=start,
+                end_at=start + timedelta(hours=6),
+                distance_km=84.0,
+                drive_minutes=95.0,
+            )
+            for i, clinic in enumerate(clinics):
+                arrival = start + timedelta(hours=1 + 2 * i)
+                route.stops.append(
+                    RouteStop(
+                        id=uuid.uuid4(),
+                        position=i,
+                        clinic_id=clinic.id,
+                        reached_at=arrival,
+                        arrival_at=arrival,
+                        departure_at=arrival + timedelta(minutes=40),
+                    )
+                )
+            plan.routes.append(route)
+        return self._stamped(plan)
+
+    @staticmethod
+    def _stamped(row):
+        stamp(row)
+        db.session.add(row)
         db.session.flush()
-        return visit
+        return row
 
 
 @pytest.fixture

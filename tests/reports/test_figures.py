@@ -270,11 +270,9 @@ def test_the_paragraph_names_only_the_filtered_region(app, data):
     )
 
 
-def test_computing_the_report_is_independent_of_when_the_data_was_stored(data):
+def test_computing_the_report_is_independent_of_when_the_data_was_stored(data, factory):
     # A conversation whose time was given differs from its visit's: it counts at its own time.
-    from tests.reports.dataset import talk
-
-    talk(data.persons["I"], data.visits["v1"], at=local(2019, 2, 3, 10))
+    factory.conversation(data.persons["I"], data.visits["v1"], local(2019, 2, 3, 10))
     report = services.annual_report(data.org, 2019)
     assert report["by_month"][1]["conversations"] == 1  # February
     assert report["first_time_persons"] == 6  # Ida's first-ever conversation is now in 2019

@@ -121,11 +121,9 @@ def test_a_final_snapshot_is_not_recomputed_after_the_grace_period(data):
     assert services.read_snapshot(data.org, Period(2020)).report["persons_talked_to"] == 0
 
 
-def test_within_the_grace_period_late_records_still_change_the_previous_year(data):
+def test_within_the_grace_period_late_records_still_change_the_previous_year(data, factory):
     services.take_snapshots(MID_JANUARY_2020)
-    from tests.reports.dataset import talk
-
-    talk(data.persons["I"], data.visits["v4"])  # synced late from a phone
+    factory.conversation(data.persons["I"], data.visits["v4"])  # synced late from a phone
     services.take_snapshots(MID_JANUARY_2020 + timedelta(days=1))
     db.session.expire_all()
     assert services.read_snapshot(data.org, Period(2019)).report["conversations"] == 11
