@@ -36,17 +36,29 @@ class OneRequestPerConnection(WSGIRequestHandler):
 
 class Faults:
     """Trouble the tests can order for the next writes to /api/: an HTTP status answered
-    instead of running the app, or an answer lost after the app stored the record."""
+    instead of running the app, or an answer lost after the app stored the record; and pulls
+    held back: the answers to GET /api/v1/sync wait, already read, until released (a slow
+    network)."""
 
     def __init__(self):
         self.statuses: list[int] = []
         self.lose_answers = 0
         self.lock = threading.Lock()
+        self.hold_pulls = False
+        self.pull_held = threading.Event()  # an answer is read and waits
+        self.pulls_released = threading.Event()
+
+    def release_pulls(self):
+        self.hold_pulls = False
+        self.pulls_released.set()
 
     def clear(self):
         with self.lock:
             self.statuses.clear()
             self.lose_answers = 0
+        self.release_pulls()
+        self.pull_held.clear()
+        self.pulls_released.clear()
 
 
 class AnswerLost(ConnectionError):
@@ -75,6 +87,10 @@ def buffered(app, faults: Faults):
         finally:
             if hasattr(answer, "close"):
                 answer.close()
+        pull = environ["REQUEST_METHOD"] == "GET" and environ["PATH_INFO"] == "/api/v1/sync"
+        if pull and faults.hold_pulls:
+            faults.pull_held.set()
+            faults.pulls_released.wait(timeout=SEND_TIMEOUT_MS / 1000)
         if write:
             with faults.lock:
                 lose = faults.lose_answers > 0
