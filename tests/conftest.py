@@ -8,6 +8,7 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from outreach import create_app
 from outreach.auth.services import create_user
@@ -95,28 +96,42 @@ def _app(tmp_path_factory):
         db.engine.dispose()
 
 
+@contextmanager
+def rolled_back(app):
+    """An app context whose writes are all rolled back at its end: the session works on one
+    connection in a transaction, and its commits only release savepoints. Inside another
+    rolled_back() (data built once for a module or class), it works on a savepoint of that
+    one, so each test starts from the data built and leaves it as it was."""
+    with app.app_context():
+        engines = db.engines
+        outer = engines[None]
+        if isinstance(outer, Connection):
+            connection, transaction = outer, outer.begin_nested()
+        else:
+            connection = outer.connect()
+            transaction = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            if connection is not outer:
+                connection.close()
+            engines[None] = outer
+
+
 @pytest.fixture
 def app(_app):
     """The app, with everything a test writes rolled back afterwards."""
     from outreach.extensions import limiter
 
-    with _app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
+    with rolled_back(_app):
         _app.extensions["geocoder"] = LocalGeocoder(PLACES)
         limiter.reset()
-        try:
-            yield _app
-        finally:
-            db.session.remove()
-            transaction.rollback()
-            connection.close()
-            engines[None] = engine
+        yield _app
 
 
 @pytest.fixture
