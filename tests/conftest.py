@@ -1,5 +1,5 @@
 """Fixtures: one migrated database per run, a rolled-back transaction per test, one client per
-actor, factories for data, and a live server on 127.0.0.1 for the browser tests.
+actor, and factories for data. The browser tests' fixtures are in tests/browsing.py.
 
 The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is set
 (`make test-postgres`). It is built by the migrations, never by create_all.
@@ -10,7 +10,6 @@ import re
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,8 +24,8 @@ from outreach.geo import LocalGeocoder
 from outreach.orgs.services import create_organisation
 from outreach.sync.services import stamp
 
-# The browser tests' live server and page fixtures, for the tests that moved out of tests/browser/.
-pytest_plugins = ["tests.browser_pages"]
+# Chromium, the live server and the page fixtures of the browser tests.
+pytest_plugins = ["tests.browsing"]
 
 PASSWORD = "correct horse battery staple"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -381,30 +380,3 @@ def admin_client(login, admin):
 @pytest.fixture
 def other_coordinator_client(login, factory, other_org):
     return login(factory.user(other_org, "coordinator"))
-
-
-@pytest.fixture(scope="session")
-def playwright():
-    """The one sync Playwright of the run (only one can run in a thread)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browsing import CHROMIUM
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian's chromium is missing: `make test` installs it as root, or run "
-            "`apt-get install chromium`."
-        )
-    with sync_playwright() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="session")
-def browser(playwright):
-    from tests.browsing import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
-
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 3
-    )
-    yield browser
-    browser.close()

@@ -73,7 +73,9 @@ def test_the_nurses_route_for_today_heads_the_today_screen(phone, in_db, screens
     assert device.evaluate_module("db.js", "await m.count('route_plans')") == 0
 
 
-def test_a_pull_asked_for_while_another_runs_brings_what_changed_meanwhile(phone, in_db, server):
+def test_a_pull_asked_for_while_another_runs_brings_what_changed_meanwhile(
+    phone, in_db, live_server
+):
     """The running pull may have read the server before the change: a pull asked for then must
     not just share its answer (the Today screen kept a route taken back to draft)."""
     plan_id, _clinics = saved_route_for_today(in_db)
@@ -83,12 +85,12 @@ def test_a_pull_asked_for_while_another_runs_brings_what_changed_meanwhile(phone
     device.wait_synced()
     page.locator("section.route").wait_for()
 
-    server.faults.hold_pulls = True
+    live_server.faults.hold_pulls = True
     device.evaluate_module("sync.js", "(m.pull(), true)")  # not awaited: it waits for its answer
-    assert server.faults.pull_held.wait(TIMEOUT_MS / 1000)  # read: the plan is still saved
+    assert live_server.faults.pull_held.wait(TIMEOUT_MS / 1000)  # read: the plan is still saved
     in_db(lambda: back_to_draft(plan_id))
     device.evaluate_module("sync.js", "(m.pull(), true)")
-    server.faults.release_pulls()
+    live_server.faults.release_pulls()
 
     page.locator("section.route").wait_for(state="detached")
     assert device.evaluate_module("db.js", "await m.count('route_plans')") == 0
