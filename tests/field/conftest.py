@@ -24,6 +24,7 @@ from tests.browsing import (
     TIMEOUT_MS,
     LiveServer,
 )
+from tests.conftest import Factory
 
 NURSE = "nurse@demo.outreach.dk"
 
@@ -201,8 +202,6 @@ def known_person(in_db, alias: str, nationality: str = "TH", birth_year: int = 1
     from sqlalchemy import func, select
 
     from outreach.clinics.models import Clinic
-    from outreach.persons import services as persons
-    from outreach.visits import services as visits
 
     def create():
         nurse = db.session.scalar(select(User).where(User.email == NURSE))
@@ -216,30 +215,22 @@ def known_person(in_db, alias: str, nationality: str = "TH", birth_year: int = 1
             )
             .order_by(Clinic.name)
         ).first()
-        visit_id, person_id = uuid.uuid4(), uuid.uuid4()
-        visits.put_visit(
-            nurse,
-            visit_id,
-            {
-                "clinic_id": clinic.id,
-                "started_at": datetime.now(UTC) - timedelta(days=10),
-                "outcome": "admitted",
-                "staff": [nurse.id],
-                "supplies": {},
-                "indicators": [],
-            },
+        factory = Factory()
+        visit = factory.visit(
+            clinic,
+            datetime.now(UTC) - timedelta(days=10),
+            staff=[str(nurse.id)],
+            created_by_id=nurse.id,
         )
-        persons.put_person(
-            nurse,
-            person_id,
-            {"alias": alias, "nationality": nationality, "birth_year": birth_year},
+        person = factory.person(
+            nurse.organisation,
+            alias,
+            nationality=nationality,
+            birth_year=birth_year,
+            created_by_id=nurse.id,
         )
-        persons.put_conversation(
-            nurse,
-            uuid.uuid4(),
-            {"person_id": person_id, "visit_id": visit_id, "channel": "visit"},
-        )
-        return {"id": str(clinic.id), "name": clinic.name}, str(person_id)
+        factory.conversation(person, visit, created_by_id=nurse.id)
+        return {"id": str(clinic.id), "name": clinic.name}, str(person.id)
 
     return in_db(create)
 
