@@ -231,8 +231,8 @@ class Factory:
 
     def route_plan(self, org, routes, day=None, status="saved", **fields):
         """A plan as a coordinator saved it, without the solver: `routes` is a list of
-        (nurse, clinics); each route leaves at 10:00 and reaches its clinics at 11:00, 13:00,
-        ... (Copenhagen time) on `day` (today unless given)."""
+        (nurse, clinics), the nurse None in a draft; each route leaves at 10:00 and reaches its
+        clinics at 11:00, 13:00, ... (Copenhagen time) on `day` (today unless given)."""
         from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 
         day = day or datetime.now(COPENHAGEN).date()
@@ -246,7 +246,7 @@ class Factory:
             "shift_start": "10:00",
             "shift_end": "18:00",
             "nurse_count": len(routes),
-            "staff": [str(nurse.id) for nurse, _ in routes],
+            "staff": [str(nurse.id) for nurse, _ in routes if nurse],
             "clinic_ids": [str(c.id) for _, clinics in routes for c in clinics],
         }
         values.update(fields)
@@ -255,7 +255,7 @@ class Factory:
             route = PlannedRoute(
                 id=uuid.uuid4(),
                 position=position,
-                nurse_id=nurse.id,
+                nurse_id=nurse.id if nurse else None,
                 start_at=start,
                 end_at=start + timedelta(hours=6),
                 distance_km=84.0,
