@@ -1,5 +1,5 @@
 """The report figures of DESIGN.md §3, computed by outreach.reports.services, on a dataset
-whose every figure is known (tests/report_dataset.py)."""
+whose every figure is known (tests/reports/dataset.py)."""
 
 from datetime import UTC, datetime
 
