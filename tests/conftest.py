@@ -1,5 +1,5 @@
 """Fixtures: one migrated database per run, a rolled-back transaction per test, one client per
-actor, factories for data, and a live server on 127.0.0.1 for the browser tests.
+actor, and factories for data. The browser tests' fixtures are in tests/browsing.py.
 
 The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_URL is set
 (`make test-postgres`). It is built by the migrations, never by create_all.
@@ -8,20 +8,27 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 import os
 import re
 import uuid
-from pathlib import Path
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from outreach import create_app
 from outreach.auth.services import create_user
+from outreach.changes import stamp
 from outreach.db import db
 from outreach.geo import LocalGeocoder
 from outreach.orgs.services import create_organisation
 
+# Chromium, the live server and the page fixtures of the browser tests.
+pytest_plugins = ["tests.browsing"]
+
 PASSWORD = "correct horse battery staple"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 PLACES = {
     "Vestergade 3, 8000 Aarhus C, Danmark": (56.1570, 10.2040),
     "Algade 10, 9000 Aalborg, Danmark": (57.0480, 9.9190),
@@ -90,28 +97,42 @@ def _app(tmp_path_factory):
         db.engine.dispose()
 
 
+@contextmanager
+def rolled_back(app):
+    """An app context whose writes are all rolled back at its end: the session works on one
+    connection in a transaction, and its commits only release savepoints. Inside another
+    rolled_back() (data built once for a module or class), it works on a savepoint of that
+    one, so each test starts from the data built and leaves it as it was."""
+    with app.app_context():
+        engines = db.engines
+        outer = engines[None]
+        if isinstance(outer, Connection):
+            connection, transaction = outer, outer.begin_nested()
+        else:
+            connection = outer.connect()
+            transaction = connection.begin()
+        engines[None] = connection
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            transaction.rollback()
+            if connection is not outer:
+                connection.close()
+            engines[None] = outer
+
+
 @pytest.fixture
 def app(_app):
     """The app, with everything a test writes rolled back afterwards."""
     from outreach.extensions import limiter
 
-    with _app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
+    with rolled_back(_app):
         _app.extensions["geocoder"] = LocalGeocoder(PLACES)
         limiter.reset()
-        try:
-            yield _app
-        finally:
-            db.session.remove()
-            transaction.rollback()
-            connection.close()
-            engines[None] = engine
+        yield _app
 
 
 @pytest.fixture
@@ -125,7 +146,9 @@ def runner(app):
 
 
 class Factory:
-    """Test data with sensible defaults; every method flushes, none commits."""
+    """Test data with sensible defaults, made without the API; every method flushes, none
+    commits. Rows the phone keeps are stamped with the organisation's next change number, as
+    every write is, so the pull sends them."""
 
     def __init__(self):
         self._n = 0
@@ -164,10 +187,7 @@ class Factory:
             },
         }
         values.update(fields)
-        clinic = Clinic(organisation_id=org.id, **values)
-        db.session.add(clinic)
-        db.session.flush()
-        return clinic
+        return self._stamped(Clinic(organisation_id=org.id, **values))
 
     def visit(self, clinic, started_at, **fields):
         from outreach.visits.models import Visit
@@ -180,9 +200,90 @@ class Factory:
             started_at=started_at,
             **values,
         )
-        db.session.add(visit)
+        return self._stamped(visit)
+
+    def person(self, org, alias=None, **fields):
+        from outreach.persons.models import Person
+
+        person_id = fields.pop("id", None) or uuid.uuid4()
+        values = {"alias": alias or f"Person {self._next()}", "languages": []}
+        values.update(fields)
+        return self._stamped(
+            Person(id=person_id, canonical_id=person_id, organisation_id=org.id, **values)
+        )
+
+    def conversation(self, person, visit=None, occurred_at=None, **fields):
+        """In `visit` (at its start) or outside visits by phone at `occurred_at`."""
+        from outreach.persons.models import Conversation
+
+        values = {
+            "channel": "visit" if visit else "phone",
+            "occurred_at": occurred_at or visit.started_at,
+            "occurred_at_given": occurred_at is not None,
+        }
+        values.update(fields)
+        return self._stamped(
+            Conversation(
+                organisation_id=person.organisation_id,
+                person_id=person.id,
+                visit_id=visit.id if visit else None,
+                **values,
+            )
+        )
+
+    def route_plan(self, org, routes, day=None, status="saved", **fields):
+        """A plan as a coordinator saved it, without the solver: `routes` is a list of
+        (nurse, clinics), the nurse None in a draft; each route leaves at 10:00 and reaches its
+        clinics at 11:00, 13:00, ... (Copenhagen time) on `day` (today unless given)."""
+        from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
+
+        day = day or datetime.now(COPENHAGEN).date()
+        start = datetime.combine(day, time(10), tzinfo=COPENHAGEN)
+        values = {
+            "date": day,
+            "status": status,
+            "base_name": "Aarhus",
+            "base_lat": 56.1567,
+            "base_lon": 10.2108,
+            "shift_start": "10:00",
+            "shift_end": "18:00",
+            "nurse_count": len(routes),
+            "staff": [str(nurse.id) for nurse, _ in routes if nurse],
+            "clinic_ids": [str(c.id) for _, clinics in routes for c in clinics],
+        }
+        values.update(fields)
+        plan = RoutePlan(id=uuid.uuid4(), organisation_id=org.id, **values)
+        for position, (nurse, clinics) in enumerate(routes):
+            route = PlannedRoute(
+                id=uuid.uuid4(),
+                position=position,
+                nurse_id=nurse.id if nurse else None,
+                start_at=start,
+                end_at=start + timedelta(hours=6),
+                distance_km=84.0,
+                drive_minutes=95.0,
+            )
+            for i, clinic in enumerate(clinics):
+                arrival = start + timedelta(hours=1 + 2 * i)
+                route.stops.append(
+                    RouteStop(
+                        id=uuid.uuid4(),
+                        position=i,
+                        clinic_id=clinic.id,
+                        reached_at=arrival,
+                        arrival_at=arrival,
+                        departure_at=arrival + timedelta(minutes=40),
+                    )
+                )
+            plan.routes.append(route)
+        return self._stamped(plan)
+
+    @staticmethod
+    def _stamped(row):
+        stamp(row)
+        db.session.add(row)
         db.session.flush()
-        return visit
+        return row
 
 
 @pytest.fixture
@@ -281,30 +382,3 @@ def admin_client(login, admin):
 @pytest.fixture
 def other_coordinator_client(login, factory, other_org):
     return login(factory.user(other_org, "coordinator"))
-
-
-@pytest.fixture(scope="session")
-def playwright():
-    """The one sync Playwright of the run (only one can run in a thread)."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browsing import CHROMIUM
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian's chromium is missing: `make test` installs it as root, or run "
-            "`apt-get install chromium`."
-        )
-    with sync_playwright() as instance:
-        yield instance
-
-
-@pytest.fixture(scope="session")
-def browser(playwright):
-    from tests.browsing import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
-
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS * 3
-    )
-    yield browser
-    browser.close()

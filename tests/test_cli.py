@@ -13,7 +13,7 @@ from outreach.db import db
 from outreach.denmark import in_denmark, region_for_postcode
 from outreach.orgs.models import Organisation
 from outreach.orgs.queries import find_organisation
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, rolled_back
 
 
 def count(model) -> int:
@@ -234,11 +234,14 @@ def test_create_token_refuses_a_deactivated_user(runner, nurse):
 # --- demo ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo_loaded(runner):
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    return result
+@pytest.fixture(scope="class")
+def demo_loaded(_app):
+    """`demo` run once for the tests of a class, rolled back after them; each test (with the
+    `app` fixture) works on a savepoint of it."""
+    with rolled_back(_app):
+        result = _app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        yield result
 
 
 def demo_clinics(org_name: str) -> list[Clinic]:
@@ -246,56 +249,73 @@ def demo_clinics(org_name: str) -> list[Clinic]:
     return list(db.session.scalars(select(Clinic).where(Clinic.organisation_id == org.id)))
 
 
-def test_demo_prints_the_logins_and_their_password(demo_loaded):
-    for _, email in demo.LOGINS:
-        assert email in demo_loaded.output
-    assert demo.DEMO_PASSWORD in demo_loaded.output
+@pytest.mark.usefixtures("app")
+class TestWithTheDemoLoaded:
+    """The demo loaded once (see demo_loaded); what each test writes is rolled back."""
 
+    def test_demo_prints_the_logins_and_their_password(self, demo_loaded):
+        for _, email in demo.LOGINS:
+            assert email in demo_loaded.output
+        assert demo.DEMO_PASSWORD in demo_loaded.output
 
-def test_demo_logins_work_with_the_printed_password(demo_loaded):
-    for email in ("nurse@demo.outreach.dk", "coordinator@syd.outreach.dk"):
-        assert authenticate(email, demo.DEMO_PASSWORD) is not None
+    def test_demo_logins_work_with_the_printed_password(self, demo_loaded):
+        for email in ("nurse@demo.outreach.dk", "coordinator@syd.outreach.dk"):
+            assert authenticate(email, demo.DEMO_PASSWORD) is not None
 
+    def test_demo_creates_about_250_clinics_for_the_main_organisation(self, demo_loaded):
+        assert 240 <= len(demo_clinics(demo.MAIN_ORG)) <= 270
 
-def test_demo_creates_about_250_clinics_for_the_main_organisation(demo_loaded):
-    assert 240 <= len(demo_clinics(demo.MAIN_ORG)) <= 270
+    def test_the_main_demo_organisation_covers_nordjylland_midtjylland_and_sjaelland(
+        self, demo_loaded
+    ):
+        org = find_organisation(demo.MAIN_ORG)
 
+        assert sorted(org.region_slugs) == ["midtjylland", "nordjylland", "sjaelland"]
+        assert {c.region_slug for c in demo_clinics(demo.MAIN_ORG)} == {
+            "midtjylland",
+            "nordjylland",
+            "sjaelland",
+        }
 
-def test_the_main_demo_organisation_covers_nordjylland_midtjylland_and_sjaelland(demo_loaded):
-    org = find_organisation(demo.MAIN_ORG)
+    def test_the_second_demo_organisation_is_small_and_in_syddanmark(self, demo_loaded):
+        org = find_organisation(demo.SECOND_ORG)
+        clinics = demo_clinics(demo.SECOND_ORG)
 
-    assert sorted(org.region_slugs) == ["midtjylland", "nordjylland", "sjaelland"]
-    assert {c.region_slug for c in demo_clinics(demo.MAIN_ORG)} == {
-        "midtjylland",
-        "nordjylland",
-        "sjaelland",
-    }
+        assert org.region_slugs == ["syddanmark"]
+        assert 0 < len(clinics) < 50
+        assert {c.region_slug for c in clinics} == {"syddanmark"}
 
+    def test_every_demo_clinic_lies_in_denmark(self, demo_loaded):
+        clinics = db.session.scalars(select(Clinic)).all()
 
-def test_the_second_demo_organisation_is_small_and_in_syddanmark(demo_loaded):
-    org = find_organisation(demo.SECOND_ORG)
-    clinics = demo_clinics(demo.SECOND_ORG)
+        assert [c.name for c in clinics if not in_denmark(c.lat, c.lon)] == []
 
-    assert org.region_slugs == ["syddanmark"]
-    assert 0 < len(clinics) < 50
-    assert {c.region_slug for c in clinics} == {"syddanmark"}
+    def test_every_demo_clinics_region_matches_its_postcode(self, demo_loaded):
+        clinics = db.session.scalars(select(Clinic)).all()
 
+        assert [c.name for c in clinics if region_for_postcode(c.postcode) != c.region_slug] == []
 
-def test_every_demo_clinic_lies_in_denmark(demo_loaded):
-    clinics = db.session.scalars(select(Clinic)).all()
+    def test_demo_clinics_are_not_on_islands_without_a_bridge(self, demo_loaded):
+        # Anholt and Læsø are Danish towns in the table, but a demo route cannot drive there.
+        assert {c.postcode for c in db.session.scalars(select(Clinic))} & {"8592", "9940"} == set()
 
-    assert [c.name for c in clinics if not in_denmark(c.lat, c.lon)] == []
+    def test_demo_force_on_a_database_with_the_demo_refuses_cleanly(self, runner, demo_loaded):
+        clinics = count(Clinic)
 
+        result = runner.invoke(args=["demo", "--force"])
 
-def test_every_demo_clinics_region_matches_its_postcode(demo_loaded):
-    clinics = db.session.scalars(select(Clinic)).all()
+        assert result.exit_code != 0
+        assert "loaded already" in result.output
+        assert count(Clinic) == clinics
 
-    assert [c.name for c in clinics if region_for_postcode(c.postcode) != c.region_slug] == []
+    def test_demo_if_empty_prints_the_logins_without_loading_twice(self, runner, demo_loaded):
+        clinics, users = count(Clinic), count(User)
 
+        result = runner.invoke(args=["demo", "--if-empty"])
 
-def test_demo_clinics_are_not_on_islands_without_a_bridge(demo_loaded):
-    # Anholt and Læsø are Danish towns in the table, but a demo route cannot drive there.
-    assert {c.postcode for c in db.session.scalars(select(Clinic))} & {"8592", "9940"} == set()
+        assert result.exit_code == 0, result.output
+        assert "nurse@demo.outreach.dk" in result.output
+        assert (count(Clinic), count(User)) == (clinics, users)
 
 
 def test_demo_refuses_a_database_that_has_data(runner, org):
@@ -313,31 +333,11 @@ def test_demo_force_adds_the_demo_to_a_database_that_has_data(runner, org):
     assert find_organisation(demo.MAIN_ORG) is not None
 
 
-def test_demo_force_on_a_database_with_the_demo_refuses_cleanly(runner, demo_loaded):
-    clinics = count(Clinic)
-
-    result = runner.invoke(args=["demo", "--force"])
-
-    assert result.exit_code != 0
-    assert "loaded already" in result.output
-    assert count(Clinic) == clinics
-
-
 def test_demo_if_empty_loads_an_empty_database(runner):
     result = runner.invoke(args=["demo", "--if-empty"])
 
     assert result.exit_code == 0, result.output
     assert find_organisation(demo.MAIN_ORG) is not None
-
-
-def test_demo_if_empty_prints_the_logins_without_loading_twice(runner, demo_loaded):
-    clinics, users = count(Clinic), count(User)
-
-    result = runner.invoke(args=["demo", "--if-empty"])
-
-    assert result.exit_code == 0, result.output
-    assert "nurse@demo.outreach.dk" in result.output
-    assert (count(Clinic), count(User)) == (clinics, users)
 
 
 def test_demo_if_empty_on_a_database_without_the_demo_prints_no_demo_logins(runner, org):

@@ -31,6 +31,7 @@ from outreach.persons.schemas import (
 from outreach.visits import services as visit_services
 from outreach.visits.models import Visit
 from outreach.visits.schemas import VisitInSchema, VisitOutSchema
+from tests.conftest import rolled_back
 
 TODAY = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 YEAR_START = TODAY - timedelta(days=365)
@@ -57,36 +58,21 @@ class Demo:
 @pytest.fixture(scope="module")
 def loaded(_app):
     """The demo as of TODAY, loaded once into a transaction rolled back after the module."""
-    with _app.app_context():
-        engines = db.engines
-        engine = engines[None]
-        connection = engine.connect()
-        transaction = connection.begin()
-        engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
-        try:
-            demo.load(today=TODAY)
-            db.session.flush()
-            org = find_organisation(demo.MAIN_ORG)
+    with rolled_back(_app):
+        demo.load(today=TODAY)
+        db.session.flush()
+        org = find_organisation(demo.MAIN_ORG)
 
-            def rows(model):
-                return list(
-                    db.session.scalars(select(model).where(model.organisation_id == org.id))
-                )
+        def rows(model):
+            return list(db.session.scalars(select(model).where(model.organisation_id == org.id)))
 
-            yield Demo(
-                org=org,
-                clinics={c.id: c for c in rows(Clinic)},
-                visits=rows(Visit),
-                persons=rows(Person),
-                conversations=rows(Conversation),
-            )
-        finally:
-            db.session.remove()
-            transaction.rollback()
-            connection.close()
-            engines[None] = engine
+        yield Demo(
+            org=org,
+            clinics={c.id: c for c in rows(Clinic)},
+            visits=rows(Visit),
+            persons=rows(Person),
+            conversations=rows(Conversation),
+        )
 
 
 # --- the shape of the last 12 months, like the 2019 annual report ---------------------------

@@ -27,7 +27,7 @@ SNAPSHOT_KINDS = ("year", "month")
 class ReportSnapshot(UUIDPrimaryKey, db.Model):
     """The figures of one period as computed at `computed_at`.
 
-    Written by the nightly snapshot job (outreach/reports/services.py: take_snapshots), so
+    Written by the nightly snapshot job (outreach/scheduler.py: report_snapshots_job), so
     that a period's figures survive the retention purge of person-level data. `region` is
     null for the organisation as a whole; `month` is null for a year.
     """

@@ -9,7 +9,7 @@ import { t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as sync from "./sync.js";
-import { clear, fill, h, icon } from "./ui.js";
+import { clear, fill, h, icon, redraw } from "./ui.js";
 import * as vocabulary from "./vocabulary.js";
 
 import * as clinicScreen from "./screens/clinic.js";
@@ -90,9 +90,14 @@ function buildChrome(root) {
   updateNetwork(online);
 }
 
-async function updateHeader() {
-  if (!chrome.unsent) return;
-  const described = await outbox.describe();
+const updateHeader = redraw(
+  () => outbox.describe(),
+  (described) => {
+    if (chrome.unsent) showHeader(described);
+  },
+);
+
+function showHeader(described) {
   const n = described.length;
   const attention = described.filter((d) => d.state === "attention").length;
   chrome.unsent.dataset.count = String(n);

@@ -14,10 +14,24 @@ const VISIT_HISTORY_DAYS = 400; // as the server: older visits are not kept
 const CONVERSATION_DAYS = 30; // summaries of the phone's own conversations
 
 let running = null;
+let again = null;
 
+/** Pulls now. Asked while a pull runs, it pulls once more after that one: the running pull may
+ * have read the server before the change the caller wants to see. Everyone who asks meanwhile
+ * shares that one further pull. */
 export function pull() {
-  if (!running) running = pullPages().finally(() => (running = null));
-  return running;
+  if (!running) {
+    running = pullPages().finally(() => (running = null));
+    return running;
+  }
+  if (!again) {
+    const next = () => {
+      again = null;
+      return pull();
+    };
+    again = running.then(next, next);
+  }
+  return again;
 }
 
 export function lastSync() {

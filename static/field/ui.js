@@ -40,6 +40,19 @@ export function clear(el) {
   return el;
 }
 
+/** The one way a screen redraws on events ("data", "outbox"), which can start a redraw again
+ * before the last one ended (a pull announces every page): `read` gathers what to show and
+ * changes nothing on the page, `show` puts it there. Reads can end out of order, so only the
+ * newest read started is shown; an older one ending later is dropped, never shown over it. */
+export function redraw(read, show) {
+  let newest = 0;
+  return async () => {
+    const mine = ++newest;
+    const data = await read();
+    if (mine === newest) show(data);
+  };
+}
+
 const ICONS = {
   today:
     "M7 2v2H5a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h14a2 2 0 0 0 2-2V6a2 2 0 0 0-2-2h-2V2h-2v2H9V2H7zm-2 8h14v10H5V10zm2 2v3h3v-3H7z",

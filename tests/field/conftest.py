@@ -1,180 +1,32 @@
-"""Field app browser tests: a live server that can really go away and come back on the same
-port (the honest way to be offline: Chromium's offline emulation does not reliably cover
-service-worker fetches, so we do both), and phones as persistent Chromium profiles, so
-IndexedDB and the service worker survive closing and reopening the browser.
+"""Field app browser tests: phones as persistent Chromium profiles, so IndexedDB and the
+service worker survive closing and reopening the browser, against the live server of
+tests/browsing.py, which can really go away and come back on the same port (the honest way to
+be offline: Chromium's offline emulation does not reliably cover service-worker fetches, so we
+do both).
 """
 
 import re
-import socket
-import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from outreach import demo
 from outreach.auth.models import User
 from outreach.db import db
-from tests.browsing import CHROMIUM, CHROMIUM_ARGS, PHONE, SCREENSHOTS, TIMEOUT_MS
-from tests.conftest import database_url, make_app
+from tests.browsing import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    SCREENSHOTS,
+    SEND_TIMEOUT_MS,
+    TIMEOUT_MS,
+    LiveServer,
+)
+from tests.conftest import Factory
 
-SEND_TIMEOUT_MS = 20_000  # the outbox drains within this once the server is back
 NURSE = "nurse@demo.outreach.dk"
-
-
-class OneRequestPerConnection(WSGIRequestHandler):
-    """HTTP/1.0: no keep-alive connection outlives a server shutdown, so "offline" is real."""
-
-    protocol_version = "HTTP/1.0"
-
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-class Faults:
-    """Trouble the tests can order for the next writes to /api/: an HTTP status answered
-    instead of running the app, or an answer lost after the app stored the record."""
-
-    def __init__(self):
-        self.statuses: list[int] = []
-        self.lose_answers = 0
-        self.lock = threading.Lock()
-
-    def clear(self):
-        with self.lock:
-            self.statuses.clear()
-            self.lose_answers = 0
-
-
-class AnswerLost(ConnectionError):
-    """Raised after the app answered: werkzeug drops the connection, the phone sees none."""
-
-
-def buffered(app, faults: Faults):
-    """Reads each answer whole before sending it, so a phone dropping a connection mid-file
-    (a closed browser, a lost server) leaves no open file behind (ResourceWarning); and plays
-    the ordered faults on writes to the API."""
-
-    def serve(environ, start_response):
-        write = environ["REQUEST_METHOD"] == "PUT" and environ["PATH_INFO"].startswith("/api/")
-        if write:
-            with faults.lock:
-                status = faults.statuses.pop(0) if faults.statuses else None
-            if status is not None:
-                environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-                body = b'{"code": %d, "message": "Ordered by the test."}' % status
-                headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-                start_response(f"{status} Trouble", headers)
-                return [body]
-        answer = app(environ, start_response)
-        try:
-            body = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-        if write:
-            with faults.lock:
-                lose = faults.lose_answers > 0
-                faults.lose_answers -= int(lose)
-            if lose:
-                raise AnswerLost()
-        return [body]
-
-    return serve
-
-
-class LiveServer:
-    """A werkzeug server for the app that can stop and start again on the same port."""
-
-    def __init__(self, app, port: int):
-        self.app = app
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = None
-        self._thread = None
-        self.faults = Faults()
-
-    @property
-    def running(self) -> bool:
-        return self._server is not None
-
-    def start(self) -> None:
-        if self._server is not None:
-            return
-        self._server = make_server(
-            "127.0.0.1",
-            self.port,
-            buffered(self.app, self.faults),
-            threaded=True,
-            request_handler=OneRequestPerConnection,
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="field-live-server", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._thread.join(timeout=10)
-        self._server.server_close()
-        self._server = None
-        self._thread = None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def field_server(tmp_path_factory):
-    app = make_app(database_url(tmp_path_factory, "field"))
-    with app.app_context():
-        upgrade()
-        demo.load()
-        db.session.commit()
-        db.session.remove()
-    server = LiveServer(app, _free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-
-
-@pytest.fixture
-def server(field_server):
-    """The live server, running at the start of every test whatever the last one did."""
-    field_server.start()
-    field_server.faults.clear()
-    yield field_server
-    field_server.faults.clear()
-    field_server.start()
-
-
-@pytest.fixture
-def in_db(field_server):
-    """in_db(fn): runs fn() in an app context on the live server's database; commits."""
-
-    def run(fn):
-        with field_server.app.app_context():
-            try:
-                result = fn()
-                db.session.commit()
-                return result
-            finally:
-                db.session.remove()
-
-    return run
 
 
 @pytest.fixture
@@ -293,13 +145,13 @@ class Phone:
 
 
 @pytest.fixture
-def phone(playwright_instance, server, tmp_path):
+def phone(playwright_instance, live_server, tmp_path):
     """phone(**context_options) -> an opened Phone on a fresh profile; closed afterwards."""
     phones = []
 
     def make(**options):
         profile = tmp_path / f"profile-{len(phones)}"
-        device = Phone(playwright_instance, profile, server, **options)
+        device = Phone(playwright_instance, profile, live_server, **options)
         device.open()
         phones.append(device)
         return device
@@ -350,8 +202,6 @@ def known_person(in_db, alias: str, nationality: str = "TH", birth_year: int = 1
     from sqlalchemy import func, select
 
     from outreach.clinics.models import Clinic
-    from outreach.persons import services as persons
-    from outreach.visits import services as visits
 
     def create():
         nurse = db.session.scalar(select(User).where(User.email == NURSE))
@@ -365,30 +215,22 @@ def known_person(in_db, alias: str, nationality: str = "TH", birth_year: int = 1
             )
             .order_by(Clinic.name)
         ).first()
-        visit_id, person_id = uuid.uuid4(), uuid.uuid4()
-        visits.put_visit(
-            nurse,
-            visit_id,
-            {
-                "clinic_id": clinic.id,
-                "started_at": datetime.now(UTC) - timedelta(days=10),
-                "outcome": "admitted",
-                "staff": [nurse.id],
-                "supplies": {},
-                "indicators": [],
-            },
+        factory = Factory()
+        visit = factory.visit(
+            clinic,
+            datetime.now(UTC) - timedelta(days=10),
+            staff=[str(nurse.id)],
+            created_by_id=nurse.id,
         )
-        persons.put_person(
-            nurse,
-            person_id,
-            {"alias": alias, "nationality": nationality, "birth_year": birth_year},
+        person = factory.person(
+            nurse.organisation,
+            alias,
+            nationality=nationality,
+            birth_year=birth_year,
+            created_by_id=nurse.id,
         )
-        persons.put_conversation(
-            nurse,
-            uuid.uuid4(),
-            {"person_id": person_id, "visit_id": visit_id, "channel": "visit"},
-        )
-        return {"id": str(clinic.id), "name": clinic.name}, str(person_id)
+        factory.conversation(person, visit, created_by_id=nurse.id)
+        return {"id": str(clinic.id), "name": clinic.name}, str(person.id)
 
     return in_db(create)
 

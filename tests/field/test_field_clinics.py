@@ -17,7 +17,7 @@ AARHUS = {"latitude": 56.1572, "longitude": 10.2107}
 
 
 def test_a_clinic_found_in_the_field_is_registered_and_its_hours_edited(
-    phone, in_db, server, screenshot
+    phone, in_db, live_server, screenshot
 ):
     device = phone()
     page = device.start_app()
@@ -28,7 +28,7 @@ def test_a_clinic_found_in_the_field_is_registered_and_its_hours_edited(
     status = page.locator(".geo-status")
     status.filter(has_text="may not use your position").wait_for()  # no permission yet
 
-    device.context.grant_permissions(["geolocation"], origin=server.url)
+    device.context.grant_permissions(["geolocation"], origin=live_server.url)
     device.context.set_geolocation(AARHUS)
     page.get_by_role("button", name="Use my position").click()
     status.filter(has_text="Position found").wait_for()

@@ -8,7 +8,7 @@ from outreach.field.views import phone_msgids
 pytestmark = pytest.mark.browser
 
 
-def test_the_language_switch_changes_the_catalogue_and_is_remembered(phone, server):
+def test_the_language_switch_changes_the_catalogue_and_is_remembered(phone, live_server):
     device = phone()
     page = device.start_app()
     assert page.evaluate("document.documentElement.lang") == "en"  # the phone's language

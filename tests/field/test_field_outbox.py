@@ -57,9 +57,11 @@ def test_a_refused_csrf_token_is_recognised_by_the_reason_not_by_the_wording(pho
     assert verdicts == ["csrf", "refused"]
 
 
-def test_server_errors_and_throttling_keep_the_record_for_a_later_try(online_phone, in_db, server):
+def test_server_errors_and_throttling_keep_the_record_for_a_later_try(
+    online_phone, in_db, live_server
+):
     device = online_phone
-    server.faults.statuses.extend([503, 429])
+    live_server.faults.statuses.extend([503, 429])
     visit_id = log_visit(device.page, admitted=False, reason="No answer")
     device.wait_until("db.js", "(await m.outboxEntries())[0]?.attempts >= 1")
     [entry] = device.outbox()
@@ -70,19 +72,19 @@ def test_server_errors_and_throttling_keep_the_record_for_a_later_try(online_pho
     device.page.get_by_role("button", name="Send now").click()  # 429 now, or the timer had it
     device.wait_until("outbox.js", "m.status().lastProblem === 'server'")
     for _ in range(150):  # the 429 is taken by "Send now" or by the backoff timer (10 s)
-        if not server.faults.statuses:
+        if not live_server.faults.statuses:
             break
         device.page.wait_for_timeout(100)
-    assert server.faults.statuses == []
+    assert live_server.faults.statuses == []
     assert device.evaluate_module("db.js", "await m.count('outbox')") in (0, 1)
     device.evaluate_module("outbox.js", "await m.sendNow()")
     device.wait_all_sent()
     assert visit_id in server_records(in_db, [{"kind": "visit", "id": visit_id}])
 
 
-def test_a_record_whose_answer_was_lost_is_resent_harmlessly(online_phone, in_db, server):
+def test_a_record_whose_answer_was_lost_is_resent_harmlessly(online_phone, in_db, live_server):
     device = online_phone
-    server.faults.lose_answers = 1
+    live_server.faults.lose_answers = 1
     visit_id = log_visit(device.page, admitted=False, reason="Moved")
     device.wait_until("db.js", "(await m.outboxEntries())[0]?.attempts >= 1")
     first = server_records(in_db, [{"kind": "visit", "id": visit_id}])[visit_id]

@@ -3,8 +3,6 @@ heads the Today screen, each stop with its state; back to draft, it leaves the p
 
 import re
 import uuid
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -13,11 +11,12 @@ from outreach.auth.models import User
 from outreach.changes import stamp
 from outreach.clinics.models import Clinic
 from outreach.db import db
-from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
+from outreach.routing.models import RoutePlan
+from tests.browsing import TIMEOUT_MS
+from tests.conftest import Factory
 from tests.field.conftest import NURSE, choose
 
 pytestmark = pytest.mark.browser
-LOCAL = ZoneInfo("Europe/Copenhagen")
 
 
 def saved_route_for_today(in_db, stops: int = 2) -> tuple[str, list[dict]]:
@@ -29,47 +28,16 @@ def saved_route_for_today(in_db, stops: int = 2) -> tuple[str, list[dict]]:
             .order_by(Clinic.name.desc())
             .limit(stops)
         ).all()
-        today = datetime.now(LOCAL).replace(hour=10, minute=0, second=0, microsecond=0)
-        plan = RoutePlan(
-            id=uuid.uuid4(),
-            organisation_id=nurse.organisation_id,
-            date=today.date(),
-            status="saved",
-            base_name="Aarhus",
-            base_lat=56.1567,
-            base_lon=10.2108,
-            shift_start="10:00",
-            shift_end="18:00",
-            staff=[str(nurse.id)],
-            clinic_ids=[str(c.id) for c in clinics],
-        )
-        route = PlannedRoute(
-            id=uuid.uuid4(),
-            position=0,
-            nurse_id=nurse.id,
-            start_at=today,
-            end_at=today + timedelta(hours=6),
-            distance_km=84.0,
-            drive_minutes=95.0,
-        )
-        for i, clinic in enumerate(clinics):
-            arrival = today + timedelta(hours=1 + 2 * i)
-            route.stops.append(
-                RouteStop(
-                    id=uuid.uuid4(),
-                    position=i,
-                    clinic_id=clinic.id,
-                    reached_at=arrival,
-                    arrival_at=arrival,
-                    departure_at=arrival + timedelta(minutes=40),
-                )
-            )
-        plan.routes.append(route)
-        db.session.add(plan)
-        stamp(plan)
+        plan = Factory().route_plan(nurse.organisation, [(nurse, clinics)])
         return str(plan.id), [{"id": str(c.id), "name": c.name} for c in clinics]
 
     return in_db(create)
+
+
+def back_to_draft(plan_id: str) -> None:
+    plan = db.session.get(RoutePlan, uuid.UUID(plan_id))
+    plan.status = "draft"
+    stamp(plan)
 
 
 def test_the_nurses_route_for_today_heads_the_today_screen(phone, in_db, screenshot):
@@ -99,12 +67,30 @@ def test_the_nurses_route_for_today_heads_the_today_screen(phone, in_db, screens
     device.go_online()
     device.wait_all_sent()
 
-    def back_to_draft():
-        plan = db.session.get(RoutePlan, uuid.UUID(plan_id))
-        plan.status = "draft"
-        stamp(plan)
-
-    in_db(back_to_draft)
+    in_db(lambda: back_to_draft(plan_id))
     device.evaluate_module("sync.js", "await m.pull()")
+    page.locator("section.route").wait_for(state="detached")
+    assert device.evaluate_module("db.js", "await m.count('route_plans')") == 0
+
+
+def test_a_pull_asked_for_while_another_runs_brings_what_changed_meanwhile(
+    phone, in_db, live_server
+):
+    """The running pull may have read the server before the change: a pull asked for then must
+    not just share its answer (the Today screen kept a route taken back to draft)."""
+    plan_id, _clinics = saved_route_for_today(in_db)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    page.locator("section.route").wait_for()
+
+    live_server.faults.hold_pulls = True
+    device.evaluate_module("sync.js", "(m.pull(), true)")  # not awaited: it waits for its answer
+    assert live_server.faults.pull_held.wait(TIMEOUT_MS / 1000)  # read: the plan is still saved
+    in_db(lambda: back_to_draft(plan_id))
+    device.evaluate_module("sync.js", "(m.pull(), true)")
+    live_server.faults.release_pulls()
+
     page.locator("section.route").wait_for(state="detached")
     assert device.evaluate_module("db.js", "await m.count('route_plans')") == 0

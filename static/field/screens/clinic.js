@@ -4,7 +4,7 @@
 import * as db from "../db.js";
 import { formatDateTime, regionName, t } from "../i18n.js";
 import { openNow, weekday } from "../time.js";
-import { fill, h } from "../ui.js";
+import { fill, h, redraw } from "../ui.js";
 import { codes, label } from "../vocabulary.js";
 import { concernBadge, definition, empty, pendingBadge } from "./common.js";
 
@@ -59,11 +59,17 @@ export async function render({ id }, ctx) {
   }
   const section = h("section", { class: "screen clinic" });
 
-  async function draw() {
-    const current = (await db.get("clinics", id)) || clinic;
-    const visits = (await db.getAllByIndex("visits", "clinic_id", id)).sort((a, b) =>
-      a.started_at < b.started_at ? 1 : -1,
-    );
+  const draw = redraw(read, show);
+
+  async function read() {
+    return {
+      current: (await db.get("clinics", id)) || clinic,
+      visits: await db.getAllByIndex("visits", "clinic_id", id),
+    };
+  }
+
+  function show({ current, visits }) {
+    visits.sort((a, b) => (a.started_at < b.started_at ? 1 : -1));
     const open = openNow(current.opening_hours);
     const address = [current.address, [current.postcode, current.city].filter(Boolean).join(" ")]
       .filter(Boolean)

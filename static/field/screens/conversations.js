@@ -3,18 +3,24 @@
 
 import * as db from "../db.js";
 import { t } from "../i18n.js";
-import { fill, h } from "../ui.js";
+import { fill, h, redraw } from "../ui.js";
 import { empty } from "./common.js";
 import { conversationLine } from "./visit.js";
 
 export async function render(_params, ctx) {
   const list = h("div", {});
-  async function draw() {
+  const draw = redraw(read, show);
+
+  async function read() {
     const conversations = (await db.getAll("conversations"))
       .filter((c) => !c.visit_id)
       .sort((a, b) => (a.occurred_at < b.occurred_at ? 1 : -1));
     const persons = new Map();
     for (const c of conversations) persons.set(c.person_id, await db.get("persons", c.person_id));
+    return { conversations, persons };
+  }
+
+  function show({ conversations, persons }) {
     fill(
       list,
       conversations.length

@@ -7,7 +7,7 @@ import { N_, formatDateTime, formatTime, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { KINDS } from "../records.js";
 import * as session from "../session.js";
-import { ask, fill, h, notice } from "../ui.js";
+import { ask, fill, h, notice, redraw } from "../ui.js";
 import { label } from "../vocabulary.js";
 
 const FIX_ROUTES = {
@@ -92,8 +92,16 @@ export async function render(_params, ctx) {
   const statusLine = h("p", { class: "outbox-status", role: "status" });
   const sendButton = h("button", { type: "button", class: "primary big" }, t("Send now"));
 
-  async function draw() {
+  const draw = redraw(read, show);
+
+  async function read() {
     const described = await outbox.describe();
+    const summaries = new Map();
+    for (const { entry } of described) summaries.set(entry.seq, await summary(entry));
+    return { described, summaries };
+  }
+
+  function show({ described, summaries }) {
     const byId = new Map(described.map((d) => [d.entry.id, d]));
     const status = outbox.status();
     const attention = described.filter((d) => d.state === "attention").length;
@@ -127,7 +135,7 @@ export async function render(_params, ctx) {
             h("span", { class: "outbox-kind" }, t(KINDS[entry.kind].label)),
             h("span", { class: `badge outbox-state state-${state}` }, stateText(item, byId)),
           ),
-          h("p", { class: "outbox-summary" }, await summary(entry)),
+          h("p", { class: "outbox-summary" }, summaries.get(entry.seq)),
           state === "attention"
             ? h(
                 "div",

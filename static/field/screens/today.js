@@ -9,7 +9,7 @@ import * as outbox from "../outbox.js";
 import * as session from "../session.js";
 import * as sync from "../sync.js";
 import { isToday, localDate, openNow } from "../time.js";
-import { fill, h, icon, notice } from "../ui.js";
+import { fill, h, icon, notice, redraw } from "../ui.js";
 import { label } from "../vocabulary.js";
 
 const PREFS_KEY = "outreach.field.today"; // UI preferences only: region, date, closed shown
@@ -197,12 +197,18 @@ export async function render(_params, ctx) {
   const route = h("div", {});
   const syncLine = h("span", { class: "sync-line" });
 
-  async function load() {
+  const load = redraw(read, show);
+
+  async function read() {
     const [clinics, visits, plans] = await Promise.all([
       db.getAll("clinics"),
       db.getAll("visits"),
       db.getAll("route_plans"),
     ]);
+    return { clinics, visits, plans, last: await sync.lastSync() };
+  }
+
+  function show({ clinics, visits, plans, last }) {
     items = summarise(clinics, visits);
     const today = localDate();
     const mine = plans
@@ -215,7 +221,6 @@ export async function render(_params, ctx) {
       visits: visitsToday.length,
       admitted,
     });
-    const last = await sync.lastSync();
     syncLine.textContent = last
       ? t("Updated %(time)s", { time: `${formatDate(last)} ${formatTime(last)}` })
       : t("Not updated yet");

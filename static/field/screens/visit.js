@@ -4,7 +4,7 @@
 import * as db from "../db.js";
 import { formatDateTime, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { fill, h } from "../ui.js";
+import { fill, h, redraw } from "../ui.js";
 import { label } from "../vocabulary.js";
 import { codeLabel, concernBadge, definition, empty, pendingBadge, reference } from "./common.js";
 
@@ -45,13 +45,17 @@ export async function render({ id }, ctx) {
     return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
   const clinic = await db.get("clinics", visit.clinic_id);
 
-  async function draw() {
+  const draw = redraw(read, show);
+
+  async function read() {
     const current = (await db.get("visits", id)) || visit;
     const conversations = await db.getAllByIndex("conversations", "visit_id", id);
     const persons = new Map();
     for (const c of conversations) persons.set(c.person_id, await db.get("persons", c.person_id));
-    const entry = await outbox.entryFor(id);
-    const ref = await reference(db);
+    return { current, conversations, persons, entry: await outbox.entryFor(id), ref: await reference(db) };
+  }
+
+  function show({ current, conversations, persons, entry, ref }) {
     const supplies = Object.entries(current.supplies || {})
       .map(([code, n]) => `${codeLabel(ref, "supplies", code)}: ${n}`)
       .join(", ");

@@ -1,5 +1,5 @@
 """The report figures of DESIGN.md §3, computed by outreach.reports.figures (the breakdowns by
-outreach.reports.queries), on a dataset whose every figure is known (tests/report_dataset.py)."""
+outreach.reports.queries), on a dataset whose every figure is known (tests/reports/dataset.py)."""
 
 from datetime import UTC, datetime
 
@@ -11,7 +11,7 @@ from outreach.errors import FieldErrors
 from outreach.persons.services import unmerge_persons
 from outreach.reports import queries, wording
 from outreach.reports.figures import Period, annual_report, monthly_report
-from tests.report_dataset import ANNUAL_2019, build, local
+from tests.reports.dataset import ANNUAL_2019, build, local
 
 
 @pytest.fixture
@@ -271,11 +271,9 @@ def test_the_paragraph_names_only_the_filtered_region(app, data):
     )
 
 
-def test_computing_the_report_is_independent_of_when_the_data_was_stored(data):
+def test_computing_the_report_is_independent_of_when_the_data_was_stored(data, factory):
     # A conversation whose time was given differs from its visit's: it counts at its own time.
-    from tests.report_dataset import talk
-
-    talk(data.persons["I"], data.visits["v1"], at=local(2019, 2, 3, 10))
+    factory.conversation(data.persons["I"], data.visits["v1"], local(2019, 2, 3, 10))
     report = annual_report(data.org, 2019)
     assert report["by_month"][1]["conversations"] == 1  # February
     assert report["first_time_persons"] == 6  # Ida's first-ever conversation is now in 2019

@@ -27,13 +27,10 @@ persons talked to 7 (A B C E F H J), first-time 5 (B F H in N; C and J in no reg
 Another organisation has a visit and a conversation in 2019 that must never count.
 """
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from outreach.db import db
-from outreach.persons.models import Conversation, Person
 from outreach.persons.services import merge_persons
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -41,37 +38,6 @@ CPH = ZoneInfo("Europe/Copenhagen")
 
 def local(year, month, day, hour=12, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=CPH)
-
-
-def person(org, alias, nationality=None, gender="woman") -> Person:
-    person_id = uuid.uuid4()
-    row = Person(
-        id=person_id,
-        canonical_id=person_id,
-        organisation_id=org.id,
-        alias=alias,
-        nationality=nationality,
-        gender=gender,
-        languages=[],
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
-def talk(person, visit=None, at=None, channel=None, concern=None) -> Conversation:
-    row = Conversation(
-        organisation_id=person.organisation_id,
-        person_id=person.id,
-        visit_id=visit.id if visit else None,
-        channel=channel or ("visit" if visit else "phone"),
-        occurred_at=at or visit.started_at,
-        occurred_at_given=at is not None,
-        concern_level=concern,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 @dataclass
@@ -117,31 +83,31 @@ def build(factory, org, other_org, coordinator, merge: bool = True) -> Dataset:
     v["v7"] = factory.visit(c["M2"], local(2020, 1, 1, 0, 30), supplies={"condoms": 7})
 
     p = data.persons
-    p["A"] = person(org, "Anna", "TH")
-    p["B"] = person(org, "Bea", "RO")
-    p["C"] = person(org, "Cleo", "TH")
-    p["D"] = person(org, "Dana")
-    p["E"] = person(org, "Edda", "TH")
-    p["F"] = person(org, "Fia", "RO")
-    p["G"] = person(org, "Gina", "BG")
-    p["H"] = person(org, "Hana", "NG", gender="trans_woman")
-    p["I"] = person(org, "Ida", "TH")
-    p["J"] = person(org, "Jade")
+    p["A"] = factory.person(org, "Anna", nationality="TH", gender="woman")
+    p["B"] = factory.person(org, "Bea", nationality="RO", gender="woman")
+    p["C"] = factory.person(org, "Cleo", nationality="TH", gender="woman")
+    p["D"] = factory.person(org, "Dana", gender="woman")
+    p["E"] = factory.person(org, "Edda", nationality="TH", gender="woman")
+    p["F"] = factory.person(org, "Fia", nationality="RO", gender="woman")
+    p["G"] = factory.person(org, "Gina", nationality="BG", gender="woman")
+    p["H"] = factory.person(org, "Hana", nationality="NG", gender="trans_woman")
+    p["I"] = factory.person(org, "Ida", nationality="TH", gender="woman")
+    p["J"] = factory.person(org, "Jade", gender="woman")
 
-    talk(p["A"], v["v0"])
-    talk(p["E"], at=local(2018, 6, 1, 15))
-    talk(p["A"], v["v1"])
-    talk(p["D"], v["v1"])
-    talk(p["B"], v["v4"])
-    talk(p["F"], v["v4"], concern="red")
-    talk(p["B"], v["v3"], concern="yellow")
-    talk(p["G"], v["v3"])
-    talk(p["C"], at=local(2019, 4, 4, 16))
-    talk(p["J"], v["v6"])
-    talk(p["E"], v["v5"])
-    talk(p["H"], v["v5"])
-    talk(p["H"], v["v7"])
-    talk(p["I"], v["v7"])
+    factory.conversation(p["A"], v["v0"])
+    factory.conversation(p["E"], occurred_at=local(2018, 6, 1, 15))
+    factory.conversation(p["A"], v["v1"])
+    factory.conversation(p["D"], v["v1"])
+    factory.conversation(p["B"], v["v4"])
+    factory.conversation(p["F"], v["v4"], concern_level="red")
+    factory.conversation(p["B"], v["v3"], concern_level="yellow")
+    factory.conversation(p["G"], v["v3"])
+    factory.conversation(p["C"], occurred_at=local(2019, 4, 4, 16))
+    factory.conversation(p["J"], v["v6"])
+    factory.conversation(p["E"], v["v5"])
+    factory.conversation(p["H"], v["v5"])
+    factory.conversation(p["H"], v["v7"])
+    factory.conversation(p["I"], v["v7"])
     if merge:
         merge_persons(coordinator, p["D"].id, p["E"].id)
         merge_persons(coordinator, p["G"].id, p["F"].id)
@@ -149,8 +115,13 @@ def build(factory, org, other_org, coordinator, merge: bool = True) -> Dataset:
     # Another organisation's work in the same year: never counted.
     other_clinic = factory.clinic(other_org, region_slug="syddanmark", postcode="5000")
     other_visit = factory.visit(other_clinic, local(2019, 6, 1, 12), supplies={"condoms": 999})
-    talk(person(other_org, "Olga", "TH"), other_visit)
-    talk(person(other_org, "Oda", "RO"), at=local(2019, 6, 2, 12))
+    factory.conversation(
+        factory.person(other_org, "Olga", nationality="TH", gender="woman"), other_visit
+    )
+    factory.conversation(
+        factory.person(other_org, "Oda", nationality="RO", gender="woman"),
+        occurred_at=local(2019, 6, 2, 12),
+    )
     return data
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from outreach.db import db, utcnow
+from outreach.db import utcnow
 from outreach.persons import matching, queries, services
-from outreach.persons.models import Conversation, Person
+from outreach.persons.models import Person
 
 # --- alias similarity -----------------------------------------------------------------------
 
@@ -168,46 +168,23 @@ def test_the_ranking_keeps_at_most_the_limit():
 # --- the suggestions service on real rows ----------------------------------------------------
 
 
-def make_person(org, alias, **fields) -> Person:
-    person_id = uuid.uuid4()
-    person = Person(
-        id=person_id, canonical_id=person_id, organisation_id=org.id, alias=alias, **fields
-    )
-    db.session.add(person)
-    db.session.flush()
-    return person
-
-
-def met_in(person: Person, visit) -> None:
-    db.session.add(
-        Conversation(
-            organisation_id=person.organisation_id,
-            person_id=person.id,
-            visit_id=visit.id,
-            channel="visit",
-            occurred_at=visit.started_at,
-        )
-    )
-    db.session.flush()
-
-
 def suggested(user, **query) -> list[Person]:
     return [p for p, _, _ in queries.suggestions(user, **query)]
 
 
-def test_suggestions_rank_spelling_variants_of_the_organisations_persons(org, nurse):
-    yasmin = make_person(org, "Yasmin", nationality="RO", birth_year=1996)
-    jasmin = make_person(org, "Jasmin", nationality="BG", birth_year=1980)
-    make_person(org, "Nok", nationality="TH")
+def test_suggestions_rank_spelling_variants_of_the_organisations_persons(org, nurse, factory):
+    yasmin = factory.person(org, "Yasmin", nationality="RO", birth_year=1996)
+    jasmin = factory.person(org, "Jasmin", nationality="BG", birth_year=1980)
+    factory.person(org, "Nok", nationality="TH")
 
     found = suggested(nurse, alias="Jassmine", nationality="RO", birth_year=1997)
 
     assert found == [yasmin, jasmin]
 
 
-def test_suggestions_leave_out_merged_duplicates(org, nurse, coordinator):
-    kept = make_person(org, "Natasha", nationality="UA")
-    duplicate = make_person(org, "Natascha", nationality="UA")
+def test_suggestions_leave_out_merged_duplicates(org, nurse, coordinator, factory):
+    kept = factory.person(org, "Natasha", nationality="UA")
+    duplicate = factory.person(org, "Natascha", nationality="UA")
     services.merge_persons(coordinator, duplicate.id, kept.id)
 
     assert suggested(nurse, alias="Natascha") == [kept]
@@ -215,22 +192,22 @@ def test_suggestions_leave_out_merged_duplicates(org, nurse, coordinator):
 
 def test_suggestions_rank_a_person_met_recently_in_this_clinic_first(org, nurse, factory):
     clinic, elsewhere = factory.clinic(org), factory.clinic(org)
-    here = make_person(org, "Mai")
-    there = make_person(org, "Mai")
-    met_in(here, factory.visit(clinic, utcnow() - timedelta(days=20)))
-    met_in(there, factory.visit(elsewhere, utcnow() - timedelta(days=20)))
+    here = factory.person(org, "Mai")
+    there = factory.person(org, "Mai")
+    factory.conversation(here, factory.visit(clinic, utcnow() - timedelta(days=20)))
+    factory.conversation(there, factory.visit(elsewhere, utcnow() - timedelta(days=20)))
 
     assert suggested(nurse, alias="May", clinic_id=clinic.id) == [here, there]
 
 
-def test_suggestions_never_include_another_organisations_persons(org, other_org, nurse):
-    ours = make_person(org, "Mai")
-    make_person(other_org, "Mai")
+def test_suggestions_never_include_another_organisations_persons(org, other_org, nurse, factory):
+    ours = factory.person(org, "Mai")
+    factory.person(other_org, "Mai")
 
     assert suggested(nurse, alias="Mai") == [ours]
 
 
-def test_suggestions_answer_nothing_when_no_one_is_close(org, nurse):
-    make_person(org, "Bella")
+def test_suggestions_answer_nothing_when_no_one_is_close(org, nurse, factory):
+    factory.person(org, "Bella")
 
     assert suggested(nurse, alias="Nok") == []

@@ -21,7 +21,7 @@ from outreach.reports import figures, queries, services
 from outreach.reports.figures import Period
 from outreach.reports.models import ReportSnapshot
 from tests.conftest import Factory, database_url, make_app
-from tests.report_dataset import ANNUAL_2019, build, local
+from tests.reports.dataset import ANNUAL_2019, build, local
 
 MID_JANUARY_2020 = local(2020, 1, 15, 3)
 
@@ -121,11 +121,9 @@ def test_a_final_snapshot_is_not_recomputed_after_the_grace_period(data):
     assert queries.read_snapshot(data.org, Period(2020)).report["persons_talked_to"] == 0
 
 
-def test_within_the_grace_period_late_records_still_change_the_previous_year(data):
+def test_within_the_grace_period_late_records_still_change_the_previous_year(data, factory):
     scheduler.report_snapshots_job(MID_JANUARY_2020)
-    from tests.report_dataset import talk
-
-    talk(data.persons["I"], data.visits["v4"])  # synced late from a phone
+    factory.conversation(data.persons["I"], data.visits["v4"])  # synced late from a phone
     scheduler.report_snapshots_job(MID_JANUARY_2020 + timedelta(days=1))
     db.session.expire_all()
     assert queries.read_snapshot(data.org, Period(2019)).report["conversations"] == 11

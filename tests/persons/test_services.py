@@ -12,7 +12,7 @@ from outreach.audit.models import AuditEvent
 from outreach.db import db, utcnow
 from outreach.errors import FieldErrors
 from outreach.persons import queries, services
-from outreach.persons.models import Conversation, Person
+from outreach.persons.models import Person
 from outreach.records import NotAllowed
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -23,29 +23,11 @@ def year(y: int) -> tuple[datetime, datetime]:
     return datetime(y, 1, 1, tzinfo=CPH), datetime(y + 1, 1, 1, tzinfo=CPH)
 
 
-def make_person(org, alias: str, first_met: datetime | None = None, **fields) -> Person:
-    person_id = uuid.uuid4()
-    person = Person(
-        id=person_id, canonical_id=person_id, organisation_id=org.id, alias=alias, **fields
-    )
-    db.session.add(person)
-    db.session.flush()
-    if first_met:
-        talk(person, first_met)
+def first_met(factory, org, alias: str, at: datetime) -> Person:
+    """A person whose first conversation (by phone) was at `at`."""
+    person = factory.person(org, alias)
+    factory.conversation(person, occurred_at=at)
     return person
-
-
-def talk(person: Person, occurred_at: datetime, visit=None) -> Conversation:
-    conversation = Conversation(
-        organisation_id=person.organisation_id,
-        person_id=person.id,
-        visit_id=visit.id if visit else None,
-        channel="visit" if visit else "phone",
-        occurred_at=occurred_at,
-    )
-    db.session.add(conversation)
-    db.session.flush()
-    return conversation
 
 
 def first_time(org, y: int) -> set[uuid.UUID]:
@@ -62,17 +44,17 @@ def audit_actions() -> list[str]:
 
 
 @pytest.fixture
-def anna(org):
+def anna(org, factory):
     """First met in March 2019, and met again in 2020."""
-    person = make_person(org, "Anna", datetime(2019, 3, 12, 14, 0, tzinfo=UTC))
-    talk(person, datetime(2020, 6, 2, 11, 0, tzinfo=UTC))
+    person = first_met(factory, org, "Anna", datetime(2019, 3, 12, 14, 0, tzinfo=UTC))
+    factory.conversation(person, occurred_at=datetime(2020, 6, 2, 11, 0, tzinfo=UTC))
     return person
 
 
 @pytest.fixture
-def anja(org):
+def anja(org, factory):
     """First met in May 2020: a new contact that year, unless she is Anna."""
-    return make_person(org, "Anja", datetime(2020, 5, 20, 15, 0, tzinfo=UTC))
+    return first_met(factory, org, "Anja", datetime(2020, 5, 20, 15, 0, tzinfo=UTC))
 
 
 # --- first-time contacts ------------------------------------------------------------------
@@ -118,22 +100,22 @@ def test_the_first_contact_time_includes_the_merged_records(org, coordinator, an
     assert first == datetime(2019, 3, 12, 14, 0, tzinfo=UTC)
 
 
-def test_a_person_without_conversations_is_no_first_time_contact(org):
-    make_person(org, "Nok")
+def test_a_person_without_conversations_is_no_first_time_contact(org, factory):
+    factory.person(org, "Nok")
 
     assert first_time(org, 2020) == set()
 
 
-def test_the_year_is_counted_in_copenhagen_time(org):
+def test_the_year_is_counted_in_copenhagen_time(org, factory):
     # 23:30 UTC on New Year's Eve is already 00:30 on New Year's Day in Copenhagen.
-    person = make_person(org, "Lin", datetime(2019, 12, 31, 23, 30, tzinfo=UTC))
+    person = first_met(factory, org, "Lin", datetime(2019, 12, 31, 23, 30, tzinfo=UTC))
 
     assert first_time(org, 2020) == {person.id}
     assert first_time(org, 2019) == set()
 
 
-def test_first_time_contacts_are_counted_per_organisation(org, other_org, anja):
-    make_person(other_org, "Anja", datetime(2018, 1, 5, 12, 0, tzinfo=UTC))
+def test_first_time_contacts_are_counted_per_organisation(org, other_org, anja, factory):
+    first_met(factory, other_org, "Anja", datetime(2018, 1, 5, 12, 0, tzinfo=UTC))
 
     assert first_time(org, 2020) == {anja.id}
     assert first_time(other_org, 2020) == set()
@@ -143,8 +125,8 @@ def test_first_time_contacts_are_counted_per_organisation(org, other_org, anja):
 
 
 @pytest.fixture
-def trio(org):
-    return tuple(make_person(org, alias) for alias in ("Mai", "May", "Maj"))
+def trio(org, factory):
+    return tuple(factory.person(org, alias) for alias in ("Mai", "May", "Maj"))
 
 
 def test_merging_a_merged_group_moves_every_member(coordinator, trio):
@@ -189,10 +171,10 @@ def test_merging_into_a_merged_record_counts_as_the_end_of_its_chain(coordinator
     assert fresh(c).canonical_id == a.id
 
 
-def test_first_time_follows_the_whole_chain(org, coordinator):
-    a = make_person(org, "Mai", datetime(2019, 3, 1, 12, 0, tzinfo=UTC))
-    b = make_person(org, "May", datetime(2020, 5, 1, 12, 0, tzinfo=UTC))
-    c = make_person(org, "Maj", datetime(2020, 8, 1, 12, 0, tzinfo=UTC))
+def test_first_time_follows_the_whole_chain(org, coordinator, factory):
+    a = first_met(factory, org, "Mai", datetime(2019, 3, 1, 12, 0, tzinfo=UTC))
+    b = first_met(factory, org, "May", datetime(2020, 5, 1, 12, 0, tzinfo=UTC))
+    c = first_met(factory, org, "Maj", datetime(2020, 8, 1, 12, 0, tzinfo=UTC))
     services.merge_persons(coordinator, c.id, b.id)
     assert first_time(org, 2020) == {b.id}
 
@@ -228,9 +210,9 @@ def test_merging_two_records_already_counted_as_one_is_refused(coordinator, trio
 
 
 def test_merging_with_another_organisations_person_is_refused_on_that_field(
-    coordinator, anna, other_org
+    coordinator, anna, other_org, factory
 ):
-    theirs = make_person(other_org, "Anna")
+    theirs = factory.person(other_org, "Anna")
 
     with pytest.raises(FieldErrors) as refused:
         services.merge_persons(coordinator, anna.id, theirs.id)
@@ -271,7 +253,7 @@ def test_undoing_a_merge_twice_is_refused(coordinator, anna, anja):
 
 def test_undoing_a_merge_of_another_organisation_is_refused(factory, other_org, coordinator):
     their_coordinator = factory.user(other_org, "coordinator")
-    a, b = make_person(other_org, "Mai"), make_person(other_org, "May")
+    a, b = factory.person(other_org, "Mai"), factory.person(other_org, "May")
     merge = services.merge_persons(their_coordinator, b.id, a.id)
 
     with pytest.raises(FieldErrors):
@@ -375,24 +357,28 @@ def test_the_sync_index_sends_merged_duplicates_with_the_person_they_count_as(
 
 def test_the_index_lists_clinics_visited_in_the_last_half_year(org, factory):
     recent_clinic, old_clinic = factory.clinic(org), factory.clinic(org)
-    person = make_person(org, "Mai")
-    talk(person, utcnow(), factory.visit(recent_clinic, utcnow() - timedelta(days=10)))
-    talk(person, utcnow(), factory.visit(old_clinic, utcnow() - timedelta(days=300)))
+    person = factory.person(org, "Mai")
+    factory.conversation(
+        person, factory.visit(recent_clinic, utcnow() - timedelta(days=10)), utcnow()
+    )
+    factory.conversation(
+        person, factory.visit(old_clinic, utcnow() - timedelta(days=300)), utcnow()
+    )
 
     assert index_by_id(org)[str(person.id)]["recent_clinic_ids"] == [str(recent_clinic.id)]
 
 
 def test_the_kept_person_inherits_the_recent_clinics_of_her_duplicate(org, factory, coordinator):
     clinic = factory.clinic(org)
-    kept, duplicate = make_person(org, "Mai"), make_person(org, "May")
-    talk(duplicate, utcnow(), factory.visit(clinic, utcnow() - timedelta(days=3)))
+    kept, duplicate = factory.person(org, "Mai"), factory.person(org, "May")
+    factory.conversation(duplicate, factory.visit(clinic, utcnow() - timedelta(days=3)), utcnow())
 
     services.merge_persons(coordinator, duplicate.id, kept.id)
 
     assert index_by_id(org)[str(kept.id)]["recent_clinic_ids"] == [str(clinic.id)]
 
 
-def test_the_index_never_holds_another_organisations_persons(org, other_org, anna):
-    make_person(other_org, "Theirs")
+def test_the_index_never_holds_another_organisations_persons(org, other_org, anna, factory):
+    factory.person(other_org, "Theirs")
 
     assert set(index_by_id(org, include_merged=True)) == {str(anna.id)}

@@ -6,9 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-# The live server, the browser and the phone-sized page of the other browser tests.
-from tests.browser.conftest import live_server, log_in, page, screenshot  # noqa: F401
-
 pytestmark = pytest.mark.browser
 
 COORDINATOR = "coordinator@demo.outreach.dk"
@@ -23,7 +20,7 @@ def use_english(tab):
     tab.wait_for_load_state()
 
 
-def test_plan_a_day_from_an_area_drawn_on_the_map(page, log_in, screenshot):  # noqa: F811
+def test_plan_a_day_from_an_area_drawn_on_the_map(page, log_in, screenshot):
     log_in(page, COORDINATOR)
     use_english(page)
     page.goto("/routes/")

@@ -2,21 +2,19 @@
 person's record, the merge confirmation and the settings page, with no CSP violations and no
 horizontal scrolling. Screenshots go to test-artifacts/screenshots/persons-*.png.
 
-Self-contained: its own live server on 127.0.0.1 with its own database and organisation,
-and persons made through the services.
+On the shared live server with an organisation of its own (the demo data changes), made
+with the factory.
 """
 
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask_migrate import upgrade
 
 from outreach.db import db
 from outreach.persons import services
-from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS, serve
-from tests.conftest import PASSWORD, Factory, database_url, make_app
+from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS
+from tests.conftest import PASSWORD, Factory
 
 pytestmark = pytest.mark.browser
 
@@ -54,32 +52,19 @@ def _seed() -> dict:
     ]
 
     def person(alias, nationality, birth_year, gender="woman", languages=()):
-        data = {
-            "alias": alias,
-            "nationality": nationality,
-            "birth_year": birth_year,
-            "gender": gender,
-            "languages": list(languages),
-        }
-        return services.put_person(coordinator, uuid.uuid4(), data).obj
+        return factory.person(
+            org,
+            alias,
+            nationality=nationality,
+            birth_year=birth_year,
+            gender=gender,
+            languages=list(languages),
+            created_by_id=coordinator.id,
+        )
 
     def talk(who, visit=None, days_ago=None, **fields):
-        data = {
-            "person_id": who.id,
-            "visit_id": visit.id if visit else None,
-            "channel": "visit" if visit else fields.pop("channel", "phone"),
-            "occurred_at": None if visit else now - timedelta(days=days_ago),
-            "topics": [],
-            "language": None,
-            "interpreter_used": False,
-            "concern_level": None,
-            "indicators": [],
-            "referral": None,
-            "follow_up_needed": False,
-            "notes": None,
-        }
-        data.update(fields)
-        services.put_conversation(coordinator, uuid.uuid4(), data)
+        occurred_at = None if visit else now - timedelta(days=days_ago)
+        factory.conversation(who, visit, occurred_at, created_by_id=coordinator.id, **fields)
 
     jasmin = person("Jasmin", "TH", 1994, languages=["th", "en"])
     yasmin = person("Yasmin", "TH", 1995, languages=["th"])
@@ -109,21 +94,19 @@ def _seed() -> dict:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    app = make_app(database_url(tmp_path_factory, "persons_live"))
-    with app.app_context():
-        upgrade()
-        ids = _seed()
-        db.session.remove()
-    with serve(app) as url:
-        yield url, ids
+def ids(_live_server):
+    """The organisation of this module, seeded once into the live server's database."""
+    with _live_server.app.app_context():
+        try:
+            return _seed()
+        finally:
+            db.session.remove()
 
 
 @pytest.fixture
-def phone(browser, live):
+def phone(browser, live_server, ids):
     """A logged-in coordinator on a phone-sized page; fails the test on a CSP violation."""
-    base_url, _ids = live
-    context = browser.new_context(viewport=PHONE, base_url=base_url, locale="en-GB")
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     context.route(NOT_LOCAL, lambda route: route.abort())
     page = context.new_page()
@@ -176,8 +159,7 @@ def test_persons_list_search_and_merged_toggle(phone):
     assert rows.count() == 7
 
 
-def test_person_page(phone, live):
-    _base, ids = live
+def test_person_page(phone, ids):
     phone.goto(f"/persons/{ids['jasmin']}")
     assert phone.locator("h1").inner_text() == "Jasmin"
     assert phone.locator("table.conversations tbody tr").count() == 2
@@ -185,8 +167,7 @@ def test_person_page(phone, live):
     shoot(phone, "persons-person")
 
 
-def test_person_page_with_a_merged_record(phone, live):
-    _base, ids = live
+def test_person_page_with_a_merged_record(phone, ids):
     phone.goto(f"/persons/{ids['mai']}")
     assert phone.locator("table.conversations tbody tr").count() == 2  # hers and May's
     assert phone.get_by_role("link", name="Undo merge").is_visible()
@@ -198,8 +179,7 @@ def test_person_page_with_a_merged_record(phone, live):
     shoot(phone, "persons-undo-confirm")
 
 
-def test_merge_confirmation_page(phone, live):
-    _base, ids = live
+def test_merge_confirmation_page(phone, ids):
     phone.goto(f"/persons/{ids['yasmin']}")
     phone.get_by_role("link", name="Same person as…").click()
     phone.wait_for_url(re.compile(r"/same-as$"))

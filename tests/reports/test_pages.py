@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.reports import exports, figures, services
-from tests.report_dataset import build
+from tests.reports.dataset import build
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from outreach.reports import figures, services
-from tests.report_dataset import ANNUAL_2019, build
+from tests.reports.dataset import ANNUAL_2019, build
 
 REPORT_KEYS = {
     "year",

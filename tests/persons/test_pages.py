@@ -18,37 +18,6 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-def add_person(user, alias, **fields) -> Person:
-    data = {
-        "alias": alias,
-        "nationality": None,
-        "birth_year": None,
-        "gender": "unknown",
-        "languages": [],
-    }
-    data.update(fields)
-    return services.put_person(user, uuid.uuid4(), data).obj
-
-
-def add_conversation(user, person, occurred_at=None, visit=None, **fields):
-    data = {
-        "person_id": person.id,
-        "visit_id": visit.id if visit else None,
-        "channel": "visit" if visit else "phone",
-        "occurred_at": occurred_at,
-        "topics": [],
-        "language": None,
-        "interpreter_used": False,
-        "concern_level": None,
-        "indicators": [],
-        "referral": None,
-        "follow_up_needed": False,
-        "notes": None,
-    }
-    data.update(fields)
-    return services.put_conversation(user, uuid.uuid4(), data).obj
-
-
 def at(year, month, day, hour=12) -> datetime:
     return datetime(year, month, day, hour, tzinfo=UTC)
 
@@ -72,13 +41,13 @@ def list_rows(html: str) -> list[str]:
 
 
 @pytest.fixture
-def two_records(coordinator):
+def two_records(coordinator, factory, org):
     """The same woman recorded twice: Mai first met in 2023, May recorded again in 2024."""
-    mai = add_person(coordinator, "Mai", nationality="TH", birth_year=1994, gender="woman")
-    may = add_person(coordinator, "May", nationality="TH", birth_year=1995, gender="woman")
-    add_conversation(coordinator, mai, at(2023, 5, 10))
-    add_conversation(coordinator, may, at(2024, 3, 1))
-    add_conversation(coordinator, may, at(2024, 6, 1))
+    mai = factory.person(org, "Mai", nationality="TH", birth_year=1994, gender="woman")
+    may = factory.person(org, "May", nationality="TH", birth_year=1995, gender="woman")
+    factory.conversation(mai, occurred_at=at(2023, 5, 10))
+    factory.conversation(may, occurred_at=at(2024, 3, 1))
+    factory.conversation(may, occurred_at=at(2024, 6, 1))
     return mai, may
 
 
@@ -144,11 +113,15 @@ def test_list_shows_nationality_birth_year_gender_and_contacts(coordinator_clien
 
 
 def test_list_puts_the_persons_talked_to_most_recently_first(
-    coordinator_client, coordinator, two_records
+    coordinator_client,
+    coordinator,
+    two_records,
+    factory,
+    org,
 ):
     mai, _may = two_records
-    add_conversation(coordinator, mai, at(2025, 1, 5))
-    add_person(coordinator, "Never Talked")
+    factory.conversation(mai, occurred_at=at(2025, 1, 5))
+    factory.person(org, "Never Talked")
     assert list_rows(page(coordinator_client.get("/persons/"))) == ["Mai", "May", "Never Talked"]
 
 
@@ -170,10 +143,10 @@ def test_list_first_contact_counts_merged_records(coordinator_client, coordinato
     assert "2023" in first_cell
 
 
-def test_list_filters_by_nationality_and_gender(coordinator_client, coordinator):
-    add_person(coordinator, "Ioana", nationality="RO", gender="woman")
-    add_person(coordinator, "Nok", nationality="TH", gender="trans_woman")
-    add_person(coordinator, "Pim", nationality="TH", gender="woman")
+def test_list_filters_by_nationality_and_gender(coordinator_client, coordinator, factory, org):
+    factory.person(org, "Ioana", nationality="RO", gender="woman")
+    factory.person(org, "Nok", nationality="TH", gender="trans_woman")
+    factory.person(org, "Pim", nationality="TH", gender="woman")
     assert sorted(list_rows(page(coordinator_client.get("/persons/?nationality=TH")))) == [
         "Nok",
         "Pim",
@@ -184,17 +157,22 @@ def test_list_filters_by_nationality_and_gender(coordinator_client, coordinator)
 
 
 def test_nationality_filter_offers_only_nationalities_of_the_persons(
-    coordinator_client, coordinator
+    coordinator_client,
+    coordinator,
+    factory,
+    org,
 ):
-    add_person(coordinator, "Ioana", nationality="RO")
+    factory.person(org, "Ioana", nationality="RO")
     html = page(coordinator_client.get("/persons/"))
     assert '<option value="RO">' in html
     assert '<option value="TH">' not in html
 
 
-def test_alias_search_finds_accent_and_spelling_variants(coordinator_client, coordinator):
+def test_alias_search_finds_accent_and_spelling_variants(
+    coordinator_client, coordinator, factory, org
+):
     for alias in ("Jázmin", "Yasmin", "Jasmine", "Anna-Maria", "Olga"):
-        add_person(coordinator, alias)
+        factory.person(org, alias)
     response = coordinator_client.form_post("/persons/", {"q": "jasmin"})
     assert response.status_code == 200
     found = list_rows(page(response))
@@ -205,20 +183,22 @@ def test_alias_search_finds_accent_and_spelling_variants(coordinator_client, coo
     ]
 
 
-def test_alias_search_keeps_the_filters(coordinator_client, coordinator):
-    add_person(coordinator, "Yasmin", nationality="TH")
-    add_person(coordinator, "Jasmine", nationality="RO")
+def test_alias_search_keeps_the_filters(coordinator_client, coordinator, factory, org):
+    factory.person(org, "Yasmin", nationality="TH")
+    factory.person(org, "Jasmine", nationality="RO")
     response = coordinator_client.form_post("/persons/", {"q": "Jasmin", "nationality": "RO"})
     assert list_rows(page(response)) == ["Jasmine"]
 
 
-def test_alias_search_is_posted_so_the_alias_never_is_in_a_url(coordinator_client, coordinator):
-    add_person(coordinator, "Yasmin")
+def test_alias_search_is_posted_so_the_alias_never_is_in_a_url(
+    coordinator_client, coordinator, factory, org
+):
+    factory.person(org, "Yasmin")
     html = page(coordinator_client.get("/persons/"))
     form = re.search(r'<form method="(\w+)" action="/persons/"', html)
     assert form and form.group(1) == "post"
     # A query string alias is not a search: the whole list is shown.
-    add_person(coordinator, "Olga")
+    factory.person(org, "Olga")
     assert set(list_rows(page(coordinator_client.get("/persons/?q=Yasmin")))) == {
         "Yasmin",
         "Olga",
@@ -233,22 +213,23 @@ def test_search_without_an_alias_goes_back_to_the_filtered_list(coordinator_clie
     assert response.headers["Location"].endswith("/persons/?gender=woman")
 
 
-def test_search_with_an_unknown_filter_value_shows_an_error(coordinator_client, coordinator):
-    add_person(coordinator, "Yasmin", nationality="TH")
+def test_search_with_an_unknown_filter_value_shows_an_error(
+    coordinator_client, coordinator, factory, org
+):
+    factory.person(org, "Yasmin", nationality="TH")
     response = coordinator_client.form_post("/persons/", {"q": "Yasmin", "nationality": "ZZ"})
     assert response.status_code == 422
     assert 'class="error"' in page(response)
 
 
-def test_search_without_csrf_token_is_refused(coordinator_client, coordinator):
-    add_person(coordinator, "Yasmin")
+def test_search_without_csrf_token_is_refused(coordinator_client, coordinator, factory, org):
+    factory.person(org, "Yasmin")
     response = coordinator_client.client.post("/persons/", data={"q": "Yasmin"})
     assert response.status_code == 400
 
 
 def test_list_leaves_out_other_organisations(coordinator_client, factory, other_org):
-    stranger = factory.user(other_org, "coordinator")
-    add_person(stranger, "Elsewhere")
+    factory.person(other_org, "Elsewhere")
     assert "Elsewhere" not in page(coordinator_client.get("/persons/"))
     assert list_rows(page(coordinator_client.form_post("/persons/", {"q": "Elsewhere"}))) == []
 
@@ -272,18 +253,17 @@ def test_person_page_shows_the_record_and_conversations(
 ):
     clinic = factory.clinic(org, name="Lotus Massage", region_slug="midtjylland")
     visit = factory.visit(clinic, at(2024, 4, 2, 14))
-    nok = add_person(
-        coordinator, "Nok", nationality="TH", birth_year=1990, gender="woman", languages=["th"]
+    nok = factory.person(
+        org, "Nok", nationality="TH", birth_year=1990, gender="woman", languages=["th"]
     )
-    add_conversation(
-        coordinator,
+    factory.conversation(
         nok,
         visit=visit,
         topics=["sti_test_offered", "health_advice"],
         concern_level="yellow",
         referral="health_care",
     )
-    add_conversation(coordinator, nok, at(2024, 5, 1), channel="sms")
+    factory.conversation(nok, occurred_at=at(2024, 5, 1), channel="sms")
     html = page(coordinator_client.get(f"/persons/{nok.id}"))
     assert "Nok" in html and "Thailand" in html and "1990" in html
     assert "Lotus Massage" in html
@@ -313,11 +293,14 @@ def test_merged_record_page_says_where_it_was_merged(coordinator_client, coordin
 
 
 def test_another_organisations_person_is_not_found(
-    coordinator_client, coordinator, factory, other_org
+    coordinator_client,
+    coordinator,
+    factory,
+    other_org,
+    org,
 ):
-    stranger = factory.user(other_org, "coordinator")
-    theirs = add_person(stranger, "Theirs")
-    mine = add_person(coordinator, "Mine")
+    theirs = factory.person(other_org, "Theirs")
+    mine = factory.person(org, "Mine")
     for url in (
         f"/persons/{theirs.id}",
         f"/persons/{theirs.id}/same-as",
@@ -339,7 +322,7 @@ def test_another_organisations_person_is_not_found(
 
 def test_another_organisations_merge_cannot_be_undone(coordinator_client, factory, other_org):
     stranger = factory.user(other_org, "coordinator")
-    a, b = add_person(stranger, "A"), add_person(stranger, "B")
+    a, b = factory.person(other_org, "A"), factory.person(other_org, "B")
     merge = services.merge_persons(stranger, a.id, b.id)
     assert coordinator_client.get(f"/persons/merges/{merge.id}/undo").status_code == 404
     response = coordinator_client.form_post(f"/persons/merges/{merge.id}/undo", {})
@@ -354,18 +337,22 @@ def test_unknown_person_is_not_found(coordinator_client):
 # --- finding the duplicate ---------------------------------------------------------------------
 
 
-def test_same_as_page_suggests_similar_persons(coordinator_client, coordinator, two_records):
+def test_same_as_page_suggests_similar_persons(
+    coordinator_client, coordinator, two_records, factory, org
+):
     mai, may = two_records
-    add_person(coordinator, "Olga", nationality="UA")
+    factory.person(org, "Olga", nationality="UA")
     html = page(coordinator_client.get(f"/persons/{may.id}/same-as"))
     assert f'href="/persons/{may.id}/merge/{mai.id}"' in html
     assert "Olga" not in html
     assert events("person.read") == 0
 
 
-def test_same_as_search_finds_others_but_not_herself(coordinator_client, coordinator, two_records):
+def test_same_as_search_finds_others_but_not_herself(
+    coordinator_client, coordinator, two_records, factory, org
+):
     mai, may = two_records
-    olga = add_person(coordinator, "Olga")
+    olga = factory.person(org, "Olga")
     response = coordinator_client.form_post(f"/persons/{may.id}/same-as", {"q": "olga"})
     assert response.status_code == 200
     html = page(response)
@@ -448,10 +435,14 @@ def test_undo_merge_through_the_pages_restores_both_persons(
 
 
 def test_merging_an_already_merged_record_shows_a_clear_message(
-    coordinator_client, coordinator, two_records
+    coordinator_client,
+    coordinator,
+    two_records,
+    factory,
+    org,
 ):
     mai, may = two_records
-    olga = add_person(coordinator, "Olga")
+    olga = factory.person(org, "Olga")
     # The page was opened, then someone else merged May into Olga before the click.
     services.merge_persons(coordinator, may.id, olga.id)
     response = merge_on_page(coordinator_client, mai, may)

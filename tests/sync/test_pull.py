@@ -451,7 +451,8 @@ def test_a_bad_cursor_or_limit_answers_422_naming_it(nurse_client, params):
 
 
 def test_every_stamp_takes_the_next_number_of_the_rows_organisation(factory, org, other_org):
-    ours, theirs = factory.clinic(org), factory.clinic(other_org)
+    ours, theirs = factory.clinic(org), factory.clinic(other_org)  # the factory stamps too
+    assert theirs.sync_seq == 1  # the first number of its organisation
 
     stamp(ours)
     first = ours.sync_seq
@@ -459,7 +460,7 @@ def test_every_stamp_takes_the_next_number_of_the_rows_organisation(factory, org
     stamp(ours)
 
     assert ours.sync_seq == first + 1
-    assert theirs.sync_seq == 1
+    assert theirs.sync_seq == 2
 
 
 def test_the_reference_lists_carry_labels_and_the_organisations_active_staff(

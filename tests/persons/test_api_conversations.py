@@ -37,16 +37,6 @@ def org_lists(org):
     db.session.flush()
 
 
-def make_person(org, alias="Mai", **fields) -> Person:
-    person_id = uuid.uuid4()
-    person = Person(
-        id=person_id, canonical_id=person_id, organisation_id=org.id, alias=alias, **fields
-    )
-    db.session.add(person)
-    db.session.flush()
-    return person
-
-
 @pytest.fixture
 def clinic(factory, org):
     return factory.clinic(org)
@@ -58,8 +48,8 @@ def visit(factory, clinic):
 
 
 @pytest.fixture
-def person(org):
-    return make_person(org)
+def person(factory, org):
+    return factory.person(org, "Mai")
 
 
 def url(conversation_id) -> str:
@@ -257,8 +247,10 @@ def test_a_conversation_touches_its_person_so_phones_pull_her_recent_clinics(
     assert db.session.get(Person, person.id).sync_seq > before
 
 
-def test_moving_a_conversation_to_another_person_touches_both(nurse_client, org, person, visit):
-    other = make_person(org, alias="Nok")
+def test_moving_a_conversation_to_another_person_touches_both(
+    nurse_client, org, person, visit, factory
+):
+    other = factory.person(org, "Nok")
     conversation_id = new_id()
     nurse_client.put(url(conversation_id), json=body(person, visit))
     db.session.expire_all()
@@ -440,9 +432,9 @@ def test_a_person_id_that_does_not_exist_answers_422_on_person_id(nurse_client, 
 
 
 def test_another_organisations_person_answers_422_on_person_id(
-    nurse_client, person, visit, other_org
+    nurse_client, person, visit, other_org, factory
 ):
-    theirs = make_person(other_org, alias="Theirs")
+    theirs = factory.person(other_org, "Theirs")
     conversation_id = new_id()
 
     response = nurse_client.put(
@@ -496,17 +488,8 @@ def test_indicator_codes_come_from_the_callers_organisation(nurse_client, person
 
 @pytest.fixture
 def their_conversation(factory, other_org):
-    theirs = make_person(other_org, alias="Theirs")
-    conversation = Conversation(
-        organisation_id=other_org.id,
-        person_id=theirs.id,
-        channel="phone",
-        occurred_at=VISIT_START,
-        notes="theirs",
-    )
-    db.session.add(conversation)
-    db.session.flush()
-    return conversation
+    theirs = factory.person(other_org, "Theirs")
+    return factory.conversation(theirs, occurred_at=VISIT_START, notes="theirs")
 
 
 def test_get_of_another_organisations_conversation_answers_404(nurse_client, their_conversation):
@@ -540,19 +523,6 @@ def test_without_credentials_a_put_answers_401_and_stores_nothing(client, person
 # --- the list -------------------------------------------------------------------------------
 
 
-def add_conversation(person, occurred_at, visit=None) -> Conversation:
-    conversation = Conversation(
-        organisation_id=person.organisation_id,
-        person_id=person.id,
-        visit_id=visit.id if visit else None,
-        channel="visit" if visit else "phone",
-        occurred_at=occurred_at,
-    )
-    db.session.add(conversation)
-    db.session.flush()
-    return conversation
-
-
 def list_answer(client, **params) -> dict:
     response = client.get("/api/v1/conversations", query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)
@@ -563,35 +533,39 @@ def ids(answer) -> list[str]:
     return [c["id"] for c in answer["items"]]
 
 
-def test_the_list_shows_only_the_callers_organisation(nurse_client, person, their_conversation):
-    ours = add_conversation(person, VISIT_START)
+def test_the_list_shows_only_the_callers_organisation(
+    nurse_client, person, their_conversation, factory
+):
+    ours = factory.conversation(person, occurred_at=VISIT_START)
 
     assert ids(list_answer(nurse_client)) == [str(ours.id)]
 
 
-def test_the_list_is_newest_first(nurse_client, person):
-    older = add_conversation(person, VISIT_START)
-    newer = add_conversation(person, VISIT_START + timedelta(days=1))
+def test_the_list_is_newest_first(nurse_client, person, factory):
+    older = factory.conversation(person, occurred_at=VISIT_START)
+    newer = factory.conversation(person, occurred_at=VISIT_START + timedelta(days=1))
 
     assert ids(list_answer(nurse_client)) == [str(newer.id), str(older.id)]
 
 
-def test_the_list_filters_by_person(nurse_client, org, person):
-    hers = add_conversation(person, VISIT_START)
-    add_conversation(make_person(org, alias="Nok"), VISIT_START)
+def test_the_list_filters_by_person(nurse_client, org, person, factory):
+    hers = factory.conversation(person, occurred_at=VISIT_START)
+    factory.conversation(factory.person(org, "Nok"), occurred_at=VISIT_START)
 
     assert ids(list_answer(nurse_client, person_id=str(person.id))) == [str(hers.id)]
 
 
-def test_the_list_filters_by_visit(nurse_client, person, visit):
-    in_visit = add_conversation(person, VISIT_START, visit)
-    add_conversation(person, VISIT_START)
+def test_the_list_filters_by_visit(nurse_client, person, visit, factory):
+    in_visit = factory.conversation(person, visit, VISIT_START)
+    factory.conversation(person, occurred_at=VISIT_START)
 
     assert ids(list_answer(nurse_client, visit_id=str(visit.id))) == [str(in_visit.id)]
 
 
-def test_the_list_pages_with_a_total(nurse_client, person):
-    made = [add_conversation(person, VISIT_START + timedelta(hours=n)) for n in range(5)]
+def test_the_list_pages_with_a_total(nurse_client, person, factory):
+    made = [
+        factory.conversation(person, occurred_at=VISIT_START + timedelta(hours=n)) for n in range(5)
+    ]
     newest_first = [str(c.id) for c in reversed(made)]
 
     pages = [list_answer(nurse_client, per_page=2, page=n) for n in (1, 2, 3)]
