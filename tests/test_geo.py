@@ -38,10 +38,8 @@ class FakeNominatim:
 
 @pytest.fixture
 def fake_nominatim(monkeypatch):
-    import geopy.geocoders
-
     FakeNominatim.instances = []
-    monkeypatch.setattr(geopy.geocoders, "Nominatim", FakeNominatim)
+    monkeypatch.setattr(geo, "Nominatim", FakeNominatim)  # where geo looks it up
     return FakeNominatim
 
 
