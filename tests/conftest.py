@@ -301,6 +301,19 @@ def other_org(factory):
     return factory.organisation(regions=("syddanmark",))
 
 
+def assert_envelope(response, code: int) -> dict:
+    """Every error answer of the API: {"code", "message"[, "errors"][, "reason"]} and nothing
+    else; a `reason` only on a 401 or a refused CSRF token (400), DESIGN.md §4."""
+    assert response.status_code == code, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    payload = response.json
+    assert payload["code"] == code
+    assert isinstance(payload["message"], str) and payload["message"]
+    assert set(payload) <= {"code", "message", "errors", "reason"}
+    assert "reason" not in payload or code in (400, 401)
+    return payload
+
+
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
         r'name="csrf_token" value="([^"]+)"', html

@@ -12,6 +12,7 @@ from outreach.auth.services import create_token, revoke_token
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.geo import LocalGeocoder
+from tests.conftest import assert_envelope
 
 WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REPRESENTATION_FIELDS = {
@@ -73,19 +74,6 @@ def clinic_count() -> int:
 
 def audit_count() -> int:
     return db.session.scalar(select(func.count()).select_from(AuditEvent))
-
-
-def assert_envelope(response, code: int) -> dict:
-    """Every error answer of the API: {"code", "message"[, "errors"][, "reason"]} and nothing
-    else; a `reason` only on a 401 or a refused CSRF token (400)."""
-    assert response.status_code == code, response.get_data(as_text=True)
-    assert response.mimetype == "application/json"
-    payload = response.json
-    assert payload["code"] == code
-    assert isinstance(payload["message"], str) and payload["message"]
-    assert set(payload) <= {"code", "message", "errors", "reason"}
-    assert "reason" not in payload or code in (400, 401)
-    return payload
 
 
 def bearer(token: str) -> dict:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from outreach.db import db
 from outreach.persons.models import Conversation, Person
+from tests.conftest import assert_envelope
 
 INDICATORS = ["debt", "no_own_passport", "lives_at_workplace"]
 VISIT_START = datetime(2025, 5, 6, 12, 30, tzinfo=UTC)
@@ -88,15 +89,6 @@ def stored(conversation_id) -> Conversation | None:
 
 def conversation_count() -> int:
     return db.session.scalar(select(func.count()).select_from(Conversation))
-
-
-def assert_envelope(response, code: int) -> dict:
-    assert response.status_code == code, response.get_data(as_text=True)
-    payload = response.json
-    assert payload["code"] == code
-    assert set(payload) <= {"code", "message", "errors", "reason"}
-    assert "reason" not in payload or code in (400, 401)  # DESIGN.md §4
-    return payload
 
 
 def at(text: str) -> datetime:

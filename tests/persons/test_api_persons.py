@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.persons.models import Person, PersonMerge
+from tests.conftest import assert_envelope
 
 REPRESENTATION_FIELDS = {
     "id",
@@ -59,15 +60,6 @@ def events(action: str | None = None) -> list[AuditEvent]:
     if action:
         stmt = stmt.where(AuditEvent.action == action)
     return list(db.session.scalars(stmt))
-
-
-def assert_envelope(response, code: int) -> dict:
-    assert response.status_code == code, response.get_data(as_text=True)
-    payload = response.json
-    assert payload["code"] == code
-    assert set(payload) <= {"code", "message", "errors", "reason"}
-    assert "reason" not in payload or code in (400, 401)  # DESIGN.md §4
-    return payload
 
 
 def create(client, **overrides) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.visits.models import Visit
+from tests.conftest import assert_envelope
 
 SUPPLIES = ["condoms", "lubricant", "leaflet_th"]
 INDICATORS = ["debt", "no_own_passport", "lives_at_workplace"]
@@ -98,15 +99,6 @@ def visit_count() -> int:
 
 def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.at)))
-
-
-def assert_envelope(response, code: int) -> dict:
-    assert response.status_code == code, response.get_data(as_text=True)
-    payload = response.json
-    assert payload["code"] == code
-    assert set(payload) <= {"code", "message", "errors", "reason"}
-    assert "reason" not in payload or code in (400, 401)  # DESIGN.md §4
-    return payload
 
 
 def at(text: str) -> datetime:
