@@ -101,7 +101,10 @@ def source(tmp_path_factory):
         db.session.commit()
         email = coordinator.email
         db.session.remove()
-    return app, email
+    yield app, email
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +122,7 @@ def empty_target(tmp_path_factory):
     assert is_empty(app)
     yield app
     with app.app_context():
+        db.session.remove()
         db.engine.dispose()
 
 
