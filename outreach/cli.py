@@ -2,6 +2,7 @@
 
 import sys
 from functools import wraps
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -9,7 +10,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from outreach import demo, scheduler
+from outreach import backup, demo, scheduler
 from outreach.auth.queries import find_user_by_email
 from outreach.auth.services import AccountError, create_token, create_user
 from outreach.db import db
@@ -165,6 +166,45 @@ def report_snapshot_command(year, month, org_name, overwrite):
         )
 
 
+@click.command("generate-backup-key")
+def generate_backup_key_command():
+    """Print a new random BACKUP_KEY (store it apart from the backups)."""
+
+    click.echo(backup.generate_key())
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file):
+    """Write an encrypted backup of the configured database to FILE (a new file)."""
+
+    try:
+        key = backup.parse_key(current_app.config["BACKUP_KEY"])
+        backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], file, key)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {file}.")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(file):
+    """Restore the encrypted backup FILE into the configured database, which must be empty."""
+
+    # The command's own session holds no connection while the database is replaced.
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        key = backup.parse_key(current_app.config["BACKUP_KEY"])
+        backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], file, key)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        # Pooled connections and cached schema predate the restore.
+        db.engine.dispose()
+    click.echo(f"Restored {file} into the configured database.")
+
+
 @click.command("scheduler")
 def scheduler_command():
     """Run the scheduled jobs in the foreground (one process per deployment is enough)."""
@@ -180,5 +220,8 @@ def register(app):
         demo_command,
         scheduler_command,
         reports_group,
+        generate_backup_key_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

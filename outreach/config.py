@@ -44,6 +44,8 @@ def from_environment(instance_path: str) -> dict:
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        # Encrypts `flask backup` files (base64 of 32 bytes); separate from every other key.
+        "BACKUP_KEY": env.get("BACKUP_KEY", ""),
         # A query on tenant rows without tenancy.scoped(): "raise" (development, tests),
         # "warn" (a log line naming the tables), or "off".
         "TENANCY_GUARD": env.get("TENANCY_GUARD", "raise" if development else "off"),
