@@ -5,7 +5,7 @@ number it has seen; it never depends on the phone's clock.
 Kernel code: the counter lives on the organisations table, named here as a plain table so that
 the kernel does not import the orgs feature."""
 
-from sqlalchemy import BigInteger, Uuid, column, table, update
+from sqlalchemy import BigInteger, Uuid, column, select, table, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.db import db
@@ -26,6 +26,15 @@ def next_seq(organisation_id) -> int:
         .where(_organisations.c.id == organisation_id)
         .values(sync_seq=_organisations.c.sync_seq + 1)
         .returning(_organisations.c.sync_seq)
+    ).scalar_one()
+
+
+def committed_seq(organisation_id) -> int:
+    """The highest number a reader may rely on: a plain read of the counter sees its last
+    committed value (a writer holding the next number keeps its row locked, not hidden from
+    reads), and every number up to it was taken by a transaction that has already ended."""
+    return db.session.execute(
+        select(_organisations.c.sync_seq).where(_organisations.c.id == organisation_id)
     ).scalar_one()
 
 

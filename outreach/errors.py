@@ -144,6 +144,9 @@ def handle_field_errors(error: FieldErrors):
 def handle_unexpected(error: Exception):
     # Never a stack trace to the client; the log keeps it.
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    # The error may have left the session's transaction failed; nothing it began is kept, and
+    # the answer (and the after-request hooks that ask who is logged in) read afresh.
+    db.session.rollback()
     return handle_http_exception(InternalServerError())
 
 

@@ -11,12 +11,16 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from outreach.audit.services import record
 from outreach.changes import stamp
 from outreach.db import db
-from outreach.tenancy import get_in_org, id_taken_elsewhere
+from outreach.tenancy import get_in_org, id_taken_elsewhere, unscoped
 
 
 class RecordNotFound(Exception):
@@ -73,11 +77,45 @@ def create_or_replace(
     elif current_input(obj) == data:
         return PutResult(obj, created=False, changed=False)
     action = audit_action(obj, created) if audit_action else None
-    apply(obj, data, created)
-    if created:
-        db.session.add(obj)
-    stamp(obj)
-    db.session.flush()
+    try:
+        # A new row goes in under a savepoint: a second copy of the same record, sent at the
+        # same moment, also found nothing, and one of the two inserts meets the other's key.
+        with db.session.begin_nested() if created else nullcontext():
+            apply(obj, data, created)
+            if created:
+                db.session.add(obj)
+            stamp(obj)
+            db.session.flush()
+    except IntegrityError:
+        if not created or not _id_exists(model, object_id):
+            raise
+        # The other copy committed first (PostgreSQL's insert waits for it). Only this
+        # attempt is undone; the next statement reads the committed row, so this copy is
+        # answered as what it is, a resend or a replace of that row (DESIGN.md §4).
+        return create_or_replace(
+            model,
+            user,
+            object_id,
+            data,
+            if_match,
+            etag=etag,
+            current_input=current_input,
+            apply=apply,
+            audit_action=audit_action,
+        )
     name = model.__tablename__.removesuffix("s")
     record(action or f"{name}.{'create' if created else 'update'}", user=user, obj=obj)
     return PutResult(obj, created=created, changed=True)
+
+
+def _id_exists(model, object_id: uuid.UUID) -> bool:
+    """Whether any organisation has a row with this id (another's is refused as not found)."""
+    return (
+        db.session.scalar(
+            unscoped(
+                select(model.id).where(model.id == object_id),
+                "asks whether a conflicting insert met an existing id, in any organisation",
+            )
+        )
+        is not None
+    )

@@ -149,3 +149,24 @@ def test_the_openapi_error_schema_documents_the_reasons(client):
 
     assert schema["properties"]["reason"]["enum"] == ["csrf", "session_expired", "login_required"]
     assert set(schema["properties"]) == {"code", "message", "errors", "reason"}
+
+
+def test_a_database_error_inside_a_request_answers_the_json_500_envelope(
+    nurse_client, nurse, monkeypatch
+):
+    """The failed flush leaves the session's transaction unusable; the handler rolls it back
+    before anything (the envelope, the hooks that ask who is logged in) reads again."""
+    from outreach.db import db
+    from outreach.persons.models import Person
+    from outreach.sync import queries
+
+    def failing_pull(user, cursor, limit):
+        db.session.add(Person(id=uuid.uuid4(), organisation_id=user.organisation_id))
+        db.session.flush()  # alias and canonical id are required: the insert fails
+
+    monkeypatch.setattr(queries, "pull", failing_pull)
+    response = nurse_client.get("/api/v1/sync")
+    assert response.status_code == 500
+    assert response.json == {"code": 500, "message": response.json["message"]}
+    assert response.json["message"]
+    assert nurse_client.get("/api/v1/auth/me").status_code == 200

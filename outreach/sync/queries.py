@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from outreach import vocabulary
 from outreach.auth.models import User
+from outreach.changes import committed_seq
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
@@ -39,8 +40,13 @@ def reference_lists(organisation_id) -> dict:
 
 def pull(user, cursor: int, limit: int) -> dict:
     """Changes after `cursor`, oldest first, at most `limit` records; `more` says whether the
-    limit cut the answer. Reads only: the caller audits a pull that carries persons."""
+    limit cut the answer. Reads only: the caller audits a pull that carries persons.
+
+    The counter's committed value is read first and bounds every later read: each number up
+    to it belongs to a transaction that has ended, so the pull hands out only numbers that are
+    final, whatever commits while its other statements run (docs/sync-protocol.md)."""
     org_id = user.organisation_id
+    ceiling = committed_seq(org_id)
     since = utcnow() - timedelta(days=VISIT_HISTORY_DAYS)
     queries = {
         "clinics": tenant_select(Clinic, org_id),
@@ -52,7 +58,9 @@ def pull(user, cursor: int, limit: int) -> dict:
     for kind, stmt in queries.items():
         model = stmt.column_descriptions[0]["entity"]
         rows = db.session.scalars(
-            stmt.where(model.sync_seq > cursor).order_by(model.sync_seq).limit(limit + 1)
+            stmt.where(model.sync_seq > cursor, model.sync_seq <= ceiling)
+            .order_by(model.sync_seq)
+            .limit(limit + 1)
         )
         changed.extend((row.sync_seq, kind, row) for row in rows)
     changed.sort(key=lambda item: item[0])
