@@ -36,6 +36,12 @@ run: install translations
 	  $(FLASK) scheduler & SCHED=$$!; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
+# Production: gunicorn (gunicorn.conf.py) against DATABASE_URL, migrated first. The scheduler
+# is a separate process (`flask --app outreach scheduler`, docs/deployment.md).
+serve: install translations
+	OUTREACH_ENV=$${OUTREACH_ENV:-production} $(BIN)/flask --app outreach db upgrade
+	OUTREACH_ENV=$${OUTREACH_ENV:-production} exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
 test: install-dev translations
 	@bash scripts/ensure-system-packages.sh runtime browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \

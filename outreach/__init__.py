@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=os.environ.get("OUTREACH_INSTANCE_PATH", str(ROOT / "instance")),
     )
     configure(app, config)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -41,6 +42,14 @@ def configure(app: Flask, overrides: dict | None) -> None:
         )
     config_module.check(app.config)
     app.debug = False  # debug pages leak code and data; never on, even in development
+
+
+def register_logging(app: Flask) -> None:
+    # First, so its before_request hook runs before any that may answer (a login redirect)
+    # and its after_request hook runs last, on the final response.
+    from outreach import logs
+
+    logs.configure_logging(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -48,6 +48,9 @@ def from_environment(instance_path: str) -> dict:
         "BACKUP_KEY": env.get("BACKUP_KEY", ""),
         # A query on tenant rows without tenancy.scoped(): "raise" (development, tests),
         # "warn" (a log line naming the tables), or "off".
+        # Log lines (outreach/logs.py): JSON objects, or "text" for a person at a terminal.
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text" if development else "json"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "TENANCY_GUARD": env.get("TENANCY_GUARD", "raise" if development else "off"),
         "DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "da"),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "da"),

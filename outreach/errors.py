@@ -142,8 +142,10 @@ def handle_field_errors(error: FieldErrors):
 
 
 def handle_unexpected(error: Exception):
-    # Never a stack trace to the client; the log keeps it.
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    # Never a stack trace to the client; the log keeps it (outreach/logs.py drops the
+    # exception's message, which may quote personal data). The route template, not the path.
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    current_app.logger.exception("Unhandled error on %s %s", request.method, rule)
     # The error may have left the session's transaction failed; nothing it began is kept, and
     # the answer (and the after-request hooks that ask who is logged in) read afresh.
     db.session.rollback()

@@ -182,7 +182,7 @@ def build_scheduler(app, scheduler_class=None):
 
 
 def run_forever(app) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Logging is set up by the app factory (outreach/logs.py): JSON lines in production.
     scheduler = build_scheduler(app)
     log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -36,6 +36,7 @@ PASSWORD_SETTINGS = settings(
 PUBLIC_ENDPOINTS = {
     "static",
     "main.health",
+    "main.ready",  # the load balancer's probe: a status and a reason, no data
     "auth.login",
     "auth.set_language",
     "auth_api.Login",
@@ -570,6 +571,7 @@ def test_every_other_route_answers_an_anonymous_request_with_401_or_the_login_pa
 
 def test_the_public_routes_answer_without_a_login(client):
     assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
     assert client.get("/login").status_code == 200
     assert client.get("/api/v1/openapi.json").status_code == 200
     with client.get("/static/css/app.css") as response:  # a file answer: close it
