@@ -14,13 +14,12 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from outreach.audit.services import record
 from outreach.changes import stamp
 from outreach.db import db
-from outreach.tenancy import get_in_org, id_taken_elsewhere, unscoped
+from outreach.tenancy import get_in_org, id_taken_elsewhere, owner_of
 
 
 class RecordNotFound(Exception):
@@ -87,7 +86,7 @@ def create_or_replace(
             stamp(obj)
             db.session.flush()
     except IntegrityError:
-        if not created or not _id_exists(model, object_id):
+        if not created or owner_of(model, object_id) is None:
             raise
         # The other copy committed first (PostgreSQL's insert waits for it). Only this
         # attempt is undone; the next statement reads the committed row, so this copy is
@@ -106,16 +105,3 @@ def create_or_replace(
     name = model.__tablename__.removesuffix("s")
     record(action or f"{name}.{'create' if created else 'update'}", user=user, obj=obj)
     return PutResult(obj, created=created, changed=True)
-
-
-def _id_exists(model, object_id: uuid.UUID) -> bool:
-    """Whether any organisation has a row with this id (another's is refused as not found)."""
-    return (
-        db.session.scalar(
-            unscoped(
-                select(model.id).where(model.id == object_id),
-                "asks whether a conflicting insert met an existing id, in any organisation",
-            )
-        )
-        is not None
-    )

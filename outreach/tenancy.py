@@ -104,14 +104,19 @@ def reference_in_org(foreign_key, value, organisation_id: uuid.UUID) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def id_taken_elsewhere(model, object_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
-    """True when a client-chosen id already belongs to another organisation."""
-    owner = db.session.scalar(
+def owner_of(model, object_id: uuid.UUID) -> uuid.UUID | None:
+    """The organisation that has a row with this id, or None when no organisation has."""
+    return db.session.scalar(
         unscoped(
             select(model.organisation_id).where(model.id == object_id),
             "asks which organisation owns an id, to refuse it to the others",
         )
     )
+
+
+def id_taken_elsewhere(model, object_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
+    """True when a client-chosen id already belongs to another organisation."""
+    owner = owner_of(model, object_id)
     return owner is not None and owner != organisation_id
 
 
