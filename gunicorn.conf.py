@@ -26,6 +26,10 @@ keepalive = 5  # behind nginx, which reuses its upstream connections
 max_requests = 2000
 max_requests_jitter = 200
 
+# gunicorn's control socket (one path per user, ~/.gunicorn/gunicorn.ctl) is not used: reloads
+# go through HUP (systemctl reload), and two instances on one host would share its path.
+control_socket_disable = True
+
 # The app logs every request itself, as JSON without query strings (outreach/logs.py).
 accesslog = None
 

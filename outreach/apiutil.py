@@ -4,7 +4,7 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import abort
 
-from outreach.db import db
+from outreach.db import commit_keeping_state, db
 from outreach.i18n import N_
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 
@@ -44,7 +44,11 @@ def put_answer(put, etag, object_id, data):
         abort(412, message=N_("The record has changed since you read it; read it again."))
     except NotAllowed as exc:
         abort(403, message=str(exc))
-    db.session.commit()
+    if result.changed:
+        # Read back in the same transaction: the answer shows what the columns stored (times
+        # in UTC, say), and the commit then need not expire what the answer is made from.
+        db.session.refresh(result.obj)
+    commit_keeping_state()
     return with_etag(result.obj, 201 if result.created else 200, etag(result.obj))
 
 

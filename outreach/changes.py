@@ -21,12 +21,15 @@ class Synced:
 
 
 def next_seq(organisation_id) -> int:
-    return db.session.execute(
-        update(_organisations)
-        .where(_organisations.c.id == organisation_id)
-        .values(sync_seq=_organisations.c.sync_seq + 1)
-        .returning(_organisations.c.sync_seq)
-    ).scalar_one()
+    # Without autoflush: the rows being changed are written afterwards, numbered, in one
+    # statement each, instead of an insert now and an update of their number later.
+    with db.session.no_autoflush:
+        return db.session.execute(
+            update(_organisations)
+            .where(_organisations.c.id == organisation_id)
+            .values(sync_seq=_organisations.c.sync_seq + 1)
+            .returning(_organisations.c.sync_seq)
+        ).scalar_one()
 
 
 def committed_seq(organisation_id) -> int:

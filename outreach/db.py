@@ -24,6 +24,18 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def commit_keeping_state() -> None:
+    """Commit, and keep the loaded objects as they are instead of expiring them: the request
+    answers from what it has just written, without reading it back in a new transaction (on
+    SQLite one that would wait for the write lock again)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from outreach.audit.services import record
 from outreach.changes import stamp
 from outreach.db import db
-from outreach.tenancy import get_in_org, id_taken_elsewhere, owner_of
+from outreach.tenancy import get_in_org, owner_of
 
 
 class RecordNotFound(Exception):
@@ -65,10 +65,12 @@ def create_or_replace(
     audit_action: Callable[[object, bool], str] | None = None,
 ) -> PutResult:
     org_id = user.organisation_id
-    if id_taken_elsewhere(model, object_id, org_id):
-        raise RecordNotFound()
+    # One read: the row in this organisation. A new id is not looked up elsewhere first; an id
+    # another organisation owns fails the insert on its key, and is refused below.
     obj = get_in_org(model, object_id, org_id)
     if if_match is not None and (obj is None or not etag_matches(if_match, etag(obj))):
+        if obj is None and owner_of(model, object_id) not in (None, org_id):
+            raise RecordNotFound()  # 404 before 412: another organisation's id is not found
         raise PreconditionFailed()
     created = obj is None
     if created:
@@ -81,13 +83,16 @@ def create_or_replace(
         # same moment, also found nothing, and one of the two inserts meets the other's key.
         with db.session.begin_nested() if created else nullcontext():
             apply(obj, data, created)
+            stamp(obj)  # before the row is written, so that it is written once, numbered
             if created:
                 db.session.add(obj)
-            stamp(obj)
             db.session.flush()
     except IntegrityError:
-        if not created or owner_of(model, object_id) is None:
+        owner = owner_of(model, object_id) if created else None
+        if owner is None:
             raise
+        if owner != org_id:
+            raise RecordNotFound() from None
         # The other copy committed first (PostgreSQL's insert waits for it). Only this
         # attempt is undone; the next statement reads the committed row, so this copy is
         # answered as what it is, a resend or a replace of that row (DESIGN.md §4).

@@ -114,12 +114,6 @@ def owner_of(model, object_id: uuid.UUID) -> uuid.UUID | None:
     )
 
 
-def id_taken_elsewhere(model, object_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
-    """True when a client-chosen id already belongs to another organisation."""
-    owner = owner_of(model, object_id)
-    return owner is not None and owner != organisation_id
-
-
 # The guard ---------------------------------------------------------------------------------
 
 
