@@ -6,7 +6,7 @@ FLASK := OUTREACH_ENV=$${OUTREACH_ENV:-development} $(BIN)/flask --app outreach
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve install install-dev translations test test-postgres lint format clean
+.PHONY: run serve install install-dev translations test test-postgres soak-postgres lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ test: install-dev translations
 test-postgres: install-dev translations
 	@bash scripts/ensure-system-packages.sh runtime browser
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The sync soak, short (benchmarks/sync_soak.py; the full run is in docs/performance.md):
+# 10 phones x 50 records through two gunicorn instances on a throwaway PostgreSQL, one worker
+# and one master killed. Fails on any lost, duplicated or wrong record, or a server error
+# outside the kill windows.
+soak-postgres: install-dev translations
+	bash scripts/with-postgres.sh $(BIN)/python benchmarks/sync_soak.py --db postgresql \
+	  --phones 10 --records 50 --worker-kills 1 --master-kills 1
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -456,14 +456,23 @@ def puller(n, servers, token, stats, seen: dict, done: threading.Event, failures
     client.close()
 
 
-def killer(servers, stats, worker_kills, master_kills, duration, done, rng, log) -> None:
-    """Spread the kills over the expected run time; one at a time, each in its window."""
-    kills = ["worker"] * worker_kills + ["master"] * master_kills
-    rng.shuffle(kills)
-    gap = duration / (len(kills) + 1)
-    for what in kills:
-        if done.wait(gap * rng.uniform(0.6, 1.4)):
-            return
+def kill_plan(worker_kills: int, master_kills: int) -> list[str]:
+    """The kills in order, masters spread evenly among the workers' (W W M W W M W W)."""
+    plan = ["worker"] * worker_kills
+    for i in range(master_kills):
+        plan.insert(int((i + 1) * len(plan) / (master_kills + 1) + 0.5) + i, "master")
+    return plan
+
+
+def killer(servers, stats, plan, total, confirmed, done, rng, log) -> None:
+    """Kill i of k when the phones have confirmed i/(k+1) of their records: every kill falls
+    in the middle of the work, however fast this machine is. One at a time, each in its
+    window (a master's window lasts until it is restarted and ready)."""
+    for i, what in enumerate(plan):
+        threshold = total * (i + 1) / (len(plan) + 1)
+        while len(confirmed) < threshold:
+            if done.wait(0.05):
+                return
         server = rng.choice(servers)
         with stats.lock:
             stats.open_windows += 1
@@ -471,22 +480,19 @@ def killer(servers, stats, worker_kills, master_kills, duration, done, rng, log)
         if what == "worker":
             killed = server.kill_worker()
             time.sleep(2)  # the master replaces the worker within a second
-            server_back = killed
         else:
             server.kill_master()
-            log(
-                f"  the master of {server.name} and its workers are gone after "
-                f"{time.monotonic() - started:.1f} s; restarting"
-            )
             server.start()
-            server_back = True
+            killed = True
         ended = time.monotonic()
         with stats.lock:
             stats.open_windows -= 1
-            stats.kill_windows.append((started, ended))
-        log(f"  killed the {what} of {server.name}: back after {ended - started:.1f} s")
-        if not server_back:
-            log(f"  (no worker of {server.name} to kill)")
+            if killed:
+                stats.kill_windows.append((started, ended))
+        log(
+            f"  {len(confirmed)} records in: killed the {what} of {server.name}"
+            + (f", back after {ended - started:.1f} s" if killed else " (no worker found)")
+        )
 
 
 # --- checking --------------------------------------------------------------------------------
@@ -572,9 +578,10 @@ def run(args, database_url: str, log) -> dict:
             )
             for n in range(args.phones)
         ]
+        plan = kill_plan(args.worker_kills, args.master_kills)
         kills = threading.Thread(
             target=killer,
-            args=(servers, stats, args.worker_kills, args.master_kills, args.expected_seconds),
+            args=(servers, stats, plan, len(sent), confirmed),
             kwargs={"done": done, "rng": random.Random(args.seed + 1), "log": log},
         )
         log(f"{len(sent)} records in {args.phones} outboxes; go")
@@ -621,7 +628,8 @@ def run(args, database_url: str, log) -> dict:
         "refused": stats.refused[:10],
         "puller_failures": puller_failures,
         "twins": stats.twins,
-        "kills": len(stats.kill_windows),
+        "kills": f"{len(stats.kill_windows)} of {len(plan)}",
+        "all_kills_done": len(stats.kill_windows) == len(plan),
         "errors_in_windows": stats.errors_in_window,
         "errors_outside": len(stats.errors_outside),
         "errors_outside_examples": stats.errors_outside[:10],
@@ -647,6 +655,7 @@ def failed(result: dict) -> bool:
         or result["puller_failures"]
         or result["errors_outside"]
         or result["confirmed"] != result["records"]
+        or not result["all_kills_done"]
     )
 
 
@@ -662,9 +671,6 @@ def main() -> None:
     parser.add_argument("--twins", type=float, default=0.02, help="share of records sent twice")
     parser.add_argument("--clinics", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--expected-seconds", type=float, default=60, help="the kills are spread over this time"
-    )
     parser.add_argument(
         "--max-seconds", type=float, default=900, help="phones stop starting records after this"
     )

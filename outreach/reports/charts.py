@@ -2,34 +2,48 @@
 data: URL, allowed by the CSP) and in the PDF.
 
 Only matplotlib's object API is used (no pyplot): no global figure state, safe in threads.
+matplotlib is loaded on the first chart, not with the app: it is most of a second of every
+worker's start (docs/architecture.md, deferred imports).
 """
 
 import base64
+import functools
 import io
 
-import matplotlib
 from babel.dates import get_month_names
 from flask_babel import get_locale
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
-# Set once at import and never changed: text as paths (the PDF renderer and every browser
-# draw the same glyphs) and stable element ids (the same figures give the same SVG).
-matplotlib.rcParams.update(
-    {
-        "svg.fonttype": "path",
-        "svg.hashsalt": "outreach-reports",
-        "font.family": "DejaVu Sans",
-        "font.size": 11,
-    }
-)
+
+@functools.cache
+def _matplotlib():
+    """(Figure, MaxNLocator), with the settings made once and never changed: text as paths
+    (the PDF renderer and every browser draw the same glyphs) and stable element ids (the
+    same figures give the same SVG)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    matplotlib.rcParams.update(
+        {
+            "svg.fonttype": "path",
+            "svg.hashsalt": "outreach-reports",
+            "font.family": "DejaVu Sans",
+            "font.size": 11,
+        }
+    )
+    return Figure, MaxNLocator
 
 INK, MUTED, LINE = "#1d2733", "#5b6877", "#d5dbe3"
 SERIES = ("#0b5f73", "#7fb3c0", "#d08c2a")
 
 
-def _figure(width: float, height: float) -> Figure:
-    figure = Figure(figsize=(width, height), layout="constrained")
+def _integer_ticks():
+    return _matplotlib()[1](integer=True)
+
+
+def _figure(width: float, height: float):
+    figure_class, _ = _matplotlib()
+    figure = figure_class(figsize=(width, height), layout="constrained")
     figure.patch.set_alpha(0)
     return figure
 
@@ -43,7 +57,7 @@ def _style(axes) -> None:
     axes.set_facecolor("none")
 
 
-def _svg(figure: Figure) -> str:
+def _svg(figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return buffer.getvalue()
@@ -78,7 +92,7 @@ def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> str:
             label=series_labels[key],
         )
     axes.set_xticks(range(12), month_names())
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(_integer_ticks())
     if not any(row[key] for row in by_month for key in keys):
         axes.set_ylim(0, 1)
     axes.grid(axis="y", color=LINE, linewidth=0.6)
@@ -112,7 +126,7 @@ def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> 
     bars = axes.barh(range(len(rows)), values, color=SERIES[0], height=0.6)
     axes.set_yticks(range(len(rows)), labels)
     axes.invert_yaxis()
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.xaxis.set_major_locator(_integer_ticks())
     axes.bar_label(bars, padding=3, color=INK)
     axes.set_xlim(0, max(values) * 1.15)
     axes.grid(axis="x", color=LINE, linewidth=0.6)
