@@ -457,7 +457,7 @@ def puller(n, servers, token, stats, seen: dict, done: threading.Event, failures
 
 
 def kill_plan(worker_kills: int, master_kills: int) -> list[str]:
-    """The kills in order, masters spread evenly among the workers' (W W M W W M W W)."""
+    """The kills in order, masters spread evenly among the workers' (W W M W W W M W)."""
     plan = ["worker"] * worker_kills
     for i in range(master_kills):
         plan.insert(int((i + 1) * len(plan) / (master_kills + 1) + 0.5) + i, "master")
