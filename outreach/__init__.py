@@ -53,7 +53,9 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from outreach import geo, i18n, models, security, tenancy  # noqa: F401 - models: schema
+    # models: the schema; throttle: registers the outreach+db:// storage before the limiter
+    # looks up RATELIMIT_STORAGE_URI.
+    from outreach import geo, i18n, models, security, tenancy, throttle  # noqa: F401
     from outreach.auth import access
     from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 

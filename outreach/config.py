@@ -42,7 +42,9 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_ABSOLUTE_HOURS", "16"))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The login throttle's counts: the app's own database (outreach/throttle.py), shared by
+        # every worker and app server; "memory://" counts per process, "redis://..." in Redis.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "outreach+db://"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
         # Encrypts `flask backup` files (base64 of 32 bytes); separate from every other key.
         "BACKUP_KEY": env.get("BACKUP_KEY", ""),
