@@ -56,7 +56,9 @@ def _own_transaction() -> Iterator[Connection]:
     if isinstance(bind, Connection):
         # The test suite runs each test on one connection inside a transaction that is rolled
         # back at its end (tests/conftest.py rolled_back); a savepoint on it stands in for a
-        # transaction of its own.
+        # transaction of its own. It sits inside the request's savepoint when the request left
+        # one open, so there a request's rollback takes the count with it: the tests of that
+        # case use a database of their own (tests/test_throttle.py).
         with bind.begin_nested():
             yield bind
     else:

@@ -4,9 +4,11 @@ servers on one database counting the same attempts, concurrent hits, no e-mail i
 Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set, against a database of its
 own whose writes really commit (as two servers' would)."""
 
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from flask_migrate import upgrade
@@ -14,11 +16,12 @@ from sqlalchemy import delete, func, select
 
 from outreach import scheduler, throttle
 from outreach.auth.services import create_user
+from outreach.config import default_throttle_store
 from outreach.db import db
 from outreach.extensions import limiter
 from outreach.orgs.services import create_organisation
 from outreach.throttle import DatabaseStorage, ThrottleCount
-from tests.conftest import PASSWORD, database_url, make_app
+from tests.conftest import PASSWORD, ActorClient, database_url, make_app
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -36,7 +39,8 @@ def throttle_url(tmp_path_factory):
 @pytest.fixture
 def servers(throttle_url):
     """Two app servers on one database: two apps, each with its own engine."""
-    first, second = make_app(throttle_url), make_app(throttle_url)
+    # The database store, on SQLite too (where it is not the default): its semantics hold.
+    first, second = (make_app(throttle_url, RATELIMIT_STORAGE_URI="outreach+db://") for _ in "12")
     yield first, second
     for server in (first, second):
         with server.app_context():
@@ -187,8 +191,15 @@ def account(servers):
     return email
 
 
-def test_the_database_is_the_default_store(servers):
-    assert servers[0].config["RATELIMIT_STORAGE_URI"] == "outreach+db://"
+def test_the_database_is_the_default_store_on_postgresql():
+    assert default_throttle_store("postgresql+psycopg://db/outreach") == "outreach+db://"
+
+
+def test_sqlite_counts_in_each_process_by_default():
+    assert default_throttle_store("sqlite:///instance/outreach.sqlite3") == "memory://"
+
+
+def test_the_database_store_is_the_limiters_storage(servers):
     assert isinstance(limiter.storage, DatabaseStorage)
 
 
@@ -220,6 +231,23 @@ def test_the_store_holds_no_email_in_clear(servers, account):
         assert account not in row.key
         assert account.split("@")[0] not in row.key
         assert "198.51.100" not in row.key
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="SQLite: the request holds the write lock (config.default_throttle_store)",
+)
+def test_guessing_the_current_password_on_the_account_page_is_throttled(servers, account):
+    # A refused change answers 422 and commits nothing, so the request's transaction rolls
+    # back: the count, on a connection of its own, must outlive it. (On the rolled-back test
+    # connection of tests/conftest.py it could not, hence this test runs here.)
+    nurse = ActorClient(servers[0], SimpleNamespace(email=account))
+    new = "a brand new passphrase 42"
+    for _ in range(5):
+        response = nurse.form_post("/account", {"current": "a wrong guess here", "new": new})
+        assert response.status_code == 422
+
+    assert nurse.form_post("/account", {"current": PASSWORD, "new": new}).status_code == 429
 
 
 # --- concurrency ---------------------------------------------------------------------------
