@@ -40,6 +40,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
             overrides["DATABASE_URL"]
         )
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = config_module.default_throttle_store(
+            app.config["SQLALCHEMY_DATABASE_URI"]
+        )
     config_module.check(app.config)
     app.debug = False  # debug pages leak code and data; never on, even in development
 
@@ -53,7 +57,9 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from outreach import geo, i18n, models, security, tenancy  # noqa: F401 - models: schema
+    # models: the schema; throttle: registers the outreach+db:// storage before the limiter
+    # looks up RATELIMIT_STORAGE_URI.
+    from outreach import geo, i18n, models, security, tenancy, throttle  # noqa: F401
     from outreach.auth import access
     from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 

@@ -23,6 +23,15 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def default_throttle_store(database_uri: str) -> str:
+    """On PostgreSQL, the app's own database (outreach/throttle.py), shared by every worker
+    and app server. On SQLite, each process's memory: there every transaction takes the write
+    lock at its start (BEGIN IMMEDIATE, outreach/db.py), so a request that has read its user
+    holds the lock, and the throttle's write on a connection of its own would wait for it
+    until busy_timeout fails the request."""
+    return "outreach+db://" if database_uri.startswith("postgresql") else "memory://"
+
+
 def from_environment(instance_path: str) -> dict:
     env = os.environ
     environment = env.get("OUTREACH_ENV", "production")
@@ -42,7 +51,8 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_ABSOLUTE_HOURS", "16"))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # The login throttle's counts; unset: default_throttle_store().
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
         # Encrypts `flask backup` files (base64 of 32 bytes); separate from every other key.
         "BACKUP_KEY": env.get("BACKUP_KEY", ""),

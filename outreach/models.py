@@ -9,6 +9,7 @@ from outreach.persons.models import Conversation, Person, PersonMerge
 from outreach.reports.models import ReportSnapshot
 from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 from outreach.scheduler import JobLock
+from outreach.throttle import ThrottleCount
 from outreach.visits.models import Visit
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ReportSnapshot",
     "RoutePlan",
     "RouteStop",
+    "ThrottleCount",
     "User",
     "Visit",
     "organisation_regions",

@@ -18,6 +18,7 @@ from sqlalchemy import String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from outreach import throttle
 from outreach.clinics.services import retry_pending_geocoding
 from outreach.db import UTCDateTime, db, utcnow
 from outreach.reports import queries, services
@@ -135,9 +136,16 @@ def report_snapshots_job(now: datetime | None = None) -> int:
     return written
 
 
+def throttle_cleanup_job() -> int:
+    """Deletes the login throttle's expired counts (outreach/throttle.py), a batch per run:
+    a run takes a short write, and rows left over count as nothing until the next run."""
+    return throttle.delete_expired(batch=10_000)
+
+
 JOBS: dict[str, Callable[[], object]] = {
     "geocode-retry": geocode_retry_job,
     "report-snapshots": report_snapshots_job,
+    "throttle-cleanup": throttle_cleanup_job,
 }
 
 
@@ -164,6 +172,14 @@ def build_scheduler(app, scheduler_class=None):
         minutes=app.config["GEOCODE_RETRY_MINUTES"],
         id="geocode-retry",
         next_run_time=utcnow() + timedelta(seconds=10),
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        _in_app(app, "throttle-cleanup"),
+        "interval",
+        minutes=15,
+        id="throttle-cleanup",
         coalesce=True,
         max_instances=1,
     )

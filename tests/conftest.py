@@ -88,9 +88,17 @@ def make_app(url: str, **overrides):
 
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory):
-    app = make_app(database_url(tmp_path_factory, "main"))
+    # Each process's memory: a count in the database would be written on the test's one
+    # connection, inside the request's savepoint, and a request that rolls back would take it
+    # along. The database store is tested on a database of its own (tests/test_throttle.py).
+    app = make_app(database_url(tmp_path_factory, "main"), RATELIMIT_STORAGE_URI="memory://")
     with app.app_context():
         upgrade()
+    from outreach.extensions import limiter
+
+    # Flask-Limiter keeps one storage per Limiter, the last app's: tests that make apps of
+    # their own replace it, and the `app` fixture puts this one back.
+    app.extensions["test_limiter_state"] = (limiter._storage, limiter._limiter)
     yield app
     with app.app_context():
         db.session.remove()
@@ -131,6 +139,7 @@ def app(_app):
 
     with rolled_back(_app):
         _app.extensions["geocoder"] = LocalGeocoder(PLACES)
+        limiter._storage, limiter._limiter = _app.extensions["test_limiter_state"]
         limiter.reset()
         yield _app
 

@@ -19,7 +19,6 @@ from outreach.auth.services import create_token, end_all_sessions, set_active
 from outreach.clinics.models import Clinic
 from outreach.config import DEFAULT_SECRET_KEY, ConfigurationError
 from outreach.db import db
-from outreach.extensions import limiter
 from outreach.orgs.services import create_organisation
 from tests.conftest import PASSWORD, csrf_token_from, database_url, make_app
 
@@ -469,7 +468,6 @@ def production_app(tmp_path_factory):
     with prod.app_context():
         db.session.remove()
         db.engine.dispose()
-    limiter.reset()
 
 
 def test_the_session_cookie_is_httponly_and_samesite_lax(app, client, nurse):
@@ -853,7 +851,6 @@ def failing_app(tmp_path_factory):
     failing.add_url_rule("/explode", "explode", explode)
     failing.add_url_rule("/api/v1/explode", "api_explode", explode)
     yield failing
-    limiter.reset()
 
 
 def assert_generic(text: str) -> None:
