@@ -1,12 +1,22 @@
-"""The SQLAlchemy base: naming convention, UTC timestamps, UUID ids and SQLite settings."""
+"""The SQLAlchemy base: naming convention, UTC timestamps, UUID ids, SQLite settings, and
+which transactions take SQLite's write lock (write_transaction() and its guard)."""
 
+import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, mapped_column
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -86,10 +96,90 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         cursor.close()
 
 
+# Set inside write_transaction(): a transaction begun there takes the write lock. A context
+# variable rather than a connection execution option, because a connection handed to the
+# session (the tests' rolled-back one) keeps its options after the transaction ends.
+_writing: ContextVar[bool] = ContextVar("outreach_writing", default=False)
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A write in a transaction begun to read only (development and tests; production logs)."""
+
+
+def reads_only() -> bool:
+    """Whether a transaction begun now only reads: one begun in a GET, HEAD or OPTIONS request
+    outside write_transaction(). Every other one (unsafe methods, CLI commands, scheduler jobs,
+    code outside a request) is presumed to write."""
+    return has_request_context() and request.method in SAFE_METHODS and not _writing.get()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
-    # IMMEDIATE takes the write lock at the start: a transaction that reads and then writes
-    # (every PUT) can otherwise fail at once with "database is locked" when another
-    # connection wrote in between, which busy_timeout cannot wait out.
+    # A reading transaction begins deferred, so a long report read never holds the write lock
+    # that every phone's PUT needs (WAL lets readers and one writer run side by side). A
+    # writing one takes the lock at its start: a deferred transaction that has read and then
+    # writes fails at once with "database is locked" when another connection committed in
+    # between, which busy_timeout cannot wait out.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if reads_only() else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """A write inside a reading request (an audited read, a token's last use): ends the
+    request's read transaction, which must hold no changes, and runs the block in a transaction
+    of its own that takes the write lock on SQLite; commits at the end, rolls back on an error.
+    On PostgreSQL it is simply a short transaction of its own."""
+    session = db.session
+    if _pending_changes(session):
+        raise WriteInReadTransaction(
+            "write_transaction() must start from a transaction without changes"
+        )
+    session.commit()
+    token = _writing.set(True)
+    try:
+        session.connection()  # begins now, while _writing tells the begin hook to lock
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _writing.reset(token)
+
+
+def _pending_changes(session: Session) -> list:
+    return [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+
+
+def _in_read_transaction(session: Session) -> bool:
+    return reads_only() and session.get_bind().dialect.name == "sqlite"
+
+
+def _refuse_write(what: str) -> None:
+    # Names the kind of row and the route, never a value: the log holds no personal data.
+    message = f"{what} in a read-only {request.method} transaction ({request.endpoint})"
+    if current_app.config.get("OUTREACH_ENV") in {"development", "testing"}:
+        raise WriteInReadTransaction(
+            message + ": a request that only reads runs deferred on SQLite; wrap the write "
+            "in db.write_transaction()"
+        )
+    log.warning(message)
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_flush(session, flush_context, instances):
+    if not _in_read_transaction(session):
+        return
+    changed = _pending_changes(session)
+    if changed:
+        kinds = ", ".join(sorted({type(o).__name__ for o in changed}))
+        _refuse_write(f"a flush of {kinds}")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _guard_execute(state: ORMExecuteState):
+    if (state.is_insert or state.is_update or state.is_delete) and _in_read_transaction(
+        state.session
+    ):
+        _refuse_write("an INSERT, UPDATE or DELETE")

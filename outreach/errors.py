@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from outreach.audit.services import record
-from outreach.db import db
+from outreach.db import db, write_transaction
 from outreach.i18n import N_, translate_message
 
 # The envelope's machine-readable `reason` (DESIGN.md §4), where a client must act differently
@@ -86,13 +86,13 @@ def _audit_denial(error: HTTPException) -> None:
     if error.code != 403 or not current_user or not current_user.is_authenticated:
         return
     db.session.rollback()  # nothing the refused request began may be kept
-    record(
-        "access.denied",
-        user=current_user._get_current_object(),
-        endpoint=request.endpoint,
-        method=request.method,
-    )
-    db.session.commit()
+    with write_transaction():  # a refused GET writes too
+        record(
+            "access.denied",
+            user=current_user._get_current_object(),
+            endpoint=request.endpoint,
+            method=request.method,
+        )
 
 
 def handle_http_exception(error: HTTPException):

@@ -9,7 +9,7 @@ from flask_smorest import abort as api_abort
 
 from outreach import errors
 from outreach.auth import queries, services
-from outreach.db import db
+from outreach.db import write_transaction
 from outreach.extensions import csrf, login_manager
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -48,12 +48,15 @@ def _load_user_from_token(req):
     token = bearer_token()
     if not token:
         return None
-    user = services.user_for_token(token)
-    if user is not None:
-        # Its last use is saved now, before the handler runs: a read never commits, and a
-        # refused write rolls back, yet both count as uses of the token.
-        db.session.commit()
-    return user
+    api_token = services.live_token(token)
+    if api_token is None:
+        return None
+    if services.token_use_is_due(api_token):
+        # Its last use is saved now, in a transaction of its own, before the handler runs: a
+        # read never commits, and a refused write rolls back, yet both count as uses.
+        with write_transaction():
+            services.note_token_use(api_token)
+    return api_token.user
 
 
 def _session_ended() -> bool:

@@ -172,13 +172,21 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
         record("token.revoke", user=actor, obj=token, owner=str(token.user_id))
 
 
-def user_for_token(plain: str) -> User | None:
+def live_token(plain: str) -> ApiToken | None:
+    """The token behind a Bearer value, if it still lets its user in. Reads only."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_RESOLUTION:
-        token.last_used_at = now
-    return token.user
+    return token
+
+
+def token_use_is_due(token: ApiToken) -> bool:
+    """Whether this use must be saved: at most once per TOKEN_USE_RESOLUTION, so that most
+    requests made with a token stay reads."""
+    return token.last_used_at is None or utcnow() - token.last_used_at >= TOKEN_USE_RESOLUTION
+
+
+def note_token_use(token: ApiToken) -> None:
+    token.last_used_at = utcnow()

@@ -14,7 +14,7 @@ from outreach.apiutil import (
     require_role,
     with_etag,
 )
-from outreach.db import db
+from outreach.db import db, write_transaction
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons import queries, services
 from outreach.persons.models import Conversation, PersonMerge
@@ -57,8 +57,8 @@ class PersonCollection(MethodView):
     @blp.response(200, PersonListSchema)
     def get(self, args):
         """List persons, newest first (audited)."""
-        items, total = queries.list_persons(caller(), **args)
-        db.session.commit()
+        with write_transaction():  # the read writes its audit event
+            items, total = queries.list_persons(caller(), **args)
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
@@ -67,8 +67,9 @@ class PersonResource(MethodView):
     @blp.response(200, PersonOutSchema)
     def get(self, person_id: uuid.UUID):
         """Read one person (audited)."""
-        person = found_or_404(queries.read_person(caller(), person_id))
-        db.session.commit()
+        with write_transaction():  # the read writes its audit event
+            person = queries.read_person(caller(), person_id)
+        person = found_or_404(person)
         return with_etag(person, 200, queries.person_etag(person))
 
     @blp.arguments(PersonInSchema)
@@ -85,12 +86,9 @@ class PersonSuggestions(MethodView):
     @blp.response(200, SuggestionSchema(many=True))
     def get(self, args):
         """Persons met before who may be this one, best first."""
-        answer = [
-            {"person": p, "score": s, "reasons": r}
-            for p, s, r in queries.suggestions(caller(), **args)
-        ]
-        db.session.commit()  # keeps the audit event
-        return answer
+        with write_transaction():  # the read writes its audit event
+            ranked = queries.suggestions(caller(), **args)
+        return [{"person": p, "score": s, "reasons": r} for p, s, r in ranked]
 
 
 @blp.route("/conversations")

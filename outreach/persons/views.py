@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach.auth.models import User
-from outreach.db import db
+from outreach.db import db, write_transaction
 from outreach.errors import FieldErrors
 from outreach.orgs.queries import code_labels
 from outreach.permissions import role_required
@@ -114,10 +114,11 @@ def _list_page(form, filters, *, rows, total, page, query=None, status=200):
 @bp.route("/<uuid:person_id>")
 @role_required("coordinator")
 def person(person_id: uuid.UUID):
-    person = queries.read_person(_actor(), person_id)
+    # The audit event of this read is kept whatever happens next.
+    with write_transaction():
+        person = queries.read_person(_actor(), person_id)
     if person is None:
         abort(404)
-    db.session.commit()  # the audit event of this read is kept whatever happens next
     subtree = queries.merged_subtree(person)
     merged_in = subtree[1:]
     targets = queries.persons_by_id(_org_id(), [person.merged_into_id, person.canonical_id])
@@ -155,15 +156,16 @@ def same_as(person_id: uuid.UUID):
             status = 422
     suggested = []
     if person.merged_into_id is None:
-        ranked = queries.suggestions(
-            _actor(),
-            person.alias,
-            nationality=person.nationality,
-            birth_year=person.birth_year,
-            clinic_id=queries.recent_clinic_id(person),
-            limit=SUGGESTION_LIMIT + 5,
-        )
-        db.session.commit()  # keeps the audit event of the suggestions read
+        clinic_id = queries.recent_clinic_id(person)
+        with write_transaction():  # keeps the audit event of the suggestions read
+            ranked = queries.suggestions(
+                _actor(),
+                person.alias,
+                nationality=person.nationality,
+                birth_year=person.birth_year,
+                clinic_id=clinic_id,
+                limit=SUGGESTION_LIMIT + 5,
+            )
         ranked = [(p, s, r) for p, s, r in ranked if p.canonical_id != person.canonical_id]
         ranked = ranked[:SUGGESTION_LIMIT]
         rows = queries.rows(_org_id(), [p for p, _s, _r in ranked])
@@ -242,9 +244,9 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID):
         get_in_org_or_404(Person, person_id, _org_id())
         get_in_org_or_404(Person, other_id, _org_id())
         # Both records are shown in full, side by side: two audited reads.
-        a = queries.read_person(_actor(), person_id)
-        b = queries.read_person(_actor(), other_id)
-        db.session.commit()
+        with write_transaction():
+            a = queries.read_person(_actor(), person_id)
+            b = queries.read_person(_actor(), other_id)
         return _merge_page(a, b, None, None, 200)
 
     a = get_in_org_or_404(Person, person_id, _org_id())

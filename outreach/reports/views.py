@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach.audit.services import record
-from outreach.db import db, utcnow
+from outreach.db import utcnow, write_transaction
 from outreach.permissions import role_required
 from outreach.reports import charts, exports, figures, queries, wording
 from outreach.reports.forms import ReportFilterForm
@@ -132,17 +132,17 @@ def _file_name(filters: Filters, what: str, extension: str) -> str:
 def _audited(content: bytes, mimetype: str, file_name: str, filters: Filters, **counts):
     """Answer an export after writing its one audit event (SECURITY.md 20): what was exported,
     never a figure about a person."""
-    record(
-        "report.export",
-        user=current_user._get_current_object(),
-        object_type="report",
-        object_id=str(filters.period.year),
-        year=filters.period.year,
-        region=filters.region,
-        source=filters.source,
-        **counts,
-    )
-    db.session.commit()
+    with write_transaction():
+        record(
+            "report.export",
+            user=current_user._get_current_object(),
+            object_type="report",
+            object_id=str(filters.period.year),
+            year=filters.period.year,
+            region=filters.region,
+            source=filters.source,
+            **counts,
+        )
     return Response(
         content,
         mimetype=mimetype,

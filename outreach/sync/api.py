@@ -8,7 +8,7 @@ from outreach import vocabulary
 from outreach.apiutil import caller
 from outreach.audit.services import record
 from outreach.clinics.schemas import ClinicOutSchema
-from outreach.db import db
+from outreach.db import write_transaction
 from outreach.paging import MAX_CURSOR
 from outreach.routing.schemas import RoutePlanSyncSchema
 from outreach.sync import queries
@@ -113,6 +113,6 @@ class Pull(MethodView):
         answer = queries.pull(user, args["cursor"], args["limit"])
         if answer["persons"]:
             # The phone's person index is person data: every pull that carries it is audited.
-            record("sync.pull", user=user, object_type="persons", count=len(answer["persons"]))
-            db.session.commit()
+            with write_transaction():
+                record("sync.pull", user=user, object_type="persons", count=len(answer["persons"]))
         return answer

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from outreach.auth import queries, services
 from outreach.auth.models import ApiToken
-from outreach.auth.services import create_token, revoke_token, set_active, user_for_token
+from outreach.auth.services import create_token, revoke_token, set_active
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 
@@ -218,15 +218,16 @@ def test_a_refused_write_still_counts_as_a_use_of_the_token(client, coordinator)
 
 
 def test_last_use_is_written_at_most_once_a_minute(monkeypatch, nurse):
-    token, plain = create_token(nurse, "x")
+    token, _ = create_token(nurse, "x")
     start = utcnow()
     monkeypatch.setattr(services, "utcnow", lambda: start)
-    user_for_token(plain)
+    assert services.token_use_is_due(token)
+    services.note_token_use(token)
     monkeypatch.setattr(services, "utcnow", lambda: start + timedelta(seconds=30))
-    user_for_token(plain)
-    assert token.last_used_at == start
+    assert not services.token_use_is_due(token)
     monkeypatch.setattr(services, "utcnow", lambda: start + timedelta(minutes=2))
-    user_for_token(plain)
+    assert services.token_use_is_due(token)
+    services.note_token_use(token)
     assert token.last_used_at == start + timedelta(minutes=2)
 
 
