@@ -40,10 +40,6 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
             overrides["DATABASE_URL"]
         )
-    if not app.config["RATELIMIT_STORAGE_URI"]:
-        app.config["RATELIMIT_STORAGE_URI"] = config_module.default_throttle_store(
-            app.config["SQLALCHEMY_DATABASE_URI"]
-        )
     config_module.check(app.config)
     app.debug = False  # debug pages leak code and data; never on, even in development
 

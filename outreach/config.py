@@ -23,15 +23,6 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def default_throttle_store(database_uri: str) -> str:
-    """On PostgreSQL, the app's own database (outreach/throttle.py), shared by every worker
-    and app server. On SQLite, each process's memory: there every transaction takes the write
-    lock at its start (BEGIN IMMEDIATE, outreach/db.py), so a request that has read its user
-    holds the lock, and the throttle's write on a connection of its own would wait for it
-    until busy_timeout fails the request."""
-    return "outreach+db://" if database_uri.startswith("postgresql") else "memory://"
-
-
 def from_environment(instance_path: str) -> dict:
     env = os.environ
     environment = env.get("OUTREACH_ENV", "production")
@@ -52,7 +43,9 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
         # The login throttle's counts; unset: default_throttle_store().
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", ""),
+        # The login throttle's counts: the app's own database (outreach/throttle.py), shared
+        # by every worker and app server; or memory:// (per process), redis://...
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "outreach+db://"),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
         # Encrypts `flask backup` files (base64 of 32 bytes); separate from every other key.
         "BACKUP_KEY": env.get("BACKUP_KEY", ""),

@@ -102,6 +102,24 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 _writing: ContextVar[bool] = ContextVar("outreach_writing", default=False)
 
 
+# Set inside one_statement(): each transaction begun there runs a single statement.
+_one_statement: ContextVar[bool] = ContextVar("outreach_one_statement", default=False)
+
+
+@contextmanager
+def one_statement() -> Iterator[None]:
+    """For transactions of a single statement each, on a connection of their own (the login
+    throttle's counts): on SQLite they begin deferred, since one statement cannot read a
+    snapshot and then write against a newer one; a writing statement waits for the lock
+    within busy_timeout. Begun IMMEDIATE, a mere read of a count would wait for the lock that
+    the request's own transaction, on the same thread, holds until the request ends."""
+    token = _one_statement.set(True)
+    try:
+        yield
+    finally:
+        _one_statement.reset(token)
+
+
 class WriteInReadTransaction(RuntimeError):
     """A write in a transaction begun to read only (development and tests; production logs)."""
 
@@ -121,7 +139,8 @@ def _sqlite_on_begin(conn):
     # writes fails at once with "database is locked" when another connection committed in
     # between, which busy_timeout cannot wait out.
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN" if reads_only() else "BEGIN IMMEDIATE")
+        deferred = reads_only() or _one_statement.get()
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 @contextmanager

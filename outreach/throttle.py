@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Integer, String, case, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach.db import UTCDateTime, db
+from outreach.db import UTCDateTime, db, one_statement
 
 SCHEME = "outreach+db"
 
@@ -62,7 +62,7 @@ def _own_transaction() -> Iterator[Connection]:
         with bind.begin_nested():
             yield bind
     else:
-        with bind.begin() as connection:
+        with one_statement(), bind.begin() as connection:
             yield connection
 
 

@@ -4,7 +4,6 @@ servers on one database counting the same attempts, concurrent hits, no e-mail i
 Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set, against a database of its
 own whose writes really commit (as two servers' would)."""
 
-import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from sqlalchemy import delete, func, select
 
 from outreach import scheduler, throttle
 from outreach.auth.services import create_user
-from outreach.config import default_throttle_store
+from outreach.config import from_environment
 from outreach.db import db
 from outreach.extensions import limiter
 from outreach.orgs.services import create_organisation
@@ -191,12 +190,9 @@ def account(servers):
     return email
 
 
-def test_the_database_is_the_default_store_on_postgresql():
-    assert default_throttle_store("postgresql+psycopg://db/outreach") == "outreach+db://"
-
-
-def test_sqlite_counts_in_each_process_by_default():
-    assert default_throttle_store("sqlite:///instance/outreach.sqlite3") == "memory://"
+def test_the_database_is_the_default_store(monkeypatch, tmp_path):
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    assert from_environment(str(tmp_path))["RATELIMIT_STORAGE_URI"] == "outreach+db://"
 
 
 def test_the_database_store_is_the_limiters_storage(servers):
@@ -233,10 +229,6 @@ def test_the_store_holds_no_email_in_clear(servers, account):
         assert "198.51.100" not in row.key
 
 
-@pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL"),
-    reason="SQLite: the request holds the write lock (config.default_throttle_store)",
-)
 def test_guessing_the_current_password_on_the_account_page_is_throttled(servers, account):
     # A refused change answers 422 and commits nothing, so the request's transaction rolls
     # back: the count, on a connection of its own, must outlive it. (On the rolled-back test

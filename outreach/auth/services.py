@@ -8,6 +8,7 @@ from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record
 from outreach.auth.models import ROLES, ApiToken, User
@@ -176,7 +177,12 @@ def live_token(plain: str) -> ApiToken | None:
     """The token behind a Bearer value, if it still lets its user in. Reads only."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    token = db.session.scalar(
+        # The user in the same statement: every request with a token needs both.
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _hash_token(plain))
+    )
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     return token

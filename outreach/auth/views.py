@@ -61,8 +61,24 @@ def login_email() -> str:
     return queries.normalise_email(request.form.get("email", ""))
 
 
-def _failed(response) -> bool:
-    return response.status_code == 401
+def counts_when_refused(status: int):
+    """A limit's deduct_when: the request is an attempt to count when it answered `status`.
+
+    The count is written on the throttle store's own connection (outreach/throttle.py), after
+    the response is made. A refused attempt keeps nothing uncommitted, so its transaction
+    ends here first: on SQLite a writing request holds the write lock until it ends, and the
+    count would wait for it."""
+
+    def refused(response) -> bool:
+        if response.status_code != status:
+            return False
+        db.session.rollback()
+        return True
+
+    return refused
+
+
+_failed = counts_when_refused(401)
 
 
 def login_limits(view):
@@ -120,17 +136,13 @@ def set_language():
     return redirect(_safe_next(request.form.get("next")))
 
 
-def _password_change_refused(response) -> bool:
-    return response.status_code == 422
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
     methods=["POST"],
     # The current password is asked again here: a borrowed session must not guess it freely.
     key_func=lambda: "password-change:" + str(getattr(current_user, "id", "")),
-    deduct_when=_password_change_refused,
+    deduct_when=counts_when_refused(422),
 )
 def account():
     form = PasswordChangeForm()

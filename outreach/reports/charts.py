@@ -33,6 +33,7 @@ def _matplotlib():
     )
     return Figure, MaxNLocator
 
+
 INK, MUTED, LINE = "#1d2733", "#5b6877", "#d5dbe3"
 SERIES = ("#0b5f73", "#7fb3c0", "#d08c2a")
 
