@@ -2,11 +2,16 @@
 number, taken under a row lock so numbers commit in order. A phone's cursor is the highest
 number it has seen; it never depends on the phone's clock.
 
+The numbers are taken as the last step before COMMIT (`stamp` only marks the row): the lock
+serialises every writer of an organisation from taking its number to its commit, so the less
+happens in between, the more writers get through (docs/performance.md, "Sync under load").
+
 Kernel code: the counter lives on the organisations table, named here as a plain table so that
 the kernel does not import the orgs feature."""
 
-from sqlalchemy import BigInteger, Uuid, column, select, table, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Uuid, column, event, inspect, select, table, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import flag_modified
 
 from outreach.db import db
 
@@ -20,16 +25,17 @@ class Synced:
     sync_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
 
 
-def next_seq(organisation_id) -> int:
-    # Without autoflush: the rows being changed are written afterwards, numbered, in one
-    # statement each, instead of an insert now and an update of their number later.
-    with db.session.no_autoflush:
-        return db.session.execute(
-            update(_organisations)
-            .where(_organisations.c.id == organisation_id)
-            .values(sync_seq=_organisations.c.sync_seq + 1)
-            .returning(_organisations.c.sync_seq)
-        ).scalar_one()
+_MARKED = "outreach_stamp"  # session.info: the rows to number at commit, in order
+
+
+def _take_numbers(session: Session, organisation_id, count: int) -> int:
+    """Move the organisation's counter on by `count` under its row lock; the last number."""
+    return session.execute(
+        update(_organisations)
+        .where(_organisations.c.id == organisation_id)
+        .values(sync_seq=_organisations.c.sync_seq + count)
+        .returning(_organisations.c.sync_seq)
+    ).scalar_one()
 
 
 def committed_seq(organisation_id) -> int:
@@ -42,5 +48,50 @@ def committed_seq(organisation_id) -> int:
 
 
 def stamp(obj) -> None:
-    """Give a row the next sequence number; call on every change of a synced row."""
-    obj.sync_seq = next_seq(obj.organisation_id)
+    """Give a row the next sequence number when the transaction commits; call on every
+    change of a synced row. A row already in the database is marked changed now, so that the
+    flush before the numbering locks it (see number_marked_rows)."""
+    session = db.session()
+    marked = session.info.setdefault(_MARKED, [])
+    if not any(row is obj for row in marked):
+        marked.append(obj)
+    if inspect(obj).persistent:
+        flag_modified(obj, "sync_seq")
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # the whole transaction, not a savepoint
+        number_marked_rows(session)
+
+
+def number_marked_rows(session: Session) -> None:
+    """Number the marked rows: just before the commit of the whole transaction (and in the
+    tests' factories, which flush and never commit).
+
+    Every change is flushed first, so each row this transaction writes is locked before the
+    counter is: a writer waiting for the counter holds no lock that the counter's holder still
+    needs (no deadlock), and the holder's remaining work is one UPDATE of the counter, one of
+    its numbered rows, and the commit."""
+    marked = session.info.pop(_MARKED, None)
+    if not marked:
+        return
+    session.flush()
+    by_organisation: dict = {}
+    for row in marked:
+        if inspect(row).persistent:  # not a row rolled back with its savepoint, or deleted
+            by_organisation.setdefault(row.organisation_id, []).append(row)
+    for organisation_id, rows in by_organisation.items():
+        last = _take_numbers(session, organisation_id, len(rows))
+        for number, row in enumerate(rows, start=last - len(rows) + 1):
+            row.sync_seq = number
+            if hasattr(row, "updated_at"):
+                # The number is bookkeeping, not a change: the row keeps the time its flush
+                # gave it (or the one it was given) instead of the update's default.
+                flag_modified(row, "updated_at")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_marks(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(_MARKED, None)

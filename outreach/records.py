@@ -83,7 +83,7 @@ def create_or_replace(
         # same moment, also found nothing, and one of the two inserts meets the other's key.
         with db.session.begin_nested() if created else nullcontext():
             apply(obj, data, created)
-            stamp(obj)  # before the row is written, so that it is written once, numbered
+            stamp(obj)
             if created:
                 db.session.add(obj)
             db.session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 
 from outreach import create_app
 from outreach.auth.services import create_user
-from outreach.changes import stamp
+from outreach.changes import number_marked_rows, stamp
 from outreach.db import db
 from outreach.geo import LocalGeocoder
 from outreach.orgs.services import create_organisation
@@ -291,6 +291,7 @@ class Factory:
     def _stamped(row):
         stamp(row)
         db.session.add(row)
+        number_marked_rows(db.session())  # numbered now, as a commit would number it
         db.session.flush()
         return row
 

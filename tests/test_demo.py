@@ -60,7 +60,7 @@ def loaded(_app):
     """The demo as of TODAY, loaded once into a transaction rolled back after the module."""
     with rolled_back(_app):
         demo.load(today=TODAY)
-        db.session.flush()
+        db.session.commit()  # as the demo command does: the rows get their numbers
         org = find_organisation(demo.MAIN_ORG)
 
         def rows(model):

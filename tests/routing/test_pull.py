@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from outreach.db import db
 from outreach.routing import queries, services
 from outreach.routing.services import PlanInput
 
@@ -34,6 +35,7 @@ def make_plan(user, clinics, *, days_ahead=1, nurses=2):
 
 
 def pull(client, cursor=0):
+    db.session.commit()  # what the services did, committed as a request would (numbered)
     response = client.get("/api/v1/sync", query_string={"cursor": cursor})
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.json

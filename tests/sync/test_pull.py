@@ -454,12 +454,14 @@ def test_every_stamp_takes_the_next_number_of_the_rows_organisation(factory, org
     ours, theirs = factory.clinic(org), factory.clinic(other_org)  # the factory stamps too
     assert theirs.sync_seq == 1  # the first number of its organisation
 
-    stamp(ours)
     first = ours.sync_seq
+    stamp(ours)
     stamp(theirs)
     stamp(ours)
+    assert ours.sync_seq == first  # marked only: the numbers are taken at commit
 
-    assert ours.sync_seq == first + 1
+    db.session.commit()
+    assert ours.sync_seq == first + 1  # one number a row, however often it was stamped
     assert theirs.sync_seq == 2
 
 
@@ -503,7 +505,7 @@ def test_a_pull_that_carries_persons_writes_one_audit_event(app, nurse_client, n
             "languages": [],
         },
     )
-    db.session.flush()
+    db.session.commit()
     nurse_client.get("/api/v1/sync")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sync.pull")).all()
     assert [(e.user_id, e.details) for e in events] == [(nurse.id, {"count": 1})]
