@@ -54,6 +54,28 @@ RECORD_DEADLINE = 180  # seconds a phone keeps retrying one record before callin
 NATIONALITIES = ("TH", "RO", "NG", "BG", "CN", "ES", "HU", "VN", "BR", "UA")
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU of these processes and of their children that have exited."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+    return pids
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -180,6 +202,11 @@ class Server:
             return [int(pid) for pid in path.read_text().split()]
         except OSError:
             return []
+
+    def cpu(self) -> float:
+        if self.process is None:
+            return 0.0
+        return cpu_seconds([self.process.pid, *self.workers()])
 
     def kill_worker(self) -> bool:
         workers = self.workers()
@@ -407,11 +434,15 @@ def send_twice(client: Client, twin: Client, path: str, body: dict, stats, label
     return all(r in (200, 201) for r in results)
 
 
-def phone(n, servers, token, queue, stats, twin_share, rng, confirmed, stop_at) -> None:
+def phone(n, servers, token, queue, stats, twin_share, rng, confirmed, stop_at, pause) -> None:
     client = Client(servers, n, token, stats)
     for kind, record_id, body in queue:
         if time.monotonic() > stop_at:
             break
+        if pause:
+            # Between records a phone waits (mean `pause` seconds, exponential): a nurse's
+            # phone sends a visit's records when they are saved, not back to back.
+            time.sleep(rng.expovariate(1 / pause))
         path = f"/api/v1/{kind}/{record_id}"
         label = f"phone {n} {kind}"
         if rng.random() < twin_share:
@@ -574,6 +605,7 @@ def run(args, database_url: str, log) -> dict:
                     random.Random(rng.random()),
                     confirmed,
                     stop_at,
+                    args.pause,
                 ),
             )
             for n in range(args.phones)
@@ -586,11 +618,23 @@ def run(args, database_url: str, log) -> dict:
         )
         log(f"{len(sent)} records in {args.phones} outboxes; go")
         started = time.monotonic()
+        cpu_before = (
+            sum(server.cpu() for server in servers),
+            time.process_time(),
+            cpu_seconds(postgres_pids()),
+        )
         for thread in [*pullers, *phones, kills]:
             thread.start()
         for thread in phones:
             thread.join(timeout=max(1.0, stop_at + RECORD_DEADLINE - time.monotonic()))
         elapsed = time.monotonic() - started
+        cpu_after = (
+            sum(server.cpu() for server in servers),
+            time.process_time(),
+            cpu_seconds(postgres_pids()),
+        )
+        if not database_url.startswith("postgresql"):
+            cpu_before, cpu_after = cpu_before[:2], cpu_after[:2]
         done.set()
         kills.join(timeout=120)
         for thread in pullers:
@@ -618,6 +662,7 @@ def run(args, database_url: str, log) -> dict:
         "servers": args.servers,
         "workers": args.workers,
         "phones": args.phones,
+        "pause_s": args.pause,
         "records": len(sent),
         "confirmed": len(set(confirmed)),
         "lost": len(lost),
@@ -641,6 +686,15 @@ def run(args, database_url: str, log) -> dict:
         if latencies
         else None,
         "put_max_ms": round(latencies[-1] * 1000) if latencies else None,
+        # CPU per request while the phones ran (gunicorn masters and workers; this process,
+        # i.e. phones and pullers; PostgreSQL's processes). Exact without kills only: a killed
+        # worker takes its counts with it.
+        "cpu_ms_per_request": {
+            part: round((after - before) * 1000 / max(1, requests_during), 1)
+            for part, before, after in zip(
+                ("gunicorn", "client", "postgresql"), cpu_before, cpu_after, strict=False
+            )
+        },
         "logs": str(log_dir),
     }
 
@@ -671,6 +725,12 @@ def main() -> None:
     parser.add_argument("--twins", type=float, default=0.02, help="share of records sent twice")
     parser.add_argument("--clinics", type=int, default=40)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="mean seconds a phone waits between records (0: back to back, the server saturated)",
+    )
     parser.add_argument(
         "--max-seconds", type=float, default=900, help="phones stop starting records after this"
     )
