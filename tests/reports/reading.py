@@ -32,7 +32,7 @@ def pdf_lines(content: bytes, tmp_path) -> list[str]:
     if shutil.which("pdftotext") is None:
         raise AssertionError(
             "pdftotext is missing: install Debian's poppler-utils "
-            "(scripts/ensure-system-packages.sh test does)."
+            "(make test does: scripts/ensure-system-packages.sh pdf)."
         )
     path = tmp_path / "report.pdf"
     path.write_bytes(content)
@@ -42,13 +42,17 @@ def pdf_lines(content: bytes, tmp_path) -> list[str]:
     return [line.replace("\xa0", " ").replace("\u202f", " ") for line in text.splitlines()]
 
 
-# A figure as printed: digits with thousands points, an optional decimal comma, and " %" for a
-# share; never a piece of a longer number.
-PRINTED_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?: ?%)?(?![\d.,]*\d)")
+# A figure as printed: digits with the locale's group separators, an optional decimal part,
+# and "%" for a share; never a piece of a longer number.
+SEPARATORS = {"da": (".", ","), "en": (",", ".")}
 
 
-def printed_numbers(line: str) -> list[str]:
-    return [n.replace(" ", "") for n in PRINTED_NUMBER.findall(line)]
+def printed_numbers(line: str, locale: str = "da") -> list[str]:
+    group, decimal = (re.escape(c) for c in SEPARATORS[locale])
+    number = re.compile(
+        rf"(?<![\d.,])\d{{1,3}}(?:{group}\d{{3}})*(?:{decimal}\d+)?(?: ?%)?(?![\d.,]*\d)"
+    )
+    return [n.replace(" ", "") for n in number.findall(line)]
 
 
 def printed(value, locale: str = "da") -> str:

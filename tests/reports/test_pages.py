@@ -222,3 +222,44 @@ def test_the_supplies_table_names_items_with_the_organisations_labels(data, coor
     _about, rows = read_csv(response.get_data(), ",")
     items = [row[0] for row in rows[1:]]
     assert "Kondomer" in items and "condoms" not in items
+
+
+def test_the_page_offers_both_csv_separators_the_users_default_first(data, coordinator_client):
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    comma = html.index("regions.csv?separator=comma")
+    assert comma < html.index("regions.csv?separator=semicolon")  # English: commas first
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    assert html.index("regions.csv?separator=semicolon") < html.index("regions.csv?separator=comma")
+    assert "CSV til dansk Excel" in html
+
+
+def test_a_danish_users_csv_has_semicolons_and_decimal_commas(data, coordinator_client):
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    response = coordinator_client.get("/reports/export/figures.csv?year=2019")
+    about, rows = read_csv(response.get_data(), ";")
+    assert about["År"] == "2019"
+    assert {row[0]: row[1] for row in rows[1:]}["Andel besøg med adgang"] == "0,6667"
+    (event,) = export_events(data.org)
+    assert (event.details["separator"], event.details["via"]) == ("semicolon", "page")
+    response = coordinator_client.get("/reports/export/figures.csv?year=2019&separator=comma")
+    _about, rows = read_csv(response.get_data(), ",")
+    assert {row[0]: row[1] for row in rows[1:]}["Andel besøg med adgang"] == "0.6667"
+
+
+def test_an_unknown_csv_separator_is_refused_naming_the_field(data, coordinator_client):
+    response = coordinator_client.get("/reports/export/figures.csv?year=2019&separator=tab")
+    assert response.status_code == 422
+    assert "CSV separator" in response.get_data(as_text=True)
+    assert export_events(data.org) == []
+
+
+def test_a_sheet_name_too_long_for_excel_loses_whole_words():
+    taken: set[str] = set()
+    name = exports._sheet_title("Personer talt med fordelt på nationalitet", taken)
+    assert name == "Personer talt med fordelt på"
+    assert exports._sheet_title("Personer talt med fordelt på køn", taken) == (
+        "Personer talt med fordelt på 2"
+    )
