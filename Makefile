@@ -43,12 +43,12 @@ serve: install translations
 	OUTREACH_ENV=$${OUTREACH_ENV:-production} exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install-dev translations
-	@bash scripts/ensure-system-packages.sh runtime browser
+	@bash scripts/ensure-system-packages.sh runtime browser pdf
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$status
 
 test-postgres: install-dev translations
-	@bash scripts/ensure-system-packages.sh runtime browser
+	@bash scripts/ensure-system-packages.sh runtime browser pdf
 	bash scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The sync soak, short (benchmarks/sync_soak.py; the full run is in docs/performance.md):

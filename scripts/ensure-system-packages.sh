@@ -2,6 +2,7 @@
 # Install the Debian packages Outreach needs when they are missing and we are root.
 #   runtime: Pango for PDF exports (WeasyPrint)
 #   browser: Chromium for the browser tests (never Playwright's own browser download)
+#   pdf: poppler-utils, whose pdftotext reads the report PDF back as printed (the tests)
 # Without root it only says what is missing.
 set -euo pipefail
 want=()
@@ -15,7 +16,10 @@ for group in "$@"; do
     browser)
       [ -x /usr/bin/chromium ] || want+=(chromium)
       ;;
-    *) echo "unknown group $group (use runtime, browser)" >&2; exit 2 ;;
+    pdf)
+      command -v pdftotext >/dev/null 2>&1 || want+=(poppler-utils)
+      ;;
+    *) echo "unknown group $group (use runtime, browser, pdf)" >&2; exit 2 ;;
   esac
 done
 [ ${#want[@]} -eq 0 ] && exit 0

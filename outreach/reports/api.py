@@ -1,4 +1,7 @@
-"""/api/v1/reports: the annual report of DESIGN.md §4 and the same figures for a month."""
+"""/api/v1/reports: the annual report of DESIGN.md §4, the same figures for a month, and the
+annual report as files (PDF, XLSX, CSV) for scripts."""
+
+import logging
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -6,13 +9,16 @@ from flask_smorest import Blueprint, abort
 from outreach.apiutil import caller
 from outreach.db import utcnow
 from outreach.permissions import role_required
-from outreach.reports import figures, queries
+from outreach.reports import exports, figures, files, queries
 from outreach.reports.schemas import (
+    AnnualCsvQuerySchema,
     AnnualQuerySchema,
     AnnualReportSchema,
     MonthlyQuerySchema,
     MonthlyReportSchema,
 )
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint(
     "reports_api",
@@ -84,3 +90,90 @@ class MonthlyReport(_ReportView):
         """The same figures for one calendar month, by region."""
         user = caller()
         return _answer(user.organisation, figures.Period(args["year"], args["month"]), args)
+
+
+# The annual report as files: the same files as the page's downloads (reports/files.py) ------
+
+FILE_HEADERS = {
+    "Content-Disposition": {
+        "description": 'attachment; filename="outreach-report-YEAR[-REGION][-snapshot]-….EXT"',
+        "schema": {"type": "string"},
+    }
+}
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _report_data(args):
+    """(organisation, data) of the query, or the JSON 422/404 envelope."""
+    organisation = caller().organisation
+    region = figures.check_region(organisation, args["region"])
+    data = queries.load(organisation, figures.Period(args["year"]), region, args["source"])
+    if data is None:
+        abort(404, message="No snapshot is stored for this period and region.")
+    return organisation, data
+
+
+def _send(report_file: files.ReportFile, data, args):
+    return files.answer(report_file, caller(), data, args["source"], via="api")
+
+
+def _document_file(func):
+    func = _document(func)
+    return blp.alt_response(
+        503, description="PDF only: the server lacks Pango, which WeasyPrint needs."
+    )(func)
+
+
+@blp.route("/annual.pdf")
+class AnnualReportPdf(_ReportView):
+    @blp.arguments(AnnualQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type="application/pdf", headers=FILE_HEADERS)
+    @_document_file
+    def get(self, args):
+        """The annual report as the PDF the page prints: every figure of the JSON, with the
+        page's tables and charts. Writes one audit event."""
+        organisation, data = _report_data(args)
+        try:
+            report_file = files.pdf_file(organisation, data, args["source"])
+        except exports.PdfUnavailable as exc:
+            log.warning("PDF export unavailable: %s", exc)
+            abort(
+                503,
+                message="PDF export needs the system packages "
+                + " ".join(exports.PDF_SYSTEM_PACKAGES)
+                + ".",
+            )
+        return _send(report_file, data, args)
+
+
+@blp.route("/annual.xlsx")
+class AnnualReportXlsx(_ReportView):
+    @blp.arguments(AnnualQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=files.XLSX_TYPE, headers=FILE_HEADERS)
+    @_document
+    def get(self, args):
+        """The annual report as an Excel workbook: a first sheet saying what it is (report,
+        region, time of export in Copenhagen time), then a sheet per table. One audit event."""
+        organisation, data = _report_data(args)
+        return _send(files.xlsx_file(organisation, data, args["source"]), data, args)
+
+
+@blp.route("/annual.csv")
+class AnnualReportCsv(_ReportView):
+    @blp.arguments(AnnualCsvQuerySchema, location="query")
+    @blp.response(
+        200,
+        {"type": "string"},
+        content_type="text/csv; charset=utf-8",
+        headers=FILE_HEADERS,
+    )
+    @_document
+    def get(self, args):
+        """One table of the annual report as CSV, UTF-8 with a byte-order mark: first lines
+        "label;value" saying what it is (report, organisation, year, region, figures, time of
+        export in Copenhagen time), an empty line, then the table with its header line. One
+        audit event."""
+        organisation, data = _report_data(args)
+        separator = args["separator"] or files.default_separator()
+        report_file = files.csv_file(organisation, data, args["source"], args["table"], separator)
+        return _send(report_file, data, args)

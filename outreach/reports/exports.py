@@ -1,6 +1,7 @@
 """The report's tables, labelled in the page's language, and their exports: CSV (one table),
 XLSX (every table, a sheet each) and PDF (the whole report with its charts, by WeasyPrint).
-"""
+Each file says inside what it is (the `about` lines: report, region, time of export), not only
+in its name."""
 
 import csv
 import io
@@ -43,6 +44,10 @@ class Table:
     title: str
     headers: list[str]
     rows: list[list]  # cells: int, Rate, str or None (no value)
+    sheet: str = ""  # the XLSX sheet's name: whole words within Excel's 31 characters
+
+
+TABLE_NAMES = ("figures", "regions", "months", "nationalities", "genders", "supplies", "concern")
 
 
 def _rate(admitted: int, visits: int) -> Rate | None:
@@ -74,6 +79,7 @@ def tables(data: ReportData) -> list[Table]:
         [_("Figure"), _("Value")],
         [[str(FIGURE_LABELS[key]), _figure_value(report, key)] for key in FIGURE_ORDER]
         + [[_("Visits after which the police were informed"), extra["police_informed_visits"]]],
+        sheet=_("Key figures"),
     )
     region_headers = [_("Region")] + [str(FIGURE_LABELS[key]) for key in FIGURE_ORDER]
 
@@ -92,7 +98,7 @@ def tables(data: ReportData) -> list[Table]:
     region_rows = [region_row(region_name(row["region"]), row) for row in report["by_region"]]
     if report["region"] is None:
         region_rows.append(region_row(_("Whole organisation"), report))
-    regions = Table("regions", _("By region"), region_headers, region_rows)
+    regions = Table("regions", _("By region"), region_headers, region_rows, _("By region"))
 
     names = month_names()
     months = Table(
@@ -108,6 +114,7 @@ def tables(data: ReportData) -> list[Table]:
             [names[row["month"] - 1], row["visits"], row["admitted_visits"], row["conversations"]]
             for row in report.get("by_month", [])
         ],
+        sheet=_("By month"),
     )
     language = _language()
     nationalities = Table(
@@ -123,12 +130,14 @@ def tables(data: ReportData) -> list[Table]:
             ]
             for row in extra["nationalities"]
         ],
+        sheet=_("Nationality"),
     )
     genders = Table(
         "genders",
         _("Persons talked to by gender"),
         [_("Gender"), _("Persons")],
         [[label(GENDERS, row["gender"]), row["persons"]] for row in extra["genders"]],
+        sheet=_("Gender"),
     )
     item_labels = supply_labels(data.organisation_id)
     supplies = Table(
@@ -136,6 +145,7 @@ def tables(data: ReportData) -> list[Table]:
         _("Supplies handed out"),
         [_("Item"), _("Handed out")],
         [[item_labels.get(row["item"], row["item"]), row["count"]] for row in extra["supplies"]],
+        sheet=_("Supplies"),
     )
     concern = Table(
         "concern",
@@ -149,6 +159,7 @@ def tables(data: ReportData) -> list[Table]:
             ]
             for row in extra["concern"]
         ],
+        sheet=_("Concern levels"),
     )
     result = [figures, regions, months, nationalities, genders, supplies, concern]
     return [table for table in result if table.name != "months" or table.rows]
@@ -164,29 +175,61 @@ def _text_cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read æ, ø and å."""
+# CSV separators: `semicolon` is what Danish Excel opens as it is (';' between cells, decimal
+# commas), as the clinic import's example file; `comma` is the plain format (decimal points).
+SEPARATORS = {"semicolon": (";", ","), "comma": (",", ".")}
+
+
+def _csv_cell(value, decimal: str):
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _text_cell(value)
+    if isinstance(value, float):
+        return repr(float(value)).replace(".", decimal)
+    return value
+
+
+def to_csv(table: Table, about: list[tuple[str, str]], separator: str = "comma") -> bytes:
+    """UTF-8 with a byte-order mark, so that spreadsheet programs read æ, ø and å. The `about`
+    lines (label, value) come first, then an empty line, then the table with its header."""
+    delimiter, decimal = SEPARATORS[separator]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    for line in about:
+        writer.writerow([_text_cell(cell) for cell in line])
+    if about:
+        writer.writerow([])
     writer.writerow([_text_cell(h) for h in table.headers])
     for row in table.rows:
-        writer.writerow(
-            ["" if v is None else _text_cell(v) if isinstance(v, str) else v for v in row]
-        )
+        writer.writerow([_csv_cell(v, decimal) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+SHEET_NAME_MAX = 31  # Excel's limit
+
+
 def _sheet_title(title: str, taken: set[str]) -> str:
-    clean = "".join(" " if c in "[]:*?/\\" else c for c in title)[:31].strip()
+    """The sheet name: the given short name; one that is too long (a new translation, say)
+    loses whole words from its end, never half a word."""
+    clean = " ".join("".join(" " if c in "[]:*?/\\" else c for c in title).split())
+    while len(clean) > SHEET_NAME_MAX and " " in clean:
+        clean = clean.rsplit(" ", 1)[0]
+    clean = clean[:SHEET_NAME_MAX]
     candidate, n = clean, 2
     while candidate.lower() in taken:
-        candidate = f"{clean[:28]} {n}"
+        suffix = f" {n}"
+        candidate = clean[: SHEET_NAME_MAX - len(suffix)].rstrip() + suffix
         n += 1
     taken.add(candidate.lower())
     return candidate
 
 
-def to_xlsx(report_tables: list[Table], title: str) -> bytes:
+def to_xlsx(
+    report_tables: list[Table], title: str, about: list[tuple[str, str]], about_sheet: str
+) -> bytes:
+    """A first sheet with the `about` lines (what report, which region, when exported), then
+    a sheet per table with its header in row 1."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -196,8 +239,16 @@ def to_xlsx(report_tables: list[Table], title: str) -> bytes:
     workbook.properties.title = title
     workbook.properties.creator = "Outreach"
     taken: set[str] = set()
+    cover = workbook.create_sheet(_sheet_title(about_sheet, taken))
+    for label_text, value in about:
+        cover.append([label_text, value])
+        for cell in cover[cover.max_row]:
+            cell.data_type = "s"
+        cover.cell(cover.max_row, 1).font = Font(bold=True)
+    cover.column_dimensions["A"].width = max([len(a) for a, _v in about] + [10]) + 2
+    cover.column_dimensions["B"].width = min(max([len(v) for _a, v in about] + [10]) + 2, 80)
     for table in report_tables:
-        sheet = workbook.create_sheet(_sheet_title(table.title, taken))
+        sheet = workbook.create_sheet(_sheet_title(table.sheet or table.title, taken))
         sheet.append(table.headers)
         for cell in sheet[1]:
             cell.font = Font(bold=True)

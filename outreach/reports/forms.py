@@ -11,6 +11,7 @@ from outreach.reports.figures import FIRST_YEAR, LOCAL_TZ, last_valid_year
 from outreach.reports.schemas import SOURCES
 
 SOURCE_LABELS = {"live": _l("Computed now"), "snapshot": _l("Stored snapshot")}
+SEPARATOR_LABELS = {"semicolon": _l("Semicolons"), "comma": _l("Commas")}
 
 
 def _year(value):
@@ -27,6 +28,8 @@ class ReportFilterForm(FlaskForm):
     year = SelectField(_l("Year"), coerce=_year, validators=[DataRequired()])
     region = SelectField(_l("Region"), validators=[Optional()])
     source = SelectField(_l("Figures"), default="live")
+    # Only the CSV links set it (not shown in the form); empty: the user's language decides.
+    separator = SelectField(_l("CSV separator"), validators=[Optional()])
 
     def __init__(self, formdata, regions: list[str], first_year: int | None):
         this_year = utcnow().astimezone(LOCAL_TZ).year
@@ -41,3 +44,4 @@ class ReportFilterForm(FlaskForm):
             (slug, REGION_NAMES[slug]) for slug in regions
         ]
         self.source.choices = [(s, SOURCE_LABELS[s]) for s in SOURCES]
+        self.separator.choices = [("", "")] + list(SEPARATOR_LABELS.items())

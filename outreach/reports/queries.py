@@ -192,6 +192,14 @@ def report_data(organisation: Organisation, period: Period, region: str | None =
     )
 
 
+def load(organisation: Organisation, period: Period, region: str | None, source: str):
+    """The report as the page and the files show it: computed now (`live`), or the stored
+    snapshot (`snapshot`; None when none was stored)."""
+    if source == "snapshot":
+        return read_snapshot(organisation, period, region)
+    return report_data(organisation, period, region)
+
+
 # Snapshots ---------------------------------------------------------------------------------
 
 

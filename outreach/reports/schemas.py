@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from outreach.orgs.models import REGION_SLUGS
+from outreach.reports.exports import SEPARATORS, TABLE_NAMES
 from outreach.reports.figures import FIRST_YEAR, last_valid_year
 
 SOURCES = ("live", "snapshot")
@@ -48,6 +49,27 @@ class _ReportQuerySchema(Schema):
 
 class AnnualQuerySchema(_ReportQuerySchema):
     pass
+
+
+class AnnualCsvQuerySchema(AnnualQuerySchema):
+    table = fields.String(
+        load_default="regions",
+        validate=validate.OneOf(TABLE_NAMES),
+        metadata={
+            "description": "Which table: regions (default: every region and the whole "
+            "organisation, the figures of the JSON but the months), figures, months, "
+            "nationalities, genders, supplies, concern."
+        },
+    )
+    separator = fields.String(
+        load_default=None,
+        validate=validate.OneOf(list(SEPARATORS)),
+        metadata={
+            "description": "semicolon: ';' between cells and decimal commas, as Danish Excel "
+            "opens it; comma: ',' and decimal points. Default: semicolon for a user whose "
+            "language is Danish, else comma."
+        },
+    )
 
 
 class MonthlyQuerySchema(_ReportQuerySchema):

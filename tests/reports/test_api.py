@@ -167,3 +167,56 @@ def test_the_openapi_document_describes_the_report_endpoints(client):
     schema = spec["components"]["schemas"]["AnnualReport"]
     assert set(schema["properties"]) == REPORT_KEYS
     assert "/api/v1/reports/monthly" in spec["paths"]
+
+
+FILES = ["annual.pdf", "annual.xlsx", "annual.csv"]
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_nurses_get_403_on_the_report_files(data, nurse_client, path):
+    response = nurse_client.get(f"/api/v1/reports/{path}?year=2019")
+    assert response.status_code == 403
+    assert response.mimetype == "application/json"
+
+
+@pytest.mark.parametrize("path", FILES)
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("year=1999", "year"), ("year=2019&region=syddanmark", "region"), ("", "year")],
+)
+def test_the_report_files_refuse_bad_queries_with_the_json_envelope(
+    data, coordinator_client, path, query, field
+):
+    response = coordinator_client.get(f"/api/v1/reports/{path}?{query}")
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+
+
+@pytest.mark.parametrize(("query", "field"), [("separator=tab", "separator"), ("table=x", "table")])
+def test_the_csv_file_refuses_an_unknown_separator_or_table(data, coordinator_client, query, field):
+    response = coordinator_client.get(f"/api/v1/reports/annual.csv?year=2019&{query}")
+    assert response.status_code == 422
+    assert field in response.json["errors"]
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_a_missing_snapshot_file_is_a_json_404(data, coordinator_client, path):
+    response = coordinator_client.get(f"/api/v1/reports/{path}?year=2019&source=snapshot")
+    assert response.status_code == 404
+    assert response.json["code"] == 404
+
+
+def test_the_openapi_document_describes_the_report_files(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, content_type in [
+        ("annual.pdf", "application/pdf"),
+        ("annual.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("annual.csv", "text/csv; charset=utf-8"),
+    ]:
+        operation = spec["paths"][f"/api/v1/reports/{path}"]["get"]
+        assert {p["name"] for p in operation["parameters"]} >= {"year", "region", "source"}
+        assert {"200", "403", "404", "422"} <= set(operation["responses"])
+        assert content_type in operation["responses"]["200"]["content"]
+        assert "Content-Disposition" in operation["responses"]["200"]["headers"]
+    csv_operation = spec["paths"]["/api/v1/reports/annual.csv"]["get"]
+    assert {p["name"] for p in csv_operation["parameters"]} >= {"separator", "table"}

@@ -1,6 +1,5 @@
 """The report page /reports/ and its CSV, XLSX and PDF exports."""
 
-import csv
 import io
 import re
 
@@ -11,6 +10,7 @@ from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.reports import exports, figures, services
 from tests.reports.dataset import build
+from tests.reports.reading import read_csv
 
 
 @pytest.fixture
@@ -133,7 +133,7 @@ def test_every_table_exports_as_csv_with_one_audit_event(data, coordinator_clien
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    _about, rows = read_csv(response.get_data(), ",")  # English: commas
     assert len(rows) >= 2
     assert audit_count() == before + 1
     (event,) = export_events(data.org)
@@ -145,8 +145,8 @@ def test_the_regions_csv_has_the_report_figures(data, coordinator_client):
     coordinator_client.user.locale = "en"
     db.session.flush()
     response = coordinator_client.get("/reports/export/regions.csv?year=2019")
-    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    by_name = {row["Region"]: row for row in rows}
+    _about, rows = read_csv(response.get_data(), ",")
+    by_name = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert by_name["Region Nordjylland"]["First-time contacts"] == "3"
     assert by_name["Region Midtjylland"]["Persons talked to"] == "4"
     assert by_name["Whole organisation"]["Visits"] == "6"
@@ -167,7 +167,7 @@ def test_the_xlsx_export_has_a_sheet_per_table_and_one_audit_event(data, coordin
     response = coordinator_client.get("/reports/export.xlsx?year=2019&region=nordjylland")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.get_data()))
-    assert len(workbook.sheetnames) == 7
+    assert len(workbook.sheetnames) == 8  # what it is, then a sheet per table
     figures = {row[0]: row[1] for row in workbook["Key figures"].iter_rows(values_only=True)}
     assert figures["Visits"] == 2 and figures["First-time contacts"] == 3
     assert figures["Admission rate"] == 1.0
@@ -206,7 +206,8 @@ def test_the_exports_refuse_invalid_filters(data, coordinator_client):
 
 def test_csv_cells_that_look_like_formulas_are_defused():
     table = exports.Table("t", "T", ["Item", "N"], [["=HYPERLINK(1)", 1], ["-1", 2]])
-    text = exports.to_csv(table).decode("utf-8-sig")
+    text = exports.to_csv(table, [("Region", "=A1")]).decode("utf-8-sig")
+    assert "'=A1" in text
     assert "'=HYPERLINK(1)" in text and "'-1" in text
 
 
@@ -218,6 +219,47 @@ def test_the_supplies_table_names_items_with_the_organisations_labels(data, coor
     }
     db.session.flush()
     response = coordinator_client.get("/reports/export/supplies.csv?year=2019")
-    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    _about, rows = read_csv(response.get_data(), ",")
     items = [row[0] for row in rows[1:]]
     assert "Kondomer" in items and "condoms" not in items
+
+
+def test_the_page_offers_both_csv_separators_the_users_default_first(data, coordinator_client):
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    comma = html.index("regions.csv?separator=comma")
+    assert comma < html.index("regions.csv?separator=semicolon")  # English: commas first
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
+    assert html.index("regions.csv?separator=semicolon") < html.index("regions.csv?separator=comma")
+    assert "CSV til dansk Excel" in html
+
+
+def test_a_danish_users_csv_has_semicolons_and_decimal_commas(data, coordinator_client):
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    response = coordinator_client.get("/reports/export/figures.csv?year=2019")
+    about, rows = read_csv(response.get_data(), ";")
+    assert about["År"] == "2019"
+    assert {row[0]: row[1] for row in rows[1:]}["Andel besøg med adgang"] == "0,6667"
+    (event,) = export_events(data.org)
+    assert (event.details["separator"], event.details["via"]) == ("semicolon", "page")
+    response = coordinator_client.get("/reports/export/figures.csv?year=2019&separator=comma")
+    _about, rows = read_csv(response.get_data(), ",")
+    assert {row[0]: row[1] for row in rows[1:]}["Andel besøg med adgang"] == "0.6667"
+
+
+def test_an_unknown_csv_separator_is_refused_naming_the_field(data, coordinator_client):
+    response = coordinator_client.get("/reports/export/figures.csv?year=2019&separator=tab")
+    assert response.status_code == 422
+    assert "CSV separator" in response.get_data(as_text=True)
+    assert export_events(data.org) == []
+
+
+def test_a_sheet_name_too_long_for_excel_loses_whole_words():
+    taken: set[str] = set()
+    name = exports._sheet_title("Personer talt med fordelt på nationalitet", taken)
+    assert name == "Personer talt med fordelt på"
+    assert exports._sheet_title("Personer talt med fordelt på køn", taken) == (
+        "Personer talt med fordelt på 2"
+    )
