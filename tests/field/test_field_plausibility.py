@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from tests.field.conftest import choose, known_person, open_clinic, server_records, unique
+from tests.field.conftest import (
+    choose,
+    known_person,
+    log_visit,
+    open_clinic,
+    server_records,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +136,43 @@ def test_nobody_present_on_an_admitted_visit_is_refused_on_that_field(phone, in_
     assert "at least 1" in error.inner_text()
     assert marked_inputs(page) == ["persons_present"]
     assert device.outbox() == []
+
+
+# What an older version of the app might have queued: a count the server refuses.
+INJECT = """async ([id]) => {
+  const db = await import('/static/field/db.js');
+  const entry = (await db.outboxEntries()).find((e) => e.id === id);
+  await db.outboxUpdate(entry.seq, {
+    body: { ...entry.body, supplies: { ...entry.body.supplies, lubricant: 2.5 } },
+  });
+}"""
+
+
+def test_a_count_the_server_refuses_is_marked_on_that_supply_when_fixed(phone, in_db):
+    device = phone()
+    clinic, _ = known_person(in_db, unique("Fig"))
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    device.go_offline()
+    open_clinic(page, clinic)
+    visit_id = log_visit(page, supplies={"condoms": 10})
+    page.evaluate(INJECT, [visit_id])
+
+    device.go_online()
+    page.goto(page.url.split("#")[0] + "#/outbox")
+    item = page.locator(f'li.outbox-item[data-id="{visit_id}"]')
+    item.locator(".outbox-state", has_text="Needs attention").wait_for(timeout=20_000)
+    assert "Supplies handed out, Lubricant: Give a whole number" in item.inner_text()
+
+    item.get_by_role("link", name="Fix").click()
+    page.wait_for_url(re.compile(rf"#/visit/{visit_id}/edit$"))
+    error = page.locator('.field-error[data-error-for="supplies.lubricant"]')
+    assert error.is_visible() and "whole number" in error.inner_text()
+    assert page.locator(".has-error").count() == 1
+    assert marked_inputs(page) == ["supply:lubricant"]
+    supply(page, "lubricant").locator("input[type=number]").fill("3")
+    page.get_by_role("button", name="Save visit").click()
+    device.wait_all_sent()
+    stored = server_records(in_db, [{"kind": "visit", "id": visit_id}])
+    assert stored[visit_id]["supplies"] == {"condoms": 10, "lubricant": 3}

@@ -222,3 +222,12 @@ def test_a_conversation_in_the_future_is_refused_on_occurred_at(nurse_client, fa
     )
 
     assert set(assert_envelope(response, 422)["errors"]) == {"occurred_at"}
+
+
+def test_the_openapi_document_describes_the_confirmation_and_the_warnings(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+
+    assert schemas["VisitIn"]["properties"]["confirmed_unusual"]["type"] == "boolean"
+    assert "warnings" in schemas["VisitOut"]["properties"]
+    assert schemas["VisitIn"]["properties"]["supplies"]["additionalProperties"]["maximum"] == 10000
+    assert "limits" in schemas["Reference"]["properties"]
