@@ -6,6 +6,7 @@ from flask_smorest import abort
 
 from outreach.db import commit_keeping_state, db
 from outreach.i18n import N_
+from outreach.plausibility import warning_answer
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 
 
@@ -49,7 +50,20 @@ def put_answer(put, etag, object_id, data):
         # in UTC, say), and the commit then need not expire what the answer is made from.
         db.session.refresh(result.obj)
     commit_keeping_state()
-    return with_etag(result.obj, 201 if result.created else 200, etag(result.obj))
+    answer = _Warned(result.obj, result.warnings) if result.warnings else result.obj
+    return with_etag(answer, 201 if result.created else 200, etag(result.obj))
+
+
+class _Warned:
+    """A stored record and the warnings about it, for the response schema (its `warnings`
+    field); every other attribute is the record's."""
+
+    def __init__(self, obj, warnings: list[dict]):
+        self._obj = obj
+        self.warnings = [warning_answer(w) for w in warnings]
+
+    def __getattr__(self, name):
+        return getattr(self._obj, name)
 
 
 PUT_RESPONSES = {

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
@@ -50,6 +50,9 @@ class PutResult:
     obj: object
     created: bool
     changed: bool
+    # Stored, but worth a second look: numbers above the organisation's usual most
+    # (outreach/plausibility.py), answered beside the record.
+    warnings: list[dict] = field(default_factory=list)
 
 
 def create_or_replace(

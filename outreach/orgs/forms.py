@@ -1,4 +1,5 @@
-"""WTForms for the organisation settings page: supply list, indicator checklist, offices.
+"""WTForms for the organisation settings page: supply list, indicator checklist, offices,
+and the usual most per visit (plausibility limits).
 
 Each list is edited as rows: the rows already stored plus a few empty ones for additions.
 An empty row is ignored; a row ticked "remove" is left out. The forms only check what a user
@@ -12,6 +13,7 @@ from wtforms.validators import ValidationError
 
 from outreach.denmark import in_denmark
 from outreach.orgs import services
+from outreach.plausibility import MAX_COUNT, MAX_PERSONS_PRESENT
 
 BLANK_ROWS = 3
 BLANK_OFFICE_ROWS = 1  # offices are added rarely; saving brings a new empty row
@@ -183,3 +185,38 @@ class OfficesForm(_SettingsForm):
             self.form_errors.append(_l("At most %(max)d offices.", max=services.MAX_OFFICES))
             valid = False
         return valid
+
+
+def _whole(text: str | None) -> int | None:
+    """A whole number as typed, spaces allowed ('1 000'); anything else is None."""
+    digits = (text or "").replace(" ", "").replace("\u00a0", "")
+    return int(digits) if digits.isdigit() else None
+
+
+def _check_limit(text: str | None, ceiling: int) -> None:
+    value = _whole(text)
+    if value is None or services.limit_problem(value, ceiling) is not None:
+        raise ValidationError(_l("Give a whole number from 1 to %(max)d.", max=ceiling - 1))
+
+
+class LimitRowForm(Form):
+    code = HiddenField(filters=[_strip])
+    limit = StringField(_l("Usual most per visit"), filters=[_strip])
+
+    def validate_limit(self, field):
+        _check_limit(field.data, MAX_COUNT)
+
+
+class LimitsForm(_SettingsForm):
+    revision = HiddenField()
+    persons_present = StringField(_l("Persons present"), filters=[_strip])
+    rows = FieldList(FormField(LimitRowForm), max_entries=MAX_CODE_ROWS)
+
+    def validate_persons_present(self, field):
+        _check_limit(field.data, MAX_PERSONS_PRESENT)
+
+    def persons_present_limit(self) -> int:
+        return _whole(self.persons_present.data)
+
+    def supply_limits(self) -> dict[str, int]:
+        return {row.form.code.data: _whole(row.form.limit.data) for row in self.rows}

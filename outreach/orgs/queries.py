@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from outreach.db import db
 from outreach.orgs.models import Organisation
+from outreach.plausibility import DEFAULT_PERSONS_PRESENT_LIMIT, default_supply_limit
 
 
 def find_organisation(name: str) -> Organisation | None:
@@ -19,6 +20,7 @@ def find_organisation(name: str) -> Organisation | None:
 #   "supply_labels": {code: label}     also for removed codes, so old visits still read well
 #   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
+#   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 
 CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
@@ -55,12 +57,27 @@ def settings_revision(org: Organisation, part: str) -> str:
     """A fingerprint of one part of the settings, so an edit made from an out-of-date page is
     noticed instead of silently undoing someone else's change."""
     settings = org.settings or {}
-    if part == "offices":
-        value = settings.get("offices", [])
+    if part in ("offices", "limits"):
+        value = settings.get(part, [])
     else:
         value = [settings.get(part, []), settings.get(CODE_LISTS[part], {})]
     body = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def plausibility_limits(org: Organisation) -> dict:
+    """The usual most per visit, above which a number is asked about (outreach/plausibility.py):
+    {"persons_present": n, "supplies": {code: n}} for every supply code the organisation ever
+    named, the defaults filled in where it set none."""
+    stored = (org.settings or {}).get("limits", {})
+    supplies = stored.get("supplies", {})
+    return {
+        "persons_present": stored.get("persons_present", DEFAULT_PERSONS_PRESENT_LIMIT),
+        "supplies": {
+            code: supplies.get(code, default_supply_limit(code))
+            for code in code_labels(org, "supplies")
+        },
+    }
 
 
 def organisation_lists(organisation_id) -> dict:

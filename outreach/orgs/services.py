@@ -9,7 +9,14 @@ from outreach.audit.services import record
 from outreach.db import db
 from outreach.denmark import in_denmark
 from outreach.orgs.models import REGION_SLUGS, Organisation, Region
-from outreach.orgs.queries import CODE_LISTS, default_label, find_organisation, settings_revision
+from outreach.orgs.queries import (
+    CODE_LISTS,
+    default_label,
+    find_organisation,
+    plausibility_limits,
+    settings_revision,
+)
+from outreach.plausibility import MAX_COUNT, MAX_PERSONS_PRESENT
 
 
 class OrganisationError(ValueError):
@@ -54,6 +61,7 @@ def create_organisation(
 #   "supply_labels": {code: label}     also for removed codes, so old visits still read well
 #   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
+#   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 
 # lower_snake_case, at most 40 characters: what the visit and conversation schemas accept.
@@ -186,5 +194,61 @@ def set_offices(
         part="offices",
         added=[n for n in new_names if n not in old_names],
         removed=[n for n in old_names if n not in new_names],
+    )
+    return True
+
+
+def limit_problem(value: int, ceiling: int):
+    """What is wrong with a usual-most limit (a lazy message), or None: a limit at or above
+    what is refused anyway would never ask anything."""
+    if not 1 <= value < ceiling:
+        return _l("Give a whole number from 1 to %(max)d.", max=ceiling - 1)
+    return None
+
+
+def set_limits(
+    org: Organisation,
+    persons_present: int,
+    supplies: dict[str, int],
+    actor=None,
+    expected_revision: str | None = None,
+) -> bool:
+    """Set the usual most per visit: persons present, and each supply code's count. Codes not
+    given keep what they had. Returns whether anything changed."""
+    _check_revision(org, "limits", expected_revision)
+    if limit_problem(persons_present, MAX_PERSONS_PRESENT) is not None:
+        raise SettingsError(
+            _l(
+                "Persons present: give a whole number from 1 to %(max)d.",
+                max=MAX_PERSONS_PRESENT - 1,
+            )
+        )
+    known = plausibility_limits(org)
+    for code, value in supplies.items():
+        if code not in known["supplies"]:
+            raise SettingsError(_l("The code %(code)s cannot be used.", code=code))
+        if limit_problem(value, MAX_COUNT) is not None:
+            raise SettingsError(
+                _l("%(code)s: give a whole number from 1 to %(max)d.", code=code, max=MAX_COUNT - 1)
+            )
+    changed = sorted(code for code, value in supplies.items() if value != known["supplies"][code])
+    if persons_present != known["persons_present"]:
+        changed.insert(0, "persons_present")
+    if not changed:
+        return False
+    settings = dict(org.settings or {})
+    settings["limits"] = {
+        "persons_present": persons_present,
+        "supplies": {**known["supplies"], **supplies},
+    }
+    org.settings = settings  # a new dict: the JSON column does not track changes inside it
+    db.session.flush()
+    record(
+        "organisation.settings",
+        user=actor,
+        organisation_id=org.id,
+        obj=org,
+        part="limits",
+        changed=changed,
     )
     return True

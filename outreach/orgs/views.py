@@ -1,6 +1,6 @@
 """The organisation settings page (coordinators and admins): supply list, indicator
-checklist and offices. Each part is its own form posting to its own URL; orgs.services
-stores it and writes the audit event."""
+checklist, the usual most per visit, and offices. Each part is its own form posting to its
+own URL; orgs.services stores it and writes the audit event."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -8,7 +8,13 @@ from flask_login import current_user
 
 from outreach.db import db
 from outreach.orgs import queries, services
-from outreach.orgs.forms import BLANK_OFFICE_ROWS, BLANK_ROWS, CodeListForm, OfficesForm
+from outreach.orgs.forms import (
+    BLANK_OFFICE_ROWS,
+    BLANK_ROWS,
+    CodeListForm,
+    LimitsForm,
+    OfficesForm,
+)
 from outreach.permissions import role_required
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -51,6 +57,22 @@ def _fresh_offices_form() -> OfficesForm:
     )
 
 
+def _fresh_limits_form() -> LimitsForm:
+    org = _org()
+    limits = queries.plausibility_limits(org)
+    rows = [
+        {"code": code, "limit": str(limits["supplies"][code])}
+        for code, _label in queries.code_list(org, "supplies")
+    ]
+    return LimitsForm(
+        formdata=None,
+        prefix="limits",
+        revision=queries.settings_revision(org, "limits"),
+        persons_present=str(limits["persons_present"]),
+        rows=rows,
+    )
+
+
 def _number(value) -> str:
     return "" if value is None else f"{float(value):.6f}".rstrip("0").rstrip(".")
 
@@ -65,11 +87,18 @@ def _with_blank_rows(form, wanted: int) -> None:
 def _page(status: int = 200, **forms):
     for kind in CODE_KINDS:
         forms.setdefault(kind, _fresh_code_form(kind))
+    forms.setdefault("limits", _fresh_limits_form())
     forms.setdefault("offices", _fresh_offices_form())
     org = _org()
     stored = {kind: {code for code, _label in queries.code_list(org, kind)} for kind in CODE_KINDS}
     return (
-        render_template("settings/index.html", forms=forms, stored=stored, organisation=org),
+        render_template(
+            "settings/index.html",
+            forms=forms,
+            stored=stored,
+            supply_labels=queries.code_labels(org, "supplies"),
+            organisation=org,
+        ),
         status,
     )
 
@@ -118,6 +147,30 @@ def supplies():
 @role_required("coordinator")
 def indicators():
     return _post_code_list("indicators")
+
+
+@bp.route("/limits", methods=["POST"])
+@role_required("coordinator")
+def limits():
+    form = LimitsForm(prefix="limits")
+    if form.validate_on_submit():
+        try:
+            changed = services.set_limits(
+                _org(),
+                form.persons_present_limit(),
+                form.supply_limits(),
+                _actor(),
+                expected_revision=form.revision.data,
+            )
+        except services.SettingsConflict as exc:
+            fresh = _fresh_limits_form()
+            fresh.form_errors.append(str(exc))
+            return _page(409, limits=fresh)
+        except services.SettingsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return _saved(changed, "limits")
+    return _page(422, limits=form)
 
 
 @bp.route("/offices", methods=["POST"])

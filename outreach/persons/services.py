@@ -14,6 +14,7 @@ from outreach.orgs.queries import check_codes
 from outreach.persons import queries
 from outreach.persons.models import Conversation, Person, PersonMerge
 from outreach.persons.queries import conversation_etag, person_etag
+from outreach.plausibility import FUTURE_MESSAGE, in_future
 from outreach.records import NotAllowed, create_or_replace
 from outreach.tenancy import get_in_org, tenant_select
 from outreach.visits.models import Visit
@@ -99,6 +100,8 @@ def put_conversation(user, conversation_id: uuid.UUID, data: dict, if_match: str
         if visit is None:
             errors["visit_id"] = [N_("No visit with this id in your organisation.")]
     check_codes(org_id, "indicators", "indicators", data["indicators"], errors)
+    if in_future(data["occurred_at"]):
+        errors["occurred_at"] = [FUTURE_MESSAGE]
     if errors:
         raise FieldErrors(errors)
 

@@ -67,6 +67,20 @@ ReferenceSchema = Schema.from_dict(
             values=fields.String(),
             metadata={"description": "The organisation's own label of each indicator code."},
         ),
+        "limits": fields.Nested(
+            Schema.from_dict(
+                {
+                    "persons_present": fields.Integer(),
+                    "supplies": fields.Dict(keys=fields.String(), values=fields.Integer()),
+                },
+                name="UsualMost",
+            ),
+            metadata={
+                "description": "The organisation's usual most per visit: persons present and "
+                "each supply code. A higher number is stored with a warning; the phone asks "
+                "the nurse first and sends `confirmed_unusual` (docs/plausibility.md)."
+            },
+        ),
         "staff": fields.List(
             fields.Dict(keys=fields.String(), values=fields.String()),
             metadata={"description": "Active staff who can be on a visit: `id` and `name`."},

@@ -9,7 +9,7 @@ from outreach.changes import committed_seq
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
-from outreach.orgs.queries import code_labels, organisation_lists
+from outreach.orgs.queries import code_labels, organisation_lists, plausibility_limits
 from outreach.persons.models import Person
 from outreach.persons.queries import person_index
 from outreach.routing.queries import sync_representation, sync_select
@@ -29,6 +29,8 @@ def reference_lists(organisation_id) -> dict:
         # Labels also for codes taken off the lists, so old records still read well.
         "supply_labels": code_labels(org, "supplies"),
         "indicator_labels": code_labels(org, "indicators"),
+        # The usual most per visit: above it the phone asks before saving.
+        "limits": plausibility_limits(org),
         # Who can be on a visit: the organisation's active staff (ids and display names).
         "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
         # The binding code lists in order (JSON objects lose theirs), and each code's label

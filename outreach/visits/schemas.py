@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from outreach.i18n import N_
 from outreach.paging import list_schema, page_field, per_page_field
+from outreach.plausibility import COUNT_MESSAGE, MAX_COUNT, MAX_PERSONS_PRESENT, Count
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, VISIT_OUTCOMES
 
 SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error=N_("Use a supply code like condoms."))
@@ -23,17 +24,32 @@ class VisitInSchema(Schema):
         validate=validate.Length(max=10),
         metadata={"description": "User ids of the staff on the visit."},
     )
-    persons_present = fields.Integer(
-        allow_none=True, load_default=None, validate=validate.Range(min=0, max=100)
+    persons_present = Count(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=MAX_PERSONS_PRESENT),
+        metadata={
+            "description": "At least 1 on an admitted visit. Above the organisation's usual "
+            "most (`limits` in the pull's reference) the answer carries a warning."
+        },
     )
     supplies = fields.Dict(
         keys=fields.String(validate=SUPPLY_CODE),
-        values=fields.Integer(validate=validate.Range(min=0, max=100000)),
+        values=Count(validate=validate.Range(min=0, max=MAX_COUNT, error=COUNT_MESSAGE)),
         load_default=dict,
         metadata={
             "description": "Supplies handed out: {item_code: count}, codes from the "
-            "organisation's supply list.",
+            "organisation's supply list. A wrong count is refused on `supplies.<code>`; a "
+            "count above the organisation's usual most is stored, and the answer warns.",
             "example": {"condoms": 50},
+        },
+    )
+    confirmed_unusual = fields.Boolean(
+        load_default=False,
+        load_only=True,
+        metadata={
+            "description": "Someone checked the numbers above the organisation's usual most "
+            "and confirmed them: the answer carries no `warnings`. Not stored."
         },
     )
     concern_level = fields.String(
@@ -68,6 +84,28 @@ class VisitInSchema(Schema):
         if errors:
             raise ValidationError(errors)
 
+    def handle_error(self, error: ValidationError, data, **kwargs):
+        # A wrong count is named by its path, "supplies.condoms", so that a form marks only
+        # that field; marshmallow nests it as {"supplies": {"condoms": {"value": [...]}}}.
+        messages = error.messages
+        nested = messages.get("supplies") if isinstance(messages, dict) else None
+        if not isinstance(nested, dict):
+            raise error
+        flat = {k: v for k, v in messages.items() if k != "supplies"}
+        for code, problems in nested.items():
+            if "value" in problems:
+                flat[f"supplies.{code}"] = problems["value"]
+            if "key" in problems:
+                flat.setdefault("supplies", []).extend(problems["key"])
+        raise ValidationError(flat)
+
+
+class UnusualValueSchema(Schema):
+    field = fields.String(metadata={"description": 'The path, e.g. "supplies.condoms".'})
+    value = fields.Integer()
+    limit = fields.Integer(metadata={"description": "The organisation's usual most per visit."})
+    message = fields.String()
+
 
 class VisitOutSchema(Schema):
     id = fields.UUID()
@@ -87,6 +125,14 @@ class VisitOutSchema(Schema):
     notes = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    warnings = fields.List(
+        fields.Nested(UnusualValueSchema),
+        metadata={
+            "description": "Only in the answer to a PUT: the numbers above the organisation's "
+            "usual most per visit, stored as sent. Check them, and correct or confirm "
+            "(`confirmed_unusual`)."
+        },
+    )
 
 
 class VisitQuerySchema(Schema):

@@ -111,8 +111,9 @@ export function checklist(name, options, values, { legend } = {}) {
   );
 }
 
-/** − [n] + for counts; the number can also be typed. */
-export function stepper(name, label, value, { min = 0, max = 100000, note = null } = {}) {
+/** − [n] + for counts; the number can also be typed. `errorFor`: the name the server gives
+ * its errors (e.g. "supplies.condoms"), when it is not the input's name. */
+export function stepper(name, label, value, { min = 0, max = 100000, note = null, errorFor = name } = {}) {
   const id = uid(name);
   const box = h("input", {
     id,
@@ -148,7 +149,7 @@ export function stepper(name, label, value, { min = 0, max = 100000, note = null
         icon("plus"),
       ),
     ),
-    h("p", { class: "field-error", "data-error-for": name, hidden: true }),
+    h("p", { class: "field-error", "data-error-for": errorFor, hidden: true }),
   );
 }
 

@@ -85,6 +85,10 @@ function locale() {
   return lang === "da" ? "da-DK" : "en-GB";
 }
 
+export function formatNumber(value) {
+  return new Intl.NumberFormat(locale()).format(value);
+}
+
 export function formatDate(value) {
   if (!value) return "";
   return new Intl.DateTimeFormat(locale(), { day: "numeric", month: "short", year: "numeric" }).format(

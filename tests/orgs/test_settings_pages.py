@@ -372,3 +372,100 @@ def test_set_code_list_reports_whether_anything_changed(org, coordinator):
     assert services.set_code_list(org, "indicators", [("debt", "Debt")], coordinator) is False
     assert len(events()) == 1
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) >= 1
+
+
+# --- the usual most per visit ------------------------------------------------------------------
+
+
+def limit_rows(persons_present: str, limits: dict[str, str], revision=None) -> dict:
+    data = {"limits-persons_present": persons_present}
+    if revision is not None:
+        data["limits-revision"] = revision
+    for i, (code, limit) in enumerate(limits.items()):
+        data[f"limits-rows-{i}-code"] = code
+        data[f"limits-rows-{i}-limit"] = limit
+    return data
+
+
+def test_page_shows_the_default_usual_numbers_per_supply(coordinator_client, org_with_lists):
+    html = page(coordinator_client.get("/settings/"))
+
+    assert 'name="limits-persons_present" type="text" value="15"' in html
+    assert 'name="limits-rows-0-limit" type="text" value="200"' in html  # condoms
+    assert 'name="limits-rows-1-limit" type="text" value="100"' in html  # leaflet_th
+    assert ">Leaflet (Thai)</label>" in html
+
+
+def test_coordinator_sets_the_usual_numbers_and_phones_get_them(coordinator_client, org_with_lists):
+    revision = revision_in(page(coordinator_client.get("/settings/")), "limits")
+
+    response = coordinator_client.form_post(
+        "/settings/limits",
+        limit_rows("8", {"condoms": "1 000", "leaflet_th": "100"}, revision),
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/settings/#limits")
+    assert queries.plausibility_limits(reload(org_with_lists)) == {
+        "persons_present": 8,
+        "supplies": {"condoms": 1000, "leaflet_th": 100},
+    }
+    (event,) = events()
+    assert event.details == {"part": "limits", "changed": ["persons_present", "condoms"]}
+    pulled = coordinator_client.get("/api/v1/sync").json["reference"]["limits"]
+    assert pulled["supplies"]["condoms"] == 1000 and pulled["persons_present"] == 8
+
+
+@pytest.mark.parametrize(
+    ("persons_present", "condoms", "field"),
+    [
+        ("0", "200", "limits-persons_present"),
+        ("100", "200", "limits-persons_present"),
+        ("15", "-5", "limits-rows-0-limit"),
+        ("15", "2.5", "limits-rows-0-limit"),
+        ("15", "10000", "limits-rows-0-limit"),
+        ("15", "", "limits-rows-0-limit"),
+    ],
+)
+def test_an_impossible_usual_number_is_refused_on_its_field(
+    coordinator_client, org_with_lists, persons_present, condoms, field
+):
+    response = coordinator_client.form_post(
+        "/settings/limits", limit_rows(persons_present, {"condoms": condoms, "leaflet_th": "100"})
+    )
+
+    assert response.status_code == 422
+    html = page(response)
+    assert re.search(rf'aria-invalid="true" [^>]*id="{field}"|id="{field}"[^>]*aria-invalid', html)
+    assert html.count('aria-invalid="true"') == 1
+    assert "Give a whole number from 1 to" in html
+    assert "limits" not in reload(org_with_lists).settings
+
+
+def test_nurse_cannot_set_the_usual_numbers(nurse_client, org_with_lists):
+    response = nurse_client.form_post("/settings/limits", limit_rows("50", {"condoms": "5000"}))
+
+    assert response.status_code == 403
+    assert "limits" not in reload(org_with_lists).settings
+
+
+def test_usual_numbers_edited_from_an_old_page_are_refused(coordinator_client, org_with_lists):
+    old = revision_in(page(coordinator_client.get("/settings/")), "limits")
+    services.set_limits(org_with_lists, 10, {"condoms": 300})
+
+    response = coordinator_client.form_post(
+        "/settings/limits", limit_rows("8", {"condoms": "400"}, old)
+    )
+
+    assert response.status_code == 409
+    assert queries.plausibility_limits(reload(org_with_lists))["supplies"]["condoms"] == 300
+
+
+def test_saving_the_same_usual_numbers_changes_nothing(coordinator_client, org_with_lists):
+    response = coordinator_client.form_post(
+        "/settings/limits", limit_rows("15", {"condoms": "200", "leaflet_th": "100"})
+    )
+
+    assert response.status_code == 303
+    assert "limits" not in reload(org_with_lists).settings
+    assert events() == []

@@ -101,6 +101,10 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.at)))
 
 
+def in_days(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -357,8 +361,27 @@ INVALID_BODIES = {
     "unknown concern level": (lambda c: body(c, concern_level="orange"), "concern_level"),
     "unknown supply code": (lambda c: body(c, supplies={"condoms": 5, "gloves": 2}), "supplies"),
     "supply code in capitals": (lambda c: body(c, supplies={"Condoms": 5}), "supplies"),
-    "negative supply count": (lambda c: body(c, supplies={"condoms": -1}), "supplies"),
-    "supply count as text": (lambda c: body(c, supplies={"condoms": "many"}), "supplies"),
+    "negative supply count": (lambda c: body(c, supplies={"condoms": -1}), "supplies.condoms"),
+    "supply count as text": (lambda c: body(c, supplies={"condoms": "many"}), "supplies.condoms"),
+    "fractional supply count": (
+        lambda c: body(c, supplies={"condoms": 50, "lubricant": 2.5}),
+        "supplies.lubricant",
+    ),
+    "supply count above the hard ceiling": (
+        lambda c: body(c, supplies={"condoms": 99_999}),
+        "supplies.condoms",
+    ),
+    "fractional persons present": (lambda c: body(c, persons_present=2.5), "persons_present"),
+    "admitted with no one present": (lambda c: body(c, persons_present=0), "persons_present"),
+    "started in the future": (
+        lambda c: body(c, started_at=in_days(2), ended_at=None),
+        "started_at",
+    ),
+    "ended in the future": (lambda c: body(c, ended_at=in_days(1)), "ended_at"),
+    "police informed in the future": (
+        lambda c: body(c, police_informed=True, police_informed_at=in_days(1)),
+        "police_informed_at",
+    ),
     "unknown indicator": (lambda c: body(c, indicators=["debt", "sad"]), "indicators"),
     "negative persons present": (lambda c: body(c, persons_present=-1), "persons_present"),
     "staff not a uuid": (lambda c: body(c, staff=["nina"]), "staff"),

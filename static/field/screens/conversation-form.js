@@ -24,6 +24,7 @@ import {
 import { countryName, formatDateTime, languageName, sortedNames, t } from "../i18n.js";
 import { rank } from "../matching.js";
 import * as outbox from "../outbox.js";
+import { FUTURE, inFuture } from "../plausibility.js";
 import { newId } from "../records.js";
 import { fromLocalInput, toLocalInput } from "../time.js";
 import { fill, h, notice } from "../ui.js";
@@ -373,6 +374,7 @@ export async function render({ visitId = null, id = null }) {
     const occurredAt = outside ? fromLocalInput(value(form, "occurred_at")) : initial.occurred_at || null;
     if (outside && !channel) errors.channel = [t("Choose how you talked.")];
     if (outside && !occurredAt) errors.occurred_at = [t("Give the time of the conversation.")];
+    else if (outside && inFuture(occurredAt)) errors.occurred_at = [FUTURE()];
     if (Object.keys(errors).length) {
       showErrors(form, t("Please check the marked fields."), errors);
       return;

@@ -3,7 +3,7 @@
 // and "Fix" to open a refused record in its form.
 
 import * as db from "../db.js";
-import { N_, formatDateTime, formatTime, t } from "../i18n.js";
+import { N_, formatDateTime, formatTime, humanize, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { KINDS } from "../records.js";
 import * as session from "../session.js";
@@ -81,7 +81,8 @@ const FIELD_LABELS = {
 function errorLines(error) {
   const lines = [];
   for (const [field, messages] of Object.entries((error && error.errors) || {})) {
-    const name = FIELD_LABELS[field] ? t(FIELD_LABELS[field]) : field;
+    const [base, code] = field.split(".", 2); // "supplies.condoms": one count of the list
+    const name = FIELD_LABELS[base] ? t(FIELD_LABELS[base]) + (code ? `, ${humanize(code)}` : "") : field;
     lines.push(`${name}: ${[].concat(messages).flat().join(" ")}`);
   }
   return lines;

@@ -19,8 +19,17 @@ import {
   value,
   yesNo,
 } from "../forms.js";
-import { t } from "../i18n.js";
+import { formatNumber, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import {
+  askAbout,
+  BAD_COUNT,
+  FUTURE,
+  inFuture,
+  MAX_COUNT,
+  MAX_PERSONS_PRESENT,
+  unusualNumbers,
+} from "../plausibility.js";
 import { newId, visitBody } from "../records.js";
 import * as session from "../session.js";
 import { fromLocalInput, toLocalInput } from "../time.js";
@@ -104,7 +113,7 @@ export async function render({ clinicId = null, id = null }) {
   const presentBlock = h(
     "div",
     { class: "reveal" },
-    stepper("persons_present", t("Persons present"), initial.persons_present ?? 1, { max: 100 }),
+    stepper("persons_present", t("Persons present"), initial.persons_present ?? 1, { max: MAX_PERSONS_PRESENT }),
   );
   const showOutcome = (outcome) => {
     reasonBlock.hidden = outcome !== "not_admitted";
@@ -119,10 +128,15 @@ export async function render({ clinicId = null, id = null }) {
     supplies.length || extraSupplies.length
       ? [
           ...supplies.map((code) =>
-            stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies?.[code] || 0),
+            stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies?.[code] || 0, {
+              max: MAX_COUNT,
+              errorFor: `supplies.${code}`,
+            }),
           ),
           ...extraSupplies.map((code) =>
             stepper(`supply:${code}`, codeLabel(ref, "supplies", code), initial.supplies[code], {
+              max: MAX_COUNT,
+              errorFor: `supplies.${code}`,
               note: t("not on the organisation's list any more"),
             }),
           ),
@@ -196,18 +210,36 @@ export async function render({ clinicId = null, id = null }) {
     if (outcome === "not_admitted" && !reason)
       errors.not_admitted_reason = [t("Say why you were not let in.")];
     if (!startedAt) errors.started_at = [t("Give the time of the visit.")];
-    if (Number.isNaN(present) || (present !== null && (present < 0 || present > 100))) {
+    else if (inFuture(startedAt)) errors.started_at = [FUTURE()];
+    if (policeTime && inFuture(policeTime)) errors.police_informed_at = [FUTURE()];
+    if (Number.isNaN(present) || (present !== null && (present < 0 || present > MAX_PERSONS_PRESENT))) {
       errors.persons_present = [t("Give a number from 0 to 100.")];
+    } else if (present === 0) {
+      errors.persons_present = [t("Someone let the team in: at least 1 person was present.")];
     }
     const counts = {};
     for (const box of form.querySelectorAll('input[name^="supply:"]')) {
+      const code = box.name.slice("supply:".length);
       const n = intOrNull(box.value);
-      if (Number.isNaN(n) || (n !== null && n < 0))
-        errors.supplies = [t("Counts are whole numbers, 0 or more.")];
-      else if (n) counts[box.name.slice("supply:".length)] = n;
+      if (Number.isNaN(n) || (n !== null && (n < 0 || n > MAX_COUNT)))
+        errors[`supplies.${code}`] = [BAD_COUNT()];
+      else if (n) counts[code] = n;
     }
     if (Object.keys(errors).length) {
       showErrors(form, t("Please check the marked fields."), errors);
+      return;
+    }
+    const unusual = unusualNumbers(ref.limits, { persons_present: present, supplies: counts }, initial);
+    const question = (w) =>
+      w.field === "persons_present"
+        ? t("Were %(count)s persons present?", { count: formatNumber(w.value) })
+        : t("Are %(count)s %(item)s right?", {
+            count: formatNumber(w.value),
+            item: lowerFirst(codeLabel(ref, "supplies", w.field.slice("supplies.".length))),
+          });
+    if (!askAbout(form, unusual, question)) {
+      showErrors(form, t("Check the marked numbers: correct them, or tick that they are right."));
+      form.querySelector(".field-warning input[type=checkbox]:not(:checked)")?.focus();
       return;
     }
     const body = {
@@ -226,6 +258,8 @@ export async function render({ clinicId = null, id = null }) {
       police_note: police ? textOrNull(value(form, "police_note")) : null,
       notes: textOrNull(value(form, "notes")),
     };
+    // The nurse ticked every unusual number: the server stores it without a warning.
+    if (unusual.length) body.confirmed_unusual = true;
     await outbox.save("visit", id, body);
     notice(t("Visit saved on the phone."), "ok");
     location.replace(`#/visit/${id}`);
@@ -241,6 +275,10 @@ export async function render({ clinicId = null, id = null }) {
     node: h("section", { class: "screen" }, form),
     back: clinicId ? `#/clinic/${clinicId}` : `#/visit/${id}`,
   };
+}
+
+function lowerFirst(text) {
+  return text.charAt(0).toLocaleLowerCase() + text.slice(1);
 }
 
 /** The staff on the visit: a checklist of the organisation's staff when the pull sent it
