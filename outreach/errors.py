@@ -16,7 +16,9 @@ from outreach.i18n import N_, translate_message
 CSRF = "csrf"  # a fresh token from GET /api/v1/auth/me, then the same request again
 SESSION_EXPIRED = "session_expired"  # a session ended (timeout, logout elsewhere): log in again
 LOGIN_REQUIRED = "login_required"  # no session or no valid token was sent at all
-REASONS = (CSRF, SESSION_EXPIRED, LOGIN_REQUIRED)
+# The right password of an account an admin has deactivated: logging in again will not help.
+ACCOUNT_DEACTIVATED = "account_deactivated"
+REASONS = (CSRF, SESSION_EXPIRED, LOGIN_REQUIRED, ACCOUNT_DEACTIVATED)
 
 
 class ErrorSchema(Schema):

@@ -1,11 +1,16 @@
-"""Language selection: Danish by default, English on request, remembered per user; and the
-translation of API messages."""
+"""Language selection: Danish by default, English on request, remembered per user; the
+translation of API messages; and the base classes of every form, so that WTForms' and
+Flask-WTF's own messages come in the reader's language too."""
 
 import re
 
+import flask_wtf
+import wtforms
 from flask import current_app, has_request_context, session
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from flask_login import current_user
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms.validators import ValidationError
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
 
@@ -106,3 +111,125 @@ def translate_message(message):
         if match:
             return gettext(template, **match.groupdict())
     return gettext(message)
+
+
+# Forms -----------------------------------------------------------------------------------------
+#
+# WTForms ships no Danish catalogue, and Flask-WTF's CSRF messages are plain English, so every
+# form of the app derives from FlaskForm or Form below: their messages are looked up in the
+# app's own catalogue (the msgids listed here, so that extraction keeps them there).
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Invalid input."),
+    N_("Invalid field name '%s'."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Number must be at least %(min)s."),
+    N_("Number must be at most %(max)s."),
+    N_("Number must be between %(min)s and %(max)s."),
+    N_("Date must be at least %(min)s."),
+    N_("Date must be at most %(max)s."),
+    N_("Date must be between %(min)s and %(max)s."),
+    N_("Invalid email address."),
+    N_("Invalid IP address."),
+    N_("Invalid Mac address."),
+    N_("Invalid URL."),
+    N_("Invalid UUID."),
+    N_("Invalid value, must be one of: %(values)s."),
+    N_("Invalid value, can't be any of: %(values)s."),
+    N_("This field cannot be edited."),
+    N_("This field is disabled and cannot have a value."),
+    N_("Invalid CSRF Token."),
+    N_("CSRF token missing."),
+    N_("CSRF failed."),
+    N_("CSRF token expired."),
+    N_("Invalid Choice: could not coerce."),
+    N_("Choices cannot be None."),
+    N_("Not a valid choice."),
+    N_("Invalid choice(s): one or more data inputs could not be coerced."),
+    N_("Not a valid datetime value."),
+    N_("Not a valid date value."),
+    N_("Not a valid time value."),
+    N_("Not a valid week value."),
+    N_("Not a valid integer value."),
+    N_("Not a valid decimal value."),
+    N_("Not a valid float value."),
+    # Flask-WTF: file fields and its CSRF check.
+    N_("File does not have an approved extension: {extensions}"),
+    N_("File does not have an approved extension."),
+    N_("The CSRF token is missing."),
+    N_("The CSRF session token is missing."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF tokens do not match."),
+)
+
+
+def _wtforms_plurals(ngettext):
+    """WTForms' messages with plural forms: literal ngettext calls, so that the extractor
+    keeps them in the catalogue; called with a function that returns each (singular, plural)."""
+    return (
+        ngettext(
+            "Field must be at least %(min)d character long.",
+            "Field must be at least %(min)d characters long.",
+            1,
+        ),
+        ngettext(
+            "Field cannot be longer than %(max)d character.",
+            "Field cannot be longer than %(max)d characters.",
+            1,
+        ),
+        ngettext(
+            "Field must be exactly %(max)d character long.",
+            "Field must be exactly %(max)d characters long.",
+            1,
+        ),
+        ngettext(
+            "'%(value)s' is not a valid choice for this field.",
+            "'%(value)s' are not valid choices for this field.",
+            1,
+        ),
+    )
+
+
+WTFORMS_PLURALS = _wtforms_plurals(lambda singular, plural, n: (singular, plural))
+
+
+class _CatalogueTranslations:
+    """WTForms' translations interface over the app's catalogue in the current language. It
+    only looks a message up: WTForms fills in the values itself."""
+
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
+FORM_TRANSLATIONS = _CatalogueTranslations()
+
+
+class _TranslatedCSRF(_FlaskFormCSRF):
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError as error:
+            raise ValidationError(gettext(error.args[0])) from error
+
+
+class Form(wtforms.Form):
+    """The base of every sub-form (FormField rows) of the app."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_TRANSLATIONS
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """The base of every form of the app: Flask-WTF's, speaking the reader's language."""
+
+    class Meta:
+        csrf_class = _TranslatedCSRF
+
+        def get_translations(self, form):
+            return FORM_TRANSLATIONS

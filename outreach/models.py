@@ -1,7 +1,7 @@
 """Imports every model so that Alembic and the tests see the whole schema."""
 
 from outreach.audit.models import AuditEvent
-from outreach.auth.models import ApiToken, User
+from outreach.auth.models import ApiToken, User, UserSession
 from outreach.clinics.models import Clinic, ClinicImport
 from outreach.geo import GeocodeCacheEntry
 from outreach.orgs.models import Organisation, Region, organisation_regions
@@ -30,6 +30,7 @@ __all__ = [
     "RouteStop",
     "ThrottleCount",
     "User",
+    "UserSession",
     "Visit",
     "organisation_regions",
 ]

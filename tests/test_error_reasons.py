@@ -147,7 +147,12 @@ def test_errors_that_need_no_other_action_carry_no_reason(nurse_client, coordina
 def test_the_openapi_error_schema_documents_the_reasons(client):
     schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Error"]
 
-    assert schema["properties"]["reason"]["enum"] == ["csrf", "session_expired", "login_required"]
+    assert schema["properties"]["reason"]["enum"] == [
+        "csrf",
+        "session_expired",
+        "login_required",
+        "account_deactivated",
+    ]
     assert set(schema["properties"]) == {"code", "message", "errors", "reason"}
 
 

@@ -250,10 +250,14 @@ def deactivated(factory, org):
 
 
 def login_failures(attempt, client, nurse, deactivated):
+    """Every failure that must not tell whether the account exists: a deactivated account
+    with a wrong password included."""
     return {
         "unknown user": attempt(client, "nobody@example.org", PASSWORD, ip="192.0.2.10"),
         "wrong password": attempt(client, nurse.email, "not the password", ip="192.0.2.11"),
-        "deactivated user": attempt(client, deactivated.email, PASSWORD, ip="192.0.2.12"),
+        "deactivated, wrong password": attempt(
+            client, deactivated.email, "not the password", ip="192.0.2.12"
+        ),
     }
 
 
@@ -278,9 +282,35 @@ def test_the_login_form_answers_unknown_user_wrong_password_and_deactivated_alik
     assert messages == {("The email or the password is wrong.",)}
 
 
-def test_an_unknown_email_costs_one_password_verification_like_a_known_one(
-    monkeypatch, client, nurse
-):
+def test_the_login_form_tells_a_deactivated_user_so_after_the_right_password(client, deactivated):
+    response = form_login(client, deactivated.email, PASSWORD)
+    assert response.status_code == 401
+    errors = re.findall(r'<p class="error" role="alert">([^<]*)</p>', page(response))
+    assert errors == ["This account is deactivated. Ask an admin of your organisation."]
+    assert client.get("/api/v1/auth/me").status_code == 401  # and is not let in
+
+
+def test_the_json_login_tells_a_deactivated_user_so_after_the_right_password(client, deactivated):
+    response = json_login(client, deactivated.email, PASSWORD)
+    assert response.status_code == 401
+    assert response.json["reason"] == "account_deactivated"
+    assert response.json["message"] == (
+        "This account is deactivated. Ask an admin of your organisation."
+    )
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_deactivated_users_right_password_counts_against_the_login_limit(client, deactivated):
+    for n in range(5):
+        assert json_login(
+            client, deactivated.email, PASSWORD, ip=f"198.51.100.{n}"
+        ).status_code == (401)
+    assert json_login(client, deactivated.email, PASSWORD, ip="198.51.100.99").status_code == 429
+
+
+def test_every_login_path_costs_one_password_verification(monkeypatch, client, nurse, deactivated):
+    """Unknown email, wrong password, deactivated (right or wrong password) and success each
+    verify exactly one Argon2id hash: the answer's timing tells nothing."""
     calls = []
 
     class CountingHasher:
@@ -296,9 +326,17 @@ def test_an_unknown_email_costs_one_password_verification_like_a_known_one(
 
     real, dummy = passwords._current()
     monkeypatch.setattr(passwords, "_current", lambda: (CountingHasher(real), dummy))
-    json_login(client, "nobody@example.org", PASSWORD, ip="192.0.2.10")
-    json_login(client, nurse.email, "not the password", ip="192.0.2.11")
-    assert len(calls) == 2
+    attempts = [
+        ("nobody@example.org", PASSWORD),
+        (nurse.email, "not the password"),
+        (deactivated.email, "not the password"),
+        (deactivated.email, PASSWORD),
+        (nurse.email, PASSWORD),
+    ]
+    for n, (email, password) in enumerate(attempts):
+        before = len(calls)
+        json_login(client, email, password, ip=f"192.0.2.{n + 10}")
+        assert len(calls) - before == 1, email
     assert all(h.startswith("$argon2id$") for h in calls)
 
 
@@ -583,7 +621,7 @@ def admin_routes(app, user_id, token_id):
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):
             continue
-        values = {"user_id": user_id, "token_id": token_id}
+        values = {"user_id": user_id, "token_id": token_id, "session_id": token_id}
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, url
@@ -1047,12 +1085,16 @@ def test_audit_details_never_hold_a_password_or_a_token(admin_client, client, nu
 
 
 def test_end_all_sessions_makes_every_earlier_session_id_invalid(nurse):
-    old_id = nurse.get_id()
-    end_all_sessions(nurse, reason="revoke")
     from outreach.auth.queries import load_session_user
+    from outreach.auth.services import start_user_session
 
-    assert load_session_user(old_id) is None
-    assert load_session_user(nurse.get_id()) == nurse
+    old_id, old_row = nurse.get_id(), start_user_session(nurse, "")
+    end_all_sessions(nurse, reason="revoke")
+    assert old_row.ended_at is not None
+    assert load_session_user(old_id, old_row.id) is None
+    assert load_session_user(nurse.get_id(), old_row.id) is None
+    new_row = start_user_session(nurse, "")
+    assert load_session_user(nurse.get_id(), new_row.id) == (nurse, new_row)
 
 
 def test_set_active_false_ends_the_sessions_too(nurse, admin):

@@ -6,15 +6,17 @@ access.protect_writes checks for every cookie-authenticated write.
 """
 
 import uuid
+from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from outreach.auth import queries, services
+from outreach.auth.access import current_session_id
 from outreach.auth.forms import RoleForm, TokenCreateForm, UserCreateForm
 from outreach.auth.models import User
-from outreach.db import db
+from outreach.db import db, utcnow
 from outreach.permissions import role_required
 from outreach.tenancy import get_in_org_or_404
 
@@ -38,6 +40,19 @@ def _field_error(form, error: services.AccountError) -> None:
         form.form_errors.append(str(error))
 
 
+def _live_sessions(user: User):
+    """The user's sessions that the idle and absolute timeouts have not ended yet."""
+    now, cfg = utcnow(), current_app.config
+    return queries.list_live_sessions(
+        user,
+        # last_seen_at is saved once per resolution, so it may lag by that much.
+        seen_after=now
+        - timedelta(minutes=cfg["SESSION_IDLE_MINUTES"])
+        - services.SESSION_SEEN_RESOLUTION,
+        created_after=now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]),
+    )
+
+
 def _user_page(user: User, *, role_form=None, token_form=None, status: int = 200):
     return (
         render_template(
@@ -46,6 +61,8 @@ def _user_page(user: User, *, role_form=None, token_form=None, status: int = 200
             role_form=role_form or RoleForm(formdata=None, role=user.role),
             token_form=token_form or TokenCreateForm(formdata=None),
             tokens=queries.list_tokens(user),
+            sessions=_live_sessions(user),
+            current_session_id=current_session_id(),
             is_self=user.id == current_user.id,
         ),
         status,
@@ -144,6 +161,23 @@ def user_end_sessions(user_id: uuid.UUID):
         flash(_("Every session is ended, this one too. Log in again."), "info")
         return redirect(url_for("auth.login"), 303)
     flash(_("Every session of this user is ended; the next request asks for a login."), "success")
+    return redirect(url_for("admin.user", user_id=account.id), 303)
+
+
+@bp.route("/users/<uuid:user_id>/sessions/<uuid:session_id>/end", methods=["POST"])
+@role_required("admin")
+def session_end(user_id: uuid.UUID, session_id: uuid.UUID):
+    account = _user_in_org(user_id)
+    row = queries.find_session(account, session_id)
+    if row is None:
+        abort(404)
+    services.end_session(row, actor=_actor())
+    db.session.commit()
+    if str(row.id) == current_session_id():
+        logout_user()  # the admin ended the session of this very browser
+        flash(_("This session is ended. Log in again."), "info")
+        return redirect(url_for("auth.login"), 303)
+    flash(_("The session is ended; that device asks for a login at its next request."), "success")
     return redirect(url_for("admin.user", user_id=account.id), 303)
 
 

@@ -36,11 +36,27 @@ def bearer_token() -> str | None:
     return None
 
 
+SESSION_ROW_KEY = "sid"  # the cookie's UserSession id
+
+
 @login_manager.user_loader
 def _load_user(session_id: str):
     if bearer_token() is not None:
         return None  # a request with a token is judged by the token alone
-    return queries.load_session_user(session_id)
+    found = queries.load_session_user(session_id, session.get(SESSION_ROW_KEY))
+    if found is None:
+        return None
+    user, row = found
+    if services.session_seen_is_due(row):
+        # As a token's last use: in a transaction of its own, so that reads stay reads.
+        with write_transaction():
+            services.note_session_seen(row)
+    return user
+
+
+def current_session_id() -> str | None:
+    """The id of this browser's UserSession, to mark it in the list of sessions."""
+    return session.get(SESSION_ROW_KEY)
 
 
 @login_manager.request_loader
@@ -132,6 +148,8 @@ def start_session(user) -> None:
     locale = session.get("locale")
     session.clear()
     login_user(user)
+    row = services.start_user_session(user, request.user_agent.string)
+    session[SESSION_ROW_KEY] = str(row.id)
     now = clock()
     session["login_at"] = now
     session["seen_at"] = now

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint, abort
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields, validate
 
+from outreach import errors
 from outreach.apiutil import caller
 from outreach.auth import services
 from outreach.auth.access import bearer_token, start_session
@@ -55,10 +56,18 @@ class Login(MethodView):
 
     @blp.arguments(LoginSchema)
     @blp.response(200, MeSchema)
-    @blp.alt_response(401, description="Wrong email or password.")
+    @blp.alt_response(
+        401,
+        description="Wrong email or password; with the right password of a deactivated account,"
+        " reason `account_deactivated`.",
+    )
     def post(self, data):
         """Log in; answers the user and the CSRF token for later writes."""
-        user = services.authenticate(data["email"], data["password"])
+        try:
+            user = services.authenticate(data["email"], data["password"])
+        except services.AccountDeactivated:
+            db.session.commit()  # keeps the audit event of the failure
+            abort(401, message=services.DEACTIVATED, reason=errors.ACCOUNT_DEACTIVATED)
         db.session.commit()
         if user is None:
             abort(401, message=N_("The email or the password is wrong."))

@@ -1,12 +1,12 @@
 """WTForms for the account and user administration pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 from outreach.auth.passwords import MAX_LENGTH, password_problem
 from outreach.auth.services import NAME_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
+from outreach.i18n import FlaskForm
 
 REQUIRED = _l("Fill in this field.")
 

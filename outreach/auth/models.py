@@ -1,4 +1,4 @@
-"""User and ApiToken tables."""
+"""User, UserSession and ApiToken tables."""
 
 import uuid
 from datetime import datetime
@@ -64,5 +64,27 @@ class ApiToken(UUIDPrimaryKey, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(UUIDPrimaryKey, db.Model):
+    """One login in one browser or phone: admins see each and can end one (a lost phone).
+
+    The cookie carries the row's id; a session counts while its row is not ended and its
+    user's session_version is the cookie's (ending all sessions bumps the version)."""
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Saved at most once per auth.services.SESSION_SEEN_RESOLUTION, so most requests stay reads.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # "Firefox · Android": a summary, never the whole User-Agent header.
+    device: Mapped[str] = mapped_column(String(60), default="", nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship()

@@ -1,10 +1,12 @@
-"""Reads of accounts: users by e-mail or session, an organisation's users, a user's tokens."""
+"""Reads of accounts: users by e-mail or session, an organisation's users, a user's sessions
+and tokens."""
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import select
 
-from outreach.auth.models import ApiToken, User
+from outreach.auth.models import ApiToken, User, UserSession
 from outreach.db import db
 from outreach.tenancy import tenant_select, unscoped
 
@@ -39,15 +41,57 @@ def find_token(user: User, token_id: uuid.UUID) -> ApiToken | None:
     )
 
 
-def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's id is `uuid:session_version`; an older version is a dead session."""
-    user_id, _, version = session_id.partition(":")
+def _uuid(text) -> uuid.UUID | None:
     try:
-        user_uuid = uuid.UUID(user_id)
+        return uuid.UUID(str(text))
     except ValueError:
         return None
-    stmt = select(User).where(User.id == user_uuid)
-    user = db.session.scalar(unscoped(stmt, "a session names its user, not yet its organisation"))
-    if user is None or not user.active or str(user.session_version) != version:
+
+
+def load_session_user(session_id: str, row_id) -> tuple[User, UserSession] | None:
+    """The user and the session row of a cookie, if the session still counts.
+
+    Flask-Login's id is `uuid:session_version`: an older version is a dead session; `row_id`
+    is the cookie's UserSession, which must be the user's and not ended."""
+    user_id, _, version = session_id.partition(":")
+    user_uuid, row_uuid = _uuid(user_id), _uuid(row_id)
+    if user_uuid is None or row_uuid is None:
         return None
-    return user
+    stmt = (
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_uuid, UserSession.id == row_uuid, UserSession.ended_at.is_(None))
+    )
+    found = db.session.execute(
+        unscoped(stmt, "a session names its user, not yet its organisation")
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    if not user.active or str(user.session_version) != version:
+        return None
+    return user, row
+
+
+def list_live_sessions(user: User, *, seen_after: datetime, created_after: datetime):
+    """The user's sessions that still count: not ended, not idle since `seen_after`, begun
+    after `created_after` (the idle and absolute timeouts); the newest first."""
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at > seen_after,
+                UserSession.created_at > created_after,
+            )
+            .order_by(UserSession.last_seen_at.desc(), UserSession.id)
+        ).all()
+    )
+
+
+def find_session(user: User, session_id: uuid.UUID) -> UserSession | None:
+    """The session with this id if it is this user's (never another user's)."""
+    return db.session.scalar(
+        select(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )

@@ -1,20 +1,22 @@
 """Every state change of accounts: users, logins, sessions and API tokens."""
 
 import hashlib
+import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import has_request_context
+from flask import current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record
-from outreach.auth.models import ROLES, ApiToken, User
+from outreach.auth.models import ROLES, ApiToken, User, UserSession
 from outreach.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from outreach.auth.queries import find_user_by_email, normalise_email
 from outreach.db import db, utcnow
+from outreach.i18n import N_
 from outreach.orgs.models import Organisation
 
 TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
@@ -22,6 +24,8 @@ NAME_MAX_LENGTH = 120
 TOKEN_NAME_MAX_LENGTH = 80
 # Writing last_used_at on every request would turn each API read into a write.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+# The same for a session's last_seen_at.
+SESSION_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class AccountError(ValueError):
@@ -85,8 +89,22 @@ def create_user(
     return user
 
 
+DEACTIVATED = N_("This account is deactivated. Ask an admin of your organisation.")
+
+
+class AccountDeactivated(AccountError):
+    """The password was right, but an admin has deactivated the account."""
+
+    def __init__(self):
+        super().__init__(_l(DEACTIVATED))
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The user if email and password match an active account; the same cost either way."""
+    """The user if email and password match an active account, else None; raises
+    AccountDeactivated only after the right password, so that a guess learns nothing.
+
+    Every path verifies one password hash (a stand-in one for an unknown email): the answer
+    takes the same time whether the account exists, is deactivated or the password is wrong."""
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or not user.active:
@@ -96,6 +114,8 @@ def authenticate(email: str, password: str) -> User | None:
             user=user,
             reason="inactive" if ok else "credentials",
         )
+        if ok:
+            raise AccountDeactivated()
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -104,9 +124,77 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+_BROWSERS = (  # the first that matches names the browser: Edge and Opera also say Chrome
+    ("Edge", r"Edg(e|A|iOS)?/"),
+    ("Opera", r"OPR/|Opera"),
+    ("Samsung Internet", r"SamsungBrowser/"),
+    ("Firefox", r"Firefox/|FxiOS/"),
+    ("Chrome", r"Chrome/|CriOS/"),
+    ("Safari", r"Safari/"),
+)
+_SYSTEMS = (
+    ("Android", r"Android"),
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Windows", r"Windows"),
+    ("macOS", r"Mac OS X|Macintosh"),
+    ("Linux", r"Linux|X11"),
+)
+
+
+def device_summary(user_agent: str | None) -> str:
+    """ "Chrome · Android" from a User-Agent header: enough to tell an admin which device is
+    which, and no more of the header is stored."""
+    text = user_agent or ""
+    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, text)), "")
+    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, text)), "")
+    if browser and system:
+        return f"{browser} · {system}"
+    return browser or system
+
+
+def start_user_session(user: User, user_agent: str | None) -> UserSession:
+    """A new session row at login; this user's rows past the absolute timeout are removed."""
+    now = utcnow()
+    oldest = now - timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < oldest)
+    )
+    row = UserSession(
+        user_id=user.id, created_at=now, last_seen_at=now, device=device_summary(user_agent)
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def session_seen_is_due(row: UserSession, now: datetime | None = None) -> bool:
+    return (now or utcnow()) - row.last_seen_at >= SESSION_SEEN_RESOLUTION
+
+
+def note_session_seen(row: UserSession) -> None:
+    row.last_seen_at = utcnow()
+
+
+def end_session(row: UserSession, *, actor: User) -> None:
+    """One session stops working (a lost phone); the user's other sessions go on."""
+    if row.ended_at is not None:
+        return
+    row.ended_at = utcnow()
+    row.end_reason = "revoke"
+    record("auth.session_end", user=actor, obj=row, owner=str(row.user_id))
+
+
+def _end_live_sessions(user: User, reason: str) -> None:
+    user.session_version += 1
+    now = utcnow()
+    live = select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    for row in db.session.scalars(live):
+        row.ended_at, row.end_reason = now, reason
+
+
 def end_all_sessions(user: User, *, actor: User | None = None, reason: str = "logout") -> None:
     """Every cookie issued to this user before now stops working."""
-    user.session_version += 1
+    _end_live_sessions(user, reason)
     record(f"auth.{reason}", user=actor or user, obj=user)
 
 
@@ -128,7 +216,7 @@ def set_role(user: User, role: str, *, actor: User) -> None:
     if role == user.role:
         return
     old, user.role = user.role, role
-    user.session_version += 1  # the new role counts from the next login, on every device
+    _end_live_sessions(user, "role_change")  # the new role counts from the next login
     record("user.role_change", user=actor, obj=user, old=old, new=role)
 
 
@@ -138,7 +226,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     if user.active == active:
         return
     user.active = active
-    user.session_version += 1
+    _end_live_sessions(user, "activate" if active else "deactivate")
     record("user.activate" if active else "user.deactivate", user=actor, obj=user)
 
 

@@ -36,7 +36,7 @@ def _end_browser_session() -> None:
         session["locale"] = locale
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str | None = None) -> str:
     """Only same-site paths: never an open redirect."""
     # Browsers read "/\\evil.example" as "//evil.example" and drop tabs and newlines inside
     # URLs ("/\t/evil.example"), so a backslash or a control character is refused outright.
@@ -49,7 +49,18 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
+    return default or url_for("main.home")
+
+
+def _landing(user) -> str:
+    """Where a login without a `next` page leads: an admin to the users."""
+    if user.role == "admin":
+        return url_for("admin.users")
     return url_for("main.home")
+
+
+def _after_login(user) -> str:
+    return _safe_next(request.args.get("next"), _landing(user))
 
 
 def login_email() -> str:
@@ -100,14 +111,19 @@ def login_limits(view):
 @login_limits
 def login():
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_after_login(current_user))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountDeactivated as exc:
+            db.session.commit()  # keeps the audit event of the failure
+            form.form_errors.append(str(exc))
+            return render_template("auth/login.html", form=form), 401
         if user is not None:
             start_session(user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_after_login(user))
         db.session.commit()  # keeps the audit event of the failure
         form.password.errors.append(_("The email or the password is wrong."))
         return render_template("auth/login.html", form=form), 401

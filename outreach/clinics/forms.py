@@ -9,7 +9,6 @@ import uuid
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -30,6 +29,7 @@ from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS
 from outreach.clinics.queries import ClinicFilters
 from outreach.clinics.schemas import ClinicInSchema
 from outreach.denmark import in_denmark, is_valid_postcode
+from outreach.i18n import FlaskForm
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS
 
 DAY_NAMES = vocabulary.labels(vocabulary.WEEKDAYS)

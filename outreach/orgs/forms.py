@@ -7,11 +7,11 @@ typed; orgs.services stores the result and keeps its own invariants.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from outreach.denmark import in_denmark
+from outreach.i18n import FlaskForm, Form
 from outreach.orgs import services
 from outreach.plausibility import MAX_COUNT, MAX_PERSONS_PRESENT
 

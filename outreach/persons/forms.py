@@ -2,10 +2,10 @@
 confirming a merge and undoing one."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SearchField, SelectField
 from wtforms.validators import DataRequired, Length
 
+from outreach.i18n import FlaskForm
 from outreach.persons.models import GENDERS
 
 ALIAS_MAX_LENGTH = 100

@@ -1,11 +1,11 @@
 """The report page's filters, read from the query string (the same names as the API's)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from outreach.db import utcnow
+from outreach.i18n import FlaskForm
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.figures import FIRST_YEAR, LOCAL_TZ, last_valid_year
 from outreach.reports.schemas import SOURCES

@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from outreach.i18n import FlaskForm
 from outreach.orgs.models import REGION_NAMES
 from outreach.routing.queries import route_bases, today
 from outreach.routing.schemas import TIME

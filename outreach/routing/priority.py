@@ -19,6 +19,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext, ngettext
+from flask_babel.speaklater import LazyString
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 DEFAULT_TARGET_DAYS = 60
@@ -62,6 +64,17 @@ def _local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
+def _since_last_visit(days: int, target_days: int) -> str:
+    """Two counts, so two sentences each with its own plural: "1 day", "2 days"."""
+    ago = ngettext("Last visit %(num)d day ago;", "Last visit %(num)d days ago;", days)
+    if days >= target_days:
+        due = ngettext("due every %(num)d day.", "due every %(num)d days.", target_days)
+    else:
+        left = target_days - days
+        due = ngettext("due again in %(num)d day.", "due again in %(num)d days.", left)
+    return f"{ago} {due}"
+
+
 def priority(
     *,
     day: date,
@@ -80,37 +93,22 @@ def priority(
         days = (day - last_date).days
         if days >= target_days:
             extra = min(OVERDUE_MAX, round(OVERDUE_MAX * (days - target_days) / target_days))
-            reasons.append(
-                Reason(
-                    DUE + extra,
-                    _l(
-                        "Last visit %(days)d days ago; due every %(target)d days.",
-                        days=days,
-                        target=target_days,
-                    ),
-                )
-            )
+            points = DUE + extra
         else:
-            reasons.append(
-                Reason(
-                    round(NOT_DUE_MAX * max(days, 0) / target_days),
-                    _l(
-                        "Last visit %(days)d days ago; due again in %(left)d days.",
-                        days=days,
-                        left=target_days - days,
-                    ),
-                )
-            )
+            points = round(NOT_DUE_MAX * max(days, 0) / target_days)
+        reasons.append(Reason(points, LazyString(_since_last_visit, days, target_days)))
     if source == "screening" and created_at is not None:
         age = (day - _local_date(created_at)).days
         if 0 <= age <= SCREENING_RECENT_DAYS:
             reasons.append(
                 Reason(
                     SCREENING,
-                    _l(
-                        "New from screening %(days)d days ago (screening flags are not "
+                    lazy_ngettext(
+                        "New from screening %(num)d day ago (screening flags are not "
                         "recorded yet, so a recent clinic from screening counts as flagged).",
-                        days=age,
+                        "New from screening %(num)d days ago (screening flags are not "
+                        "recorded yet, so a recent clinic from screening counts as flagged).",
+                        age,
                     ),
                 )
             )

@@ -70,6 +70,29 @@ def test_the_login_form_never_redirects_off_site(client, nurse, target):
     assert response.headers["Location"] == "/"
 
 
+def test_an_admin_lands_on_the_user_list_after_login(client, admin):
+    response = login_form(client, admin.email, PASSWORD)
+    assert response.headers["Location"] == "/admin/users"
+
+
+def test_an_admin_asking_for_a_page_goes_there_after_login(client, admin):
+    response = login_form(client, admin.email, PASSWORD, next_url="/reports/")
+    assert response.headers["Location"] == "/reports/"
+
+
+def test_an_admin_with_an_off_site_next_lands_on_the_user_list(client, admin):
+    response = login_form(client, admin.email, PASSWORD, next_url="//evil.example/")
+    assert response.headers["Location"] == "/admin/users"
+
+
+def test_a_logged_in_admin_opening_the_login_page_is_sent_to_the_user_list(admin_client):
+    assert admin_client.get("/login").headers["Location"] == "/admin/users"
+
+
+def test_a_coordinator_still_lands_on_the_start_page(client, coordinator):
+    assert login_form(client, coordinator.email, PASSWORD).headers["Location"] == "/"
+
+
 def test_a_failed_login_keeps_the_email_and_never_echoes_the_password(client, nurse):
     response = login_form(client, nurse.email, "the-echo-marker-password")
     assert response.status_code == 401
@@ -343,7 +366,8 @@ def test_an_admin_may_make_another_user_admin(nurse, admin):
 
 @pytest.mark.parametrize("session_id", ["", "garbage", f"{uuid.uuid4()}:1", "not-a-uuid:1"])
 def test_a_session_id_that_names_no_user_loads_nobody(app, session_id):
-    assert queries.load_session_user(session_id) is None
+    assert queries.load_session_user(session_id, None) is None
+    assert queries.load_session_user(session_id, uuid.uuid4()) is None
 
 
 def test_users_are_listed_by_email_within_their_organisation(factory, org, other_org):

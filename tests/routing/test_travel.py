@@ -299,3 +299,14 @@ def test_the_score_stays_between_0_and_100(in_request):
 
 def test_explanations_serialise(in_request):
     assert json.dumps(score([visit(90, concern="red")]).explanation)
+
+
+def test_a_reasons_day_counts_take_the_plural_only_when_more_than_one(in_request):
+    with force_locale("da"):
+        (one_day,) = texts(score([visit(1)], target=2))
+        (overdue,) = texts(score([visit(61)]))
+        (screened,) = texts(score(source="screening", created_days_ago=1))[1:]
+    assert one_day == "Seneste besøg for 1 dag siden; skal besøges igen om 1 dag."
+    assert overdue == "Seneste besøg for 61 dage siden; skal besøges hver 60. dag."
+    assert screened.startswith("Ny fra screening for 1 dag siden")
+    assert texts(score([visit(1)], target=2)) == ["Last visit 1 day ago; due again in 1 day."]

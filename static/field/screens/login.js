@@ -80,7 +80,9 @@ export async function render() {
         outbox.replay().then(() => sync.pull());
         return;
       }
-      if (answer.status === 401) showErrors(form, t("The email or the password is wrong."));
+      if (answer.status === 401 && answer.data && answer.data.reason === "account_deactivated")
+        showErrors(form, t("This account is deactivated. Ask an admin of your organisation."));
+      else if (answer.status === 401) showErrors(form, t("The email or the password is wrong."));
       else if (answer.status === 429) showErrors(form, t("Too many attempts. Wait a minute and try again."));
       else showErrors(form, t("Logging in failed. Try again."), (answer.data && answer.data.errors) || {});
     } catch (error) {
