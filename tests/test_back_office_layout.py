@@ -152,3 +152,31 @@ def test_the_import_preview_shows_the_problems_column_on_a_desktop(
     assert scroller["x"] <= box["x"]
     assert box["x"] + box["width"] <= scroller["x"] + scroller["width"]
     assert page.evaluate(OVERFLOW) <= 0
+
+
+# WCAG's contrast ratio of two colours given as computed CSS "rgb(r, g, b)".
+CONTRAST = """(el) => {
+  const rgb = (text) => text.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const c = [r, g, b].map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  };
+  const style = getComputedStyle(el);
+  const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_clinic_status_badges_have_4_5_to_1_contrast_and_pages_have_an_icon(page, log_in):
+    log_in(page, COORDINATOR)
+    page.goto("/clinics/?status=unknown")
+
+    badges = page.locator(".badge")
+    assert page.locator(".badge-unknown").count() > 0
+    ratios = [badges.nth(i).evaluate(CONTRAST) for i in range(badges.count())]
+    assert min(ratios) >= 4.5, ratios
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(icon).ok
