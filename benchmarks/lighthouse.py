@@ -161,10 +161,13 @@ def main() -> int:
         prepare(env)
         port = free_port()
         env["BIND"] = f"127.0.0.1:{port}"
-        server = subprocess.Popen(
+        server_log = (Path(tmp) / "server.log").open("w")
+        server = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
             env=env,
             cwd=ROOT,
+            stdout=server_log,
+            stderr=server_log,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -193,6 +196,7 @@ def main() -> int:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            server_log.close()
 
     print(f"\n| page | {' | '.join(CATEGORIES)} |")
     print("|---|" + "---:|" * len(CATEGORIES))
