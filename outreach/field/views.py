@@ -100,7 +100,16 @@ def _no_cache(response):
 @public
 def shell():
     """The one page of the app; screens are drawn by static/field/app.js (hash routes)."""
-    return _no_cache(make_response(render_template("field/shell.html", theme=THEME_COLOUR)))
+    # Every module is named up front (modulepreload), so the browser fetches them at once
+    # instead of one import level after another before the first screen can be drawn.
+    modules = [
+        url_for("static", filename=p.relative_to(ROOT / "static").as_posix())
+        for p in _static_files()
+        if p.suffix == ".js"
+    ]
+    return _no_cache(
+        make_response(render_template("field/shell.html", theme=THEME_COLOUR, modules=modules))
+    )
 
 
 @bp.route("/sw.js")

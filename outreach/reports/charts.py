@@ -4,6 +4,12 @@ data: URL, allowed by the CSP) and in the PDF.
 Only matplotlib's object API is used (no pyplot): no global figure state, safe in threads.
 matplotlib is loaded on the first chart, not with the app: it is most of a second of every
 worker's start (docs/architecture.md, deferred imports).
+
+Every chart is drawn WIDTH_IN inches wide with all its text at FONT_SIZE_PT, and the page shows
+it at its own size, shrunk only to fit a narrower screen (reports.css): its text is about 14
+CSS px on a desktop and never under 11 px on a 390 px phone. Drawing is the slow part of the
+page (a second or more per chart on a busy server), so the SVG of the same figures in the same
+language is kept (_CACHE_SIZE charts per worker).
 """
 
 import base64
@@ -28,12 +34,15 @@ def _matplotlib():
             "svg.fonttype": "path",
             "svg.hashsalt": "outreach-reports",
             "font.family": "DejaVu Sans",
-            "font.size": 11,
+            "font.size": FONT_SIZE_PT,
         }
     )
     return Figure, MaxNLocator
 
 
+FONT_SIZE_PT = 10.5
+WIDTH_IN = 4.2
+_CACHE_SIZE = 64
 INK, MUTED, LINE = "#1d2733", "#5b6877", "#d5dbe3"
 SERIES = ("#0b5f73", "#7fb3c0", "#d08c2a")
 
@@ -75,36 +84,38 @@ def month_names() -> list[str]:
     return [str(names[m]).rstrip(".").capitalize() for m in range(1, 13)]
 
 
+MONTHLY_SERIES = ("visits", "admitted_visits", "conversations")
+
+
 def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> str:
     """Grouped bars per month: visits, admitted visits and conversations."""
-    # Narrow, so that its text stays legible when a phone shrinks it to the screen's width.
-    figure = _figure(5.2, 3.6)
+    values = tuple(tuple(row[key] for key in MONTHLY_SERIES) for row in by_month)
+    labels = tuple(str(series_labels[key]) for key in MONTHLY_SERIES)
+    return _monthly_svg(values, labels, tuple(month_names()))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _monthly_svg(values, labels, months) -> str:
+    figure = _figure(WIDTH_IN, 3.4)
     axes = figure.add_subplot()
     _style(axes)
-    keys = ("visits", "admitted_visits", "conversations")
     width = 0.27
-    for i, key in enumerate(keys):
-        positions = [m - 1 + (i - 1) * width for m in range(1, 13)]
-        axes.bar(
-            positions,
-            [row[key] for row in by_month],
-            width=width,
-            color=SERIES[i],
-            label=series_labels[key],
-        )
-    axes.set_xticks(range(12), month_names())
+    for i, label in enumerate(labels):
+        positions = [m + (i - 1) * width for m in range(12)]
+        axes.bar(positions, [row[i] for row in values], width=width, color=SERIES[i], label=label)
+    # Every other month named: twelve names at a legible size do not fit a phone's width.
+    axes.set_xticks(range(12), [name if m % 2 == 0 else "" for m, name in enumerate(months)])
+    axes.set_xticks(range(12), minor=True)
     axes.yaxis.set_major_locator(_integer_ticks())
-    if not any(row[key] for row in by_month for key in keys):
+    if not any(any(row) for row in values):
         axes.set_ylim(0, 1)
     axes.grid(axis="y", color=LINE, linewidth=0.6)
     axes.set_axisbelow(True)
-    axes.tick_params(axis="x", labelsize=9)
     axes.legend(
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
-        ncols=3,
+        ncols=2,
         frameon=False,
-        fontsize=9,
         handlelength=1,
         columnspacing=1,
     )
@@ -119,7 +130,12 @@ def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> 
     rows = sorted(rows, key=lambda row: -row[1])
     if len(rows) > limit:
         rows = rows[: limit - 1] + [(other, sum(value for _, value in rows[limit - 1 :]))]
-    figure = _figure(5.2, 0.36 * len(rows) + 0.6)
+    return _bar_svg(tuple((str(label), value) for label, value in rows))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _bar_svg(rows) -> str:
+    figure = _figure(WIDTH_IN, 0.36 * len(rows) + 0.6)
     axes = figure.add_subplot()
     _style(axes)
     labels = [label for label, _ in rows]

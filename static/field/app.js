@@ -9,7 +9,7 @@ import { t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as sync from "./sync.js";
-import { clear, fill, h, icon, redraw } from "./ui.js";
+import { clear, fill, h, icon, redraw, screenChanged } from "./ui.js";
 import * as vocabulary from "./vocabulary.js";
 
 import * as clinicScreen from "./screens/clinic.js";
@@ -83,8 +83,8 @@ function buildChrome(root) {
       h("div", { class: "topbar-end" }, chrome.network, chrome.unsent),
     ),
     chrome.banners,
-    chrome.main,
     h("div", { id: "notice", class: "notice", role: "status", "aria-live": "polite", hidden: true }),
+    chrome.main,
     chrome.nav,
   );
   updateNetwork(online);
@@ -108,10 +108,9 @@ function showHeader(described) {
     n === 0 ? icon("check") : icon(attention ? "alert" : "outbox"),
     h("span", { class: "unsent-text" }, n === 0 ? t("All sent") : t("%(count)s unsent", { count: n })),
   );
-  chrome.unsent.setAttribute(
-    "aria-label",
-    n === 0 ? t("All records are sent") : t("Records not sent yet: %(count)s", { count: n }),
-  );
+  // Its visible text is its name (a screen reader says what is shown). Before a login, "all
+  // sent" would claim what nobody did; records kept from an earlier login still show.
+  chrome.unsent.hidden = !session.current() && n === 0;
   updateBanners(n);
 }
 
@@ -201,6 +200,7 @@ async function route() {
   if (screen.back) chrome.back.setAttribute("href", screen.back);
   chrome.nav.hidden = hash === "#/login" && !session.current();
   markNav(hash);
+  screenChanged();
   fill(chrome.main, screen.node);
   chrome.main.dataset.screen = screen.name || "";
   window.scrollTo(0, 0);

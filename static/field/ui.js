@@ -87,7 +87,9 @@ export function icon(name, label = null) {
 
 let noticeTimer = null;
 
-/** A short message in the live region above the bottom bar. */
+/** A short message in the live region under the header. It takes its own room in the page
+ * instead of floating over it, so it never covers a button; after four seconds it fades, and its
+ * room goes with the next screen (never under a finger about to tap). */
 export function notice(text, kind = "info") {
   const region = document.getElementById("notice");
   if (!region) return;
@@ -96,9 +98,16 @@ export function notice(text, kind = "info") {
   region.append(text);
   region.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => {
+  noticeTimer = setTimeout(() => region.classList.add("notice-faded"), 4000);
+}
+
+/** A new screen is shown: a faded notice leaves with the old one; a fresh one stays over it. */
+export function screenChanged() {
+  const region = document.getElementById("notice");
+  if (region && region.classList.contains("notice-faded")) {
     region.hidden = true;
-  }, 4000);
+    clear(region);
+  }
 }
 
 /** A modal question; resolves with the value of the chosen button (or null: cancelled). */

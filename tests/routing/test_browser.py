@@ -20,12 +20,25 @@ def use_english(tab):
     tab.wait_for_load_state()
 
 
+def test_the_map_and_its_clinics_are_loaded_only_when_the_coordinator_opens_it(page, log_in):
+    log_in(page, COORDINATOR)
+    loaded = []
+    page.on("request", lambda request: loaded.append(request.url))
+    page.goto("/routes/")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in loaded if "leaflet" in url or "/api/v1/clinics" in url]
+
+    page.locator("[data-area-picker] summary").click()
+    expect(page.locator("[data-area-map] path.leaflet-interactive").first).to_be_attached()
+    assert [url for url in loaded if url.endswith("leaflet.js")]
+
+
 def test_plan_a_day_from_an_area_drawn_on_the_map(page, log_in, screenshot):
     log_in(page, COORDINATOR)
     use_english(page)
     page.goto("/routes/")
     picker = page.locator("[data-area-picker]")
-    expect(picker).to_be_visible()  # shown by the script; hidden without it
+    picker.locator("summary").click()  # the map is loaded when it is opened
     expect(page.locator("[data-area-map] path.leaflet-interactive").first).to_be_attached()
     assert page_width(page) <= 390
 

@@ -1,16 +1,41 @@
 // The planning form's map: the organisation's clinics, and a rectangle or polygon drawn on it
-// that is written as JSON [[lat, lon], ...] into the form's hidden "area" field. Without
-// JavaScript (or without Leaflet) the picker stays hidden and the ticked regions are used.
+// that is written as JSON [[lat, lon], ...] into the form's hidden "area" field. The map is
+// behind a <details>: Leaflet and the clinics are loaded when it is first opened, not with the
+// page. Without JavaScript (or without Leaflet) the ticked regions are used.
 
 const picker = document.querySelector('[data-area-picker]');
-if (picker && window.L) setUp(picker, window.L);
+if (picker) {
+  let started = false;
+  const start = () => {
+    if (started || !picker.open) return;
+    started = true;
+    loadLeaflet(picker).then((L) => setUp(picker, L)).catch((error) => console.error(error));
+  };
+  picker.addEventListener('toggle', start);
+  start();
+}
+
+function load(element) {
+  return new Promise((resolve, reject) => {
+    element.addEventListener('load', resolve);
+    element.addEventListener('error', () => reject(new Error(`could not load ${element.src || element.href}`)));
+    document.head.append(element);
+  });
+}
+
+async function loadLeaflet(picker) {
+  if (window.L) return window.L;
+  const css = Object.assign(document.createElement('link'), { rel: 'stylesheet', href: picker.dataset.leafletCss });
+  const script = Object.assign(document.createElement('script'), { src: picker.dataset.leafletJs });
+  await Promise.all([load(css), load(script)]);
+  return window.L;
+}
 
 function setUp(picker, L) {
   const input = picker.closest('form').querySelector('input[name="area"]');
   const status = picker.querySelector('[data-area-status]');
   const buttons = {};
   picker.querySelectorAll('[data-draw]').forEach((b) => { buttons[b.dataset.draw] = b; });
-  picker.hidden = false;
 
   const map = L.map(picker.querySelector('[data-area-map]')).setView([56.0, 10.6], 7);
   L.tileLayer(picker.dataset.tileUrl, {
