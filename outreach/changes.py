@@ -59,6 +59,15 @@ def stamp(obj) -> None:
         flag_modified(obj, "sync_seq")
 
 
+def resend(obj) -> None:
+    """Stamp a row whose own fields did not change, so that phones pull it again for what it
+    carries from other rows (a clinic's last visit): it keeps its `updated_at`, and with it
+    its representation and ETag."""
+    stamp(obj)
+    if inspect(obj).persistent and hasattr(obj, "updated_at"):
+        flag_modified(obj, "updated_at")
+
+
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     if not session.in_nested_transaction():  # the whole transaction, not a savepoint

@@ -27,6 +27,10 @@ MIGRATIONS_PENDING = "migrations_pending"
 
 @bp.route("/")
 def home():
+    """The start page after login: nurses work on their phones, so they go to the field app;
+    everyone else to the clinic registry."""
+    if not current_user.has_role("coordinator"):
+        return redirect(url_for("field.shell"))
     return redirect(url_for("clinics.index"))
 
 

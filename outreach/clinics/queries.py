@@ -48,6 +48,15 @@ def last_visit_subquery(organisation_id: uuid.UUID):
     ).subquery()
 
 
+def last_visits(organisation_id: uuid.UUID, clinic_ids) -> dict:
+    """{clinic id: its latest visit time} for these clinics (never visited: not in it)."""
+    if not clinic_ids:
+        return {}
+    last = last_visit_subquery(organisation_id)
+    rows = db.session.execute(select(last).where(last.c.clinic_id.in_(list(clinic_ids))))
+    return {clinic_id: at for clinic_id, at in rows}
+
+
 def filtered_select(organisation_id: uuid.UUID, filters: ClinicFilters):
     """The organisation's clinics matching the filters, with each one's last visit time."""
     last = last_visit_subquery(organisation_id)

@@ -99,6 +99,16 @@ class ClinicOutSchema(Schema):
     updated_at = fields.AwareDateTime()
 
 
+class ClinicSyncSchema(ClinicOutSchema):
+    """A clinic as the phone pulls it: with its last visit, which the phone cannot know for
+    clinics last visited before the ~400 days of visits it keeps. Not part of the ETag."""
+
+    last_visit_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "The start of the clinic's latest visit; null: never visited."},
+    )
+
+
 class ClinicQuerySchema(Schema):
     region = fields.String(validate=validate.OneOf(REGION_SLUGS))
     kind = fields.String(validate=validate.OneOf(CLINIC_KINDS))

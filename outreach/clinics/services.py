@@ -7,14 +7,16 @@ from sqlalchemy import select
 
 from outreach import geo
 from outreach.audit.services import record
-from outreach.changes import stamp
+from outreach.changes import resend, stamp
 from outreach.clinics import hours
 from outreach.clinics.models import Clinic
 from outreach.clinics.queries import etag
 from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
 from outreach.records import NotAllowed, PutResult, create_or_replace
-from outreach.tenancy import unscoped
+from outreach.tenancy import get_in_org, unscoped
+from outreach.visits.models import Visit
+from outreach.visits.services import visit_placed
 
 # The fields a client sends (DESIGN.md §4); everything else is derived or bookkeeping.
 INPUT_FIELDS = (
@@ -171,6 +173,17 @@ def reopen_clinic(user, clinic: Clinic) -> None:
         clinic.updated_by_id = user.id
         stamp(clinic)
         record("clinic.reopen", user=user, obj=clinic)
+
+
+@visit_placed.connect
+def _follow_last_visit(visit: Visit, clinic_ids: set) -> None:
+    """A visit was stored new, moved or retimed: the clinics it was and is at get a new change
+    number, so that phones pull them again with their last-visit date (sync/queries.py). Only
+    the number changes: the clinic's representation and ETag stay as they are."""
+    for clinic_id in clinic_ids:
+        clinic = get_in_org(Clinic, clinic_id, visit.organisation_id)
+        if clinic is not None:
+            resend(clinic)
 
 
 def retry_pending_geocoding(limit: int = 50) -> int:

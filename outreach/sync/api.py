@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from outreach import vocabulary
 from outreach.apiutil import caller
 from outreach.audit.services import record
-from outreach.clinics.schemas import ClinicOutSchema
+from outreach.clinics.schemas import ClinicSyncSchema
 from outreach.db import write_transaction
 from outreach.paging import MAX_CURSOR
 from outreach.routing.schemas import RoutePlanSyncSchema
@@ -104,7 +104,7 @@ class PullSchema(Schema):
     more = fields.Boolean(
         metadata={"description": "True when the limit cut the answer: pull again at once."}
     )
-    clinics = fields.List(fields.Nested(ClinicOutSchema))
+    clinics = fields.List(fields.Nested(ClinicSyncSchema))
     visits = fields.List(fields.Nested(VisitOutSchema))
     persons = fields.List(fields.Nested(PersonIndexSchema))
     reference = fields.Nested(ReferenceSchema)

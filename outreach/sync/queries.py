@@ -2,11 +2,15 @@
 reference lists it needs offline. Every statement is scoped to the caller's organisation."""
 
 from datetime import timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import inspect
 
 from outreach import vocabulary
 from outreach.auth.models import User
 from outreach.changes import committed_seq
 from outreach.clinics.models import Clinic
+from outreach.clinics.queries import last_visits
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
 from outreach.orgs.queries import code_labels, organisation_lists, plausibility_limits
@@ -38,6 +42,18 @@ def reference_lists(organisation_id) -> dict:
         **{name: list(codes) for name, codes in vocabulary.PHONE_LISTS.items()},
         "labels": {name: dict(codes) for name, codes in vocabulary.PHONE_LISTS.items()},
     }
+
+
+def with_last_visits(organisation_id, clinics: list) -> list:
+    """The clinics as read-only copies that also carry each one's last visit time. Read after
+    the ceiling like the person index: a visit stored since then gave its clinic a higher
+    number (clinics/services.py), so the clinic comes again with the newer date."""
+    last = last_visits(organisation_id, [c.id for c in clinics])
+    columns = [attr.key for attr in inspect(Clinic).column_attrs]
+    return [
+        SimpleNamespace(**{key: getattr(c, key) for key in columns}, last_visit_at=last.get(c.id))
+        for c in clinics
+    ]
 
 
 def pull(user, cursor: int, limit: int) -> dict:
@@ -85,6 +101,8 @@ def pull(user, cursor: int, limit: int) -> dict:
             answer[kind].append(sync_representation(row, user))
         else:
             answer[kind].append(row)
+    if answer["clinics"]:
+        answer["clinics"] = with_last_visits(org_id, answer["clinics"])
     if person_ids:
         index = {p["id"]: p for p in person_index(org_id, include_merged=True)}
         answer["persons"] = [index[pid] for pid in sorted(person_ids) if pid in index]

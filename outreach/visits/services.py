@@ -29,6 +29,10 @@ _signals = Namespace()
 # (the conversations held in it) follow it without this feature knowing them. Receivers change
 # rows and flush; they never commit. Arguments: the visit, and `moved` (to another clinic).
 visit_changed = _signals.signal("visit-changed")
+# Sent when a visit is stored new, moved to another clinic or given another time, before the
+# flush: the clinics whose last visit may have changed (`clinic_ids`) follow it, so that
+# phones pull them again with their new last-visit date. Receivers change rows and flush.
+visit_placed = _signals.signal("visit-placed")
 
 INPUT_FIELDS = (
     "clinic_id",
@@ -117,10 +121,14 @@ def _current_input(visit: Visit) -> dict:
 
 def _apply(visit: Visit, data: dict, created: bool) -> None:
     moved = not created and visit.clinic_id != data["clinic_id"]
+    retimed = not created and visit.started_at != data["started_at"]
+    clinic_ids = {data["clinic_id"]} | ({visit.clinic_id} if moved else set())
     for field in INPUT_FIELDS:
         setattr(visit, field, data[field])
     if not created:
         visit_changed.send(visit, moved=moved)
+    if created or moved or retimed:
+        visit_placed.send(visit, clinic_ids=clinic_ids)
 
 
 def put_visit(user, visit_id: uuid.UUID, data: dict, if_match: str | None = None):

@@ -6,15 +6,17 @@
 // (no fetch, no timers), or the transaction commits under our feet.
 
 const DB_NAME = "outreach-field";
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // Local copies of server data: wiped at logout. The outbox is never wiped without a choice.
 export const DATA_STORES = ["clinics", "visits", "persons", "conversations", "route_plans"];
-const ALL_STORES = ["outbox", ...DATA_STORES, "meta"];
+// Half-filled forms (drafts.js): personal data, wiped at logout with the copies above.
+const DRAFTS = "drafts";
+const ALL_STORES = ["outbox", ...DATA_STORES, DRAFTS, "meta"];
 // Meta keys that describe the session and what was pulled; prefs live in localStorage.
 const SESSION_META = ["user", "csrf", "cursor", "reference", "last_sync"];
 
-function upgrade(db, oldVersion) {
+function upgrade(db, oldVersion, tx) {
   if (oldVersion < 1) {
     // Records waiting for the server, in the order they were made (seq), by record id too.
     const outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
@@ -33,6 +35,12 @@ function upgrade(db, oldVersion) {
     // Saved route plans of today and later, with only the nurse's own route(s).
     db.createObjectStore("route_plans", { keyPath: "id" });
   }
+  if (oldVersion < 3) {
+    // Drafts of the forms, by form (drafts.js): one per new record's context or record id.
+    db.createObjectStore(DRAFTS, { keyPath: "key" });
+    // Clinics pulled before carry no last visit (last_visit_at): pull everything once more.
+    if (oldVersion >= 1) tx.objectStore("meta").delete("cursor");
+  }
 }
 
 // Encryption seam: today the identity. Keys and indexed fields stay readable.
@@ -49,7 +57,7 @@ export function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const request = indexedDB.open(DB_NAME, SCHEMA_VERSION);
-      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion, request.transaction);
       request.onsuccess = () => {
         const db = request.result;
         db.onversionchange = () => {
@@ -217,6 +225,24 @@ async function pendingIds(outbox) {
   return new Set((await done(outbox.getAll())).map((e) => decode("outbox", e).id));
 }
 
+// Drafts of forms -----------------------------------------------------------------------
+
+export async function draft(key) {
+  return get(DRAFTS, key);
+}
+
+export async function drafts() {
+  return getAll(DRAFTS);
+}
+
+export async function saveDraft(value) {
+  await run([DRAFTS], "readwrite", (s) => done(s[DRAFTS].put(encode(DRAFTS, value))), "strict");
+}
+
+export async function deleteDraft(key) {
+  await run([DRAFTS], "readwrite", (s) => done(s[DRAFTS].delete(key)), "strict");
+}
+
 // Pulls and wipes -----------------------------------------------------------------------
 
 /** Stores one page of a pull in one transaction: records, removals and the new cursor.
@@ -251,14 +277,16 @@ export async function prune(store, old) {
   });
 }
 
-/** Logout: the phone's copy of clinics, visits, persons and conversations goes, and with it
- * the session and the cursor. The outbox stays unless `outbox` is true (an explicit choice). */
+/** Logout: the phone's copy of clinics, visits, persons and conversations goes, the drafts of
+ * forms, the session and the cursor. The outbox stays unless `outbox` is true (an explicit
+ * choice). */
 export async function wipe({ outbox = false, keepMeta = [] } = {}) {
   await run(
     ALL_STORES,
     "readwrite",
     async (s) => {
       for (const store of DATA_STORES) await done(s[store].clear());
+      await done(s[DRAFTS].clear());
       for (const key of SESSION_META) if (!keepMeta.includes(key)) await done(s.meta.delete(key));
       if (outbox) await done(s.outbox.clear());
     },

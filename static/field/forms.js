@@ -227,3 +227,28 @@ export function errorBox() {
 export function saveBar(label, extra = null) {
   return h("div", { class: "save-bar" }, extra, h("button", { type: "submit", class: "primary big" }, label));
 }
+
+/** The one way a form saves: its submit buttons are disabled while `save` runs and a second
+ * submit meanwhile (a double tap) is ignored. They come back when the form stays on screen
+ * (errors shown); a save that moved on to another screen leaves them disabled. */
+export function onSave(form, save) {
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    const hash = location.hash;
+    const buttons = [...form.querySelectorAll('button[type="submit"], button:not([type])')];
+    for (const button of buttons) button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    try {
+      await save(event);
+    } finally {
+      form.removeAttribute("aria-busy");
+      if (location.hash === hash) {
+        busy = false;
+        for (const button of buttons) button.disabled = false;
+      }
+    }
+  });
+}

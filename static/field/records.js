@@ -78,6 +78,10 @@ export function pendingCopy(kind, id, body, existing) {
 export function confirmedCopy(kind, data, existing) {
   if (kind === "person") return personIndexEntry(data.id, data, existing);
   if (kind === "conversation") return conversationSummary(data.id, data);
+  if (kind === "clinic") {
+    // The PUT answer has no last visit (it is in the pull only): keep the one the phone knows.
+    return { ...data, last_visit_at: data.last_visit_at ?? (existing && existing.last_visit_at) ?? null };
+  }
   return data;
 }
 

@@ -123,3 +123,56 @@ def test_an_offline_edit_cannot_reopen_a_clinic_a_coordinator_closed_meanwhile(
     stored = server_records(in_db, [{"kind": "clinic", "id": clinic["id"]}])[clinic["id"]]
     assert stored["status"] == "closed"  # the coordinator's change stands
     assert stored["opening_hours"]["mon"] == [["12:00", "20:00"]]  # and so does the nurse's
+
+
+def test_a_clinic_last_visited_over_a_year_ago_shows_its_date_and_follows_a_new_visit(phone, in_db):
+    """The phone keeps ~400 days of visits; the pull sends each clinic's last visit, so a
+    clinic visited 500 days ago is not "Never visited", and a visit logged elsewhere moves it."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from outreach.auth.models import User
+    from outreach.visits.services import put_visit
+    from tests.conftest import Factory
+    from tests.field.conftest import NURSE
+
+    long_ago = datetime.now(UTC) - timedelta(days=500)
+    name = unique("Old Orchid")
+
+    def create():
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        factory = Factory()
+        clinic = factory.clinic(nurse.organisation, name=name, region_slug="midtjylland")
+        factory.visit(clinic, long_ago, staff=[str(nurse.id)], created_by_id=nurse.id)
+        return str(clinic.id)
+
+    clinic_id = in_db(create)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    page.get_by_placeholder("Search name, street, town").fill(name)
+    row = page.locator(f'a.clinic-row[href="#/clinic/{clinic_id}"]')
+    assert "Last visited" in row.inner_text() and str(long_ago.year) in row.inner_text()
+    assert "Never visited" not in row.inner_text()
+
+    when = long_ago + timedelta(days=60)  # still older than the visits the phone keeps
+
+    def visit_elsewhere():  # a colleague's phone, through the same service as the API
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        body = {
+            "clinic_id": uuid.UUID(clinic_id),
+            "started_at": when,
+            "outcome": "not_admitted",
+            "not_admitted_reason": "no_answer",
+            "staff": [nurse.id],
+        }
+        put_visit(nurse, uuid.uuid4(), body)
+
+    in_db(visit_elsewhere)
+    device.evaluate_module("sync.js", "await m.pull()")
+    shown = device.evaluate_module("i18n.js", f"m.formatDate('{when.isoformat()}')")
+    page.locator(f'a.clinic-row[href="#/clinic/{clinic_id}"]', has_text=shown).wait_for()
+    row.click()
+    assert shown in page.locator(".facts").first.inner_text()

@@ -94,3 +94,41 @@ def test_a_pull_asked_for_while_another_runs_brings_what_changed_meanwhile(
 
     page.locator("section.route").wait_for(state="detached")
     assert device.evaluate_module("db.js", "await m.count('route_plans')") == 0
+
+
+def test_the_nurses_route_for_tomorrow_shows_too_the_evening_before(phone, in_db, screenshot):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tomorrow = datetime.now(ZoneInfo("Europe/Copenhagen")).date() + timedelta(days=1)
+
+    def create():
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        clinics = db.session.scalars(
+            select(Clinic)
+            .where(Clinic.organisation_id == nurse.organisation_id, Clinic.status == "active")
+            .order_by(Clinic.name)
+            .limit(3)
+        ).all()
+        plan = Factory().route_plan(nurse.organisation, [(nurse, clinics)], day=tomorrow)
+        return str(plan.id), [str(c.id) for c in clinics]
+
+    plan_id, clinic_ids = in_db(create)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+
+    later = page.locator("section.route-tomorrow")
+    later.wait_for()
+    assert "Your route tomorrow" in later.locator("h2").inner_text()
+    stops = later.locator("a.route-stop")
+    assert [stops.nth(i).get_attribute("href") for i in range(stops.count())] == [
+        f"#/clinic/{c}" for c in clinic_ids
+    ]
+    assert "11:00" in stops.nth(0).inner_text()
+    assert page.locator("section.route").count() == 0  # nothing today
+    screenshot(page, "field-today-route-tomorrow")
+    in_db(lambda: back_to_draft(plan_id))
+    device.evaluate_module("sync.js", "await m.pull()")
+    later.wait_for(state="detached")

@@ -116,10 +116,11 @@ def test_sending_the_cursor_back_answers_nothing_when_nothing_changed(nurse_clie
 
 def test_a_change_after_a_pull_appears_in_the_next_pull_exactly_once(nurse_client):
     clinic = put_clinic(nurse_client)
-    visit = put_visit(nurse_client, clinic, notes="First")
+    started_at = utcnow() - timedelta(days=2)  # the same time: a new one sends the clinic too
+    visit = put_visit(nurse_client, clinic, started_at=started_at, notes="First")
     first = pull(nurse_client)
 
-    put_visit(nurse_client, clinic, record_id=visit, notes="Changed")
+    put_visit(nurse_client, clinic, started_at=started_at, record_id=visit, notes="Changed")
     second = pull(nurse_client, cursor=first["cursor"])
     third = pull(nurse_client, cursor=second["cursor"])
 
@@ -509,3 +510,97 @@ def test_a_pull_that_carries_persons_writes_one_audit_event(app, nurse_client, n
     nurse_client.get("/api/v1/sync")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sync.pull")).all()
     assert [(e.user_id, e.details) for e in events] == [(nurse.id, {"count": 1})]
+
+
+# --- each clinic's last visit ------------------------------------------------------------------
+
+
+def clinic_in(answer: dict, clinic_id: str) -> dict:
+    (clinic,) = [c for c in answer["clinics"] if c["id"] == clinic_id]
+    return clinic
+
+
+def same_instant(text: str, when: datetime) -> bool:
+    return datetime.fromisoformat(text) == when
+
+
+def test_a_clinic_comes_with_its_last_visit_also_one_older_than_the_phones_history(nurse_client):
+    clinic = put_clinic(nurse_client)
+    long_ago = (utcnow() - timedelta(days=500)).replace(microsecond=0)
+    put_visit(nurse_client, clinic, started_at=long_ago - timedelta(days=30))
+    put_visit(nurse_client, clinic, started_at=long_ago)
+
+    answer = pull(nurse_client)
+
+    assert ids(answer, "visits") == []  # the phone keeps no visit this old ...
+    assert same_instant(clinic_in(answer, clinic)["last_visit_at"], long_ago)  # ... yet knows
+
+
+def test_a_clinic_never_visited_comes_with_no_last_visit(nurse_client):
+    clinic = put_clinic(nurse_client)
+
+    assert clinic_in(pull(nurse_client), clinic)["last_visit_at"] is None
+
+
+def test_a_new_visit_sends_its_clinic_again_with_the_new_date(nurse_client):
+    clinic, other = put_clinic(nurse_client), put_clinic(nurse_client, name="Orchid Spa")
+    put_visit(nurse_client, clinic, started_at=utcnow() - timedelta(days=450))
+    cursor = pull(nurse_client)["cursor"]
+
+    now = utcnow().replace(microsecond=0)
+    visit = put_visit(nurse_client, clinic, started_at=now)
+    answer = pull(nurse_client, cursor=cursor)
+
+    assert ids(answer, "clinics") == [clinic]  # not the clinic without a new visit
+    assert ids(answer, "visits") == [visit]
+    assert same_instant(clinic_in(answer, clinic)["last_visit_at"], now)
+    assert other not in all_ids(answer)
+
+
+def test_a_visit_moved_to_another_clinic_sends_both_clinics_with_their_new_dates(nurse_client):
+    first, second = put_clinic(nurse_client), put_clinic(nurse_client, name="Orchid Spa")
+    started_at = utcnow().replace(microsecond=0) - timedelta(days=2)
+    visit = put_visit(nurse_client, first, started_at=started_at)
+    cursor = pull(nurse_client)["cursor"]
+
+    put_visit(nurse_client, second, started_at=started_at, record_id=visit)
+    answer = pull(nurse_client, cursor=cursor)
+
+    assert sorted(ids(answer, "clinics")) == sorted([first, second])
+    assert clinic_in(answer, first)["last_visit_at"] is None
+    assert same_instant(clinic_in(answer, second)["last_visit_at"], started_at)
+
+
+def test_a_visit_given_another_time_sends_its_clinic_again(nurse_client):
+    clinic = put_clinic(nurse_client)
+    started_at = utcnow().replace(microsecond=0) - timedelta(days=3)
+    visit = put_visit(nurse_client, clinic, started_at=started_at)
+    cursor = pull(nurse_client)["cursor"]
+
+    put_visit(nurse_client, clinic, started_at=started_at + timedelta(days=1), record_id=visit)
+    answer = pull(nurse_client, cursor=cursor)
+
+    assert same_instant(clinic_in(answer, clinic)["last_visit_at"], started_at + timedelta(days=1))
+
+
+def test_a_visit_changed_otherwise_does_not_send_its_clinic_again(nurse_client):
+    clinic = put_clinic(nurse_client)
+    started_at = utcnow() - timedelta(days=2)
+    visit = put_visit(nurse_client, clinic, started_at=started_at, notes="First")
+    cursor = pull(nurse_client)["cursor"]
+
+    put_visit(nurse_client, clinic, started_at=started_at, record_id=visit, notes="Changed")
+
+    assert ids(pull(nurse_client, cursor=cursor), "clinics") == []
+
+
+def test_a_new_visit_leaves_the_clinics_etag_and_record_unchanged(nurse_client):
+    clinic = put_clinic(nurse_client)
+    before = nurse_client.get(f"/api/v1/clinics/{clinic}")
+
+    put_visit(nurse_client, clinic)
+    after = nurse_client.get(f"/api/v1/clinics/{clinic}")
+
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.json == before.json
+    assert "last_visit_at" not in after.json

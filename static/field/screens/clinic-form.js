@@ -3,12 +3,14 @@
 // Saved as PUT /api/v1/clinics/<uuid> through the outbox; new ones with source "field".
 
 import * as db from "../db.js";
+import * as drafts from "../drafts.js";
 import { baseFor, fetchCurrent } from "../etag.js";
 import {
   choice,
   errorBox,
   field,
   input,
+  onSave,
   saveBar,
   showErrors,
   showRefusal,
@@ -202,6 +204,17 @@ function hoursEditor(hours) {
   );
 }
 
+/** Rows enough for the intervals a draft kept (the editor shows one per day to begin with). */
+function makeRoomForHours(form, fields) {
+  for (const day of codes("weekdays")) {
+    const wanted = ((fields[`from:${day}`] || {}).values || []).length;
+    const first = form.querySelector(`input[name="from:${day}"]`);
+    const more = first && first.closest(".hours-day").querySelector(".intervals ~ button.link");
+    while (more && form.querySelectorAll(`input[name="from:${day}"]`).length < Math.min(wanted, MAX_INTERVALS))
+      more.click();
+  }
+}
+
 /** {"mon": [["10:00","22:00"]], ...}, null when unknown; or an error message. */
 function readHours(form) {
   if (form.elements.namedItem("hours_unknown").checked) return { hours: null };
@@ -259,8 +272,9 @@ export async function render({ mode, id = null }) {
     if (!base && !entry)
       return { title: t("Clinic"), node: empty(t("This clinic is not on the phone.")), back: "#/today" };
   } else {
-    id = newId();
+    id = newId(); // once per form: a second submit (a double tap) is a resend of the same clinic
   }
+  const draftKey = editing ? `clinic:${id}` : "clinic:new";
   const initial = entry
     ? entry.body
     : base
@@ -326,8 +340,16 @@ export async function render({ mode, id = null }) {
     saveBar(editing ? t("Save clinic") : t("Save new clinic")),
   );
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const ids = { id };
+  const draft = drafts.keep(form, {
+    key: draftKey,
+    found: await drafts.find(draftKey),
+    ids,
+    title: initial.name || t("New clinic"),
+    prepare: (fields) => makeRoomForHours(form, fields),
+  });
+
+  onSave(form, async () => {
     const errors = {};
     const name = textOrNull(value(form, "name"));
     const postcode = textOrNull(value(form, "postcode"));
@@ -351,7 +373,7 @@ export async function render({ mode, id = null }) {
       return;
     }
     // Fields the form does not show (status, source, region) come from the freshest copy.
-    const against = editing ? await baseFor(id, entry, fetched) : null;
+    const against = editing ? await baseFor(ids.id, entry, fetched) : null;
     const kept = against && against.clinic ? clinicBody(against.clinic) : initial;
     const body = {
       ...kept,
@@ -369,9 +391,10 @@ export async function render({ mode, id = null }) {
       region: kept.region || null,
     };
     const ifMatch = against && against.etag;
-    await outbox.save("clinic", id, body, { headers: ifMatch ? { "If-Match": ifMatch } : null });
+    await outbox.save("clinic", ids.id, body, { headers: ifMatch ? { "If-Match": ifMatch } : null });
+    await draft.clear();
     notice(t("Clinic saved on the phone."), "ok");
-    location.replace(`#/clinic/${id}`);
+    location.replace(`#/clinic/${ids.id}`);
   });
 
   if (entry && entry.state === "attention" && entry.error) {

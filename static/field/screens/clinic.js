@@ -2,7 +2,7 @@
 // concern; "Log visit" and "Edit".
 
 import * as db from "../db.js";
-import { formatDateTime, regionName, t } from "../i18n.js";
+import { formatDate, formatDateTime, regionName, t } from "../i18n.js";
 import { openNow, weekday } from "../time.js";
 import { fill, h, redraw } from "../ui.js";
 import { codes, label } from "../vocabulary.js";
@@ -70,6 +70,9 @@ export async function render({ id }, ctx) {
 
   function show({ current, visits }) {
     visits.sort((a, b) => (a.started_at < b.started_at ? 1 : -1));
+    const last = [current.last_visit_at, visits[0] && visits[0].started_at]
+      .filter(Boolean)
+      .sort((a, b) => new Date(b) - new Date(a))[0];
     const open = openNow(current.opening_hours);
     const address = [current.address, [current.postcode, current.city].filter(Boolean).join(" ")]
       .filter(Boolean)
@@ -87,6 +90,7 @@ export async function render({ id }, ctx) {
           [t("Address"), address || t("No address")],
           [t("Region"), current.region ? regionName(current.region) : null],
           [t("Status"), label("clinic_statuses", current.status)],
+          [t("Last visit"), last ? formatDate(last) : t("Never visited")],
           [t("Notes"), current.notes],
         ]),
       ),

@@ -4,6 +4,7 @@
 // them "New person". A new person goes into the outbox before the conversation.
 
 import * as db from "../db.js";
+import * as drafts from "../drafts.js";
 import {
   checkedValues,
   checklist,
@@ -12,6 +13,7 @@ import {
   field,
   input,
   intOrNull,
+  onSave,
   saveBar,
   select,
   showErrors,
@@ -106,6 +108,7 @@ export async function render({ visitId = null, id = null }) {
   const ref = await reference(db);
   let entry = null;
   let initial = {};
+  const draftKey = id ? `conversation:${id}` : `conversation:new:${visitId || "outside"}`;
   if (id) {
     entry = await outbox.entryFor(id);
     if (!entry) {
@@ -120,6 +123,9 @@ export async function render({ visitId = null, id = null }) {
   } else {
     id = newId();
   }
+  // Once per form, not per submit: a second submit (a double tap) resends the same person and
+  // conversation instead of making a second person.
+  const ids = { id, person: newId() };
   const visit = visitId ? await db.get("visits", visitId) : null;
   if (visitId && !visit)
     return { title: t("Conversation"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
@@ -349,8 +355,22 @@ export async function render({ visitId = null, id = null }) {
   );
   setMode(state.mode);
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const draft = drafts.keep(form, {
+    key: draftKey,
+    found: await drafts.find(draftKey),
+    ids,
+    title: clinic ? clinic.name : t("Conversation outside a visit"),
+    state: () => ({ mode: state.mode, personId: state.personId }),
+    restore: async (kept) => {
+      if (kept.mode === "chosen" && kept.personId) {
+        state.person = await db.get("persons", kept.personId);
+        state.personId = kept.personId;
+      }
+      setMode(kept.mode || "search");
+    },
+  });
+
+  onSave(form, async () => {
     const errors = {};
     const q = query();
     let personBody = null;
@@ -381,7 +401,7 @@ export async function render({ visitId = null, id = null }) {
     }
     let personId = state.personId;
     if (personBody) {
-      personId = newId();
+      personId = ids.person;
       await outbox.save("person", personId, personBody); // before the conversation
     }
     const body = {
@@ -398,7 +418,7 @@ export async function render({ visitId = null, id = null }) {
       follow_up_needed: value(form, "follow_up_needed") === "yes",
       notes: textOrNull(value(form, "notes")),
     };
-    await outbox.save("conversation", id, body);
+    await outbox.save("conversation", ids.id, body);
     if (clinicId) {
       // Met here today: matching ranks her first at this clinic next time, also offline.
       const person = await db.get("persons", personId);
@@ -409,6 +429,7 @@ export async function render({ visitId = null, id = null }) {
         });
       }
     }
+    await draft.clear();
     notice(t("Conversation saved on the phone."), "ok");
     location.replace(visitId ? `#/visit/${visitId}` : "#/conversations");
   });

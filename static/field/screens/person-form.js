@@ -2,6 +2,7 @@
 // year, gender, languages). The edit replaces the waiting outbox entry, same id.
 
 import * as db from "../db.js";
+import * as drafts from "../drafts.js";
 import {
   checkedValues,
   choice,
@@ -9,6 +10,7 @@ import {
   field,
   input,
   intOrNull,
+  onSave,
   saveBar,
   showErrors,
   showRefusal,
@@ -62,8 +64,9 @@ export async function render({ id }) {
     languageChecklist("languages", body.languages || []),
     saveBar(t("Save person")),
   );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const draftKey = `person:${id}`;
+  const draft = drafts.keep(form, { key: draftKey, found: await drafts.find(draftKey), title: body.alias });
+  onSave(form, async () => {
     const alias = String(value(form, "alias") || "")
       .trim()
       .replace(/\s+/g, " ");
@@ -83,6 +86,7 @@ export async function render({ id }) {
       gender: value(form, "gender") || "unknown",
       languages: checkedValues(form, "languages"),
     });
+    await draft.clear();
     notice(t("Person saved on the phone."), "ok");
     location.replace("#/outbox");
   });

@@ -4,7 +4,8 @@
 // "not visited since" and a search.
 
 import * as db from "../db.js";
-import { formatDate, formatTime, regionName, t } from "../i18n.js";
+import * as drafts from "../drafts.js";
+import { formatDate, formatDateTime, formatTime, regionName, t } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import * as session from "../session.js";
 import * as sync from "../sync.js";
@@ -35,11 +36,12 @@ function normalise(text) {
 }
 
 function summarise(clinics, visits) {
-  const byClinic = new Map(clinics.map((c) => [c.id, { clinic: c, last: null, today: [] }]));
+  // The pull brings each clinic's last visit, also one older than the visits the phone keeps.
+  const byClinic = new Map(clinics.map((c) => [c.id, { clinic: c, last: c.last_visit_at || null, today: [] }]));
   for (const visit of visits) {
     const row = byClinic.get(visit.clinic_id);
     if (!row) continue;
-    if (!row.last || visit.started_at > row.last) row.last = visit.started_at;
+    if (!row.last || new Date(visit.started_at) > new Date(row.last)) row.last = visit.started_at;
     if (isToday(visit.started_at)) row.today.push(visit);
   }
   for (const row of byClinic.values()) {
@@ -72,12 +74,31 @@ function compare(a, b) {
   return a.clinic.name.localeCompare(b.clinic.name);
 }
 
-function routeSection(routes, byClinic) {
+function tomorrow() {
+  const now = new Date();
+  return localDate(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1));
+}
+
+function routesOn(plans, date, user) {
+  return plans
+    .filter((plan) => plan.date === date)
+    .flatMap((plan) => plan.routes.filter((r) => r.nurse_id === user.id).map((r) => ({ plan, route: r })));
+}
+
+/** Today's route with each stop's state, or tomorrow's (checked the evening before). */
+function routeSection(routes, byClinic, { later = false } = {}) {
   if (!routes.length) return null;
+  const titleId = later ? "route-tomorrow-title" : "route-title";
   return h(
     "section",
-    { class: "card route", "aria-labelledby": "route-title" },
-    h("h2", { id: "route-title" }, t("Your route today")),
+    { class: ["card", later ? "route-tomorrow" : "route"], "aria-labelledby": titleId },
+    h(
+      "h2",
+      { id: titleId },
+      later
+        ? t("Your route tomorrow, %(date)s", { date: formatDate(`${routes[0].plan.date}T12:00:00`) })
+        : t("Your route today"),
+    ),
     routes.map(({ plan, route }) =>
       h(
         "div",
@@ -97,13 +118,13 @@ function routeSection(routes, byClinic) {
           { class: "route-stops" },
           route.stops.map((stop) => {
             const item = byClinic.get(stop.clinic_id);
-            const state = item ? item.state : "not_yet";
+            const state = item && !later ? item.state : "not_yet";
             return h(
               "li",
               {},
               h(
                 "a",
-                { class: `route-stop state-${state}`, href: `#/clinic/${stop.clinic_id}` },
+                { class: ["route-stop", !later && `state-${state}`], href: `#/clinic/${stop.clinic_id}` },
                 h("span", { class: "route-time" }, formatTime(stop.arrival)),
                 h(
                   "span",
@@ -111,12 +132,46 @@ function routeSection(routes, byClinic) {
                   item ? item.clinic.name : stop.name,
                   item && item.clinic.city ? h("small", {}, item.clinic.city) : null,
                 ),
-                h("span", { class: `badge state state-${state}` }, STATE_LABELS[state]()),
+                later ? null : h("span", { class: `badge state state-${state}` }, STATE_LABELS[state]()),
               ),
             );
           }),
         ),
       ),
+    ),
+  );
+}
+
+const DRAFT_KINDS = {
+  visit: () => t("Visit"),
+  conversation: () => t("Conversation"),
+  person: () => t("Person"),
+  clinic: () => t("Clinic"),
+};
+
+/** Forms left half-filled (drafts.js), each a link back to its form, which offers to go on. */
+function draftSection(kept) {
+  if (!kept.length) return null;
+  return h(
+    "section",
+    { class: "card drafts", "aria-labelledby": "drafts-title" },
+    h("h2", { id: "drafts-title" }, t("Unfinished forms")),
+    h(
+      "ul",
+      { class: "draft-list" },
+      kept
+        .sort((a, b) => (a.saved_at < b.saved_at ? 1 : -1))
+        .map((d) =>
+          h(
+            "li",
+            {},
+            h(
+              "a",
+              { class: "draft-link", href: d.hash },
+              h("span", { class: "route-name" }, (DRAFT_KINDS[d.key.split(":")[0]] || DRAFT_KINDS.visit)(), h("small", {}, [d.title, formatDateTime(d.saved_at)].filter(Boolean).join(" · "))),
+            ),
+          ),
+        ),
     ),
   );
 }
@@ -142,7 +197,7 @@ function row(item) {
         h(
           "span",
           { class: "clinic-meta" },
-          item.last ? t("Last visit %(date)s", { date: formatDate(item.last) }) : t("Never visited"),
+          item.last ? t("Last visited %(date)s", { date: formatDate(item.last) }) : t("Never visited"),
           clinic.status === "closed" ? h("span", { class: "badge closed" }, t("Closed down")) : null,
           clinic.pending ? h("span", { class: "badge pending" }, t("Not sent yet")) : null,
         ),
@@ -195,26 +250,30 @@ export async function render(_params, ctx) {
   const more = h("button", { type: "button", class: "secondary wide", hidden: true }, t("Show more"));
   const todayLine = h("p", { class: "today-line" });
   const route = h("div", {});
+  const draftList = h("div", {});
   const syncLine = h("span", { class: "sync-line" });
 
   const load = redraw(read, show);
 
   async function read() {
-    const [clinics, visits, plans] = await Promise.all([
+    const [clinics, visits, plans, kept] = await Promise.all([
       db.getAll("clinics"),
       db.getAll("visits"),
       db.getAll("route_plans"),
+      drafts.list(),
     ]);
-    return { clinics, visits, plans, last: await sync.lastSync() };
+    return { clinics, visits, plans, kept, last: await sync.lastSync() };
   }
 
-  function show({ clinics, visits, plans, last }) {
+  function show({ clinics, visits, plans, kept, last }) {
     items = summarise(clinics, visits);
-    const today = localDate();
-    const mine = plans
-      .filter((plan) => plan.date === today)
-      .flatMap((plan) => plan.routes.filter((r) => r.nurse_id === user.id).map((r) => ({ plan, route: r })));
-    fill(route, routeSection(mine, new Map(items.map((item) => [item.clinic.id, item]))));
+    const byClinic = new Map(items.map((item) => [item.clinic.id, item]));
+    fill(
+      route,
+      routeSection(routesOn(plans, localDate(), user), byClinic),
+      routeSection(routesOn(plans, tomorrow(), user), byClinic, { later: true }),
+    );
+    fill(draftList, draftSection(kept));
     const visitsToday = visits.filter((v) => isToday(v.started_at));
     const admitted = visitsToday.filter((v) => v.outcome === "admitted").length;
     todayLine.textContent = t("Visits today: %(visits)s · admitted: %(admitted)s", {
@@ -298,6 +357,7 @@ export async function render(_params, ctx) {
     "section",
     { class: "screen today" },
     h("div", { class: "today-head" }, todayLine, h("div", { class: "sync-row" }, syncLine, update)),
+    draftList,
     route,
     h(
       "div",

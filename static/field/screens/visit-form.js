@@ -2,6 +2,7 @@
 // the server refused. Save puts it in the outbox; the visit screen follows, for conversations.
 
 import * as db from "../db.js";
+import * as drafts from "../drafts.js";
 import {
   checkedValues,
   checklist,
@@ -10,6 +11,7 @@ import {
   field,
   input,
   intOrNull,
+  onSave,
   saveBar,
   showErrors,
   showRefusal,
@@ -78,6 +80,7 @@ export async function render({ clinicId = null, id = null }) {
   const ref = await reference(db);
   let initial;
   let entry = null;
+  const draftKey = id ? `visit:${id}` : `visit:new:${clinicId}`;
   if (id) {
     entry = await outbox.entryFor(id);
     const stored = await db.get("visits", id);
@@ -85,7 +88,7 @@ export async function render({ clinicId = null, id = null }) {
       return { title: t("Visit"), node: empty(t("This visit is not on the phone.")), back: "#/today" };
     initial = entry ? entry.body : visitBody(stored);
   } else {
-    id = newId();
+    id = newId(); // once per form: a second submit (a double tap) is a resend of the same visit
     initial = {
       clinic_id: clinicId,
       started_at: null,
@@ -197,8 +200,15 @@ export async function render({ clinicId = null, id = null }) {
   );
   showOutcome(initial.outcome);
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const ids = { id };
+  const draft = drafts.keep(form, {
+    key: draftKey,
+    found: await drafts.find(draftKey),
+    ids,
+    title: clinic ? clinic.name : "",
+  });
+
+  onSave(form, async () => {
     const errors = {};
     const outcome = value(form, "outcome") || null;
     const reason = value(form, "not_admitted_reason") || null;
@@ -260,9 +270,10 @@ export async function render({ clinicId = null, id = null }) {
     };
     // The nurse ticked every unusual number: the server stores it without a warning.
     if (unusual.length) body.confirmed_unusual = true;
-    await outbox.save("visit", id, body);
+    await outbox.save("visit", ids.id, body);
+    await draft.clear();
     notice(t("Visit saved on the phone."), "ok");
-    location.replace(`#/visit/${id}`);
+    location.replace(`#/visit/${ids.id}`);
   });
 
   if (entry && entry.state === "attention" && entry.error) {
