@@ -17,14 +17,14 @@ from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.paging import paginate
 from outreach.persons import matching
-from outreach.persons.models import Conversation, Person, PersonMerge
+from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
 from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
 from outreach.records import compute_etag
 from outreach.tenancy import get_in_org, scoped, tenant_select
 from outreach.visits.models import Visit
 
 RECENT_DAYS = 180  # a clinic where she was met this recently helps matching
-SEARCH_LIMIT = 50
+SEARCH_KEPT = timedelta(hours=8)  # a search's results page works this long (Back, reload)
 
 
 # Representations ---------------------------------------------------------------------------
@@ -290,8 +290,10 @@ def _alias_score(query: str, alias: str) -> float:
     return score
 
 
-def search(organisation_id, query: str, filters: Filters, exclude_canonical=None):
-    """[PersonRow] whose alias answers `query`, best first."""
+def search(
+    organisation_id, query: str, filters: Filters, exclude_canonical=None, page=1, per_page=50
+):
+    """([PersonRow] of one page, best first; how many aliases answer `query` in all)."""
     candidates = db.session.scalars(filters.apply(tenant_select(Person, organisation_id))).all()
     scored = [
         (p, _alias_score(query, p.alias))
@@ -300,8 +302,18 @@ def search(organisation_id, query: str, filters: Filters, exclude_canonical=None
     ]
     scored = [(p, s) for p, s in scored if s >= matching.MIN_ALIAS_SIMILARITY]
     scored.sort(key=lambda item: (-item[1], matching.fold(item[0].alias), str(item[0].id)))
-    scored = scored[:SEARCH_LIMIT]
-    return rows(organisation_id, [p for p, _s in scored], {p.id: s for p, s in scored})
+    shown = scored[(page - 1) * per_page : page * per_page]
+    return rows(organisation_id, [p for p, _s in shown], {p.id: s for p, s in shown}), len(scored)
+
+
+def saved_search(user, search_id: str) -> PersonSearch | None:
+    """The user's own search under this id, while it is kept; else None."""
+    stmt = tenant_select(PersonSearch, user.organisation_id).where(
+        PersonSearch.id == search_id,
+        PersonSearch.user_id == user.id,
+        PersonSearch.created_at >= utcnow() - SEARCH_KEPT,
+    )
+    return db.session.scalar(stmt)
 
 
 def group(organisation_id, canonical_id) -> list[Person]:
