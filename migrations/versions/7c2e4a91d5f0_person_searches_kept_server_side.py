@@ -1,5 +1,4 @@
-"""Person searches kept on the server under a random id, so search results are a GET page
-without the alias in the URL
+"""Person searches kept on the server under a random id (results by GET, no alias in URLs)
 
 Revision ID: 7c2e4a91d5f0
 Revises: 5e1c7a9d3b20

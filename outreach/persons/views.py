@@ -196,10 +196,10 @@ def same_as(person_id: uuid.UUID):
                 clinic_id=clinic_id,
                 limit=SUGGESTION_LIMIT + 5,
             )
-        ranked = [(p, s, r) for p, s, r in ranked if p.canonical_id != person.canonical_id]
+        ranked = [s for s in ranked if s.person.canonical_id != person.canonical_id]
         ranked = ranked[:SUGGESTION_LIMIT]
-        rows = queries.rows(_org_id(), [p for p, _s, _r in ranked])
-        suggested = [(row, reasons) for row, (_p, _s, reasons) in zip(rows, ranked, strict=True)]
+        rows = queries.rows(_org_id(), [s.person for s in ranked])
+        suggested = [(row, s.reasons) for row, s in zip(rows, ranked, strict=True)]
     return (
         render_template(
             "persons/same_as.html",
