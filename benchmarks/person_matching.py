@@ -11,6 +11,8 @@ Each query is ranked twice in the same run:
 
 - **before**: the ranking before issue 10 (score, then alias), frozen below;
 - **after**: `outreach.persons.matching.rank`, as the server and (ported) the phone rank now;
+- **no recency**: today's scores without the recency rule (equal scores as before), to show
+  what that rule does on this data;
 
 and the script prints, for both, the share of queries where the right person (her record or
 one merged with it) is first, in the top 3, and in the top 5 (the cards shown at first).
@@ -75,6 +77,18 @@ def rank_before(query: dict, candidates: list[dict], limit: int) -> list[dict]:
 
 def rank_after(query: dict, candidates: list[dict], limit: int) -> list[dict]:
     return [c for c, _s, _r in matching.rank(query, candidates, limit)]
+
+
+def rank_without_recency(query: dict, candidates: list[dict], limit: int) -> list[dict]:
+    """Today's scores, equal scores in the order before (alias, then the order of the index):
+    how much of the change the recency rule makes, on this data."""
+    scored = [(c, matching.score(query, c)[0]) for c in candidates]
+    scored = [s for s in scored if s[1] > 0]
+    scored.sort(key=lambda s: (-s[1], matching.fold(s[0]["alias"])))
+    return [c for c, _ in scored[:limit]]
+
+
+RANKERS = {"before": rank_before, "after": rank_after, "no recency": rank_without_recency}
 
 
 # --- what the nurse types ----------------------------------------------------------------------
@@ -253,7 +267,7 @@ def main() -> None:
         if not p["merged"]:
             crowded_names[matching.fold(p["alias"])] += 1
 
-    results = {name: defaultdict(lambda: [0, 0, 0, 0]) for name in ("before", "after")}
+    results = {name: defaultdict(lambda: [0, 0, 0, 0]) for name in RANKERS}
     for canonical, at, clinic in meetings:
         index = history.index_at(at)
         person = by_canonical[canonical]
@@ -262,7 +276,7 @@ def main() -> None:
             groups = ["all", kind]
             if crowded_names[matching.fold(person["alias"])] >= 3:
                 groups.append("name shared by 3+ persons")
-            for name, ranker in (("before", rank_before), ("after", rank_after)):
+            for name, ranker in RANKERS.items():
                 ranked = [c["canonical"] for c in ranker(query, index, 5)]
                 for group in groups:
                     counts = results[name][group]
@@ -275,14 +289,15 @@ def main() -> None:
         f"{len(meetings)} re-meetings in the demo's last year, {len(people)} persons, "
         f"seed {args.seed}"
     )
-    print(f"{'queries':<28} {'n':>5}  {'first':>15}  {'top 3':>15}  {'top 5':>15}")
+    print("share of queries with the right person first / in the top 3 / in the top 5 (%)")
+    print(f"{'queries':<28} {'n':>5}  " + "  ".join(f"{name:>17}" for name in RANKERS))
     for group in results["before"]:
-        before, after = results["before"][group], results["after"][group]
-        n = before[0]
+        n = results["before"][group][0]
         cells = [
-            f"{100 * before[i] / n:5.1f}→{100 * after[i] / n:5.1f} %" for i in range(1, 4)
+            "/".join(f"{100 * results[name][group][i] / n:.1f}" for i in range(1, 4))
+            for name in RANKERS
         ]
-        print(f"{group:<28} {n:>5}  {cells[0]:>15}  {cells[1]:>15}  {cells[2]:>15}")
+        print(f"{group:<28} {n:>5}  " + "  ".join(f"{cell:>17}" for cell in cells))
 
 
 if __name__ == "__main__":
