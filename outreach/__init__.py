@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.clinics import views as clinics_views
     from outreach.extensions import api
     from outreach.field import views as field_views
+    from outreach.fieldwork import views as fieldwork_views
     from outreach.orgs import views as settings_views
     from outreach.persons import api as persons_api
     from outreach.persons import views as persons_views
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(clinics_views.bp)
     app.register_blueprint(field_views.bp)
+    app.register_blueprint(fieldwork_views.bp)
     app.register_blueprint(persons_views.bp)
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(reports_views.bp)

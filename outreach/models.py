@@ -5,7 +5,7 @@ from outreach.auth.models import ApiToken, User, UserSession
 from outreach.clinics.models import Clinic, ClinicImport
 from outreach.geo import GeocodeCacheEntry
 from outreach.orgs.models import Organisation, Region, organisation_regions
-from outreach.persons.models import Conversation, Person, PersonMerge
+from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
 from outreach.reports.models import ReportSnapshot
 from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 from outreach.scheduler import JobLock
@@ -23,6 +23,7 @@ __all__ = [
     "Organisation",
     "Person",
     "PersonMerge",
+    "PersonSearch",
     "PlannedRoute",
     "Region",
     "ReportSnapshot",

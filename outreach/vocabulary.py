@@ -100,6 +100,7 @@ GEOCODE_STATUSES = {
 }
 # Why persons.matching suggests a person met before.
 MATCH_REASONS = {
+    "same_alias": N_("same alias"),
     "alias": N_("similar alias"),
     "nationality": N_("same nationality"),
     "birth_year": N_("birth year within one year"),

@@ -45,7 +45,7 @@ def a_days_work(coordinator_client, client, org, marker, monkeypatch):
     assert c.put(f"/api/v1/conversations/{uuid.uuid4()}", json=talk).status_code == 201
     assert c.get(f"/api/v1/persons/{person_id}").status_code == 200
     assert c.get(f"/api/v1/persons?alias={marker}").status_code in (200, 422)
-    assert c.form_post("/persons/", {"q": marker}).status_code == 200
+    assert c.form_post("/persons/", {"q": marker}, follow_redirects=True).status_code == 200
     invalid = person_body(gender=marker)
     assert c.put(f"/api/v1/persons/{uuid.uuid4()}", json=invalid).status_code == 422
     failed = client.post("/api/v1/auth/login", json={"email": marker, "password": marker})

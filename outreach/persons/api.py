@@ -88,7 +88,7 @@ class PersonSuggestions(MethodView):
         """Persons met before who may be this one, best first."""
         with write_transaction():  # the read writes its audit event
             ranked = queries.suggestions(caller(), **args)
-        return [{"person": p, "score": s, "reasons": r} for p, s, r in ranked]
+        return ranked
 
 
 @blp.route("/conversations")

@@ -21,7 +21,15 @@ _SUBSTITUTIONS = [
     ("ie", "i"),
     ("ou", "u"),
 ]
-WEIGHTS = {"alias": 0.6, "nationality": 0.15, "birth_year": 0.15, "clinic": 0.1}
+# A birth year one off counts less than the same year: five persons with the same work name
+# then rank by how close their year is (issue 10; benchmarks/person_matching.py measures it).
+WEIGHTS = {
+    "alias": 0.6,
+    "nationality": 0.15,
+    "birth_year": 0.15,
+    "birth_year_near": 0.1,
+    "clinic": 0.1,
+}
 MIN_ALIAS_SIMILARITY = 0.5
 
 
@@ -64,21 +72,22 @@ def alias_similarity(a: str, b: str) -> float:
 
 
 def score(query: dict, candidate: dict) -> tuple[float, list[str]]:
-    """(score 0..1, reasons) for one candidate; score 0 when the alias is too far off."""
+    """(score 0..1, reasons) for one candidate; score 0 when the alias is too far off. The
+    alias reason is "same_alias" when it is the same name (spelling aside: fold), else
+    "alias"."""
     similarity = alias_similarity(query["alias"], candidate["alias"])
     if similarity < MIN_ALIAS_SIMILARITY:
         return 0.0, []
-    total, reasons = WEIGHTS["alias"] * similarity, ["alias"]
+    total = WEIGHTS["alias"] * similarity
+    reasons = ["same_alias" if similarity == 1.0 else "alias"]
     if query.get("nationality") and query["nationality"] == candidate.get("nationality"):
         total += WEIGHTS["nationality"]
         reasons.append("nationality")
-    if (
-        query.get("birth_year")
-        and candidate.get("birth_year")
-        and abs(query["birth_year"] - candidate["birth_year"]) <= 1
-    ):
-        total += WEIGHTS["birth_year"]
-        reasons.append("birth_year")
+    if query.get("birth_year") and candidate.get("birth_year"):
+        off = abs(query["birth_year"] - candidate["birth_year"])
+        if off <= 1:
+            total += WEIGHTS["birth_year"] if off == 0 else WEIGHTS["birth_year_near"]
+            reasons.append("birth_year")
     if query.get("clinic_id") and query["clinic_id"] in candidate.get("recent_clinic_ids", ()):
         total += WEIGHTS["clinic"]
         reasons.append("clinic")
@@ -86,7 +95,13 @@ def score(query: dict, candidate: dict) -> tuple[float, list[str]]:
 
 
 def rank(query: dict, candidates: list[dict], limit: int = 10) -> list[tuple[dict, float, list]]:
+    """Best first: by score (the same name scores above a variant with the same details),
+    then the person met most recently (`last_met_at`, an ISO time in UTC; never met last),
+    then by alias."""
     scored = [(c, *score(query, c)) for c in candidates]
     scored = [s for s in scored if s[1] > 0]
-    scored.sort(key=lambda s: (-s[1], fold(s[0]["alias"])))
+    # Stable sorts, least significant key first (matching.js sorts the same way).
+    scored.sort(key=lambda s: fold(s[0]["alias"]))
+    scored.sort(key=lambda s: s[0].get("last_met_at") or "", reverse=True)
+    scored.sort(key=lambda s: -s[1])
     return scored[:limit]

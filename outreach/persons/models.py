@@ -1,5 +1,5 @@
-"""Person, Conversation and PersonMerge tables, and the names of the code lists their columns
-take (from the vocabulary)."""
+"""Person, Conversation, PersonMerge and PersonSearch tables, and the names of the code lists
+their columns take (from the vocabulary)."""
 
 import uuid
 from datetime import datetime
@@ -83,3 +83,27 @@ class PersonMerge(UUIDPrimaryKey, db.Model):
     merged_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class PersonSearch(db.Model):
+    """A search of the persons list, kept on the server under a random id for a short while,
+    so that its results are an ordinary GET page (/persons/?search=<id>: Back and reload work)
+    while the alias searched for stays out of every URL, log line and cookie (SECURITY.md 19).
+    Only the user who searched can open it."""
+
+    __tablename__ = "person_searches"
+
+    # secrets.token_urlsafe(16): unguessable, and says nothing about what was searched.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
+    query: Mapped[str] = mapped_column(String(100), nullable=False)
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    gender: Mapped[str | None] = mapped_column(String(12))
+    merged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Indexed: expired searches are deleted by when they were made.
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, nullable=False, index=True
+    )

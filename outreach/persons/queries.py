@@ -17,14 +17,14 @@ from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.paging import paginate
 from outreach.persons import matching
-from outreach.persons.models import Conversation, Person, PersonMerge
+from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
 from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
 from outreach.records import compute_etag
-from outreach.tenancy import get_in_org, scoped, tenant_select
+from outreach.tenancy import get_in_org, scoped, scoped_outerjoin, tenant_select
 from outreach.visits.models import Visit
 
 RECENT_DAYS = 180  # a clinic where she was met this recently helps matching
-SEARCH_LIMIT = 50
+SEARCH_KEPT = timedelta(hours=8)  # a search's results page works this long (Back, reload)
 
 
 # Representations ---------------------------------------------------------------------------
@@ -117,9 +117,11 @@ def _per_person(organisation_id, aggregate):
 
 
 def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
-    """The minimal index the phone keeps for matching: nothing but what matching needs.
-    Merged duplicates are left out, or (for sync) included with merged_into_id so the phone
-    can drop them."""
+    """The minimal index the phone keeps for matching: what matching needs, and what a
+    suggestion card shows to tell persons with the same name apart (when and where she was
+    last met, how many conversations), per person as the figures count her (merged records
+    together). Merged duplicates are left out, or (for sync) included with merged_into_id so
+    the phone can drop them."""
     since = utcnow() - timedelta(days=RECENT_DAYS)
     recent = scoped(
         select(Person.canonical_id, Visit.clinic_id)
@@ -135,27 +137,77 @@ def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
     clinics: dict = {}
     for person_id, clinic_id in db.session.execute(recent):
         clinics.setdefault(person_id, []).append(str(clinic_id))
+    met = last_met(organisation_id)
     stmt = tenant_select(Person, organisation_id)
     if not include_merged:
         stmt = stmt.where(Person.merged_into_id.is_(None))
-    return [
-        {
-            "id": str(p.id),
-            "alias": p.alias,
-            "nationality": p.nationality,
-            "birth_year": p.birth_year,
-            "gender": p.gender,
-            "recent_clinic_ids": clinics.get(p.canonical_id, []),
-            "merged_into_id": str(p.canonical_id) if p.merged_into_id else None,
-        }
-        for p in db.session.scalars(stmt)
-    ]
+    index = []
+    for p in db.session.scalars(stmt):
+        last_at, last_clinic, count = met.get(p.canonical_id, (None, None, 0))
+        index.append(
+            {
+                "id": str(p.id),
+                "alias": p.alias,
+                "nationality": p.nationality,
+                "birth_year": p.birth_year,
+                "gender": p.gender,
+                "recent_clinic_ids": sorted(clinics.get(p.canonical_id, [])),
+                "last_met_at": last_at.isoformat(timespec="seconds") if last_at else None,
+                "last_clinic_id": str(last_clinic) if last_clinic else None,
+                "conversations": count,
+                "merged_into_id": str(p.canonical_id) if p.merged_into_id else None,
+            }
+        )
+    return index
+
+
+def last_met(organisation_id) -> dict:
+    """{canonical id: (time of her last conversation, its clinic or None, conversations)}."""
+    per_person = scoped(
+        select(
+            Person.canonical_id.label("pid"),
+            func.max(Conversation.occurred_at).label("at"),
+            func.count(Conversation.id).label("n"),
+        )
+        .join(Conversation, Conversation.person_id == Person.id)
+        .group_by(Person.canonical_id),
+        organisation_id,
+        Person,
+        Conversation,
+    ).subquery()
+    stmt = (
+        select(per_person.c.pid, per_person.c.at, per_person.c.n, Visit.clinic_id)
+        .join(Person, Person.canonical_id == per_person.c.pid)
+        .join(
+            Conversation,
+            (Conversation.person_id == Person.id) & (Conversation.occurred_at == per_person.c.at),
+        )
+        .order_by(per_person.c.pid, Visit.clinic_id.is_(None))
+    )
+    stmt = scoped_outerjoin(stmt, Visit, Visit.id == Conversation.visit_id, organisation_id)
+    stmt = scoped(stmt, organisation_id, Person, Conversation)
+    met: dict = {}
+    for pid, at, n, clinic_id in db.session.execute(stmt):
+        met.setdefault(pid, (at, clinic_id, n))  # two at the same moment: one in a visit
+    return met
+
+
+@dataclass
+class Suggestion:
+    """A person met before who may be this one, with what tells her apart on a card."""
+
+    person: Person
+    score: float
+    reasons: list[str]
+    last_met_at: datetime | None
+    last_clinic_id: uuid.UUID | None
+    conversations: int
 
 
 def suggestions(
     user, alias: str, nationality=None, birth_year=None, clinic_id=None, limit: int = 10
-):
-    """Persons met before who may be this one, best first: [(person, score, reasons)]."""
+) -> list[Suggestion]:
+    """Persons met before who may be this one, best first (matching.rank)."""
     org_id = user.organisation_id
     query = {
         "alias": alias,
@@ -169,7 +221,17 @@ def suggestions(
     # Person records were read: audited, with how many (SECURITY.md 20).
     record("person.suggestions", user=user, object_type="persons", count=len(ranked))
     persons = persons_by_id(org_id, [uuid.UUID(c["id"]) for c, _, _ in ranked])
-    return [(persons[uuid.UUID(c["id"])], s, reasons) for c, s, reasons in ranked]
+    return [
+        Suggestion(
+            person=persons[uuid.UUID(c["id"])],
+            score=s,
+            reasons=reasons,
+            last_met_at=datetime.fromisoformat(c["last_met_at"]) if c["last_met_at"] else None,
+            last_clinic_id=uuid.UUID(c["last_clinic_id"]) if c["last_clinic_id"] else None,
+            conversations=c["conversations"],
+        )
+        for c, s, reasons in ranked
+    ]
 
 
 # What the persons pages show -------------------------------------------------------------------
@@ -290,8 +352,10 @@ def _alias_score(query: str, alias: str) -> float:
     return score
 
 
-def search(organisation_id, query: str, filters: Filters, exclude_canonical=None):
-    """[PersonRow] whose alias answers `query`, best first."""
+def search(
+    organisation_id, query: str, filters: Filters, exclude_canonical=None, page=1, per_page=50
+):
+    """([PersonRow] of one page, best first; how many aliases answer `query` in all)."""
     candidates = db.session.scalars(filters.apply(tenant_select(Person, organisation_id))).all()
     scored = [
         (p, _alias_score(query, p.alias))
@@ -300,8 +364,18 @@ def search(organisation_id, query: str, filters: Filters, exclude_canonical=None
     ]
     scored = [(p, s) for p, s in scored if s >= matching.MIN_ALIAS_SIMILARITY]
     scored.sort(key=lambda item: (-item[1], matching.fold(item[0].alias), str(item[0].id)))
-    scored = scored[:SEARCH_LIMIT]
-    return rows(organisation_id, [p for p, _s in scored], {p.id: s for p, s in scored})
+    shown = scored[(page - 1) * per_page : page * per_page]
+    return rows(organisation_id, [p for p, _s in shown], {p.id: s for p, s in shown}), len(scored)
+
+
+def saved_search(user, search_id: str) -> PersonSearch | None:
+    """The user's own search under this id, while it is kept; else None."""
+    stmt = tenant_select(PersonSearch, user.organisation_id).where(
+        PersonSearch.id == search_id,
+        PersonSearch.user_id == user.id,
+        PersonSearch.created_at >= utcnow() - SEARCH_KEPT,
+    )
+    return db.session.scalar(stmt)
 
 
 def group(organisation_id, canonical_id) -> list[Person]:

@@ -144,7 +144,21 @@ class SuggestionQuerySchema(Schema):
 class SuggestionSchema(Schema):
     person = fields.Nested(PersonOutSchema)
     score = fields.Float()
-    reasons = fields.List(fields.String())
+    reasons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "What matched: same_alias (the same name, spelling aside) or "
+            "alias (a similar one), nationality, birth_year (within a year), clinic (met "
+            "there recently)."
+        },
+    )
+    last_met_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Her last conversation, merged records too."}
+    )
+    last_clinic_id = fields.UUID(
+        allow_none=True, metadata={"description": "Where: the clinic of that conversation's visit."}
+    )
+    conversations = fields.Integer(metadata={"description": "Conversations with her in all."})
 
 
 class MergeSchema(Schema):

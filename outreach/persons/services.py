@@ -1,9 +1,11 @@
 """Every state change of persons and conversations: create-or-replace, merge and unmerge, and
 the sync numbers that tell phones what changed. Reads are in queries.py."""
 
+import secrets
 import uuid
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from outreach.audit.services import record
 from outreach.changes import stamp
@@ -12,11 +14,11 @@ from outreach.errors import FieldErrors
 from outreach.i18n import N_
 from outreach.orgs.queries import check_codes
 from outreach.persons import queries
-from outreach.persons.models import Conversation, Person, PersonMerge
+from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
 from outreach.persons.queries import conversation_etag, person_etag
 from outreach.plausibility import FUTURE_MESSAGE, in_future
 from outreach.records import NotAllowed, create_or_replace
-from outreach.tenancy import get_in_org, tenant_select
+from outreach.tenancy import get_in_org, scoped, tenant_select
 from outreach.visits.models import Visit
 from outreach.visits.services import visit_changed
 
@@ -250,3 +252,26 @@ def unmerge_persons(user, merge_id) -> PersonMerge:
         target=str(merge.target_id),
     )
     return merge
+
+
+# Searches of the persons list ----------------------------------------------------------
+
+
+def save_search(user, query: str, filters: queries.Filters) -> PersonSearch:
+    """Keep a search of the persons list under a new random id (persons/models.py says why),
+    and forget the organisation's searches older than queries.SEARCH_KEPT."""
+    org_id = user.organisation_id
+    expired = delete(PersonSearch).where(PersonSearch.created_at < utcnow() - queries.SEARCH_KEPT)
+    db.session.execute(scoped(expired, org_id, PersonSearch))
+    search = PersonSearch(
+        id=secrets.token_urlsafe(16),
+        organisation_id=org_id,
+        user_id=user.id,
+        query=query,
+        nationality=filters.nationality,
+        gender=filters.gender,
+        merged=filters.merged,
+    )
+    db.session.add(search)
+    db.session.flush()
+    return search

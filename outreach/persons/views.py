@@ -3,7 +3,8 @@ merging duplicates, and undoing a merge.
 
 Every read of one person's record goes through queries.read_person, which writes the audit
 event (SECURITY.md 20); merges go through services.merge_persons / unmerge_persons. An alias
-typed into a search is posted, never put in a URL (SECURITY.md 19).
+typed into a search is posted, never put in a URL (SECURITY.md 19): the post keeps the
+search on the server under a random id and redirects to its results page, a plain GET.
 """
 
 import uuid
@@ -76,11 +77,16 @@ def index():
         if not form.q.data:
             # Filters alone hold no personal data: back to an ordinary, bookmarkable list.
             return redirect(url_for("persons.index", **filters.args()), 303)
-        rows = queries.search(_org_id(), form.q.data, filters)
-        return _list_page(form, filters, rows=rows, total=len(rows), page=1, query=form.q.data)
+        # Post, then redirect to a GET of the results: Back and reload ask nothing, and the
+        # alias stays on the server under a random id (PersonSearch), never in the URL.
+        search = services.save_search(_actor(), form.q.data, filters)
+        db.session.commit()
+        return redirect(url_for("persons.index", search=search.id), 303)
 
-    filters = _filters_from_args()
     page = max(request.args.get("page", 1, type=int), 1)
+    if "search" in request.args:
+        return _search_page(request.args["search"], nationalities, page)
+    filters = _filters_from_args()
     form = PersonSearchForm(
         formdata=None,
         nationality=filters.nationality or "",
@@ -92,7 +98,30 @@ def index():
     return _list_page(form, filters, rows=rows, total=total, page=page)
 
 
-def _list_page(form, filters, *, rows, total, page, query=None, status=200):
+def _search_page(search_id: str, nationalities, page: int):
+    search = queries.saved_search(_actor(), search_id)
+    if search is None:
+        # Kept only for a while, and only for who searched: search again.
+        form = PersonSearchForm(formdata=None)
+        form.set_choices(nationalities, labels(GENDERS))
+        form.q.errors = [_("This search is no longer kept. Please search again.")]
+        return _list_page(form, Filters(), rows=None, total=0, page=1, status=404)
+    filters = Filters(search.nationality, search.gender, search.merged)
+    form = PersonSearchForm(
+        formdata=None,
+        q=search.query,
+        nationality=filters.nationality or "",
+        gender=filters.gender or "",
+        merged=filters.merged,
+    )
+    form.set_choices(nationalities, labels(GENDERS))
+    rows, total = queries.search(_org_id(), search.query, filters, page=page, per_page=PER_PAGE)
+    return _list_page(
+        form, filters, rows=rows, total=total, page=page, query=search.query, search_id=search.id
+    )
+
+
+def _list_page(form, filters, *, rows, total, page, query=None, search_id=None, status=200):
     return (
         render_template(
             "persons/index.html",
@@ -103,6 +132,7 @@ def _list_page(form, filters, *, rows, total, page, query=None, status=200):
             page=page,
             pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
             query=query,
+            search_id=search_id,
         ),
         status,
     )
@@ -149,7 +179,7 @@ def same_as(person_id: uuid.UUID):
     status = 200
     if request.method == "POST":
         if form.validate():
-            results = queries.search(
+            results, _total = queries.search(
                 _org_id(), form.q.data, Filters(), exclude_canonical=person.canonical_id
             )
         else:
@@ -166,10 +196,10 @@ def same_as(person_id: uuid.UUID):
                 clinic_id=clinic_id,
                 limit=SUGGESTION_LIMIT + 5,
             )
-        ranked = [(p, s, r) for p, s, r in ranked if p.canonical_id != person.canonical_id]
+        ranked = [s for s in ranked if s.person.canonical_id != person.canonical_id]
         ranked = ranked[:SUGGESTION_LIMIT]
-        rows = queries.rows(_org_id(), [p for p, _s, _r in ranked])
-        suggested = [(row, reasons) for row, (_p, _s, reasons) in zip(rows, ranked, strict=True)]
+        rows = queries.rows(_org_id(), [s.person for s in ranked])
+        suggested = [(row, s.reasons) for row, s in zip(rows, ranked, strict=True)]
     return (
         render_template(
             "persons/same_as.html",

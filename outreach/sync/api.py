@@ -38,6 +38,11 @@ class PersonIndexSchema(Schema):
     birth_year = fields.Integer(allow_none=True)
     gender = fields.String()
     recent_clinic_ids = fields.List(fields.String())
+    # For the suggestion cards: when and where she was last met, and how often (merged
+    # records counted together).
+    last_met_at = fields.String(allow_none=True, metadata={"description": "ISO time, UTC."})
+    last_clinic_id = fields.String(allow_none=True)
+    conversations = fields.Integer()
     merged_into_id = fields.String(allow_none=True)
 
 

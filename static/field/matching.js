@@ -17,7 +17,7 @@ const SUBSTITUTIONS = [
   ["ie", "i"],
   ["ou", "u"],
 ];
-export const WEIGHTS = { alias: 0.6, nationality: 0.15, birth_year: 0.15, clinic: 0.1 };
+export const WEIGHTS = { alias: 0.6, nationality: 0.15, birth_year: 0.15, birth_year_near: 0.1, clinic: 0.1 };
 export const MIN_ALIAS_SIMILARITY = 0.5;
 
 // Python's str.casefold() where it differs from lower-casing (Unicode full case folding):
@@ -176,19 +176,23 @@ export function aliasSimilarity(a, b) {
   return pyRound(best, 4);
 }
 
-/** [score 0..1, reasons] for one candidate; score 0 when the alias is too far off. */
+/** [score 0..1, reasons] for one candidate; score 0 when the alias is too far off. The alias
+ * reason is "same_alias" for the same name (spelling aside), else "alias". */
 export function score(query, candidate) {
   const similarity = aliasSimilarity(query.alias, candidate.alias);
   if (similarity < MIN_ALIAS_SIMILARITY) return [0.0, []];
   let total = WEIGHTS.alias * similarity;
-  const reasons = ["alias"];
+  const reasons = [similarity === 1.0 ? "same_alias" : "alias"];
   if (query.nationality && query.nationality === candidate.nationality) {
     total += WEIGHTS.nationality;
     reasons.push("nationality");
   }
-  if (query.birth_year && candidate.birth_year && Math.abs(query.birth_year - candidate.birth_year) <= 1) {
-    total += WEIGHTS.birth_year;
-    reasons.push("birth_year");
+  if (query.birth_year && candidate.birth_year) {
+    const off = Math.abs(query.birth_year - candidate.birth_year);
+    if (off <= 1) {
+      total += off === 0 ? WEIGHTS.birth_year : WEIGHTS.birth_year_near;
+      reasons.push("birth_year");
+    }
   }
   if (query.clinic_id && (candidate.recent_clinic_ids || []).includes(query.clinic_id)) {
     total += WEIGHTS.clinic;
@@ -208,7 +212,8 @@ function compareCodePoints(x, y) {
   return a.length - b.length;
 }
 
-/** [{person, score, reasons}], best first, as outreach.persons.matching.rank. */
+/** [{person, score, reasons}], best first, as outreach.persons.matching.rank: by score, then
+ * the person met most recently (last_met_at, ISO in UTC; never met last), then by alias. */
 export function rank(query, candidates, limit = 10) {
   const scored = candidates
     .map((person) => {
@@ -216,7 +221,13 @@ export function rank(query, candidates, limit = 10) {
       return { person, score: value, reasons, key: fold(person.alias) };
     })
     .filter((s) => s.score > 0);
-  scored.sort((x, y) => y.score - x.score || compareCodePoints(x.key, y.key));
+  const lastMet = (s) => s.person.last_met_at || "";
+  scored.sort(
+    (x, y) =>
+      y.score - x.score ||
+      (lastMet(x) === lastMet(y) ? 0 : lastMet(x) < lastMet(y) ? 1 : -1) ||
+      compareCodePoints(x.key, y.key),
+  );
   return scored
     .slice(0, limit)
     .map(({ person, score: value, reasons }) => ({ person, score: value, reasons }));

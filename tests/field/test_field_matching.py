@@ -174,6 +174,10 @@ def test_scores_and_ranking_agree_with_python(js):
             "nationality": rng.choice(["TH", "RO", "NG", None]),
             "birth_year": rng.choice([None, *range(1985, 2000)]),
             "recent_clinic_ids": rng.sample(clinics, rng.randint(0, 2)),
+            # Few distinct times, so that equal scores are often told apart by them.
+            "last_met_at": rng.choice(
+                [None, "2025-11-02T10:15:00+00:00", "2026-04-30T21:05:09+00:00"]
+            ),
         }
         for i in range(150)
     ]

@@ -142,12 +142,48 @@ def test_the_reasons_name_what_matched():
     assert reasons == ["alias", "nationality", "birth_year", "clinic"]
 
 
+def test_the_same_name_is_labelled_as_the_same_not_as_similar():
+    _, reasons = matching.score({"alias": "szandra"}, candidate("Szándra"))
+
+    assert reasons == ["same_alias"]
+
+
+def test_the_same_birth_year_ranks_above_one_year_off():
+    one_off, same = candidate("Szandra", birth_year=1991), candidate("Szandra", birth_year=1990)
+
+    ranked = matching.rank({"alias": "Szandra", "birth_year": 1990}, [one_off, same])
+
+    assert [c for c, _, _ in ranked] == [same, one_off]
+    assert ranked[0][1] > ranked[1][1]
+
+
+def test_among_equal_matches_the_person_met_most_recently_comes_first():
+    never = candidate("Szandra")
+    long_ago = {**candidate("Szandra"), "last_met_at": "2024-02-01T10:00:00+00:00"}
+    lately = {**candidate("Szandra"), "last_met_at": "2026-05-03T10:00:00+00:00"}
+
+    ranked = matching.rank({"alias": "Szandra"}, [never, long_ago, lately])
+
+    assert [c for c, _, _ in ranked] == [lately, long_ago, never]
+
+
+def test_the_same_name_ranks_above_a_similar_one_with_the_same_details():
+    similar = {**candidate("Sandra", "HU", 1990), "last_met_at": "2026-05-03T10:00:00+00:00"}
+    same = candidate("Szandra", "HU", 1990)
+
+    ranked = matching.rank({"alias": "Szandra", "nationality": "HU"}, [similar, same])
+
+    assert [c for c, _, _ in ranked] == [same, similar]
+
+
 def test_scores_stay_between_zero_and_one():
     query = {"alias": "Mai", "nationality": "TH", "birth_year": 1995, "clinic_id": "c1"}
 
     total, _ = matching.score(query, candidate("Mai", "TH", 1995, ["c1"]))
+    near, _ = matching.score(query, candidate("Mai", "TH", 1996, ["c1"]))
 
     assert total == 1.0
+    assert 0 < near < total
 
 
 def test_unknown_details_neither_help_nor_hurt():
@@ -169,7 +205,7 @@ def test_the_ranking_keeps_at_most_the_limit():
 
 
 def suggested(user, **query) -> list[Person]:
-    return [p for p, _, _ in queries.suggestions(user, **query)]
+    return [s.person for s in queries.suggestions(user, **query)]
 
 
 def test_suggestions_rank_spelling_variants_of_the_organisations_persons(org, nurse, factory):
@@ -211,3 +247,36 @@ def test_suggestions_answer_nothing_when_no_one_is_close(org, nurse, factory):
     factory.person(org, "Bella")
 
     assert suggested(nurse, alias="Nok") == []
+
+
+def test_suggestions_tell_when_and_where_she_was_last_met_and_how_often(org, nurse, factory):
+    clinic = factory.clinic(org)
+    szandra = factory.person(org, "Szandra", nationality="HU", birth_year=1990)
+    factory.conversation(szandra, occurred_at=utcnow() - timedelta(days=90))
+    visit = factory.visit(clinic, utcnow() - timedelta(days=3))
+    factory.conversation(szandra, visit)
+
+    (suggestion,) = queries.suggestions(nurse, alias="Szandra")
+
+    assert suggestion.person == szandra
+    assert suggestion.reasons == ["same_alias"]
+    assert suggestion.conversations == 2
+    assert suggestion.last_clinic_id == clinic.id
+    assert abs(suggestion.last_met_at - visit.started_at) < timedelta(seconds=1)
+
+
+def test_the_index_counts_the_conversations_of_merged_records_together(
+    org, nurse, coordinator, factory
+):
+    kept = factory.person(org, "Natasha")
+    duplicate = factory.person(org, "Natascha")
+    factory.conversation(kept, occurred_at=utcnow() - timedelta(days=200))
+    factory.conversation(duplicate, occurred_at=utcnow() - timedelta(days=5))
+    services.merge_persons(coordinator, duplicate.id, kept.id)
+
+    (entry,) = queries.person_index(org.id)
+
+    assert entry["id"] == str(kept.id)
+    assert entry["conversations"] == 2
+    assert entry["last_clinic_id"] is None  # a phone call, not in a visit
+    assert entry["last_met_at"] > (utcnow() - timedelta(days=6)).isoformat()

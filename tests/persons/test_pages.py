@@ -3,7 +3,7 @@ undoing a merge, for coordinators and admins only."""
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.persons import queries, services
-from outreach.persons.models import Person, PersonMerge
+from outreach.persons.models import Person, PersonMerge, PersonSearch
 
 
 def page(response) -> str:
@@ -49,6 +49,11 @@ def two_records(coordinator, factory, org):
     factory.conversation(may, occurred_at=at(2024, 3, 1))
     factory.conversation(may, occurred_at=at(2024, 6, 1))
     return mai, may
+
+
+def search_for(client, data: dict):
+    """Search the list as a browser does: post, follow the redirect to the results page."""
+    return client.form_post("/persons/", data, follow_redirects=True)
 
 
 def merge_on_page(client, keep: Person, other: Person, **extra):
@@ -173,20 +178,18 @@ def test_alias_search_finds_accent_and_spelling_variants(
 ):
     for alias in ("Jázmin", "Yasmin", "Jasmine", "Anna-Maria", "Olga"):
         factory.person(org, alias)
-    response = coordinator_client.form_post("/persons/", {"q": "jasmin"})
+    response = search_for(coordinator_client, {"q": "jasmin"})
     assert response.status_code == 200
     found = list_rows(page(response))
     assert set(found) == {"Jázmin", "Yasmin", "Jasmine"}
     assert "Olga" not in found
-    assert list_rows(page(coordinator_client.form_post("/persons/", {"q": "maria"}))) == [
-        "Anna-Maria"
-    ]
+    assert list_rows(page(search_for(coordinator_client, {"q": "maria"}))) == ["Anna-Maria"]
 
 
 def test_alias_search_keeps_the_filters(coordinator_client, coordinator, factory, org):
     factory.person(org, "Yasmin", nationality="TH")
     factory.person(org, "Jasmine", nationality="RO")
-    response = coordinator_client.form_post("/persons/", {"q": "Jasmin", "nationality": "RO"})
+    response = search_for(coordinator_client, {"q": "Jasmin", "nationality": "RO"})
     assert list_rows(page(response)) == ["Jasmine"]
 
 
@@ -203,6 +206,66 @@ def test_alias_search_is_posted_so_the_alias_never_is_in_a_url(
         "Yasmin",
         "Olga",
     }
+
+
+def test_search_answers_with_a_redirect_to_a_get_page_without_the_alias(
+    coordinator_client, coordinator, factory, org
+):
+    factory.person(org, "Yasmin")
+    factory.person(org, "Olga")
+    response = coordinator_client.form_post("/persons/", {"q": "Yasmin"})
+    assert response.status_code == 303  # Back and reload then repeat a GET, not the post
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/persons/\?search=[A-Za-z0-9_-]{22}", location)
+    assert "yasmin" not in location.casefold()
+    for _ in range(2):  # the results page again: Back, or a reload
+        again = coordinator_client.get(location)
+        assert again.status_code == 200
+        assert list_rows(page(again)) == ["Yasmin"]
+        assert 'value="Yasmin"' in page(again)  # the form shows what was searched
+
+
+def test_search_heading_and_note_show_the_true_number_of_matches(
+    coordinator_client, coordinator, factory, org
+):
+    for n in range(57):
+        factory.person(org, "Szandra", birth_year=1960 + n)
+    factory.person(org, "Olga")
+    html = page(search_for(coordinator_client, {"q": "Szandra"}))
+    assert "<small>(57)</small>" in html
+    assert "57 persons found for" in html
+    assert len(list_rows(html)) == 50  # one page; the rest on the next
+    next_page = re.search(r'href="(/persons/\?[^"]*page=2[^"]*)" rel="next"', html).group(1)
+    assert "szandra" not in next_page.casefold()
+    assert len(list_rows(page(coordinator_client.get(next_page.replace("&amp;", "&"))))) == 7
+
+
+def test_a_search_opens_only_for_who_made_it_and_only_for_a_while(
+    coordinator_client, coordinator, factory, org, login
+):
+    factory.person(org, "Szandra")
+    location = coordinator_client.form_post("/persons/", {"q": "Szandra"}).headers["Location"]
+    colleague = login(factory.user(org, "coordinator"))
+    response = colleague.get(location)
+    assert response.status_code == 404
+    assert "Szandra" not in page(response)
+    assert "no longer kept" in page(response)
+    search = db.session.scalar(select(PersonSearch))
+    search.created_at -= queries.SEARCH_KEPT + timedelta(minutes=1)
+    db.session.flush()
+    assert coordinator_client.get(location).status_code == 404
+
+
+def test_old_searches_are_deleted_when_a_new_one_is_made(
+    coordinator_client, coordinator, factory, org
+):
+    factory.person(org, "Yasmin")
+    coordinator_client.form_post("/persons/", {"q": "Yasmin"})
+    old = db.session.scalar(select(PersonSearch))
+    old.created_at -= queries.SEARCH_KEPT + timedelta(minutes=1)
+    db.session.flush()
+    coordinator_client.form_post("/persons/", {"q": "Olga"})
+    assert [s.query for s in db.session.scalars(select(PersonSearch))] == ["Olga"]
 
 
 def test_search_without_an_alias_goes_back_to_the_filtered_list(coordinator_client):
@@ -231,7 +294,7 @@ def test_search_without_csrf_token_is_refused(coordinator_client, coordinator, f
 def test_list_leaves_out_other_organisations(coordinator_client, factory, other_org):
     factory.person(other_org, "Elsewhere")
     assert "Elsewhere" not in page(coordinator_client.get("/persons/"))
-    assert list_rows(page(coordinator_client.form_post("/persons/", {"q": "Elsewhere"}))) == []
+    assert list_rows(page(search_for(coordinator_client, {"q": "Elsewhere"}))) == []
 
 
 # --- one person --------------------------------------------------------------------------------

@@ -322,7 +322,7 @@ def index_by_id(org, **kwargs) -> dict[str, dict]:
     return {p["id"]: p for p in queries.person_index(org.id, **kwargs)}
 
 
-def test_the_index_holds_only_what_matching_needs(org, anna):
+def test_the_index_holds_only_what_matching_and_the_suggestion_cards_need(org, anna):
     entry = index_by_id(org)[str(anna.id)]
 
     assert set(entry) == {
@@ -332,6 +332,9 @@ def test_the_index_holds_only_what_matching_needs(org, anna):
         "birth_year",
         "gender",
         "recent_clinic_ids",
+        "last_met_at",
+        "last_clinic_id",
+        "conversations",
         "merged_into_id",
     }
 

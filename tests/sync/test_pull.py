@@ -282,8 +282,12 @@ def test_persons_come_as_the_minimal_matching_index(nurse_client):
         "birth_year",
         "gender",
         "recent_clinic_ids",
+        "last_met_at",
+        "last_clinic_id",
+        "conversations",
         "merged_into_id",
     }
+    assert (person["last_met_at"], person["conversations"]) == (None, 0)  # not talked to yet
     assert (person["alias"], person["nationality"], person["birth_year"]) == ("Mai", "TH", 1995)
 
 
@@ -301,6 +305,19 @@ def test_a_conversation_brings_the_person_back_with_the_clinic_she_was_met_in(nu
     answer = pull(nurse_client, cursor=cursor)
 
     assert [(p["id"], p["recent_clinic_ids"]) for p in answer["persons"]] == [(person, [clinic])]
+
+
+def test_a_persons_entry_tells_when_and_where_she_was_last_met(nurse_client):
+    clinic = put_clinic(nurse_client)
+    visit = put_visit(nurse_client, clinic)
+    person = put_person(nurse_client)
+    put(nurse_client, "conversations", {"person_id": person, "visit_id": visit, "channel": "visit"})
+
+    (entry,) = pull(nurse_client)["persons"]
+
+    assert entry["last_clinic_id"] == clinic
+    assert entry["conversations"] == 1
+    assert entry["last_met_at"].endswith("+00:00")
 
 
 def test_a_visit_moved_to_another_clinic_sends_its_persons_again_with_the_new_clinic(

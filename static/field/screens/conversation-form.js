@@ -23,7 +23,7 @@ import {
   value,
   yesNo,
 } from "../forms.js";
-import { countryName, formatDateTime, languageName, sortedNames, t } from "../i18n.js";
+import { countryName, formatDate, formatDateTime, languageName, sortedNames, t } from "../i18n.js";
 import { rank } from "../matching.js";
 import * as outbox from "../outbox.js";
 import { FUTURE, inFuture } from "../plausibility.js";
@@ -34,7 +34,7 @@ import { options } from "../vocabulary.js";
 import { COMMON_COUNTRIES, COMMON_LANGUAGES, empty, reference } from "./common.js";
 import { concernFields } from "./visit-form.js";
 
-const SUGGESTIONS = 5;
+const SUGGESTIONS = 5; // cards shown at first; "Show more" adds as many again
 
 export function birthYearProblem(year) {
   const last = new Date().getFullYear() - 12;
@@ -47,6 +47,7 @@ export function birthYearProblem(year) {
 
 function reasonText(reason) {
   return {
+    same_alias: t("Same name"),
     alias: t("Similar name"),
     nationality: t("Same nationality"),
     birth_year: t("Born within a year"),
@@ -58,6 +59,18 @@ function personFacts(person) {
   return [
     person.nationality ? countryName(person.nationality) : null,
     person.birth_year ? t("born %(year)s", { year: person.birth_year }) : null,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+// When and where she was last met, and how often: what tells persons of the same name apart.
+function metFacts(person, clinicNames) {
+  if (!person.last_met_at) return t("No conversations yet");
+  return [
+    t("Last met %(date)s", { date: formatDate(person.last_met_at) }),
+    person.last_clinic_id ? clinicNames.get(person.last_clinic_id) : null,
+    t("Conversations: %(count)s", { count: person.conversations || 0 }),
   ]
     .filter(Boolean)
     .join(" · ");
@@ -132,6 +145,8 @@ export async function render({ visitId = null, id = null }) {
   const clinicId = visit ? visit.clinic_id : null;
   const clinic = clinicId ? await db.get("clinics", clinicId) : null;
   const candidates = (await db.getAll("persons")).filter((p) => !p.merged_into_id);
+  const clinicNames = new Map((await db.getAll("clinics")).map((c) => [c.id, c.name]));
+  let shown = SUGGESTIONS;
 
   // Who: a person met before (chosen), or a new one. ----------------------------------
   const state = {
@@ -207,7 +222,8 @@ export async function render({ visitId = null, id = null }) {
       suggestions.append(h("p", { class: "muted" }, t("Type the alias to see persons met before.")));
       return;
     }
-    const ranked = rank(q, candidates, SUGGESTIONS);
+    const found = rank(q, candidates, shown + 1);
+    const ranked = found.slice(0, shown);
     suggestions.append(
       h(
         "p",
@@ -235,15 +251,30 @@ export async function render({ visitId = null, id = null }) {
               },
               h("span", { class: "suggestion-alias" }, person.alias),
               h("span", { class: "suggestion-facts" }, personFacts(person)),
+              h("span", { class: "suggestion-facts suggestion-met" }, metFacts(person, clinicNames)),
               h(
                 "span",
                 { class: "suggestion-reasons" },
-                reasons.map((r) => h("span", { class: "chip" }, reasonText(r))),
+                reasons.map((r) => h("span", { class: `chip chip-${r}` }, reasonText(r))),
               ),
             ),
           ),
         ),
       ),
+      found.length > shown
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary wide more-suggestions",
+              onclick: () => {
+                shown += SUGGESTIONS;
+                drawSuggestions();
+              },
+            },
+            t("Show more"),
+          )
+        : null,
       h(
         "button",
         { type: "button", class: "secondary wide new-person-button", onclick: () => setMode("new") },
@@ -282,7 +313,12 @@ export async function render({ visitId = null, id = null }) {
     }
     drawSuggestions();
   }
-  for (const el of [alias, nationality, birthYear]) el.addEventListener("input", drawSuggestions);
+  for (const el of [alias, nationality, birthYear]) {
+    el.addEventListener("input", () => {
+      shown = SUGGESTIONS;
+      drawSuggestions();
+    });
+  }
 
   // What was talked about. -------------------------------------------------------------
   const outside = !visitId;
