@@ -99,6 +99,16 @@ BUILDERS = {
     "ReportFilterForm": lambda cls, data: cls(data, regions=["midtjylland"], first_year=2020),
     "PlanForm": lambda cls, data: cls(_organisation(), [], formdata=data),
     "SaveForm": lambda cls, data: save_form(_plan(), [], formdata=data),
+    "VisitForm": lambda cls, data: cls(
+        formdata=data,
+        clinics=[("c", "Klinik")],
+        staff=[("s", "Sygeplejerske")],
+        supplies=[("condoms", "Kondomer")],
+        indicators=[("debt", "Gæld")],
+    ),
+    "ConversationForm": lambda cls, data: cls(
+        formdata=data, persons=[("p", "P")], languages=[("en", "Engelsk")], indicators=[]
+    ),
 }
 
 

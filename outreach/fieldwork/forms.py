@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import (
     BooleanField,
@@ -23,7 +22,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from outreach import vocabulary
-from outreach.i18n import translate_message
+from outreach.i18n import FlaskForm, translate_message
 from outreach.persons.models import CHANNELS, REFERRALS, TOPICS
 from outreach.persons.schemas import ConversationInSchema
 from outreach.routing.forms import MultiCheckboxField
