@@ -1015,9 +1015,9 @@ def test_ending_all_sessions_writes_exactly_one_event(admin_client, nurse):
     assert count_events("auth.revoke") == before + 1
 
 
-def test_creating_a_token_writes_exactly_one_event(admin_client, nurse):
+def test_creating_a_token_writes_exactly_one_event(nurse_client):
     before = count_events("token.create")
-    admin_client.form_post(f"/admin/users/{nurse.id}/tokens", {"name": "script"})
+    nurse_client.form_post("/account/tokens", {"name": "script"})
     assert count_events("token.create") == before + 1
 
 
@@ -1029,13 +1029,13 @@ def test_revoking_a_token_writes_exactly_one_event(admin_client, nurse):
     assert count_events("token.revoke") == before + 1
 
 
-def test_audit_details_never_hold_a_password_or_a_token(admin_client, client, nurse):
+def test_audit_details_never_hold_a_password_or_a_token(admin_client, login, client, nurse):
     admin_client.form_post(
         "/admin/users/new",
         {"email": "new@example.org", "name": "", "role": "nurse", "password": NEW_PASSWORD},
     )
     json_login(client, nurse.email, "a wrong password guess")
-    response = admin_client.form_post(f"/admin/users/{nurse.id}/tokens", {"name": "script"})
+    response = login(nurse).form_post("/account/tokens", {"name": "script"})
     plain = re.search(r'class="token-once">([^<]+)<', page(response)).group(1)
     rows = db.session.scalars(select(AuditEvent)).all()
     dumped = json.dumps([[e.action, e.object_id, e.details] for e in rows], default=str)

@@ -20,6 +20,7 @@ from outreach.orgs.models import Organisation
 TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
 NAME_MAX_LENGTH = 120
 TOKEN_NAME_MAX_LENGTH = 80
+TOKEN_MAX_DAYS = 3650
 # Writing last_used_at on every request would turn each API read into a write.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
@@ -150,24 +151,35 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str = "", *, actor: User | None = None) -> tuple[ApiToken, str]:
-    """A new personal token; the plain token is returned once and never stored."""
+def create_token(
+    user: User, name: str = "", *, expires_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new personal token of `user`, made by that user (the account page) or by the
+    operator (`flask create-token`), never by another user: whoever holds a token acts as
+    its user. The plain token is returned once and never stored."""
     if not user.active:
         raise AccountError(_l("The user is deactivated; reactivate the user first."))
+    if expires_days is not None and not 1 <= expires_days <= TOKEN_MAX_DAYS:
+        raise AccountError(
+            _l("Give a number of days from 1 to %(n)d, or none.", n=TOKEN_MAX_DAYS),
+            field="expires_days",
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
         name=(name or "").strip()[:TOKEN_NAME_MAX_LENGTH],
         token_hash=_hash_token(plain),
         prefix=plain[: len(TOKEN_PREFIX) + 4],
+        expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
     )
     db.session.add(token)
     db.session.flush()
-    record("token.create", user=actor or user, obj=token, owner=str(user.id))
+    record("token.create", user=user, obj=token, owner=str(user.id), expires_days=expires_days)
     return token, plain
 
 
 def revoke_token(token: ApiToken, *, actor: User) -> None:
+    """The token's user, or an admin of its organisation (the caller checks which)."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record("token.revoke", user=actor, obj=token, owner=str(token.user_id))
@@ -183,9 +195,40 @@ def live_token(plain: str) -> ApiToken | None:
         .options(joinedload(ApiToken.user))
         .where(ApiToken.token_hash == _hash_token(plain))
     )
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if (
+        token is None
+        or token.revoked_at is not None
+        or token.expired(utcnow())
+        or not token.user.active
+    ):
         return None
     return token
+
+
+def note_token_refused(plain: str) -> None:
+    """Audit a Bearer value that let nobody in. A token that exists but is revoked, expired or
+    belongs to a deactivated user is named by id (its organisation sees the attempt); an
+    unknown value is recorded without any part of it."""
+    token = None
+    if plain.startswith(TOKEN_PREFIX):
+        token = db.session.scalar(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == _hash_token(plain))
+        )
+    if token is None:
+        record("auth.token_failed", reason="unknown")
+        return
+    reason = "revoked" if token.revoked_at is not None else "expired"
+    if token.revoked_at is None and not token.user.active:
+        reason = "inactive"
+    record(
+        "auth.token_failed",
+        organisation_id=token.user.organisation_id,
+        obj=token,
+        owner=str(token.user_id),
+        reason=reason,
+    )
 
 
 def token_use_is_due(token: ApiToken) -> bool:

@@ -1,5 +1,6 @@
 """Login, logout, language and the user's own account pages."""
 
+import uuid
 from urllib.parse import urlsplit
 
 from flask import (
@@ -18,8 +19,8 @@ from flask_login import current_user, logout_user
 
 from outreach.auth import queries, services
 from outreach.auth.access import start_session
-from outreach.auth.forms import LoginForm, PasswordChangeForm
-from outreach.db import db
+from outreach.auth.forms import LoginForm, PasswordChangeForm, TokenCreateForm
+from outreach.db import db, utcnow
 from outreach.extensions import limiter
 from outreach.i18n import LANGUAGES
 from outreach.permissions import public
@@ -160,4 +161,55 @@ def account():
             flash(_("Password changed. Log in again with the new password."), "success")
             return redirect(url_for("auth.login"), 303)
     status = 422 if form.is_submitted() else 200
-    return render_template("auth/account.html", form=form), status
+    return _account_page(form=form, status=status)
+
+
+def _account_page(*, form=None, token_form=None, status: int = 200):
+    user = current_user._get_current_object()
+    return (
+        render_template(
+            "auth/account.html",
+            form=form or PasswordChangeForm(formdata=None),
+            token_form=token_form or TokenCreateForm(formdata=None),
+            tokens=queries.list_tokens(user),
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.route("/account/tokens", methods=["POST"])
+def token_create():
+    """A user makes her own tokens; nobody else can (an admin's token would be hers)."""
+    user = current_user._get_current_object()
+    form = TokenCreateForm()
+    if form.validate_on_submit():
+        try:
+            token, plain = services.create_token(
+                user, form.name.data, expires_days=form.expires_days.data
+            )
+        except services.AccountError as exc:
+            target = getattr(form, exc.field or "", None)
+            if target is not None:
+                target.errors = [*target.errors, str(exc)]
+            else:
+                form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            # Rendered, not redirected: the plain token must never travel in a cookie or a URL.
+            return render_template(
+                "auth/token_created.html", account=user, token=token, plain=plain
+            )
+    return _account_page(token_form=form, status=422)
+
+
+@bp.route("/account/tokens/<uuid:token_id>/revoke", methods=["POST"])
+def token_revoke(token_id: uuid.UUID):
+    user = current_user._get_current_object()
+    token = queries.find_token(user, token_id)
+    if token is None:
+        abort(404)
+    services.revoke_token(token, actor=user)
+    db.session.commit()
+    flash(_("The token %(prefix)s… is revoked.", prefix=token.prefix), "success")
+    return redirect(url_for("auth.account"), 303)

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach.audit.services import record
 from outreach.auth.models import User
 from outreach.db import db, write_transaction
 from outreach.errors import FieldErrors
@@ -77,6 +78,9 @@ def index():
             # Filters alone hold no personal data: back to an ordinary, bookmarkable list.
             return redirect(url_for("persons.index", **filters.args()), 303)
         rows = queries.search(_org_id(), form.q.data, filters)
+        # Who searched, and how many records it showed; never what was typed.
+        record("person.search", user=_actor(), object_type="persons", count=len(rows))
+        db.session.commit()
         return _list_page(form, filters, rows=rows, total=len(rows), page=1, query=form.q.data)
 
     filters = _filters_from_args()
@@ -89,6 +93,8 @@ def index():
     )
     form.set_choices(nationalities, labels(GENDERS))
     rows, total = queries.browse(_org_id(), filters, page, PER_PAGE)
+    with write_transaction():  # the list shows person records: audited like a read
+        record("person.list", user=_actor(), object_type="persons", count=len(rows), page=page)
     return _list_page(form, filters, rows=rows, total=total, page=page)
 
 
