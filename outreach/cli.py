@@ -111,9 +111,20 @@ def create_token_command(email, name, expires_days):
     is_flag=True,
     help="Load only into an empty database; otherwise just print the demo logins.",
 )
+@click.option(
+    "--i-know",
+    "i_know",
+    is_flag=True,
+    help="Load it in production all the same (its password is published).",
+)
 @in_english
-def demo_command(force, if_empty):
+def demo_command(force, if_empty, i_know):
     """Load the demo organisations, users and data (refuses a non-empty database)."""
+    if current_app.config["OUTREACH_ENV"] == "production" and not i_know:
+        raise click.ClickException(
+            "This is a production instance (OUTREACH_ENV=production), and the demo users' "
+            "password is published. Use OUTREACH_ENV=development, or add --i-know."
+        )
 
     try:
         logins = demo.load(force=force)

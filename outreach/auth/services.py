@@ -70,7 +70,7 @@ def create_user(
         raise AccountError(
             _l("A user with the email %(email)s already exists.", email=email), field="email"
         )
-    problem = password_problem(password)
+    problem = password_problem(password, (email, organisation.name))
     if problem is not None:
         raise AccountError(problem, field="password")
     user = User(
@@ -114,7 +114,7 @@ def end_all_sessions(user: User, *, actor: User | None = None, reason: str = "lo
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is wrong."), field="current")
-    problem = password_problem(new)
+    problem = password_problem(new, (user.email, user.organisation.name))
     if problem is not None:
         raise AccountError(problem, field="new")
     user.password_hash = hash_password(new)

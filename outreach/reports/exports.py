@@ -2,7 +2,6 @@
 XLSX (every table, a sheet each) and PDF (the whole report with its charts, by WeasyPrint).
 """
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from outreach import csvsafe
 from outreach.codes import country_name
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.charts import month_names
@@ -156,24 +156,11 @@ def tables(data: ReportData) -> list[Table]:
 
 # CSV and XLSX ------------------------------------------------------------------------------
 
+
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read æ, ø and å."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([_text_cell(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow(
-            ["" if v is None else _text_cell(v) if isinstance(v, str) else v for v in row]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Through outreach.csvsafe, like every CSV export (quoting, formula starts, BOM)."""
+    return csvsafe.to_csv([table.headers, *table.rows])
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
