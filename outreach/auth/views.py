@@ -79,21 +79,42 @@ def counts_when_refused(status: int):
     return refused
 
 
-_failed = counts_when_refused(401)
+# One counter per account and one per address, shared by every way of trying a password:
+# the login page, the JSON login and the current-password check of the account page. A
+# shared limit's scope names the counter, so the endpoints add up instead of each giving its
+# own allowance (issue 11 item 6). The counts live in RATELIMIT_STORAGE_URI: the database by
+# default, shared by every process; redis://... when configured (docs/security.md).
+ACCOUNT_SCOPE = "password-guess-account"
+ADDRESS_SCOPE = "password-guess-address"
 
 
-def login_limits(view):
-    """Failed attempts are throttled per IP and per account (SECURITY.md 3)."""
-    view = limiter.limit(
-        lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed
-    )(view)
-    view = limiter.limit(
-        lambda: current_app.config["LOGIN_RATE_LIMIT"],
-        methods=["POST"],
-        key_func=lambda: "login-account:" + login_email(),
-        deduct_when=_failed,
-    )(view)
-    return view
+def _login_rate():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def password_limits(account_key, *, refused_status: int):
+    """The two shared counters on a view where a password is tried for `account_key()`;
+    an attempt counts when the view answers `refused_status`."""
+    refused = counts_when_refused(refused_status)
+
+    def decorate(view):
+        view = limiter.shared_limit(
+            _login_rate, ADDRESS_SCOPE, methods=["POST"], deduct_when=refused
+        )(view)
+        view = limiter.shared_limit(
+            _login_rate,
+            ACCOUNT_SCOPE,
+            methods=["POST"],
+            key_func=lambda: "login-account:" + account_key(),
+            deduct_when=refused,
+        )(view)
+        return view
+
+    return decorate
+
+
+# Failed attempts are throttled per IP and per account (SECURITY.md 3).
+login_limits = password_limits(login_email, refused_status=401)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -138,13 +159,9 @@ def set_language():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    # The current password is asked again here: a borrowed session must not guess it freely.
-    key_func=lambda: "password-change:" + str(getattr(current_user, "id", "")),
-    deduct_when=counts_when_refused(422),
-)
+# The current password is asked again here: a borrowed session must not guess it freely, and
+# its guesses count with the logins' for the same account.
+@password_limits(lambda: queries.normalise_email(current_user.email), refused_status=422)
 def account():
     form = PasswordChangeForm()
     if form.validate_on_submit():
