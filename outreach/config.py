@@ -9,7 +9,8 @@ from zxcvbn import zxcvbn
 
 # The project folder: static/, migrations/ and the default instance/ folder are in it.
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
+# Refused in production (see check()).
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105  # refused in production
 
 
 def _bool(value: str | None, default: bool) -> bool:

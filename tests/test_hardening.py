@@ -116,3 +116,26 @@ def test_the_clinic_import_example_is_written_by_the_same_helper():
 
     rows = split_as(example_csv(";"), ";")
     assert rows[0][0] and len({len(r) for r in rows}) == 1
+
+
+# --- the scanners (item 10) -------------------------------------------------------------------
+
+
+def test_bandit_finds_nothing_unreviewed_in_the_application():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    bandit = Path(sys.executable).with_name("bandit")
+    result = subprocess.run(
+        [str(bandit), "-q", "-r", "outreach"], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_travel_model_opens_only_http_urls():
+    from outreach.routing.travel import OsrmUnavailable, _http_get_json
+
+    with pytest.raises(OsrmUnavailable):
+        _http_get_json("file:///etc/passwd", timeout=1)

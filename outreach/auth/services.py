@@ -17,7 +17,7 @@ from outreach.auth.queries import find_user_by_email, normalise_email
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
 
-TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
+TOKEN_PREFIX = "otk_"  # noqa: S105  # nosec B105  # a visible prefix, not a secret
 NAME_MAX_LENGTH = 120
 TOKEN_NAME_MAX_LENGTH = 80
 TOKEN_MAX_DAYS = 3650
