@@ -67,6 +67,8 @@ def from_environment(instance_path: str) -> dict:
             "GEOCODER_USER_AGENT", "outreach-field-visits/0.1 (set GEOCODER_USER_AGENT)"
         ),
         "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", "5")),
+        # A self-hosted Nominatim (https://nominatim.example.org); empty: OpenStreetMap's.
+        "NOMINATIM_URL": env.get("NOMINATIM_URL", ""),
         "GEOCODE_RETRY_MINUTES": int(env.get("GEOCODE_RETRY_MINUTES", "30")),
         # Clinics geocoded per retry run: Nominatim allows one request a second, so 600 take
         # about ten minutes, well inside the run interval and the job's lease.
