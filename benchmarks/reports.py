@@ -347,7 +347,7 @@ def run(url: str, scale: float, runs: int) -> dict:
     from outreach.orgs.services import create_organisation
     from outreach.reports import figures, queries
 
-    app = create_app({"OUTREACH_ENV": "testing", "SECRET_KEY": "x" * 40, "DATABASE_URL": url})
+    app = create_app({"OUTREACH_ENV": "development", "SECRET_KEY": "x" * 40, "DATABASE_URL": url})
     with app.app_context():
         upgrade()
         org = find_organisation("Benchmark org")

@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 import struct
-import subprocess
+import subprocess  # nosec B404  # pg_dump/pg_restore with our own argv, never a shell
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -210,7 +210,8 @@ def _pg_connection(url: URL) -> tuple[str, dict]:
 
 
 def _run(command: list[str], env: dict, what: str) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603 - our own argv, no shell
+    # Our own argv (pg_dump/pg_restore and paths we chose), never a shell.
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603  # nosec B603
     if result.returncode != 0:
         # pg_dump/pg_restore report object names and connection trouble, never row data.
         raise BackupError(f"{what} failed: {result.stderr.strip() or result.returncode}")

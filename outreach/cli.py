@@ -86,14 +86,19 @@ def create_user_command(email, org_name, role, name):
 @click.command("create-token")
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
+@click.option("--expires-days", type=int, default=None, help="Days until it stops working.")
 @in_english
-def create_token_command(email, name):
-    """Create a personal API token; it is printed once, alone on the last line."""
+def create_token_command(email, name, expires_days):
+    """Create a personal API token (set-up by the operator; users make their own on their
+    account page); it is printed once, alone on the last line."""
 
     user = find_user_by_email(email)
     if user is None or not user.active:
         raise click.ClickException(f"No active user with the email {email!r}.")
-    _, plain = create_token(user, name)
+    try:
+        _, plain = create_token(user, name, expires_days=expires_days)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Token for {user.email} ({user.role}); store it now, it is not shown again:")
     click.echo(plain)
@@ -106,9 +111,20 @@ def create_token_command(email, name):
     is_flag=True,
     help="Load only into an empty database; otherwise just print the demo logins.",
 )
+@click.option(
+    "--i-know",
+    "i_know",
+    is_flag=True,
+    help="Load it in production all the same (its password is published).",
+)
 @in_english
-def demo_command(force, if_empty):
+def demo_command(force, if_empty, i_know):
     """Load the demo organisations, users and data (refuses a non-empty database)."""
+    if current_app.config["OUTREACH_ENV"] == "production" and not i_know:
+        raise click.ClickException(
+            "This is a production instance (OUTREACH_ENV=production), and the demo users' "
+            "password is published. Use OUTREACH_ENV=development, or add --i-know."
+        )
 
     try:
         logins = demo.load(force=force)

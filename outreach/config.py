@@ -1,12 +1,16 @@
 """Configuration from environment variables; the table in README.md lists every one."""
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
 
+from zxcvbn import zxcvbn
+
 # The project folder: static/, migrations/ and the default instance/ folder are in it.
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production, see check()
+# Refused in production (see check()).
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105  # nosec B105  # refused in production
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -63,6 +67,8 @@ def from_environment(instance_path: str) -> dict:
             "GEOCODER_USER_AGENT", "outreach-field-visits/0.1 (set GEOCODER_USER_AGENT)"
         ),
         "GEOCODER_TIMEOUT": float(env.get("GEOCODER_TIMEOUT", "5")),
+        # A self-hosted Nominatim (https://nominatim.example.org); empty: OpenStreetMap's.
+        "NOMINATIM_URL": env.get("NOMINATIM_URL", ""),
         "GEOCODE_RETRY_MINUTES": int(env.get("GEOCODE_RETRY_MINUTES", "30")),
         # Clinics geocoded per retry run: Nominatim allows one request a second, so 600 take
         # about ten minutes, well inside the run interval and the job's lease.
@@ -110,15 +116,36 @@ class ConfigurationError(RuntimeError):
     pass
 
 
+MIN_SECRET_BITS = 96
+
+
+def secret_bits(key: str) -> float:
+    """An estimate of a secret's entropy in bits, from zxcvbn's count of the guesses it would
+    take (repeats, sequences, words and keyboard runs are cheap; random characters are not).
+    A random value passes easily (secrets.token_urlsafe(32): about 140 bits); 32 times "a",
+    or a word repeated, does not."""
+    if not key:
+        return 0.0
+    return zxcvbn(key[:72])["guesses_log10"] * math.log2(10)
+
+
 def check(config) -> None:
-    """Production refuses to start with a missing or default secret (SECURITY.md 18)."""
+    """Production refuses to start with a missing, default or guessable secret (SECURITY.md
+    18); the testing environment is for the test suite alone."""
+    # TEST_SUITE is set in code by tests/conftest.py, never from the environment.
+    if config["OUTREACH_ENV"] == "testing" and not config.get("TEST_SUITE"):
+        raise ConfigurationError(
+            "OUTREACH_ENV=testing is for the test suite only; use OUTREACH_ENV=development "
+            "for a local run."
+        )
     if config["OUTREACH_ENV"] in {"development", "testing"}:
         return
     if config.get("PASSWORD_HASH_PROFILE", "default") != "default":
         raise ConfigurationError("PASSWORD_HASH_PROFILE is for the test suite only.")
     key = config.get("SECRET_KEY") or ""
-    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+    if key == DEFAULT_SECRET_KEY or len(key) < 32 or secret_bits(key) < MIN_SECRET_BITS:
         raise ConfigurationError(
             "SECRET_KEY must be set to a random value of at least 32 characters in production "
-            "(or set OUTREACH_ENV=development for a local run)."
+            "(it looks guessable or too short; make one with: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'), or set OUTREACH_ENV=development for a local run."
         )

@@ -2,9 +2,11 @@
 which transactions take SQLite's write lock (write_transaction() and its guard)."""
 
 import logging
+import os
+import stat
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -90,10 +92,23 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        _owner_only(cursor)  # before WAL mode: SQLite gives the -wal and -shm files its mode
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def _owner_only(cursor) -> None:
+    """The database file and its -wal and -shm files readable by their owner alone (0600):
+    they hold every record, and SQLite creates them with the process's umask (often 0644)."""
+    for _seq, name, path in cursor.execute("PRAGMA database_list").fetchall():
+        if name != "main" or not path:
+            continue  # an in-memory database has no file
+        for file in (path, path + "-wal", path + "-shm"):
+            with suppress(FileNotFoundError):
+                if stat.S_IMODE(os.stat(file).st_mode) & 0o077:
+                    os.chmod(file, 0o600)
 
 
 # Set inside write_transaction(): a transaction begun there takes the write lock. A context

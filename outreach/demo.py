@@ -25,7 +25,8 @@ from outreach.orgs.services import create_organisation
 from outreach.persons.models import Conversation, Person
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 
-DEMO_PASSWORD = "demo-outreach-2026"  # noqa: S105 - printed on purpose for the demo users
+# Printed on purpose for the demo users; `flask demo` refuses production without --i-know.
+DEMO_PASSWORD = "demo-outreach-2026"  # noqa: S105  # nosec B105  # published demo password
 MAIN_ORG = "Center mod Menneskehandel – Sundhedsteamet"
 SECOND_ORG = "Syddansk Gadeteam"
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -562,7 +563,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         raise DatabaseNotEmpty("The demo is loaded already; nothing was added.")
     if not force and db.session.scalar(select(func.count()).select_from(Organisation)):
         raise DatabaseNotEmpty("The database already has data; use --force to add the demo.")
-    rng = random.Random(2019)  # noqa: S311 - demo data, not security
+    rng = random.Random(2019)  # noqa: S311  # nosec B311  # demo data, not security
     today = today or datetime.now(UTC)
     org = create_organisation(
         MAIN_ORG,

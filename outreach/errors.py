@@ -84,14 +84,19 @@ def _wants_json() -> bool:
 
 
 def _audit_denial(error: HTTPException) -> None:
-    """Every refused access by a logged-in user is audited (SECURITY.md 20)."""
-    if error.code != 403 or not current_user or not current_user.is_authenticated:
+    """Every refused access by a logged-in user, and every refused CSRF token, is audited
+    (SECURITY.md 20): the route and the method, nothing of what was sent."""
+    refused_csrf = isinstance(error, CSRFError)
+    if not refused_csrf and error.code != 403:
+        return
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    if user is None and not refused_csrf:
         return
     db.session.rollback()  # nothing the refused request began may be kept
     with write_transaction():  # a refused GET writes too
         record(
-            "access.denied",
-            user=current_user._get_current_object(),
+            "csrf.refused" if refused_csrf else "access.denied",
+            user=user,
             endpoint=request.endpoint,
             method=request.method,
         )

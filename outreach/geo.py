@@ -6,6 +6,7 @@ Tests and offline set-ups put a LocalGeocoder in place; nothing here is called a
 import unicodedata
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from flask import current_app
 from geopy.distance import great_circle
@@ -31,8 +32,19 @@ class Geocoder(Protocol):
 class NominatimGeocoder:
     """OpenStreetMap's Nominatim: at most one request a second, own user agent (its policy)."""
 
-    def __init__(self, user_agent: str, timeout: float):
-        self._nominatim = Nominatim(user_agent=user_agent, timeout=timeout)
+    def __init__(self, user_agent: str, timeout: float, url: str = ""):
+        # url: a self-hosted Nominatim (NOMINATIM_URL), so that no address leaves the
+        # organisation; empty for OpenStreetMap's public server.
+        where = urlsplit(url) if url else None
+        self._nominatim = Nominatim(
+            user_agent=user_agent,
+            timeout=timeout,
+            **(
+                {"domain": where.netloc + where.path.rstrip("/"), "scheme": where.scheme}
+                if where
+                else {}
+            ),
+        )
         self._geocode = RateLimiter(
             self._nominatim.geocode,
             min_delay_seconds=1.0,
@@ -96,7 +108,11 @@ def build_geocoder(app) -> Geocoder:
     if not isinstance(choice, str):
         return choice  # an object given directly (tests)
     if choice == "nominatim":
-        return NominatimGeocoder(app.config["GEOCODER_USER_AGENT"], app.config["GEOCODER_TIMEOUT"])
+        return NominatimGeocoder(
+            app.config["GEOCODER_USER_AGENT"],
+            app.config["GEOCODER_TIMEOUT"],
+            app.config.get("NOMINATIM_URL", ""),
+        )
     if choice == "towns":
         return TownGeocoder()
     if choice == "none":

@@ -66,6 +66,7 @@ class IsolatedClient(FlaskClient):
 def make_app(url: str, **overrides):
     config = {
         "OUTREACH_ENV": "testing",
+        "TEST_SUITE": True,  # the testing environment refuses to start without it
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-000",
         "DATABASE_URL": url,

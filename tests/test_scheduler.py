@@ -350,6 +350,7 @@ def test_create_app_starts_no_thread(tmp_path):
     app = create_app(
         {
             "OUTREACH_ENV": "testing",
+            "TEST_SUITE": True,
             "TESTING": True,
             "DATABASE_URL": "sqlite:///" + str(tmp_path / "app.sqlite3"),
             "GEOCODER": "none",

@@ -20,7 +20,7 @@ from outreach.db import db
 from outreach.extensions import limiter
 from outreach.orgs.services import create_organisation
 from outreach.throttle import DatabaseStorage, ThrottleCount
-from tests.conftest import PASSWORD, ActorClient, database_url, make_app
+from tests.conftest import PASSWORD, ActorClient, csrf_token_from, database_url, make_app
 
 T0 = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -273,3 +273,49 @@ def test_concurrent_hits_from_both_servers_are_all_counted(servers):
         assert DatabaseStorage().get("shared") == THREADS * HITS
         assert db.session.scalar(select(func.count()).select_from(ThrottleCount)) == 1
         db.session.remove()
+
+
+# --- one counter across every way of trying a password (issue 11 item 6) -------------------
+
+
+json_failed_login = failed_login
+
+
+def form_failed_login(app, email: str, ip: str):
+    client = app.test_client()
+    html = client.get("/login", environ_base={"REMOTE_ADDR": ip}).get_data(as_text=True)
+    return client.post(
+        "/login",
+        data={"csrf_token": csrf_token_from(html), "email": email, "password": "not it at all"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_alternating_the_login_page_and_the_json_login_hits_one_account_limit(servers, account):
+    logins = [form_failed_login, json_failed_login]
+    for n in range(5):
+        response = logins[n % 2](servers[n % 2], account, f"198.51.100.{n + 1}")
+        assert response.status_code == 401
+    assert [login(servers[0], account, "198.51.100.99").status_code for login in logins] == [
+        429,
+        429,
+    ]
+
+
+def test_alternating_the_two_logins_from_one_address_hits_one_address_limit(servers):
+    logins = [form_failed_login, json_failed_login]
+    for n in range(5):
+        response = logins[n % 2](servers[0], f"nobody{n}@example.org", "203.0.113.7")
+        assert response.status_code == 401
+    assert json_failed_login(servers[1], "nobody9@example.org", "203.0.113.7").status_code == 429
+
+
+def test_guesses_on_the_account_page_count_with_the_logins_of_that_account(servers, account):
+    nurse = ActorClient(servers[0], SimpleNamespace(email=account))
+    new = "a brand new passphrase 42"
+    for n in range(3):
+        assert form_failed_login(servers[1], account, f"198.51.100.{n + 1}").status_code == 401
+    for _ in range(2):
+        response = nurse.form_post("/account", {"current": "a wrong guess here", "new": new})
+        assert response.status_code == 422
+    assert json_failed_login(servers[0], account, "198.51.100.50").status_code == 429

@@ -1,4 +1,5 @@
-"""User administration inside the admin's own organisation: users, roles, sessions, tokens.
+"""User administration inside the admin's own organisation: users, roles, sessions, and
+revoking tokens (users make their own on the account page).
 
 Every user is looked up through tenancy.get_in_org_or_404, so another organisation's user
 answers 404 and is never changed. Button forms carry only the CSRF token, which
@@ -14,7 +15,7 @@ from flask_login import current_user, logout_user
 
 from outreach.auth import queries, services
 from outreach.auth.access import current_session_id
-from outreach.auth.forms import RoleForm, TokenCreateForm, UserCreateForm
+from outreach.auth.forms import RoleForm, UserCreateForm
 from outreach.auth.models import User
 from outreach.db import db, utcnow
 from outreach.permissions import role_required
@@ -53,16 +54,18 @@ def _live_sessions(user: User):
     )
 
 
-def _user_page(user: User, *, role_form=None, token_form=None, status: int = 200):
+def _user_page(user: User, *, role_form=None, status: int = 200):
     return (
         render_template(
             "admin/user.html",
             account=user,
             role_form=role_form or RoleForm(formdata=None, role=user.role),
-            token_form=token_form or TokenCreateForm(formdata=None),
+            # Listed to revoke, never made here: a token made by an admin would let the admin
+            # act as that user (see the account page).
             tokens=queries.list_tokens(user),
             sessions=_live_sessions(user),
             current_session_id=current_session_id(),
+            now=utcnow(),
             is_self=user.id == current_user.id,
         ),
         status,
@@ -179,23 +182,6 @@ def session_end(user_id: uuid.UUID, session_id: uuid.UUID):
         return redirect(url_for("auth.login"), 303)
     flash(_("The session is ended; that device asks for a login at its next request."), "success")
     return redirect(url_for("admin.user", user_id=account.id), 303)
-
-
-@bp.route("/users/<uuid:user_id>/tokens", methods=["POST"])
-@role_required("admin")
-def token_create(user_id: uuid.UUID):
-    account = _user_in_org(user_id)
-    form = TokenCreateForm()
-    if not form.validate_on_submit():
-        return _user_page(account, token_form=form, status=422)
-    try:
-        token, plain = services.create_token(account, form.name.data, actor=_actor())
-    except services.AccountError as exc:
-        _field_error(form, exc)
-        return _user_page(account, token_form=form, status=422)
-    db.session.commit()
-    # Rendered, not redirected: the plain token must never travel in a cookie or a URL.
-    return render_template("admin/token_created.html", account=account, token=token, plain=plain)
 
 
 @bp.route("/users/<uuid:user_id>/tokens/<uuid:token_id>/revoke", methods=["POST"])

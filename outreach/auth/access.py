@@ -66,6 +66,9 @@ def _load_user_from_token(req):
         return None
     api_token = services.live_token(token)
     if api_token is None:
+        # Audited in a transaction of its own, with nothing of the value sent.
+        with write_transaction():
+            services.note_token_refused(token)
         return None
     if services.token_use_is_due(api_token):
         # Its last use is saved now, in a transaction of its own, before the handler runs: a

@@ -1,11 +1,11 @@
 """WTForms for the account and user administration pages."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms import EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from outreach.auth.passwords import MAX_LENGTH, password_problem
-from outreach.auth.services import NAME_MAX_LENGTH, TOKEN_NAME_MAX_LENGTH
+from outreach.auth.services import NAME_MAX_LENGTH, TOKEN_MAX_DAYS, TOKEN_NAME_MAX_LENGTH
 from outreach.i18n import FlaskForm
 
 REQUIRED = _l("Fill in this field.")
@@ -72,5 +72,16 @@ class TokenCreateForm(FlaskForm):
         validators=[
             DataRequired(REQUIRED),
             Length(max=TOKEN_NAME_MAX_LENGTH, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    expires_days = IntegerField(
+        _l("Expires after (days)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=TOKEN_MAX_DAYS,
+                message=_l("Give a number of days from %(min)s to %(max)s, or none."),
+            ),
         ],
     )

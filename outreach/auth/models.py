@@ -63,10 +63,14 @@ class ApiToken(UUIDPrimaryKey, db.Model):
     prefix: Mapped[str] = mapped_column(String(12), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: until revoked. Enforced at each use (services.live_token).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
+    def expired(self, at: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= at
 
 class UserSession(UUIDPrimaryKey, db.Model):
     """One login in one browser or phone: admins see each and can end one (a lost phone).

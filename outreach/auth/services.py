@@ -19,9 +19,10 @@ from outreach.db import db, utcnow
 from outreach.i18n import N_
 from outreach.orgs.models import Organisation
 
-TOKEN_PREFIX = "otk_"  # noqa: S105 - a visible prefix, not a secret
+TOKEN_PREFIX = "otk_"  # noqa: S105  # nosec B105  # a visible prefix, not a secret
 NAME_MAX_LENGTH = 120
 TOKEN_NAME_MAX_LENGTH = 80
+TOKEN_MAX_DAYS = 3650
 # Writing last_used_at on every request would turn each API read into a write.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 # The same for a session's last_seen_at.
@@ -73,7 +74,7 @@ def create_user(
         raise AccountError(
             _l("A user with the email %(email)s already exists.", email=email), field="email"
         )
-    problem = password_problem(password)
+    problem = password_problem(password, (email, organisation.name))
     if problem is not None:
         raise AccountError(problem, field="password")
     user = User(
@@ -201,7 +202,7 @@ def end_all_sessions(user: User, *, actor: User | None = None, reason: str = "lo
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(_l("The current password is wrong."), field="current")
-    problem = password_problem(new)
+    problem = password_problem(new, (user.email, user.organisation.name))
     if problem is not None:
         raise AccountError(problem, field="new")
     user.password_hash = hash_password(new)
@@ -238,24 +239,35 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str = "", *, actor: User | None = None) -> tuple[ApiToken, str]:
-    """A new personal token; the plain token is returned once and never stored."""
+def create_token(
+    user: User, name: str = "", *, expires_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new personal token of `user`, made by that user (the account page) or by the
+    operator (`flask create-token`), never by another user: whoever holds a token acts as
+    its user. The plain token is returned once and never stored."""
     if not user.active:
         raise AccountError(_l("The user is deactivated; reactivate the user first."))
+    if expires_days is not None and not 1 <= expires_days <= TOKEN_MAX_DAYS:
+        raise AccountError(
+            _l("Give a number of days from 1 to %(n)d, or none.", n=TOKEN_MAX_DAYS),
+            field="expires_days",
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
         name=(name or "").strip()[:TOKEN_NAME_MAX_LENGTH],
         token_hash=_hash_token(plain),
         prefix=plain[: len(TOKEN_PREFIX) + 4],
+        expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
     )
     db.session.add(token)
     db.session.flush()
-    record("token.create", user=actor or user, obj=token, owner=str(user.id))
+    record("token.create", user=user, obj=token, owner=str(user.id), expires_days=expires_days)
     return token, plain
 
 
 def revoke_token(token: ApiToken, *, actor: User) -> None:
+    """The token's user, or an admin of its organisation (the caller checks which)."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record("token.revoke", user=actor, obj=token, owner=str(token.user_id))
@@ -271,9 +283,40 @@ def live_token(plain: str) -> ApiToken | None:
         .options(joinedload(ApiToken.user))
         .where(ApiToken.token_hash == _hash_token(plain))
     )
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if (
+        token is None
+        or token.revoked_at is not None
+        or token.expired(utcnow())
+        or not token.user.active
+    ):
         return None
     return token
+
+
+def note_token_refused(plain: str) -> None:
+    """Audit a Bearer value that let nobody in. A token that exists but is revoked, expired or
+    belongs to a deactivated user is named by id (its organisation sees the attempt); an
+    unknown value is recorded without any part of it."""
+    token = None
+    if plain.startswith(TOKEN_PREFIX):
+        token = db.session.scalar(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == _hash_token(plain))
+        )
+    if token is None:
+        record("auth.token_failed", reason="unknown")
+        return
+    reason = "revoked" if token.revoked_at is not None else "expired"
+    if token.revoked_at is None and not token.user.active:
+        reason = "inactive"
+    record(
+        "auth.token_failed",
+        organisation_id=token.user.organisation_id,
+        obj=token,
+        owner=str(token.user_id),
+        reason=reason,
+    )
 
 
 def token_use_is_due(token: ApiToken) -> bool:

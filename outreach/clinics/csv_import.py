@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from outreach import csvsafe
 from outreach.audit.services import record
 from outreach.clinics import hours, services
 from outreach.clinics.models import Clinic, ClinicImport
@@ -436,15 +437,13 @@ EXAMPLE_ROWS = [
 
 def example_csv(delimiter: str = ";") -> bytes:
     """The example file: with ';' it opens as it is in Danish Excel (decimal commas too)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    rows = [COLUMNS]
     for example in EXAMPLE_ROWS:
         cells = []
         for column in COLUMNS:
             value = example[column]
             if isinstance(value, float):
                 value = f"{value:.4f}".replace(".", "," if delimiter == ";" else ".")
-            cells.append("" if value is None else value)
-        writer.writerow(cells)
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+            cells.append(value)
+        rows.append(cells)
+    return csvsafe.to_csv(rows, delimiter)

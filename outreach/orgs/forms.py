@@ -8,7 +8,7 @@ typed; orgs.services stores the result and keeps its own invariants.
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from outreach.denmark import in_denmark
 from outreach.i18n import FlaskForm, Form
@@ -62,9 +62,19 @@ class _SettingsForm(FlaskForm):
         csrf = False
 
 
+# Every settings form carries the revision of the part it was made from: without it an edit
+# could not be told from one made on an out-of-date page, and a post without its rows (a
+# truncated or hand-made request) would replace the list with nothing.
+STALE_FORM = _l(
+    "The form is incomplete or out of date. Reload the page and make your change again."
+)
+
+
 class CodeListForm(_SettingsForm):
-    revision = HiddenField()
+    revision = HiddenField(validators=[InputRequired(STALE_FORM)])
     rows = FieldList(FormField(CodeRowForm), max_entries=MAX_CODE_ROWS)
+    # Emptying a whole list is never the result of a plain save: it has to be asked for.
+    confirm_empty = BooleanField(_l("Yes, empty the whole list"))
 
     def kept_rows(self) -> list[CodeRowForm]:
         return [
@@ -96,6 +106,11 @@ class CodeListForm(_SettingsForm):
             self.form_errors.append(
                 _l("A list can have at most %(max)d items.", max=services.MAX_LIST_ENTRIES)
             )
+            valid = False
+        if valid and not self.kept_rows() and not self.confirm_empty.data:
+            self.confirm_empty.errors = [
+                _l("This would remove every item. Tick the box to confirm, and save again.")
+            ]
             valid = False
         return valid
 
@@ -163,7 +178,7 @@ class OfficeRowForm(Form):
 
 
 class OfficesForm(_SettingsForm):
-    revision = HiddenField()
+    revision = HiddenField(validators=[InputRequired(STALE_FORM)])
     rows = FieldList(FormField(OfficeRowForm), max_entries=MAX_OFFICE_ROWS)
 
     def kept_rows(self) -> list[OfficeRowForm]:

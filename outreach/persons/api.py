@@ -11,13 +11,13 @@ from outreach.apiutil import (
     document_put,
     found_or_404,
     put_answer,
-    require_role,
     with_etag,
 )
 from outreach.db import db, write_transaction
 from outreach.paging import list_schema, page_field, per_page_field
+from outreach.permissions import role_required
 from outreach.persons import queries, services
-from outreach.persons.models import Conversation, PersonMerge
+from outreach.persons.models import PersonMerge
 from outreach.persons.schemas import (
     ConversationInSchema,
     ConversationOutSchema,
@@ -93,11 +93,17 @@ class PersonSuggestions(MethodView):
 
 @blp.route("/conversations")
 class ConversationCollection(MethodView):
+    # Every conversation's notes at once: not for nurses, whose phone never lists them
+    # (docs/security.md). Checked before the query string is read.
+    decorators = [role_required("coordinator")]
+
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, ConversationListSchema)
+    @blp.alt_response(403, description="Nurses: no bulk list of conversation notes.")
     def get(self, args):
-        """List conversations, newest first."""
-        items, total = queries.list_conversations(caller().organisation_id, **args)
+        """List conversations, newest first (coordinators; audited)."""
+        with write_transaction():  # the read writes its audit event
+            items, total = queries.list_conversations(caller(), **args)
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
@@ -105,10 +111,10 @@ class ConversationCollection(MethodView):
 class ConversationResource(MethodView):
     @blp.response(200, ConversationOutSchema)
     def get(self, conversation_id: uuid.UUID):
-        """Read one conversation."""
-        conversation = found_or_404(
-            get_in_org(Conversation, conversation_id, caller().organisation_id)
-        )
+        """Read one conversation (audited)."""
+        with write_transaction():  # the read writes its audit event
+            conversation = queries.read_conversation(caller(), conversation_id)
+        conversation = found_or_404(conversation)
         return with_etag(conversation, 200, queries.conversation_etag(conversation))
 
     @blp.arguments(ConversationInSchema)
@@ -123,12 +129,13 @@ class ConversationResource(MethodView):
 
 @blp.route("/person-merges")
 class PersonMerges(MethodView):
+    decorators = [role_required("coordinator")]  # before the body is read
+
     @blp.arguments(MergeSchema)
     @blp.response(201, MergeOutSchema)
     @blp.alt_response(409, description="Already the same person, or already merged.")
     def post(self, data):
         """Merge a duplicate person into the one to keep (coordinators)."""
-        require_role("coordinator")
         try:
             merge = services.merge_persons(caller(), data["source_id"], data["target_id"])
         except services.MergeError as exc:
@@ -139,11 +146,12 @@ class PersonMerges(MethodView):
 
 @blp.route("/person-merges/<uuid:merge_id>/undo")
 class PersonMergeUndo(MethodView):
+    decorators = [role_required("coordinator")]
+
     @blp.response(200, MergeOutSchema)
     @blp.alt_response(409, description="Already undone.")
     def post(self, merge_id: uuid.UUID):
         """Undo a mistaken merge (coordinators)."""
-        require_role("coordinator")
         found_or_404(get_in_org(PersonMerge, merge_id, caller().organisation_id))
         try:
             merge = services.unmerge_persons(caller(), merge_id)

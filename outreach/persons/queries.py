@@ -71,17 +71,27 @@ def list_persons(
     return items, total
 
 
+def read_conversation(user, conversation_id) -> Conversation | None:
+    """One conversation; every read is audited (its notes are about a person)."""
+    conversation = get_in_org(Conversation, conversation_id, user.organisation_id)
+    if conversation is not None:
+        record("conversation.read", user=user, obj=conversation)
+    return conversation
+
+
 def list_conversations(
-    organisation_id, *, person_id=None, visit_id=None, page: int = 1, per_page: int = 100
+    user, *, person_id=None, visit_id=None, page: int = 1, per_page: int = 100
 ) -> tuple[list, int]:
-    """(conversations newest first, total)."""
-    stmt = tenant_select(Conversation, organisation_id)
+    """(conversations newest first, total); the listing is audited once."""
+    stmt = tenant_select(Conversation, user.organisation_id)
     if person_id:
         stmt = stmt.where(Conversation.person_id == person_id)
     if visit_id:
         stmt = stmt.where(Conversation.visit_id == visit_id)
     order = (Conversation.occurred_at.desc(), Conversation.id)
-    return paginate(stmt.order_by(*order), page, per_page)
+    items, total = paginate(stmt.order_by(*order), page, per_page)
+    record("conversation.list", user=user, object_type="conversations", count=len(items), page=page)
+    return items, total
 
 
 # Questions the figures and the phone ask -----------------------------------------------------

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach.audit.services import record
 from outreach.auth.models import User
 from outreach.db import db, write_transaction
 from outreach.errors import FieldErrors
@@ -95,6 +96,8 @@ def index():
     )
     form.set_choices(nationalities, labels(GENDERS))
     rows, total = queries.browse(_org_id(), filters, page, PER_PAGE)
+    with write_transaction():  # the list shows person records: audited like a read
+        record("person.list", user=_actor(), object_type="persons", count=len(rows), page=page)
     return _list_page(form, filters, rows=rows, total=total, page=page)
 
 
@@ -116,6 +119,8 @@ def _search_page(search_id: str, nationalities, page: int):
     )
     form.set_choices(nationalities, labels(GENDERS))
     rows, total = queries.search(_org_id(), search.query, filters, page=page, per_page=PER_PAGE)
+    with write_transaction():  # who searched, and how many records it showed; never what
+        record("person.search", user=_actor(), object_type="persons", count=len(rows), page=page)
     return _list_page(
         form, filters, rows=rows, total=total, page=page, query=search.query, search_id=search.id
     )

@@ -3,7 +3,6 @@ XLSX (every table, a sheet each) and PDF (the whole report with its charts, by W
 Each file says inside what it is (the `about` lines: report, region, time of export), not only
 in its name."""
 
-import csv
 import io
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from outreach import csvsafe
 from outreach.codes import country_name
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.charts import month_names
@@ -167,43 +167,18 @@ def tables(data: ReportData) -> list[Table]:
 
 # CSV and XLSX ------------------------------------------------------------------------------
 
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 # CSV separators: `semicolon` is what Danish Excel opens as it is (';' between cells, decimal
 # commas), as the clinic import's example file; `comma` is the plain format (decimal points).
 SEPARATORS = {"semicolon": (";", ","), "comma": (",", ".")}
 
 
-def _csv_cell(value, decimal: str):
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return _text_cell(value)
-    if isinstance(value, float):
-        return repr(float(value)).replace(".", decimal)
-    return value
-
-
 def to_csv(table: Table, about: list[tuple[str, str]], separator: str = "comma") -> bytes:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read æ, ø and å. The `about`
-    lines (label, value) come first, then an empty line, then the table with its header."""
+    """Through outreach.csvsafe, like every CSV export (quoting, formula starts, BOM). The
+    `about` lines (label, value) come first, then an empty line, then the table with its
+    header."""
     delimiter, decimal = SEPARATORS[separator]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    for line in about:
-        writer.writerow([_text_cell(cell) for cell in line])
-    if about:
-        writer.writerow([])
-    writer.writerow([_text_cell(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow([_csv_cell(v, decimal) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    head = [*about, []] if about else []
+    return csvsafe.to_csv([*head, table.headers, *table.rows], delimiter, decimal)
 
 
 SHEET_NAME_MAX = 31  # Excel's limit

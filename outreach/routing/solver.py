@@ -133,7 +133,7 @@ class VroomSolver:
         best_key = objective(problem, best)
         last_run = 0.0  # how long a re-run takes is known after the first one
         plain_tour = len(problem.vehicles) == 1 and all(j.windows is None for j in problem.jobs)
-        rng = random.Random(self.seed)  # noqa: S311 - a search perturbation, not a secret
+        rng = random.Random(self.seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
         for restart in range(self.restarts if len(problem.jobs) > 1 else 0):
             run_started = time.perf_counter()
             if run_started - started + last_run > self.search_seconds:

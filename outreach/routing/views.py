@@ -11,9 +11,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach.audit.services import record
 from outreach.auth.models import User
 from outreach.clinics.models import Clinic
-from outreach.db import db
+from outreach.db import db, write_transaction
 from outreach.errors import FieldErrors
 from outreach.permissions import role_required
 from outreach.routing import candidates, export, queries, services
@@ -206,6 +207,8 @@ def save(plan_id: uuid.UUID):
 @role_required("coordinator")
 def sheet(plan_id: uuid.UUID):
     plan = _plan(plan_id)
+    with write_transaction():  # who printed which day's addresses and staff
+        record("route_plan.sheet", user=_actor(), obj=plan)
     return render_template(
         "routing/sheet.html",
         plan=plan,
@@ -224,6 +227,8 @@ def gpx(plan_id: uuid.UUID):
     if route is not None and not 1 <= route <= len(plan.routes):
         abort(404)
     body = export.gpx(plan, queries.clinics_of(plan), route=route)
+    with write_transaction():  # an export leaves the system: audited
+        record("route_plan.gpx", user=_actor(), obj=plan, route=route)
     name = f"route-plan-{plan.date.isoformat()}" + (f"-{route}" if route else "") + ".gpx"
     return Response(
         body,

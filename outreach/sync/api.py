@@ -130,8 +130,15 @@ class Pull(MethodView):
         """Changes after `cursor`, oldest first, at most `limit` records."""
         user = caller()
         answer = queries.pull(user, args["cursor"], args["limit"])
-        if answer["persons"]:
-            # The phone's person index is person data: every pull that carries it is audited.
+        if answer["persons"] or answer["visits"]:
+            # The phone's person index is person data, and visits carry notes and police
+            # notes: every pull that carries either is audited, with how many of each.
             with write_transaction():
-                record("sync.pull", user=user, object_type="persons", count=len(answer["persons"]))
+                record(
+                    "sync.pull",
+                    user=user,
+                    object_type="persons",
+                    count=len(answer["persons"]),
+                    visits=len(answer["visits"]),
+                )
         return answer

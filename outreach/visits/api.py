@@ -5,10 +5,16 @@ import uuid
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from outreach.apiutil import caller, document_put, found_or_404, put_answer, with_etag
-from outreach.tenancy import get_in_org
+from outreach.apiutil import (
+    caller,
+    document_put,
+    found_or_404,
+    put_answer,
+    with_etag,
+)
+from outreach.db import write_transaction
+from outreach.permissions import role_required
 from outreach.visits import queries, services
-from outreach.visits.models import Visit
 from outreach.visits.schemas import VisitInSchema, VisitListSchema, VisitOutSchema, VisitQuerySchema
 
 blp = Blueprint(
@@ -21,11 +27,18 @@ blp = Blueprint(
 
 @blp.route("")
 class VisitCollection(MethodView):
+    # A page of visits is every note and police note of the organisation: nurses get what
+    # the phone needs from GET /api/v1/sync, never a bulk list (docs/security.md). Checked
+    # before the query string is read.
+    decorators = [role_required("coordinator")]
+
     @blp.arguments(VisitQuerySchema, location="query")
     @blp.response(200, VisitListSchema)
+    @blp.alt_response(403, description="Nurses: the phone gets its visits from the pull.")
     def get(self, args):
-        """List visits, newest first."""
-        items, total = queries.list_visits(caller().organisation_id, **args)
+        """List visits, newest first (coordinators; audited)."""
+        with write_transaction():  # the read writes its audit event
+            items, total = queries.list_visits(caller(), **args)
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
@@ -33,8 +46,10 @@ class VisitCollection(MethodView):
 class VisitResource(MethodView):
     @blp.response(200, VisitOutSchema)
     def get(self, visit_id: uuid.UUID):
-        """Read one visit."""
-        visit = found_or_404(get_in_org(Visit, visit_id, caller().organisation_id))
+        """Read one visit (audited)."""
+        with write_transaction():  # the read writes its audit event
+            visit = queries.read_visit(caller(), visit_id)
+        visit = found_or_404(visit)
         return with_etag(visit, 200, queries.etag(visit))
 
     @blp.arguments(VisitInSchema)

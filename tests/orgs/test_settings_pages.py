@@ -39,9 +39,25 @@ def revision_in(html: str, part: str) -> str:
     return match.group(1)
 
 
-def code_rows(part: str, rows: list[tuple], revision=None) -> dict:
+CURRENT = object()  # the revision the page shows now
+
+
+@pytest.fixture(autouse=True)
+def _posting_org(org):
+    """The organisation whose settings the helpers below read the current revision of."""
+    global POSTING_ORG
+    POSTING_ORG = org
+
+
+def current_revision(part: str) -> str:
+    return queries.settings_revision(reload(POSTING_ORG), part)
+
+
+def code_rows(part: str, rows: list[tuple], revision=CURRENT) -> dict:
     """The posted form of a code list: rows of (code, label[, remove])."""
     data = {}
+    if revision is CURRENT:
+        revision = current_revision(part)
     if revision is not None:
         data[f"{part}-revision"] = revision
     for i, row in enumerate(rows):
@@ -52,8 +68,10 @@ def code_rows(part: str, rows: list[tuple], revision=None) -> dict:
     return data
 
 
-def office_rows(rows: list[tuple], revision=None) -> dict:
+def office_rows(rows: list[tuple], revision=CURRENT) -> dict:
     data = {}
+    if revision is CURRENT:
+        revision = current_revision("offices")
     if revision is not None:
         data["offices-revision"] = revision
     for i, row in enumerate(rows):
@@ -469,3 +487,32 @@ def test_saving_the_same_usual_numbers_changes_nothing(coordinator_client, org_w
     assert response.status_code == 303
     assert "limits" not in reload(org_with_lists).settings
     assert events() == []
+
+
+# --- posts that would lose the list (issue 11 item 8) ---------------------------------------
+
+
+@pytest.mark.parametrize("part", ["supplies", "indicators"])
+def test_a_post_without_its_revision_changes_nothing(coordinator_client, org_with_lists, part):
+    before = organisation_lists(org_with_lists.id)[part]
+    response = coordinator_client.form_post(f"/settings/{part}", code_rows(part, [], None))
+    assert response.status_code == 422
+    assert "Reload the page" in page(response)
+    assert organisation_lists(org_with_lists.id)[part] == before
+
+
+def test_an_offices_post_without_its_revision_changes_nothing(admin_client, org_with_lists):
+    response = admin_client.form_post("/settings/offices", office_rows([], None))
+    assert response.status_code == 422
+    assert reload(org_with_lists).settings["offices"][0]["name"] == "Aarhus"
+
+
+def test_emptying_a_list_asks_for_confirmation_first(coordinator_client, org_with_lists):
+    rows = [("condoms", "Condoms", True), ("leaflet_th", "Leaflet (Thai)", True)]
+    response = coordinator_client.form_post("/settings/supplies", code_rows("supplies", rows))
+    assert response.status_code == 422
+    assert "Tick the box to confirm" in page(response)
+    assert organisation_lists(org_with_lists.id)["supplies"] == ["condoms", "leaflet_th"]
+    confirmed = {**code_rows("supplies", rows), "supplies-confirm_empty": "y"}
+    assert coordinator_client.form_post("/settings/supplies", confirmed).status_code == 303
+    assert reload(org_with_lists).settings["supplies"] == []

@@ -526,47 +526,47 @@ def ids(answer) -> list[str]:
 
 
 def test_the_list_shows_only_the_callers_organisation(
-    nurse_client, person, their_conversation, factory
+    coordinator_client, person, their_conversation, factory
 ):
     ours = factory.conversation(person, occurred_at=VISIT_START)
 
-    assert ids(list_answer(nurse_client)) == [str(ours.id)]
+    assert ids(list_answer(coordinator_client)) == [str(ours.id)]
 
 
-def test_the_list_is_newest_first(nurse_client, person, factory):
+def test_the_list_is_newest_first(coordinator_client, person, factory):
     older = factory.conversation(person, occurred_at=VISIT_START)
     newer = factory.conversation(person, occurred_at=VISIT_START + timedelta(days=1))
 
-    assert ids(list_answer(nurse_client)) == [str(newer.id), str(older.id)]
+    assert ids(list_answer(coordinator_client)) == [str(newer.id), str(older.id)]
 
 
-def test_the_list_filters_by_person(nurse_client, org, person, factory):
+def test_the_list_filters_by_person(coordinator_client, org, person, factory):
     hers = factory.conversation(person, occurred_at=VISIT_START)
     factory.conversation(factory.person(org, "Nok"), occurred_at=VISIT_START)
 
-    assert ids(list_answer(nurse_client, person_id=str(person.id))) == [str(hers.id)]
+    assert ids(list_answer(coordinator_client, person_id=str(person.id))) == [str(hers.id)]
 
 
-def test_the_list_filters_by_visit(nurse_client, person, visit, factory):
+def test_the_list_filters_by_visit(coordinator_client, person, visit, factory):
     in_visit = factory.conversation(person, visit, VISIT_START)
     factory.conversation(person, occurred_at=VISIT_START)
 
-    assert ids(list_answer(nurse_client, visit_id=str(visit.id))) == [str(in_visit.id)]
+    assert ids(list_answer(coordinator_client, visit_id=str(visit.id))) == [str(in_visit.id)]
 
 
-def test_the_list_pages_with_a_total(nurse_client, person, factory):
+def test_the_list_pages_with_a_total(coordinator_client, person, factory):
     made = [
         factory.conversation(person, occurred_at=VISIT_START + timedelta(hours=n)) for n in range(5)
     ]
     newest_first = [str(c.id) for c in reversed(made)]
 
-    pages = [list_answer(nurse_client, per_page=2, page=n) for n in (1, 2, 3)]
+    pages = [list_answer(coordinator_client, per_page=2, page=n) for n in (1, 2, 3)]
 
     assert [ids(p) for p in pages] == [newest_first[:2], newest_first[2:4], newest_first[4:]]
     assert {p["total"] for p in pages} == {5}
 
 
-def test_a_bad_list_filter_answers_422_naming_it(nurse_client):
-    response = nurse_client.get("/api/v1/conversations", query_string={"person_id": "mai"})
+def test_a_bad_list_filter_answers_422_naming_it(coordinator_client):
+    response = coordinator_client.get("/api/v1/conversations", query_string={"person_id": "mai"})
 
     assert "person_id" in assert_envelope(response, 422)["errors"]

@@ -526,7 +526,7 @@ def test_a_pull_that_carries_persons_writes_one_audit_event(app, nurse_client, n
     db.session.commit()
     nurse_client.get("/api/v1/sync")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "sync.pull")).all()
-    assert [(e.user_id, e.details) for e in events] == [(nurse.id, {"count": 1})]
+    assert [(e.user_id, e.details) for e in events] == [(nurse.id, {"count": 1, "visits": 0})]
 
 
 # --- each clinic's last visit ------------------------------------------------------------------

@@ -549,61 +549,63 @@ def day(n: int) -> datetime:
     return datetime(2025, 3, 1, 10, 0, tzinfo=UTC) + timedelta(days=n)
 
 
-def test_the_list_shows_only_the_callers_organisation(nurse_client, clinic, their_visit, factory):
+def test_the_list_shows_only_the_callers_organisation(
+    coordinator_client, clinic, their_visit, factory
+):
     ours = factory.visit(clinic, day(0))
 
-    assert list_ids(nurse_client) == [str(ours.id)]
+    assert list_ids(coordinator_client) == [str(ours.id)]
 
 
-def test_the_list_is_newest_first(nurse_client, clinic, factory):
+def test_the_list_is_newest_first(coordinator_client, clinic, factory):
     older = factory.visit(clinic, day(0))
     newer = factory.visit(clinic, day(5))
 
-    assert list_ids(nurse_client) == [str(newer.id), str(older.id)]
+    assert list_ids(coordinator_client) == [str(newer.id), str(older.id)]
 
 
-def test_the_list_filters_by_clinic(nurse_client, clinic, factory, org):
+def test_the_list_filters_by_clinic(coordinator_client, clinic, factory, org):
     ours = factory.visit(clinic, day(0))
     factory.visit(factory.clinic(org), day(1))
 
-    assert list_ids(nurse_client, clinic_id=str(clinic.id)) == [str(ours.id)]
+    assert list_ids(coordinator_client, clinic_id=str(clinic.id)) == [str(ours.id)]
 
 
-def test_the_list_filters_by_outcome(nurse_client, clinic, factory):
+def test_the_list_filters_by_outcome(coordinator_client, clinic, factory):
     factory.visit(clinic, day(0))
     refused = factory.visit(clinic, day(1), outcome="not_admitted", not_admitted_reason="refused")
 
-    assert list_ids(nurse_client, outcome="not_admitted") == [str(refused.id)]
+    assert list_ids(coordinator_client, outcome="not_admitted") == [str(refused.id)]
 
 
 def test_the_list_filters_by_a_time_window_including_since_and_excluding_until(
-    nurse_client, clinic, factory
+    coordinator_client, clinic, factory
 ):
     factory.visit(clinic, day(0))
     inside = factory.visit(clinic, day(1))
     factory.visit(clinic, day(2))
 
-    ids = list_ids(nurse_client, since=day(1).isoformat(), until=day(2).isoformat())
+    ids = list_ids(coordinator_client, since=day(1).isoformat(), until=day(2).isoformat())
 
     assert ids == [str(inside.id)]
 
 
-def test_the_list_pages_with_a_total(nurse_client, clinic, factory):
+def test_the_list_pages_with_a_total(coordinator_client, clinic, factory):
     visits = [factory.visit(clinic, day(n)) for n in range(5)]
     newest_first = [str(v.id) for v in reversed(visits)]
 
-    first = nurse_client.get("/api/v1/visits", query_string={"per_page": 2}).json
-    third = nurse_client.get("/api/v1/visits", query_string={"per_page": 2, "page": 3}).json
+    first = coordinator_client.get("/api/v1/visits", query_string={"per_page": 2}).json
+    third = coordinator_client.get("/api/v1/visits", query_string={"per_page": 2, "page": 3}).json
 
     assert (first["total"], first["page"], first["per_page"]) == (5, 1, 2)
     assert [v["id"] for v in first["items"]] == newest_first[:2]
     assert [v["id"] for v in third["items"]] == newest_first[4:]
 
 
-def test_a_page_past_the_end_is_empty(nurse_client, clinic, factory):
+def test_a_page_past_the_end_is_empty(coordinator_client, clinic, factory):
     factory.visit(clinic, day(0))
 
-    answer = nurse_client.get("/api/v1/visits", query_string={"page": 9}).json
+    answer = coordinator_client.get("/api/v1/visits", query_string={"page": 9}).json
 
     assert (answer["items"], answer["total"]) == ([], 1)
 
@@ -618,8 +620,8 @@ BAD_FILTERS = {
 
 
 @pytest.mark.parametrize("params", BAD_FILTERS.values(), ids=BAD_FILTERS.keys())
-def test_a_bad_filter_answers_422_naming_it(nurse_client, params):
-    response = nurse_client.get("/api/v1/visits", query_string=params)
+def test_a_bad_filter_answers_422_naming_it(coordinator_client, params):
+    response = coordinator_client.get("/api/v1/visits", query_string=params)
 
     assert set(params) <= set(assert_envelope(response, 422)["errors"])
 

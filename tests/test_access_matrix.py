@@ -1,0 +1,255 @@
+"""Organisation × role × route, generated from the app's URL map (issue 11 item 4).
+
+Every route and method of the app must be listed in ROUTES with the least role that may use
+it: a new route that is not listed fails test_every_route_is_in_the_table, so none can skip
+the matrix. Each role then calls every route (by session cookie, and by Bearer token on the
+API): a role below the route's answers 403, one at or above it gets past the role check.
+The organisation dimension: the ids in the URL are another organisation's real records, and
+every route with an id answers 404.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from outreach.auth.services import create_token
+from outreach.persons.services import merge_persons
+from tests.conftest import ActorClient
+
+PUBLIC, NURSE, COORDINATOR, ADMIN = "public", "nurse", "coordinator", "admin"
+RANK = {NURSE: 0, COORDINATOR: 1, ADMIN: 2}
+
+# (endpoint, method) -> the least role that may use it.
+ROUTES = {
+    ("static", "GET"): PUBLIC,
+    ("main.health", "GET"): PUBLIC,
+    ("main.ready", "GET"): PUBLIC,
+    ("main.home", "GET"): NURSE,
+    ("auth.login", "GET"): PUBLIC,
+    ("auth.login", "POST"): PUBLIC,
+    ("auth.set_language", "POST"): PUBLIC,
+    ("auth.logout", "POST"): NURSE,
+    ("auth.account", "GET"): NURSE,
+    ("auth.account", "POST"): NURSE,
+    ("auth.token_create", "POST"): NURSE,  # her own tokens only
+    ("auth.token_revoke", "POST"): NURSE,
+    ("auth_api.Login", "POST"): PUBLIC,
+    ("auth_api.Logout", "POST"): NURSE,
+    ("auth_api.Me", "GET"): NURSE,
+    ("api-docs.openapi_json", "GET"): PUBLIC,
+    ("admin.users", "GET"): ADMIN,
+    ("admin.user", "GET"): ADMIN,
+    ("admin.user_new", "GET"): ADMIN,
+    ("admin.user_new", "POST"): ADMIN,
+    ("admin.user_role", "POST"): ADMIN,
+    ("admin.user_deactivate", "POST"): ADMIN,
+    ("admin.user_reactivate", "POST"): ADMIN,
+    ("admin.user_end_sessions", "POST"): ADMIN,
+    ("admin.token_revoke", "POST"): ADMIN,
+    ("clinics_api.ClinicCollection", "GET"): NURSE,
+    ("clinics_api.ClinicResource", "GET"): NURSE,
+    ("clinics_api.ClinicResource", "PUT"): NURSE,
+    # Lists of visits and conversations hand out every note: not for nurses, whose phone
+    # gets what it needs from the pull (docs/security.md).
+    ("visits_api.VisitCollection", "GET"): COORDINATOR,
+    ("visits_api.VisitResource", "GET"): NURSE,
+    ("visits_api.VisitResource", "PUT"): NURSE,
+    ("persons_api.ConversationCollection", "GET"): COORDINATOR,
+    ("persons_api.ConversationResource", "GET"): NURSE,
+    ("persons_api.ConversationResource", "PUT"): NURSE,
+    ("persons_api.PersonCollection", "GET"): NURSE,
+    ("persons_api.PersonResource", "GET"): NURSE,
+    ("persons_api.PersonResource", "PUT"): NURSE,
+    ("persons_api.PersonSuggestions", "GET"): NURSE,
+    ("persons_api.PersonMerges", "POST"): COORDINATOR,
+    ("persons_api.PersonMergeUndo", "POST"): COORDINATOR,
+    ("reports_api.AnnualReport", "GET"): COORDINATOR,
+    ("reports_api.MonthlyReport", "GET"): COORDINATOR,
+    ("route_plans_api.RoutePlanCollection", "GET"): COORDINATOR,
+    ("route_plans_api.RoutePlanCollection", "POST"): COORDINATOR,
+    ("route_plans_api.RoutePlanResource", "GET"): COORDINATOR,
+    ("route_plans_api.RoutePlanSave", "POST"): COORDINATOR,
+    ("sync_api.Pull", "GET"): NURSE,
+    ("clinics.index", "GET"): NURSE,
+    ("clinics.markers", "GET"): NURSE,
+    ("clinics.detail", "GET"): NURSE,
+    ("clinics.create", "GET"): NURSE,
+    ("clinics.create", "POST"): NURSE,
+    ("clinics.edit", "GET"): NURSE,
+    ("clinics.edit", "POST"): NURSE,
+    ("clinics.close", "POST"): COORDINATOR,
+    ("clinics.reopen", "POST"): NURSE,
+    ("clinics.import_csv", "GET"): COORDINATOR,
+    ("clinics.import_csv", "POST"): COORDINATOR,
+    ("clinics.import_confirm", "POST"): COORDINATOR,
+    ("clinics.import_example", "GET"): COORDINATOR,
+    ("field.shell", "GET"): PUBLIC,
+    ("field.service_worker", "GET"): PUBLIC,
+    ("field.manifest", "GET"): PUBLIC,
+    ("field.catalogue", "GET"): PUBLIC,
+    ("field.code_names", "GET"): PUBLIC,
+    ("persons.index", "GET"): COORDINATOR,
+    ("persons.index", "POST"): COORDINATOR,
+    ("persons.person", "GET"): COORDINATOR,
+    ("persons.merge", "GET"): COORDINATOR,
+    ("persons.merge", "POST"): COORDINATOR,
+    ("persons.same_as", "GET"): COORDINATOR,
+    ("persons.same_as", "POST"): COORDINATOR,
+    ("persons.undo_merge", "GET"): COORDINATOR,
+    ("persons.undo_merge", "POST"): COORDINATOR,
+    ("reports.index", "GET"): COORDINATOR,
+    ("reports.export_pdf", "GET"): COORDINATOR,
+    ("reports.export_xlsx", "GET"): COORDINATOR,
+    ("reports.export_csv", "GET"): COORDINATOR,
+    ("routing.index", "GET"): COORDINATOR,
+    ("routing.index", "POST"): COORDINATOR,
+    ("routing.plan", "GET"): COORDINATOR,
+    ("routing.plan_settings", "GET"): COORDINATOR,
+    ("routing.plan_settings", "POST"): COORDINATOR,
+    ("routing.exclude", "POST"): COORDINATOR,
+    ("routing.include", "POST"): COORDINATOR,
+    ("routing.optimise", "POST"): COORDINATOR,
+    ("routing.stop_action", "POST"): COORDINATOR,
+    ("routing.save", "POST"): COORDINATOR,
+    ("routing.gpx", "GET"): COORDINATOR,
+    ("routing.sheet", "GET"): COORDINATOR,
+    ("settings.index", "GET"): COORDINATOR,
+    ("settings.supplies", "POST"): COORDINATOR,
+    ("settings.indicators", "POST"): COORDINATOR,
+    ("settings.offices", "POST"): ADMIN,
+}
+
+# Routes that end the caller's session run last, so the rest run logged in.
+SESSION_ENDING = {"auth.logout", "auth_api.Logout"}
+# API writes whose JSON body is validated before the record is looked up: the empty body sent
+# here answers 422 and changes nothing. With a valid body they answer 404 for another
+# organisation's id: tests/clinics/test_api.py, tests/visits/test_api.py,
+# tests/persons/test_api_*.py and tests/routing/test_api.py prove it, record by record.
+BODY_FIRST = {
+    ("clinics_api.ClinicResource", "PUT"),
+    ("visits_api.VisitResource", "PUT"),
+    ("persons_api.PersonResource", "PUT"),
+    ("persons_api.ConversationResource", "PUT"),
+    ("route_plans_api.RoutePlanSave", "POST"),
+}
+PLAIN_VALUES = {"lang": "en", "name": "visits", "filename": "css/app.css", "route": 1, "stop": 1}
+
+
+def app_routes(app):
+    """(endpoint, method, rule) of every route the app serves."""
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, rule
+
+
+def build(rule, ids: dict) -> str:
+    values = {}
+    for name in rule.arguments:
+        values[name] = ids[name] if name in ids else PLAIN_VALUES[name]
+    return rule.build(values, append_unknown=False)[1]
+
+
+def random_ids() -> dict:
+    names = ("user_id", "token_id", "clinic_id", "visit_id", "person_id", "other_id")
+    names += ("conversation_id", "merge_id", "plan_id")
+    return {name: uuid.uuid4() for name in names}
+
+
+def calls(app, ids):
+    """Every (endpoint, method, url), the session-ending ones last."""
+    found = [(e, m, build(rule, ids)) for e, m, rule in app_routes(app)]
+    return sorted(found, key=lambda call: call[0] in SESSION_ENDING)
+
+
+def test_every_route_is_in_the_table(app):
+    served = {(endpoint, method) for endpoint, method, _ in app_routes(app)}
+    assert served - set(ROUTES) == set(), "add each new route to ROUTES with its least role"
+    assert set(ROUTES) - served == set(), "ROUTES names a route that no longer exists"
+
+
+def test_the_public_routes_of_the_table_are_the_views_marked_public(app):
+    from tests.test_security import PUBLIC_ENDPOINTS
+
+    public = {endpoint for (endpoint, _), role in ROUTES.items() if role == PUBLIC}
+    assert public == PUBLIC_ENDPOINTS
+
+
+def answer(client, method, url, *, csrf=None, token=None):
+    headers = {"X-CSRFToken": csrf} if csrf else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = {"csrf_token": csrf} if csrf and not url.startswith("/api/") else None
+    response = client.open(url, method=method, headers=headers, data=data)
+    response.close()
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", [NURSE, COORDINATOR, ADMIN])
+@pytest.mark.parametrize("credential", ["cookie", "token"])
+def test_each_role_reaches_exactly_the_routes_of_its_rank(app, factory, org, role, credential):
+    user = factory.user(org, role)
+    actor = ActorClient(app, user)
+    token = create_token(user, "matrix")[1] if credential == "token" else None
+    wrong = []
+    for endpoint, method, url in calls(app, random_ids()):
+        least = ROUTES[(endpoint, method)]
+        if least == PUBLIC or (token and not url.startswith("/api/")):
+            continue  # tokens are for the API only (tests/auth/test_tokens.py)
+        if endpoint in SESSION_ENDING:
+            actor = ActorClient(app, user)  # the earlier one may have ended the session
+        if token:
+            status = answer(app.test_client(), method, url, token=token)
+        else:
+            status = answer(actor.client, method, url, csrf=actor.csrf)
+        allowed = RANK[role] >= RANK[least]
+        if (allowed and status in (401, 403)) or (not allowed and status != 403):
+            wrong.append(f"{role} {method} {url} -> {status} (least role {least})")
+    assert wrong == []
+
+
+@pytest.fixture
+def foreign_ids(factory, other_org):
+    """One real record of every kind an URL names, all in another organisation."""
+    coordinator = factory.user(other_org, "coordinator")
+    clinic = factory.clinic(other_org)
+    visit = factory.visit(clinic, datetime(2026, 3, 2, 11, 0, tzinfo=UTC))
+    person, other = factory.person(other_org), factory.person(other_org)
+    conversation = factory.conversation(person, visit)
+    merge = merge_persons(coordinator, other.id, person.id)
+    plan = factory.route_plan(other_org, [(coordinator, [clinic])])
+    token, _ = create_token(coordinator, "foreign")
+    return {
+        "user_id": coordinator.id,
+        "token_id": token.id,
+        "clinic_id": clinic.id,
+        "visit_id": visit.id,
+        "person_id": person.id,
+        "other_id": other.id,
+        "conversation_id": conversation.id,
+        "merge_id": merge.id,
+        "plan_id": plan.id,
+    }
+
+
+@pytest.mark.parametrize("credential", ["cookie", "token"])
+def test_every_route_with_an_id_answers_404_for_another_organisations_record(
+    app, factory, org, foreign_ids, credential
+):
+    admin = factory.user(org, "admin")
+    actor = ActorClient(app, admin)
+    token = create_token(admin, "matrix")[1] if credential == "token" else None
+    wrong, probed = [], 0
+    for endpoint, method, url in calls(app, foreign_ids):
+        rule_ids = [str(v) for v in foreign_ids.values() if str(v) in url]
+        if not rule_ids or (token and not url.startswith("/api/")):
+            continue
+        probed += 1
+        if token:
+            status = answer(app.test_client(), method, url, token=token)
+        else:
+            status = answer(actor.client, method, url, csrf=actor.csrf)
+        if status != 404 and not (status == 422 and (endpoint, method) in BODY_FIRST):
+            wrong.append(f"{method} {url} ({endpoint}) -> {status}")
+    assert probed > 0
+    assert wrong == [], "\n".join(wrong)
