@@ -72,6 +72,7 @@ class ApiToken(UUIDPrimaryKey, db.Model):
     def expired(self, at: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= at
 
+
 class UserSession(UUIDPrimaryKey, db.Model):
     """One login in one browser or phone: admins see each and can end one (a lost phone).
 
