@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from outreach.auth.services import create_token
+from outreach.auth.services import create_token, start_user_session
 from outreach.persons.services import merge_persons
 from tests.conftest import ActorClient
 
@@ -47,6 +47,7 @@ ROUTES = {
     ("admin.user_reactivate", "POST"): ADMIN,
     ("admin.user_end_sessions", "POST"): ADMIN,
     ("admin.token_revoke", "POST"): ADMIN,
+    ("admin.session_end", "POST"): ADMIN,
     ("clinics_api.ClinicCollection", "GET"): NURSE,
     ("clinics_api.ClinicResource", "GET"): NURSE,
     ("clinics_api.ClinicResource", "PUT"): NURSE,
@@ -66,6 +67,9 @@ ROUTES = {
     ("persons_api.PersonMergeUndo", "POST"): COORDINATOR,
     ("reports_api.AnnualReport", "GET"): COORDINATOR,
     ("reports_api.MonthlyReport", "GET"): COORDINATOR,
+    ("reports_api.AnnualReportPdf", "GET"): COORDINATOR,
+    ("reports_api.AnnualReportXlsx", "GET"): COORDINATOR,
+    ("reports_api.AnnualReportCsv", "GET"): COORDINATOR,
     ("route_plans_api.RoutePlanCollection", "GET"): COORDINATOR,
     ("route_plans_api.RoutePlanCollection", "POST"): COORDINATOR,
     ("route_plans_api.RoutePlanResource", "GET"): COORDINATOR,
@@ -118,6 +122,14 @@ ROUTES = {
     ("settings.supplies", "POST"): COORDINATOR,
     ("settings.indicators", "POST"): COORDINATOR,
     ("settings.offices", "POST"): ADMIN,
+    ("settings.limits", "POST"): COORDINATOR,
+    # A visit and its conversations: read by every role (audited), corrected by coordinators.
+    ("fieldwork.visit", "GET"): NURSE,
+    ("fieldwork.edit_visit", "GET"): COORDINATOR,
+    ("fieldwork.edit_visit", "POST"): COORDINATOR,
+    ("fieldwork.conversation", "GET"): NURSE,
+    ("fieldwork.edit_conversation", "GET"): COORDINATOR,
+    ("fieldwork.edit_conversation", "POST"): COORDINATOR,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.
@@ -152,7 +164,7 @@ def build(rule, ids: dict) -> str:
 
 def random_ids() -> dict:
     names = ("user_id", "token_id", "clinic_id", "visit_id", "person_id", "other_id")
-    names += ("conversation_id", "merge_id", "plan_id")
+    names += ("conversation_id", "merge_id", "plan_id", "session_id")
     return {name: uuid.uuid4() for name in names}
 
 
@@ -219,7 +231,9 @@ def foreign_ids(factory, other_org):
     merge = merge_persons(coordinator, other.id, person.id)
     plan = factory.route_plan(other_org, [(coordinator, [clinic])])
     token, _ = create_token(coordinator, "foreign")
+    session = start_user_session(coordinator, "Mozilla/5.0 (Android 14) Chrome/130")
     return {
+        "session_id": session.id,
         "user_id": coordinator.id,
         "token_id": token.id,
         "clinic_id": clinic.id,

@@ -91,11 +91,14 @@ def _visit_choices(visit: Visit) -> dict:
 
 
 def _visit_conversations(visit: Visit) -> list[tuple[Conversation, Person]]:
-    conversations, _total = person_queries.list_conversations(
-        _org_id(), visit_id=visit.id, per_page=100
-    )
+    """The visit's conversations, oldest first; audited with the visit's read."""
+    conversations = db.session.scalars(
+        tenant_select(Conversation, _org_id())
+        .where(Conversation.visit_id == visit.id)
+        .order_by(Conversation.occurred_at, Conversation.id)
+    ).all()
     persons = person_queries.persons_by_id(_org_id(), [c.person_id for c in conversations])
-    return [(c, persons.get(c.person_id)) for c in reversed(conversations)]
+    return [(c, persons.get(c.person_id)) for c in conversations]
 
 
 @bp.route("/visits/<uuid:visit_id>")
