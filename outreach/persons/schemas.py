@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from outreach.codes import country_codes, language_codes
 from outreach.i18n import N_
+from outreach.inputs import HAPPENED, no_bidi_controls
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
@@ -29,7 +30,7 @@ def _not_blank(value):
 class PersonInSchema(Schema):
     alias = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=100), _not_blank],
+        validate=[validate.Length(min=1, max=100), _not_blank, no_bidi_controls],
         metadata={"description": "Work name as given; never a real name."},
     )
     nationality = fields.String(allow_none=True, load_default=None, validate=_country)
@@ -79,11 +80,16 @@ class ConversationInSchema(Schema):
     occurred_at = fields.AwareDateTime(
         allow_none=True,
         load_default=None,
+        validate=HAPPENED,
         metadata={
             "description": "Required outside visits; in a visit, the visit's start when absent."
         },
     )
-    topics = fields.List(fields.String(validate=validate.OneOf(TOPICS)), load_default=list)
+    topics = fields.List(
+        fields.String(validate=validate.OneOf(TOPICS)),
+        load_default=list,
+        validate=validate.Length(max=len(TOPICS)),
+    )
     language = fields.String(allow_none=True, load_default=None, validate=_language)
     interpreter_used = fields.Boolean(load_default=False)
     concern_level = fields.String(
@@ -134,7 +140,9 @@ class ConversationOutSchema(Schema):
 
 
 class SuggestionQuerySchema(Schema):
-    alias = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    alias = fields.String(
+        required=True, validate=[validate.Length(min=1, max=100), no_bidi_controls]
+    )
     nationality = fields.String(load_default=None, validate=_country)
     birth_year = fields.Integer(load_default=None)
     clinic_id = fields.UUID(load_default=None)

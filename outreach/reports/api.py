@@ -1,9 +1,9 @@
 """/api/v1/reports: the annual report of DESIGN.md §4 and the same figures for a month."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from outreach.apiutil import caller
+from outreach.apiutil import Blueprint, caller
 from outreach.db import utcnow
 from outreach.permissions import role_required
 from outreach.reports import figures, queries

@@ -3,9 +3,8 @@
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from outreach.apiutil import caller, document_put, found_or_404, put_answer, with_etag
+from outreach.apiutil import Blueprint, caller, document_put, found_or_404, put_answer, with_etag
 from outreach.tenancy import get_in_org
 from outreach.visits import queries, services
 from outreach.visits.models import Visit
