@@ -68,7 +68,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.filters["translate_message"] = i18n.translate_message
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [inputs.RulesPlugin()]})
     api.ma_plugin.converter.add_attribute_function(inputs.document)
     api.spec.components.security_scheme(
         "bearerToken",

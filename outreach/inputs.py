@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
+from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from marshmallow import ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
 
@@ -38,6 +40,15 @@ class Between(validate.Validator):
         self.ahead = ahead
         self.error = error
         self.description = description
+
+    def whole_years(self, *, timestamp: bool) -> list[int]:
+        """The years every instant of which is in range today. A timestamp's offset can move
+        it up to 14 hours, so 2000 counts only for dates; the year of `now + ahead` only if
+        that reaches its end."""
+        first = EARLIEST.year + (1 if timestamp else 0)
+        end = date.today() + self.ahead
+        last = end.year if (end.month, end.day) == (12, 31) else end.year - 1
+        return list(range(first, last + 1))
 
     def __call__(self, value):
         if isinstance(value, datetime):
@@ -141,13 +152,32 @@ class Parser(FlaskParser):
 
 def document(converter, field, ret, **kwargs) -> dict:
     """apispec attribute function: a dict's Length is its number of keys (maxProperties, not
-    maxLength), and a time range goes in the description."""
+    maxLength); a time range goes in the description, and a pattern admits the whole years
+    inside it, so that a client (or a fuzzer) generating from the document stays inside."""
     if isinstance(field, fields.Dict):
         for length, properties in (("maxLength", "maxProperties"), ("minLength", "minProperties")):
             if length in ret:
                 ret[properties] = ret.pop(length)
-    ranges = [v.description for v in field.validators if isinstance(v, Between)]
-    if ranges:
-        description = field.metadata.get("description")
-        return {"description": " ".join(filter(None, [description, *ranges]))}
-    return {}
+    ranges = [v for v in field.validators if isinstance(v, Between)]
+    if not ranges:
+        return {}
+    description = field.metadata.get("description")
+    years = ranges[0].whole_years(timestamp=isinstance(field, fields.DateTime))
+    return {
+        "description": " ".join(filter(None, [description, *(r.description for r in ranges)])),
+        "pattern": "^(" + "|".join(map(str, years)) + ")-",
+    }
+
+
+class RulesPlugin(BasePlugin):
+    """apispec plugin: a schema's OPENAPI_RULES (JSON Schema keywords across its fields, such
+    as anyOf) join its definition, so the document states the rules its validators check."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        if schema is None:
+            return None
+        return dict(getattr(resolve_schema_cls(schema), "OPENAPI_RULES", {}))
+
+
+NULL = {"nullable": True, "enum": [None]}  # absent or null (OpenAPI 3.0)

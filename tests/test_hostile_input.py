@@ -3,6 +3,7 @@ timestamps at the edge of the calendar, lone surrogates, NUL bytes and bidi cont
 nested deep, huge page numbers, huge lists and dicts; and a database error inside a request
 still gets the envelope and the security headers."""
 
+import json
 import time
 import uuid
 
@@ -61,6 +62,16 @@ def clinic_body(**overrides) -> dict:
 
 def put(client, collection, body):
     return client.put(f"/api/v1/{collection}/{uuid.uuid4()}", json=body)
+
+
+def timed_put(client, collection, body):
+    """(the answer, seconds the server took): the body is encoded before the clock starts."""
+    raw = json.dumps(body)
+    started = time.perf_counter()
+    response = client.put(
+        f"/api/v1/{collection}/{uuid.uuid4()}", data=raw, content_type="application/json"
+    )
+    return response, time.perf_counter() - started
 
 
 def field_error(response, field: str) -> list[str]:
@@ -212,9 +223,8 @@ def test_a_huge_page_number_gets_422(coordinator_client, collection):
 
 def test_a_huge_topic_list_is_refused_fast_with_a_short_answer(nurse_client, person):
     body = conversation_body(person, topics=["x"] * 400_000)
-    started = time.perf_counter()
-    response = put(nurse_client, "conversations", body)
-    assert time.perf_counter() - started < 2
+    response, seconds = timed_put(nurse_client, "conversations", body)
+    assert seconds < 2
     field_error(response, "topics")
     assert len(response.get_data()) < 2000
 
@@ -226,9 +236,8 @@ def test_a_huge_dict_is_refused_fast(nurse_client, clinic, field):
         body, collection = visit_body(clinic, supplies=many), "visits"
     else:
         body, collection = clinic_body(opening_hours=many), "clinics"
-    started = time.perf_counter()
-    response = put(nurse_client, collection, body)
-    assert time.perf_counter() - started < 2
+    response, seconds = timed_put(nurse_client, collection, body)
+    assert seconds < 2
     field_error(response, field)
     assert len(response.get_data()) < 5000
 

@@ -6,20 +6,19 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from outreach.codes import country_codes, language_codes
 from outreach.i18n import N_
-from outreach.inputs import HAPPENED, no_bidi_controls
+from outreach.inputs import HAPPENED, NULL, no_bidi_controls
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
 
-
-def _country(value):
-    if value is not None and value not in country_codes():
-        raise ValidationError(N_("Use an ISO 3166-1 alpha-2 country code in capitals, e.g. TH."))
-
-
-def _language(value):
-    if value is not None and value not in language_codes():
-        raise ValidationError(N_("Use an ISO 639-1 language code, e.g. th."))
+# Enums, so that the OpenAPI document lists the codes.
+_country = validate.OneOf(
+    sorted(country_codes()),
+    error=N_("Use an ISO 3166-1 alpha-2 country code in capitals, e.g. TH."),
+)
+_language = validate.OneOf(
+    sorted(language_codes()), error=N_("Use an ISO 639-1 language code, e.g. th.")
+)
 
 
 def _not_blank(value):
@@ -34,7 +33,11 @@ class PersonInSchema(Schema):
         metadata={"description": "Work name as given; never a real name."},
     )
     nationality = fields.String(allow_none=True, load_default=None, validate=_country)
-    birth_year = fields.Integer(allow_none=True, load_default=None)
+    birth_year = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={"minimum": 1920, "maximum": date.today().year - 12},
+    )
     gender = fields.String(load_default="unknown", validate=validate.OneOf(GENDERS))
     languages = fields.List(
         fields.String(validate=_language), load_default=list, validate=validate.Length(max=10)
@@ -74,6 +77,23 @@ PersonListSchema = list_schema("PersonList", PersonOutSchema)
 
 
 class ConversationInSchema(Schema):
+    # _visit_or_time, for the OpenAPI document.
+    OPENAPI_RULES = {
+        "oneOf": [
+            {
+                "required": ["visit_id"],
+                "properties": {"visit_id": {"type": "string"}, "channel": {"enum": ["visit"]}},
+            },
+            {
+                "required": ["occurred_at"],
+                "properties": {
+                    "visit_id": NULL,
+                    "channel": {"enum": [c for c in CHANNELS if c != "visit"]},
+                    "occurred_at": {"type": "string"},
+                },
+            },
+        ]
+    }
     person_id = fields.UUID(required=True)
     visit_id = fields.UUID(allow_none=True, load_default=None)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))

@@ -9,7 +9,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from outreach.inputs import PLANNED_DAY, no_bidi_controls
+from outreach.inputs import NULL, PLANNED_DAY, no_bidi_controls
 from outreach.orgs.models import REGION_SLUGS
 from outreach.paging import list_schema, page_field
 from outreach.routing.models import PLAN_STATUSES
@@ -51,6 +51,24 @@ class BreakSchema(Schema):
 
 
 class RoutePlanInSchema(Schema):
+    # _choices, for the OpenAPI document.
+    OPENAPI_RULES = {
+        "anyOf": [
+            {
+                "required": ["clinic_ids"],
+                "properties": {"clinic_ids": {"type": "array"}, "region": NULL, "area": NULL},
+            },
+            {
+                "required": ["region"],
+                "properties": {"region": {"type": "string"}, "clinic_ids": NULL},
+            },
+            {"required": ["area"], "properties": {"area": {"type": "array"}, "clinic_ids": NULL}},
+        ],
+        "not": {
+            "required": ["nurses", "staff"],
+            "properties": {"nurses": {"type": "integer"}, "staff": {"type": "array"}},
+        },
+    }
     date = fields.Date(
         required=True, validate=PLANNED_DAY, metadata={"description": "The day to plan (local)."}
     )
