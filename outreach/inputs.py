@@ -15,8 +15,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from apispec import BasePlugin
 from apispec.ext.marshmallow.common import resolve_schema_cls
+from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
+from wtforms.validators import StopValidation
 
 from outreach.i18n import N_
 
@@ -80,6 +82,21 @@ PLANNED_DAY = Between(
     N_("Give a date from 2000-01-01 to a year from now."),
     "From 2000-01-01 to a year from now.",
 )
+
+
+class InRange:
+    """The same range as a WTForms validator, for the HTML forms' date fields."""
+
+    def __init__(self, between: Between):
+        self.between = between
+
+    def __call__(self, form, field):
+        if field.data is None:
+            return
+        try:
+            self.between(field.data)
+        except ValidationError:
+            raise StopValidation(gettext(self.between.error)) from None
 
 
 def no_bidi_controls(value):

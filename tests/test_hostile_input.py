@@ -311,3 +311,24 @@ def test_a_database_error_answers_the_500_envelope_with_security_headers(
     assert response.headers["X-Frame-Options"] == "DENY"
     monkeypatch.undo()
     assert coordinator_client.get("/api/v1/clinics").status_code == 200
+
+
+# --- the same on the HTML pages -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_clinic_list_shows_an_error_for_a_date_out_of_range(coordinator_client, day):
+    response = coordinator_client.get(f"/clinics/?not_visited_since={day}")
+    assert response.status_code == 200
+    assert "2000-01-01" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_the_planning_form_refuses_a_date_out_of_range(coordinator_client, day):
+    response = coordinator_client.form_post("/routes/", {"date": day, "service_minutes": "40"})
+    assert response.status_code in (200, 422)
+    assert "2000-01-01" in response.get_data(as_text=True)
+
+
+def test_the_person_list_bounds_its_page(coordinator_client):
+    assert coordinator_client.get("/persons/?page=9223372036854775807").status_code == 200

@@ -16,6 +16,7 @@ from outreach.auth.models import User
 from outreach.db import db, write_transaction
 from outreach.errors import FieldErrors
 from outreach.orgs.queries import code_labels
+from outreach.paging import MAX_PAGE
 from outreach.permissions import role_required
 from outreach.persons import queries, services
 from outreach.persons.forms import (
@@ -80,7 +81,7 @@ def index():
         return _list_page(form, filters, rows=rows, total=len(rows), page=1, query=form.q.data)
 
     filters = _filters_from_args()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)  # the offset fits
     form = PersonSearchForm(
         formdata=None,
         nationality=filters.nationality or "",
