@@ -8,6 +8,9 @@
 #   SCHEMATHESIS_SEED=N                   another seed than 11 (the same cases every run)
 #
 # Reports (JUnit, and the failures as a pytest file) go to test-artifacts/schemathesis/.
+# filter_too_much is off: a visit has three timestamps, each a date-time whose pattern admits
+# the whole years of its range, and Hypothesis throws away most of the date-times it draws for
+# them (seed 7 failed this health check after 4,812 passing cases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
@@ -55,6 +58,7 @@ status=0
   --seed "${SCHEMATHESIS_SEED:-11}" \
   --request-timeout 30 \
   --wait-for-schema 30 \
+  --suppress-health-check filter_too_much \
   --report junit,pytest --report-dir "$reports" \
   --warnings off \
   || status=$?
