@@ -55,7 +55,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # models: the schema; throttle: registers the outreach+db:// storage before the limiter
     # looks up RATELIMIT_STORAGE_URI.
-    from outreach import geo, i18n, models, security, tenancy, throttle  # noqa: F401
+    from outreach import geo, i18n, inputs, models, security, tenancy, throttle  # noqa: F401
     from outreach.auth import access
     from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -68,7 +68,8 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.filters["translate_message"] = i18n.translate_message
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [inputs.RulesPlugin()]})
+    api.ma_plugin.converter.add_attribute_function(inputs.document)
     api.spec.components.security_scheme(
         "bearerToken",
         {

@@ -1,13 +1,22 @@
-"""Helpers shared by the JSON API handlers: the caller, ETags and the create-or-replace answer."""
+"""Helpers shared by the JSON API handlers: the blueprint, the caller, ETags and the
+create-or-replace answer."""
 
+import flask_smorest
 from flask import request
 from flask_login import current_user
 from flask_smorest import abort
 
 from outreach.db import commit_keeping_state, db
 from outreach.i18n import N_
+from outreach.inputs import Parser
 from outreach.plausibility import warning_answer
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every API blueprint: its arguments go through inputs.Parser (the bounds of issue 11)."""
+
+    ARGUMENTS_PARSER = Parser()
 
 
 def caller():

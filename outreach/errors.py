@@ -19,6 +19,9 @@ LOGIN_REQUIRED = "login_required"  # no session or no valid token was sent at al
 # The right password of an account an admin has deactivated: logging in again will not help.
 ACCOUNT_DEACTIVATED = "account_deactivated"
 REASONS = (CSRF, SESSION_EXPIRED, LOGIN_REQUIRED, ACCOUNT_DEACTIVATED)
+# A 422 lists this many field messages and counts the rest: a body of 400,000 bad items must
+# not answer 60 MB.
+MAX_ERRORS = 50
 
 
 class ErrorSchema(Schema):
@@ -58,6 +61,27 @@ def _flatten_webargs(errors: dict) -> dict:
         else:
             flat[location] = messages
     return flat
+
+
+def capped(errors: dict) -> dict:
+    """The first MAX_ERRORS messages of {"field": [...] or {nested}}, and how many more."""
+    budget, dropped = MAX_ERRORS, 0
+
+    def keep(node):
+        nonlocal budget, dropped
+        if isinstance(node, dict):
+            kept = {key: value for key, value in ((k, keep(v)) for k, v in node.items()) if value}
+            return kept or None
+        if budget > 0:
+            budget -= 1
+            return node
+        dropped += 1
+        return None
+
+    kept = keep(errors) or {}
+    if dropped:
+        kept["_truncated"] = [f"{dropped} more errors not listed."]
+    return kept
 
 
 def _is_unparseable_json(errors) -> bool:
@@ -115,7 +139,7 @@ def handle_http_exception(error: HTTPException):
             code, errors = 422, {"_schema": list(errors["json"])}
             message = N_("The request body is not valid JSON.")
         elif errors and code == 422:
-            errors = _flatten_webargs(errors)
+            errors = capped(_flatten_webargs(errors))
         if code == 422 and "message" not in data:
             message = N_("The request has invalid fields.")  # not werkzeug's wording
         # A 401 that names no reason of its own (the JSON login's wrong password, and any
@@ -143,7 +167,7 @@ def handle_field_errors(error: FieldErrors):
         return error_envelope(
             422,
             translate_message(N_("The request has invalid fields.")),
-            translate_message(error.errors),
+            translate_message(capped(error.errors)),
         )
     return render_template("error.html", code=422, error=None), 422
 

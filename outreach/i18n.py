@@ -90,6 +90,10 @@ MESSAGE_PATTERNS = [
         ),
         N_("Unknown code(s) %(codes)s; the organisation's list has %(allowed)s."),
     ),
+    (
+        re.compile(r"^(?P<count>\d+) more errors not listed\.$"),
+        N_("%(count)s more errors not listed."),
+    ),
     # How a route plan's travel times were made (outreach/routing/travel.py).
     (
         re.compile(r"^great-circle × (?P<factor>[\d.]+) at (?P<speed>[\d.]+) km/h$"),

@@ -150,3 +150,47 @@ def test_the_clinic_list_documents_items_and_total(spec):
     properties = answer_schema(spec, CLINICS, "get", 200)["properties"]
 
     assert {"items", "page", "per_page", "total"} <= set(properties)
+
+
+# --- precise enough for a client generating requests from it (issue 11, item 10) -----------
+
+
+def test_country_and_language_codes_are_enums(spec):
+    person = spec["components"]["schemas"]["PersonIn"]["properties"]
+    assert "TH" in person["nationality"]["enum"] and "ZZ" not in person["nationality"]["enum"]
+    assert "th" in person["languages"]["items"]["enum"]
+    assert person["birth_year"]["minimum"] == 1920
+
+
+def test_report_years_have_a_range(spec):
+    year = next(
+        p
+        for p in spec["paths"]["/api/v1/reports/annual"]["get"]["parameters"]
+        if p["name"] == "year"
+    )
+    assert year["schema"]["minimum"] == 2000 and year["schema"]["maximum"] >= 2026
+
+
+def test_timestamps_document_their_range_and_a_pattern_inside_it(spec):
+    started_at = spec["components"]["schemas"]["VisitIn"]["properties"]["started_at"]
+    assert "2000-01-01" in started_at["description"]
+    assert started_at["pattern"].startswith("^(2001|2002|")
+    plan_date = spec["components"]["schemas"]["RoutePlanIn"]["properties"]["date"]
+    assert plan_date["pattern"].startswith("^(2000|2001|")
+
+
+def test_a_route_plan_needs_clinic_ids_or_a_region_or_an_area(spec):
+    plan = spec["components"]["schemas"]["RoutePlanIn"]
+    assert sorted(branch["required"][0] for branch in plan["anyOf"]) == [
+        "area",
+        "clinic_ids",
+        "region",
+    ]
+    assert plan["not"]["required"] == ["nurses", "staff"]
+
+
+def test_a_conversation_in_a_visit_has_the_channel_visit(spec):
+    in_visit, outside = spec["components"]["schemas"]["ConversationIn"]["oneOf"]
+    assert in_visit["properties"]["channel"]["enum"] == ["visit"]
+    assert "visit" not in outside["properties"]["channel"]["enum"]
+    assert outside["required"] == ["occurred_at"]

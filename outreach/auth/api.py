@@ -2,12 +2,12 @@
 
 from flask.views import MethodView
 from flask_login import current_user, logout_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields, validate
 
 from outreach import errors
-from outreach.apiutil import caller
+from outreach.apiutil import Blueprint, caller
 from outreach.auth import services
 from outreach.auth.access import bearer_token, start_session
 from outreach.auth.views import login_limits

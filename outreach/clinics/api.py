@@ -3,9 +3,9 @@
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from outreach.apiutil import caller, put_answer, with_etag
+from outreach.apiutil import Blueprint, caller, put_answer, with_etag
 from outreach.clinics import queries, services
 from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import (

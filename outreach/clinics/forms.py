@@ -30,6 +30,7 @@ from outreach.clinics.queries import ClinicFilters
 from outreach.clinics.schemas import ClinicInSchema
 from outreach.denmark import in_denmark, is_valid_postcode
 from outreach.i18n import FlaskForm
+from outreach.inputs import HAPPENED_DAY, InRange
 from outreach.orgs.models import REGION_NAMES, REGION_SLUGS
 
 DAY_NAMES = vocabulary.labels(vocabulary.WEEKDAYS)
@@ -49,7 +50,9 @@ class ClinicFilterForm(FlaskForm):
     region = SelectField(_l("Region"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
-    not_visited_since = DateField(_l("Not visited since"), validators=[Optional()])
+    not_visited_since = DateField(
+        _l("Not visited since"), validators=[Optional(), InRange(HAPPENED_DAY)]
+    )
 
     def __init__(self, formdata, regions: list[str]):
         super().__init__(formdata=formdata)

@@ -12,6 +12,7 @@ from outreach.clinics.models import (
 )
 from outreach.denmark import in_denmark, is_valid_postcode
 from outreach.i18n import N_
+from outreach.inputs import HAPPENED, HAPPENED_DAY, no_bidi_controls
 from outreach.orgs.models import REGION_SLUGS
 from outreach.paging import list_schema, page_field, per_page_field
 
@@ -23,7 +24,9 @@ OPENING_HOURS_DOC = {
 
 
 class ClinicInSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        required=True, validate=[validate.Length(min=1, max=200), no_bidi_controls]
+    )
     kind = fields.String(required=True, validate=validate.OneOf(CLINIC_KINDS))
     address = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
     postcode = fields.String(allow_none=True, load_default=None)
@@ -48,7 +51,12 @@ class ClinicInSchema(Schema):
         validate=validate.OneOf(REGION_SLUGS),
         metadata={"description": "Derived from postcode or coordinates when absent."},
     )
-    opening_hours = fields.Dict(allow_none=True, load_default=None, metadata=OPENING_HOURS_DOC)
+    opening_hours = fields.Dict(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=7),  # weekdays
+        metadata=OPENING_HOURS_DOC,
+    )
     status = fields.String(load_default="active", validate=validate.OneOf(CLINIC_STATUSES))
     source = fields.String(load_default="registry", validate=validate.OneOf(CLINIC_SOURCES))
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
@@ -118,11 +126,12 @@ class ClinicQuerySchema(Schema):
         metadata={"description": "Search in name, address and city."},
     )
     not_visited_since = fields.Date(
+        validate=HAPPENED_DAY,
         metadata={
             "description": "Clinics with no visit on or after this date (never visited included)."
-        }
+        },
     )
-    updated_since = fields.AwareDateTime()
+    updated_since = fields.AwareDateTime(validate=HAPPENED)
     # Bounded so that the row offset fits a database integer.
     page = page_field()
     per_page = per_page_field()

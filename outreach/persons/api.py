@@ -3,10 +3,11 @@
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from outreach.apiutil import (
+    Blueprint,
     caller,
     document_put,
     found_or_404,

@@ -6,19 +6,19 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from outreach.codes import country_codes, language_codes
 from outreach.i18n import N_
+from outreach.inputs import HAPPENED, NULL, no_bidi_controls
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
 
-
-def _country(value):
-    if value is not None and value not in country_codes():
-        raise ValidationError(N_("Use an ISO 3166-1 alpha-2 country code in capitals, e.g. TH."))
-
-
-def _language(value):
-    if value is not None and value not in language_codes():
-        raise ValidationError(N_("Use an ISO 639-1 language code, e.g. th."))
+# Enums, so that the OpenAPI document lists the codes.
+_country = validate.OneOf(
+    sorted(country_codes()),
+    error=N_("Use an ISO 3166-1 alpha-2 country code in capitals, e.g. TH."),
+)
+_language = validate.OneOf(
+    sorted(language_codes()), error=N_("Use an ISO 639-1 language code, e.g. th.")
+)
 
 
 def _not_blank(value):
@@ -29,11 +29,15 @@ def _not_blank(value):
 class PersonInSchema(Schema):
     alias = fields.String(
         required=True,
-        validate=[validate.Length(min=1, max=100), _not_blank],
+        validate=[validate.Length(min=1, max=100), _not_blank, no_bidi_controls],
         metadata={"description": "Work name as given; never a real name."},
     )
     nationality = fields.String(allow_none=True, load_default=None, validate=_country)
-    birth_year = fields.Integer(allow_none=True, load_default=None)
+    birth_year = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        metadata={"minimum": 1920, "maximum": date.today().year - 12},
+    )
     gender = fields.String(load_default="unknown", validate=validate.OneOf(GENDERS))
     languages = fields.List(
         fields.String(validate=_language), load_default=list, validate=validate.Length(max=10)
@@ -73,17 +77,39 @@ PersonListSchema = list_schema("PersonList", PersonOutSchema)
 
 
 class ConversationInSchema(Schema):
+    # _visit_or_time, for the OpenAPI document.
+    OPENAPI_RULES = {
+        "oneOf": [
+            {
+                "required": ["visit_id"],
+                "properties": {"visit_id": {"type": "string"}, "channel": {"enum": ["visit"]}},
+            },
+            {
+                "required": ["occurred_at"],
+                "properties": {
+                    "visit_id": NULL,
+                    "channel": {"enum": [c for c in CHANNELS if c != "visit"]},
+                    "occurred_at": {"type": "string"},
+                },
+            },
+        ]
+    }
     person_id = fields.UUID(required=True)
     visit_id = fields.UUID(allow_none=True, load_default=None)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     occurred_at = fields.AwareDateTime(
         allow_none=True,
         load_default=None,
+        validate=HAPPENED,
         metadata={
             "description": "Required outside visits; in a visit, the visit's start when absent."
         },
     )
-    topics = fields.List(fields.String(validate=validate.OneOf(TOPICS)), load_default=list)
+    topics = fields.List(
+        fields.String(validate=validate.OneOf(TOPICS)),
+        load_default=list,
+        validate=validate.Length(max=len(TOPICS)),
+    )
     language = fields.String(allow_none=True, load_default=None, validate=_language)
     interpreter_used = fields.Boolean(load_default=False)
     concern_level = fields.String(
@@ -134,7 +160,9 @@ class ConversationOutSchema(Schema):
 
 
 class SuggestionQuerySchema(Schema):
-    alias = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    alias = fields.String(
+        required=True, validate=[validate.Length(min=1, max=100), no_bidi_controls]
+    )
     nationality = fields.String(load_default=None, validate=_country)
     birth_year = fields.Integer(load_default=None)
     clinic_id = fields.UUID(load_default=None)

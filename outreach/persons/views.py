@@ -18,6 +18,7 @@ from outreach.auth.models import User
 from outreach.db import db, write_transaction
 from outreach.errors import FieldErrors
 from outreach.orgs.queries import code_labels
+from outreach.paging import MAX_PAGE
 from outreach.permissions import role_required
 from outreach.persons import queries, services
 from outreach.persons.forms import (
@@ -84,7 +85,7 @@ def index():
         db.session.commit()
         return redirect(url_for("persons.index", search=search.id), 303)
 
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)  # the offset fits
     if "search" in request.args:
         return _search_page(request.args["search"], nationalities, page)
     filters = _filters_from_args()

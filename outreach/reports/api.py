@@ -4,9 +4,9 @@ annual report as files (PDF, XLSX, CSV) for scripts."""
 import logging
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from outreach.apiutil import caller
+from outreach.apiutil import Blueprint, caller
 from outreach.db import utcnow
 from outreach.permissions import role_required
 from outreach.reports import exports, figures, files, queries

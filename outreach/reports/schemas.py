@@ -19,7 +19,11 @@ class _ReportQuerySchema(Schema):
     year = fields.Integer(
         required=True,
         validate=validate_year,
-        metadata={"description": f"Calendar year in Danish time, {FIRST_YEAR} to next year."},
+        metadata={
+            "description": f"Calendar year in Danish time, {FIRST_YEAR} to next year.",
+            "minimum": FIRST_YEAR,
+            "maximum": last_valid_year(),
+        },
     )
     region = fields.String(
         load_default=None,

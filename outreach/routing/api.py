@@ -6,9 +6,9 @@ Coordinators and admins only; a nurse gets her saved routes through the sync pul
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
-from outreach.apiutil import caller
+from outreach.apiutil import Blueprint, caller
 from outreach.db import db
 from outreach.permissions import role_required
 from outreach.routing import queries, services

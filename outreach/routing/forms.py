@@ -29,6 +29,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.i18n import FlaskForm
+from outreach.inputs import PLANNED_DAY, InRange
 from outreach.orgs.models import REGION_NAMES
 from outreach.routing.queries import route_bases, today
 from outreach.routing.schemas import TIME
@@ -70,7 +71,7 @@ def _area(form, field):
 
 
 class PlanForm(FlaskForm):
-    date = DateField(_l("Date"), validators=[InputRequired(REQUIRED)])
+    date = DateField(_l("Date"), validators=[InputRequired(REQUIRED), InRange(PLANNED_DAY)])
     regions = MultiCheckboxField(_l("Regions"), validators=[Optional()])
     area = HiddenField(_l("Area on the map"), validators=[_area])
     office = SelectField(_l("Base"))

@@ -9,8 +9,9 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from outreach.inputs import NULL, PLANNED_DAY, no_bidi_controls
 from outreach.orgs.models import REGION_SLUGS
-from outreach.paging import list_schema
+from outreach.paging import list_schema, page_field
 from outreach.routing.models import PLAN_STATUSES
 from outreach.routing.planner import REASONS
 
@@ -21,7 +22,11 @@ HHMM = validate.Regexp(TIME, error="Give a time as HH:MM (00:00-24:00).")
 class BaseInSchema(Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=120))
+    name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=120), no_bidi_controls],
+    )
 
 
 class ShiftSchema(Schema):
@@ -46,7 +51,27 @@ class BreakSchema(Schema):
 
 
 class RoutePlanInSchema(Schema):
-    date = fields.Date(required=True, metadata={"description": "The day to plan (local)."})
+    # _choices, for the OpenAPI document.
+    OPENAPI_RULES = {
+        "anyOf": [
+            {
+                "required": ["clinic_ids"],
+                "properties": {"clinic_ids": {"type": "array"}, "region": NULL, "area": NULL},
+            },
+            {
+                "required": ["region"],
+                "properties": {"region": {"type": "string"}, "clinic_ids": NULL},
+            },
+            {"required": ["area"], "properties": {"area": {"type": "array"}, "clinic_ids": NULL}},
+        ],
+        "not": {
+            "required": ["nurses", "staff"],
+            "properties": {"nurses": {"type": "integer"}, "staff": {"type": "array"}},
+        },
+    }
+    date = fields.Date(
+        required=True, validate=PLANNED_DAY, metadata={"description": "The day to plan (local)."}
+    )
     base = fields.Nested(
         BaseInSchema,
         required=True,
@@ -121,10 +146,14 @@ class RoutePlanInSchema(Schema):
 
 
 class PlanQuerySchema(Schema):
-    date_from = fields.Date(metadata={"description": "Plans on or after this date."})
-    date_to = fields.Date(metadata={"description": "Plans on or before this date."})
+    date_from = fields.Date(
+        validate=PLANNED_DAY, metadata={"description": "Plans on or after this date."}
+    )
+    date_to = fields.Date(
+        validate=PLANNED_DAY, metadata={"description": "Plans on or before this date."}
+    )
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = page_field()
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -132,6 +161,7 @@ class SaveInSchema(Schema):
     nurses = fields.List(
         fields.UUID(),
         required=True,
+        validate=validate.Length(max=20),  # as many as a plan's routes
         metadata={"description": "The nurse's user id for each route, in route order."},
     )
     confirm_violations = fields.Boolean(

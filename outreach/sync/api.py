@@ -1,11 +1,10 @@
 """/api/v1/sync: everything the phone keeps that changed since its cursor."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from outreach import vocabulary
-from outreach.apiutil import caller
+from outreach.apiutil import Blueprint, caller
 from outreach.audit.services import record
 from outreach.clinics.schemas import ClinicSyncSchema
 from outreach.db import write_transaction

@@ -3,15 +3,8 @@
 import uuid
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from outreach.apiutil import (
-    caller,
-    document_put,
-    found_or_404,
-    put_answer,
-    with_etag,
-)
+from outreach.apiutil import Blueprint, caller, document_put, found_or_404, put_answer, with_etag
 from outreach.db import write_transaction
 from outreach.permissions import role_required
 from outreach.visits import queries, services

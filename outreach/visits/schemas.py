@@ -3,6 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from outreach.i18n import N_
+from outreach.inputs import HAPPENED
+from outreach.orgs.services import MAX_LIST_ENTRIES
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.plausibility import COUNT_MESSAGE, MAX_COUNT, MAX_PERSONS_PRESENT, Count
 from outreach.visits.models import CONCERN_LEVELS, NOT_ADMITTED_REASONS, VISIT_OUTCOMES
@@ -12,8 +14,8 @@ SUPPLY_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$", error=N_("Use a supply code 
 
 class VisitInSchema(Schema):
     clinic_id = fields.UUID(required=True)
-    started_at = fields.AwareDateTime(required=True)
-    ended_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    started_at = fields.AwareDateTime(required=True, validate=HAPPENED)
+    ended_at = fields.AwareDateTime(allow_none=True, load_default=None, validate=HAPPENED)
     outcome = fields.String(required=True, validate=validate.OneOf(VISIT_OUTCOMES))
     not_admitted_reason = fields.String(
         allow_none=True, load_default=None, validate=validate.OneOf(NOT_ADMITTED_REASONS)
@@ -37,6 +39,7 @@ class VisitInSchema(Schema):
         keys=fields.String(validate=SUPPLY_CODE),
         values=Count(validate=validate.Range(min=0, max=MAX_COUNT, error=COUNT_MESSAGE)),
         load_default=dict,
+        validate=validate.Length(max=MAX_LIST_ENTRIES),  # an organisation's supply list
         metadata={
             "description": "Supplies handed out: {item_code: count}, codes from the "
             "organisation's supply list. A wrong count is refused on `supplies.<code>`; a "
@@ -61,7 +64,7 @@ class VisitInSchema(Schema):
         validate=validate.Length(max=50),
     )
     police_informed = fields.Boolean(load_default=False)
-    police_informed_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    police_informed_at = fields.AwareDateTime(allow_none=True, load_default=None, validate=HAPPENED)
     police_note = fields.String(
         allow_none=True, load_default=None, validate=validate.Length(max=2000)
     )
@@ -137,8 +140,12 @@ class VisitOutSchema(Schema):
 
 class VisitQuerySchema(Schema):
     clinic_id = fields.UUID()
-    since = fields.AwareDateTime(metadata={"description": "Visits started at or after this."})
-    until = fields.AwareDateTime(metadata={"description": "Visits started before this."})
+    since = fields.AwareDateTime(
+        validate=HAPPENED, metadata={"description": "Visits started at or after this."}
+    )
+    until = fields.AwareDateTime(
+        validate=HAPPENED, metadata={"description": "Visits started before this."}
+    )
     outcome = fields.String(validate=validate.OneOf(VISIT_OUTCOMES))
     page = page_field()
     per_page = per_page_field()

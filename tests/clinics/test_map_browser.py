@@ -69,3 +69,52 @@ def test_opening_hours_edited_in_the_form_show_on_the_detail_page(page, log_in, 
     expect(hours.locator("tr", has_text="Saturday")).to_contain_text("12:00–18:00")
     expect(hours.locator("tr", has_text="Sunday")).to_contain_text("Closed")
     screenshot(page, "clinic-detail-390")
+
+
+PAYLOAD = '<img src=x onerror="window.__xss = (window.__xss || 0) + 1">'
+
+
+def test_a_clinic_named_like_html_stays_text_on_the_map_without_csp(browser, live_server, in_db):
+    """Issue 11, item 1: the CSP would stop the payload; with it bypassed, the map still never
+    makes an element of the name (tooltip and popup)."""
+    from tests.browsing import NOT_LOCAL, PHONE, TIMEOUT_MS
+    from tests.conftest import PASSWORD, Factory
+
+    def seed():
+        factory = Factory()
+        org = factory.organisation(name="XSS test organisation")
+        factory.clinic(org, name=PAYLOAD)
+        return factory.user(org, "coordinator", email="coordinator@xss.example.org").email
+
+    email = in_db(seed)
+    context = browser.new_context(
+        viewport={"width": 1200, "height": PHONE["height"]},  # wide: the map opens by itself
+        base_url=live_server.url,
+        locale="en-GB",
+        bypass_csp=True,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route(NOT_LOCAL, lambda route: route.abort())
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.locator("form button[type=submit].primary").click()
+        page.wait_for_url(re.compile(r"/clinics/"))
+        expect(page.locator("#clinic-map")).to_have_attribute("data-marker-count", "1")
+
+        marker = page.locator("#clinic-map path.clinic-marker")
+        marker.hover()
+        tooltip = page.locator(".leaflet-tooltip")
+        expect(tooltip).to_have_text(PAYLOAD)
+        marker.click()
+        expect(page.locator(".leaflet-popup-content a").first).to_have_text(PAYLOAD)
+        page.wait_for_timeout(300)  # time for an image error to fire, were there one
+
+        assert page.locator("#clinic-map .leaflet-tooltip-pane img").count() == 0
+        assert page.locator("#clinic-map .leaflet-popup-pane img").count() == 0
+        assert page.locator("img[src=x]").count() == 0
+        assert page.evaluate("window.__xss") is None
+    finally:
+        context.close()

@@ -19,6 +19,13 @@ function fill(template, n) {
   return template.replace("{n}", String(n));
 }
 
+function textLabel(text) {
+  // Leaflet parses a string as HTML; a clinic name is user data, so it goes in as text.
+  const label = document.createElement("span");
+  label.textContent = text;
+  return label;
+}
+
 function popupContent(marker, openText) {
   // Built from text nodes: clinic names are user data and never parsed as HTML.
   const box = document.createElement("div");
@@ -65,7 +72,7 @@ async function draw(element, caption) {
       className: `clinic-marker clinic-marker-${marker.status}`,
     })
       .bindPopup(() => popupContent(marker, text.textOpen))
-      .bindTooltip(marker.name)
+      .bindTooltip(textLabel(marker.name))
       .addTo(layer);
   }
   layer.addTo(map);
