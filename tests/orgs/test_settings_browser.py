@@ -20,13 +20,13 @@ def test_a_wrong_usual_number_is_marked_on_its_row_alone(page, log_in, screensho
     assert fits_the_screen(page)
     limits.screenshot(path=str(screenshot(page, "settings-limits")))
 
-    limits.get_by_label("Kondomer").fill("-5")  # refused: nothing is stored, demo data kept
+    limits.get_by_label("Condoms").fill("-5")  # refused: nothing is stored, demo data kept
     limits.get_by_role("button", name="Save usual numbers").click()
 
     limits = page.locator("#limits")
     assert limits.locator(".limit-row.has-error").count() == 1
     marked = limits.locator(".limit-row.has-error")
-    assert "Kondomer" in marked.inner_text()
+    assert "Condoms" in marked.inner_text()
     assert "Give a whole number from 1 to 9999." in marked.inner_text()
     assert fits_the_screen(page)
     limits.screenshot(path=str(screenshot(page, "settings-limits-error")))
