@@ -24,6 +24,7 @@ from outreach.orgs.queries import find_organisation
 from outreach.orgs.services import create_organisation
 from outreach.persons.models import Conversation, Person
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
+from outreach.vocabulary import KNOWN_INDICATORS, KNOWN_SUPPLIES
 
 # Printed on purpose for the demo users; `flask demo` refuses production without --i-know.
 DEMO_PASSWORD = "demo-outreach-2026"  # noqa: S105  # nosec B105  # published demo password
@@ -55,8 +56,9 @@ INDICATORS = [
     "very_young",
     "unprotected_sex_demanded",
 ]
-# The labels a Danish team would type in on the settings page.
-SUPPLY_LABELS = {
+# The labels a Danish team would type in on the settings page, and the English ones of the
+# known codes (the msgids of vocabulary.KNOWN_SUPPLIES and KNOWN_INDICATORS are English).
+_DANISH_SUPPLIES = {
     "condoms": "Kondomer",
     "lubricant": "Glidecreme",
     "sti_test": "Kønssygdomstest",
@@ -65,7 +67,7 @@ SUPPLY_LABELS = {
     "leaflet_es": "Folder (spansk)",
     "leaflet_en": "Folder (engelsk)",
 }
-INDICATOR_LABELS = {
+_DANISH_INDICATORS = {
     "lives_at_workplace": "Bor på arbejdsstedet",
     "no_own_passport": "Har ikke selv sit pas",
     "debt": "Gæld",
@@ -73,6 +75,12 @@ INDICATOR_LABELS = {
     "signs_of_violence": "Tegn på vold",
     "very_young": "Meget ung",
     "unprotected_sex_demanded": "Krav om sex uden kondom",
+}
+SUPPLY_LABELS = {
+    code: {"da": da, "en": KNOWN_SUPPLIES[code]} for code, da in _DANISH_SUPPLIES.items()
+}
+INDICATOR_LABELS = {
+    code: {"da": da, "en": KNOWN_INDICATORS[code]} for code, da in _DANISH_INDICATORS.items()
 }
 
 _NAME_FIRST = [

@@ -107,6 +107,28 @@ MATCH_REASONS = {
     "clinic": N_("met recently at the same clinic"),
 }
 
+# Supplies and indicators are each organisation's own lists (orgs.queries: codes and labels
+# per language, edited on the settings page). These are the codes most teams use, with a
+# label for a language the organisation gave none in.
+KNOWN_SUPPLIES = {
+    "condoms": N_("Condoms"),
+    "lubricant": N_("Lubricant"),
+    "sti_test": N_("STI test"),
+    "leaflet_th": N_("Leaflet (Thai)"),
+    "leaflet_ro": N_("Leaflet (Romanian)"),
+    "leaflet_es": N_("Leaflet (Spanish)"),
+    "leaflet_en": N_("Leaflet (English)"),
+}
+KNOWN_INDICATORS = {
+    "lives_at_workplace": N_("Lives at the workplace"),
+    "no_own_passport": N_("Does not hold own passport"),
+    "debt": N_("Debt"),
+    "not_free_to_leave": N_("Not free to leave"),
+    "signs_of_violence": N_("Signs of violence"),
+    "very_young": N_("Very young"),
+    "unprotected_sex_demanded": N_("Unprotected sex demanded"),
+}
+
 # Binding slugs, official codes and names (DESIGN.md §2). Proper names: not translated. The
 # regions table is seeded from a migration, so a new region also needs a data migration.
 REGIONS = (

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import downgrade, upgrade
+from flask_migrate import downgrade, stamp, upgrade
 from sqlalchemy import inspect, select, text
 
 from outreach.clinics import csv_import
@@ -243,3 +243,126 @@ def test_the_downgrade_drops_the_import_records_and_keeps_the_audit_events(empty
 
     assert "clinic_imports" not in tables()
     assert db.session.scalar(text("SELECT count(*) FROM audit_events")) == 1
+
+
+# 7c2e5d1a9b40: supply and indicator labels per language.
+BEFORE_LABELS_PER_LANGUAGE = "3a7f3bd9ddef"
+LABELS_PER_LANGUAGE = "7c2e5d1a9b40"
+
+organisations_at_labels = sa.table(
+    "organisations",
+    sa.column("id", sa.Uuid()),
+    sa.column("name", sa.String()),
+    sa.column("settings", sa.JSON()),
+    sa.column("sync_seq", sa.BigInteger()),
+    sa.column("created_at", UTCDateTime()),
+)
+
+
+def organisation_as_before(name: str, settings: dict) -> uuid.UUID:
+    org_id = uuid.uuid4()
+    db.session.execute(
+        sa.insert(organisations_at_labels).values(
+            id=org_id, name=name, settings=settings, sync_seq=0, created_at=utcnow()
+        )
+    )
+    db.session.commit()
+    return org_id
+
+
+def settings_of(org_id) -> dict:
+    settings = db.session.scalar(
+        select(organisations_at_labels.c.settings).where(organisations_at_labels.c.id == org_id)
+    )
+    db.session.rollback()  # end the read: the next migration step needs the database
+    return settings
+
+
+OLD_SETTINGS = {
+    "supplies": ["condoms", "gloves"],
+    "supply_labels": {"condoms": "Kondomer", "gloves": "Handsker"},
+    "indicators": ["debt"],
+    "indicator_labels": {"debt": "Gæld"},
+    "offices": [{"name": "Aarhus", "lat": 56.1567, "lon": 10.2108}],
+}
+
+
+def test_a_label_stored_as_one_string_becomes_a_label_per_language(empty_app):
+    empty_app.config["DEFAULT_LOCALE"] = "da"  # a Danish deployment, as in production
+    upgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+    org_id = organisation_as_before("Before", OLD_SETTINGS)
+    untouched = organisation_as_before("Without labels", {"supplies": ["condoms"]})
+
+    upgrade(revision=LABELS_PER_LANGUAGE)
+
+    settings = settings_of(org_id)
+    # The string is the Danish label; English gets a known code's built-in label, else the
+    # same string.
+    assert settings["supply_labels"] == {
+        "condoms": {"da": "Kondomer", "en": "Condoms"},
+        "gloves": {"da": "Handsker", "en": "Handsker"},
+    }
+    assert settings["indicator_labels"] == {"debt": {"da": "Gæld", "en": "Debt"}}
+    rest = {key: OLD_SETTINGS[key] for key in ("supplies", "indicators", "offices")}
+    assert {key: settings[key] for key in rest} == rest
+    assert settings_of(untouched) == {"supplies": ["condoms"]}
+
+
+def test_the_label_migration_leaves_labels_per_language_as_they_are(empty_app):
+    empty_app.config["DEFAULT_LOCALE"] = "da"
+    upgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+    mixed = {
+        "supplies": ["condoms", "gloves"],
+        "supply_labels": {"condoms": {"da": "Kondomer", "en": "Rubbers"}, "gloves": "Handsker"},
+    }
+    org_id = organisation_as_before("Mixed", mixed)
+
+    upgrade(revision=LABELS_PER_LANGUAGE)
+    once = settings_of(org_id)
+    downgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+    upgrade(revision=LABELS_PER_LANGUAGE)
+
+    assert once["supply_labels"] == {
+        "condoms": {"da": "Kondomer", "en": "Rubbers"},
+        "gloves": {"da": "Handsker", "en": "Handsker"},
+    }
+    assert settings_of(org_id)["supply_labels"] == {
+        "condoms": {"da": "Kondomer", "en": "Condoms"},  # the downgrade kept Danish only
+        "gloves": {"da": "Handsker", "en": "Handsker"},
+    }
+
+
+def test_the_label_migration_run_twice_changes_nothing_the_second_time(empty_app):
+    empty_app.config["DEFAULT_LOCALE"] = "da"
+    upgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+    org_id = organisation_as_before("Twice", OLD_SETTINGS)
+    upgrade(revision=LABELS_PER_LANGUAGE)
+    once = settings_of(org_id)
+
+    stamp(revision=BEFORE_LABELS_PER_LANGUAGE)  # as if it had not run: it runs again
+    upgrade(revision=LABELS_PER_LANGUAGE)
+
+    assert settings_of(org_id) == once
+
+
+def test_the_label_downgrade_keeps_the_default_languages_label(empty_app):
+    empty_app.config["DEFAULT_LOCALE"] = "da"
+    upgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+    org_id = organisation_as_before("Back", OLD_SETTINGS)
+    upgrade(revision=LABELS_PER_LANGUAGE)
+
+    downgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+
+    assert settings_of(org_id) == OLD_SETTINGS
+
+
+def test_an_english_deployment_migrates_a_string_to_the_english_label(empty_app):
+    empty_app.config["DEFAULT_LOCALE"] = "en"
+    upgrade(revision=BEFORE_LABELS_PER_LANGUAGE)
+    org_id = organisation_as_before(
+        "English", {"supplies": ["condoms"], "supply_labels": {"condoms": "Rubbers"}}
+    )
+
+    upgrade(revision=LABELS_PER_LANGUAGE)
+
+    assert settings_of(org_id)["supply_labels"] == {"condoms": {"da": "Kondomer", "en": "Rubbers"}}

@@ -11,8 +11,9 @@ from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from outreach.denmark import in_denmark
-from outreach.i18n import FlaskForm, Form
+from outreach.i18n import LANGUAGES, FlaskForm, Form
 from outreach.orgs import services
+from outreach.orgs.queries import default_language
 from outreach.plausibility import MAX_COUNT, MAX_PERSONS_PRESENT
 
 BLANK_ROWS = 3
@@ -27,12 +28,17 @@ def _strip(value):
 
 
 class CodeRowForm(Form):
+    """A code and its label in each language of the app (fields label_da, label_en, ...): the
+    default language's label is required, the others fall back (orgs.queries.resolve_label)."""
+
     code = StringField(_l("Code"), filters=[_strip])
-    label = StringField(_l("Label"), filters=[_strip])
     remove = BooleanField(_l("Remove"))
 
+    def label_fields(self) -> dict:
+        return {language: self[f"label_{language}"] for language in LANGUAGES}
+
     def is_blank(self) -> bool:
-        return not self.code.data and not self.label.data
+        return not self.code.data and not any(f.data for f in self.label_fields().values())
 
     def validate_code(self, field):
         if self.remove.data or self.is_blank():
@@ -43,15 +49,30 @@ class CodeRowForm(Form):
         if problem is not None:
             raise ValidationError(problem)
 
-    def validate_label(self, field):
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
         if self.remove.data or self.is_blank():
-            return
-        if not field.data:
-            raise ValidationError(_l("Give a label."))
-        if len(field.data) > services.LABEL_MAX_LENGTH:
-            raise ValidationError(
-                _l("Use at most %(max)d characters.", max=services.LABEL_MAX_LENGTH)
-            )
+            return valid
+        required = default_language()
+        for language, field in self.label_fields().items():
+            if language == required and not field.data:
+                field.errors = [*field.errors, _l("Give a label.")]
+                valid = False
+            elif len(field.data or "") > services.LABEL_MAX_LENGTH:
+                field.errors = [
+                    *field.errors,
+                    _l("Use at most %(max)d characters.", max=services.LABEL_MAX_LENGTH),
+                ]
+                valid = False
+        return valid
+
+    def labels(self) -> dict[str, str]:
+        """{language: label} of the languages given."""
+        return {language: f.data for language, f in self.label_fields().items() if f.data}
+
+
+for _language in LANGUAGES:
+    setattr(CodeRowForm, f"label_{_language}", StringField(_l("Label"), filters=[_strip]))
 
 
 class _SettingsForm(FlaskForm):
@@ -81,27 +102,28 @@ class CodeListForm(_SettingsForm):
             row.form for row in self.rows if not row.form.remove.data and not row.form.is_blank()
         ]
 
-    def entries(self) -> list[tuple[str, str]]:
-        """(code, label) of the rows to store, in the order shown."""
-        return [(row.code.data, row.label.data) for row in self.kept_rows()]
+    def entries(self) -> list[tuple[str, dict[str, str]]]:
+        """(code, {language: label}) of the rows to store, in the order shown."""
+        return [(row.code.data, row.labels()) for row in self.kept_rows()]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         seen_codes: dict[str, CodeRowForm] = {}
-        seen_labels: dict[str, CodeRowForm] = {}
+        seen_labels: set[tuple[str, str]] = set()
         for row in self.kept_rows():
-            code, label = row.code.data, row.label.data
+            code = row.code.data
             if code and code in seen_codes:
                 row.code.errors = [*row.code.errors, _l("This code is already on the list.")]
                 valid = False
             elif code:
                 seen_codes[code] = row
-            key = (label or "").casefold()
-            if key and key in seen_labels:
-                row.label.errors = [*row.label.errors, _l("Another item already has this label.")]
-                valid = False
-            elif key:
-                seen_labels[key] = row
+            for language, field in row.label_fields().items():
+                key = (language, (field.data or "").casefold())
+                if key[1] and key in seen_labels:
+                    field.errors = [*field.errors, _l("Another item already has this label.")]
+                    valid = False
+                elif key[1]:
+                    seen_labels.add(key)
         if len(self.kept_rows()) > services.MAX_LIST_ENTRIES:
             self.form_errors.append(
                 _l("A list can have at most %(max)d items.", max=services.MAX_LIST_ENTRIES)

@@ -4,11 +4,15 @@ offices, and the fingerprints that guard the settings editor against lost update
 import hashlib
 import json
 
+from flask import current_app, has_app_context
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from outreach.db import db
+from outreach.i18n import LANGUAGES
 from outreach.orgs.models import Organisation
 from outreach.plausibility import DEFAULT_PERSONS_PRESENT_LIMIT, default_supply_limit
+from outreach.vocabulary import KNOWN_INDICATORS, KNOWN_SUPPLIES, current_language
 
 
 def find_organisation(name: str) -> Organisation | None:
@@ -17,13 +21,24 @@ def find_organisation(name: str) -> Organisation | None:
 
 # Settings are stored in Organisation.settings (JSON):
 #   "supplies": [code, ...]            what the phone offers, in this order
-#   "supply_labels": {code: label}     also for removed codes, so old visits still read well
-#   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
+#   "supply_labels": {code: {language: label}}   also for removed codes, so old visits still
+#                                      read well; the default language's label is always given
+#   "indicators": [code, ...], "indicator_labels": {code: {language: label}}   the same
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
 #   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
+# Labels stored before they had languages are plain strings: the default language's label
+# (migration 7c2e5d1a9b40 turns them into the form above; reading accepts both).
 
 CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
+KNOWN_CODES = {"supplies": KNOWN_SUPPLIES, "indicators": KNOWN_INDICATORS}
+
+
+def default_language() -> str:
+    """The language every label must be given in, and the one the others fall back to: the
+    deployment's default language (DEFAULT_LOCALE, Danish unless set)."""
+    language = current_app.config.get("DEFAULT_LOCALE", "da") if has_app_context() else "da"
+    return language if language in LANGUAGES else "da"
 
 
 def default_label(code: str) -> str:
@@ -32,19 +47,100 @@ def default_label(code: str) -> str:
     return code.replace("_", " ").capitalize()
 
 
-def code_list(org: Organisation, kind: str) -> list[tuple[str, str]]:
-    """(code, label) for each code on the list, in the list's order."""
-    settings = org.settings or {}
-    labels = settings.get(CODE_LISTS[kind], {})
-    return [(code, labels.get(code) or default_label(code)) for code in settings.get(kind, [])]
+def label_texts(value) -> dict[str, str]:
+    """A stored label as {language: text}, blank ones left out: a plain string (stored before
+    labels had languages) is the default language's."""
+    if isinstance(value, str):
+        return {default_language(): value.strip()} if value.strip() else {}
+    if isinstance(value, dict):
+        return {
+            language: text.strip()
+            for language, text in value.items()
+            if language in LANGUAGES and isinstance(text, str) and text.strip()
+        }
+    return {}
 
 
-def code_labels(org: Organisation, kind: str) -> dict[str, str]:
-    """Labels for every code the organisation ever named, removed ones included."""
+def stored_labels(org: Organisation, kind: str) -> dict[str, dict[str, str]]:
+    """{code: {language: label}} as the organisation gave them."""
+    stored = (org.settings or {}).get(CODE_LISTS[kind], {})
+    return {code: label_texts(value) for code, value in stored.items()}
+
+
+def named_codes(org: Organisation, kind: str) -> list[str]:
+    """Every code the organisation ever named: those on the list, in its order, then those
+    taken off it (they keep their labels)."""
     settings = org.settings or {}
-    labels = {code: default_label(code) for code in settings.get(kind, [])}
-    labels.update(settings.get(CODE_LISTS[kind], {}))
-    return labels
+    codes = list(settings.get(kind, []))
+    return codes + [code for code in settings.get(CODE_LISTS[kind], {}) if code not in codes]
+
+
+def resolve_label(kind: str, code: str, texts: dict[str, str], language: str) -> str:
+    """A code's label in `language`: the organisation's own in that language; else the
+    built-in label of a known code (vocabulary.KNOWN_SUPPLIES); else the organisation's in its
+    default language (or any it gave); else the code made readable."""
+    if texts.get(language):
+        return texts[language]
+    msgid = KNOWN_CODES[kind].get(code)
+    if msgid is not None:
+        with force_locale(language):
+            return gettext(msgid)
+    return texts.get(default_language()) or next(iter(texts.values()), None) or default_label(code)
+
+
+def code_list(org: Organisation, kind: str, language: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) for each code on the list, in the list's order, in `language` (by default
+    the reader's)."""
+    language = language or current_language()
+    stored = stored_labels(org, kind)
+    return [
+        (code, resolve_label(kind, code, stored.get(code, {}), language))
+        for code in (org.settings or {}).get(kind, [])
+    ]
+
+
+def code_labels(org: Organisation, kind: str, language: str | None = None) -> dict[str, str]:
+    """{code: label} in `language` (by default the reader's) for every code the organisation
+    ever named, removed ones included."""
+    language = language or current_language()
+    stored = stored_labels(org, kind)
+    return {
+        code: resolve_label(kind, code, stored.get(code, {}), language)
+        for code in named_codes(org, kind)
+    }
+
+
+def code_labels_by_language(org: Organisation, kind: str) -> dict[str, dict[str, str]]:
+    """{code: {language: label}} for every code ever named and every language of the app, the
+    fallbacks filled in: what the phone keeps, so that it can switch language offline."""
+    stored = stored_labels(org, kind)
+    return {
+        code: {
+            language: resolve_label(kind, code, stored.get(code, {}), language)
+            for language in LANGUAGES
+        }
+        for code in named_codes(org, kind)
+    }
+
+
+def editable_labels(org: Organisation, kind: str) -> list[tuple[str, dict[str, str]]]:
+    """(code, {language: label}) of each code on the list, for the settings editor: what the
+    organisation gave, and a readable label in the default language for a code stored before
+    labels existed."""
+    stored = stored_labels(org, kind)
+    language = default_language()
+    rows = []
+    for code in (org.settings or {}).get(kind, []):
+        texts = dict(stored.get(code, {}))
+        texts.setdefault(language, resolve_label(kind, code, texts, language))
+        rows.append((code, texts))
+    return rows
+
+
+def fallback_label(kind: str, code: str, language: str, texts: dict[str, str]) -> str:
+    """What shows in `language` when the organisation gives no label in it."""
+    others = {other: text for other, text in texts.items() if other != language}
+    return resolve_label(kind, code, others, language)
 
 
 def stored_offices(org: Organisation) -> list[dict]:
@@ -75,7 +171,7 @@ def plausibility_limits(org: Organisation) -> dict:
         "persons_present": stored.get("persons_present", DEFAULT_PERSONS_PRESENT_LIMIT),
         "supplies": {
             code: supplies.get(code, default_supply_limit(code))
-            for code in code_labels(org, "supplies")
+            for code in named_codes(org, "supplies")
         },
     }
 
@@ -95,7 +191,7 @@ def check_codes(organisation_id, field: str, kind: str, given, errors: dict) -> 
     added to `errors` under `field`."""
     org = db.session.get(Organisation, organisation_id)
     current = list((org.settings or {}).get(kind, []))
-    unknown = sorted(set(given) - set(current) - set(code_labels(org, kind)))
+    unknown = sorted(set(given) - set(current) - set(named_codes(org, kind)))
     if unknown:
         errors.setdefault(field, []).append(
             f"Unknown code(s) {', '.join(unknown)}; the organisation's list has "

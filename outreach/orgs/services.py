@@ -8,11 +8,14 @@ from sqlalchemy import select
 from outreach.audit.services import record
 from outreach.db import db
 from outreach.denmark import in_denmark
+from outreach.i18n import LANGUAGES
 from outreach.orgs.models import REGION_SLUGS, Organisation, Region
 from outreach.orgs.queries import (
     CODE_LISTS,
     default_label,
+    default_language,
     find_organisation,
+    label_texts,
     plausibility_limits,
     settings_revision,
 )
@@ -58,8 +61,9 @@ def create_organisation(
 #
 # Stored in Organisation.settings (JSON):
 #   "supplies": [code, ...]            what the phone offers, in this order
-#   "supply_labels": {code: label}     also for removed codes, so old visits still read well
-#   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
+#   "supply_labels": {code: {language: label}}   also for removed codes, so old visits still
+#                                      read well; the default language's label is always given
+#   "indicators": [code, ...], "indicator_labels": {code: {language: label}}   the same
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
 #   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
@@ -107,25 +111,32 @@ def _check_revision(org: Organisation, part: str, expected: str | None) -> None:
 def set_code_list(
     org: Organisation,
     kind: str,
-    entries: list[tuple[str, str]],
+    entries: list[tuple[str, dict[str, str]]],
     actor=None,
     expected_revision: str | None = None,
 ) -> bool:
-    """Replace the supply list or the indicator checklist with `entries` [(code, label)].
+    """Replace the supply list or the indicator checklist with `entries` [(code, {language:
+    label})]. The default language's label is required; a language left out (or blank) shows
+    the fallback of orgs.queries.resolve_label. A plain string is the default language's label.
 
     Returns whether anything changed. Codes taken off the list keep their labels, so visits
     and conversations that used them still show a name."""
     if kind not in CODE_LISTS:
         raise ValueError(f"unknown code list {kind!r}")
     _check_revision(org, kind, expected_revision)
-    codes = [code for code, _ in entries]
     if len(entries) > MAX_LIST_ENTRIES:
         raise SettingsError(_l("A list can have at most %(max)d items.", max=MAX_LIST_ENTRIES))
-    for code, label in entries:
+    language = default_language()
+    given = [(code, label_texts(texts)) for code, texts in entries]
+    codes = [code for code, _ in given]
+    for code, texts in given:
         problem = code_problem(code)
         if problem is not None:
             raise SettingsError(_l("The code %(code)s cannot be used.", code=code))
-        if not label.strip() or len(label.strip()) > LABEL_MAX_LENGTH:
+        unknown = set(texts) - set(LANGUAGES)
+        if unknown:
+            raise ValueError(f"labels in unknown languages {sorted(unknown)}")
+        if not texts.get(language) or any(len(t) > LABEL_MAX_LENGTH for t in texts.values()):
             raise SettingsError(
                 _l("Give every code a label of at most %(max)d characters.", max=LABEL_MAX_LENGTH)
             )
@@ -136,9 +147,11 @@ def set_code_list(
     old_codes = list(settings.get(kind, []))
     # Every code ever on the list keeps a label, also one stored before labels existed:
     # records that used a removed code must still save (orgs.queries.check_codes).
-    old_labels = {code: default_label(code) for code in old_codes}
-    old_labels.update(settings.get(CODE_LISTS[kind], {}))
-    labels = {**old_labels, **{code: label.strip() for code, label in entries}}
+    old_labels = {code: {language: default_label(code)} for code in old_codes}
+    old_labels.update(
+        {code: label_texts(value) for code, value in settings.get(CODE_LISTS[kind], {}).items()}
+    )
+    labels = {**old_labels, **dict(given)}
     if codes == old_codes and labels == old_labels:
         return False
     settings[kind] = codes

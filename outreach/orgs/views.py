@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach.db import db
+from outreach.i18n import LANGUAGES
 from outreach.orgs import queries, services
 from outreach.orgs.forms import (
     BLANK_OFFICE_ROWS,
@@ -32,7 +33,10 @@ def _org():
 
 def _fresh_code_form(kind: str) -> CodeListForm:
     org = _org()
-    rows = [{"code": code, "label": label} for code, label in queries.code_list(org, kind)]
+    rows = [
+        {"code": code, **{f"label_{language}": text for language, text in texts.items()}}
+        for code, texts in queries.editable_labels(org, kind)
+    ]
     rows += [{}] * BLANK_ROWS
     return CodeListForm(
         formdata=None,
@@ -84,18 +88,33 @@ def _with_blank_rows(form, wanted: int) -> None:
         form.rows.append_entry()
 
 
+def _fallbacks(kind: str, form: CodeListForm) -> dict[str, dict[str, str]]:
+    """{code: {language: label}}: what each row shows in a language left empty, as the
+    placeholder of that field."""
+    return {
+        row.code.data: {
+            language: queries.fallback_label(kind, row.code.data, language, row.labels())
+            for language in LANGUAGES
+        }
+        for row in (entry.form for entry in form.rows)
+        if row.code.data
+    }
+
+
 def _page(status: int = 200, **forms):
     for kind in CODE_KINDS:
         forms.setdefault(kind, _fresh_code_form(kind))
     forms.setdefault("limits", _fresh_limits_form())
     forms.setdefault("offices", _fresh_offices_form())
     org = _org()
-    stored = {kind: {code for code, _label in queries.code_list(org, kind)} for kind in CODE_KINDS}
+    stored = {kind: set((org.settings or {}).get(kind, [])) for kind in CODE_KINDS}
     return (
         render_template(
             "settings/index.html",
             forms=forms,
             stored=stored,
+            required_language=queries.default_language(),
+            fallbacks={kind: _fallbacks(kind, forms[kind]) for kind in CODE_KINDS},
             supply_labels=queries.code_labels(org, "supplies"),
             organisation=org,
         ),

@@ -8,6 +8,7 @@ from outreach.apiutil import Blueprint, caller
 from outreach.audit.services import record
 from outreach.clinics.schemas import ClinicSyncSchema
 from outreach.db import write_transaction
+from outreach.i18n import LANGUAGES
 from outreach.paging import MAX_CURSOR
 from outreach.routing.schemas import RoutePlanSyncSchema
 from outreach.sync import queries
@@ -53,6 +54,20 @@ def _code_list(name: str) -> fields.List:
     )
 
 
+def _labels_by_language(kind: str) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(
+            keys=fields.String(validate=validate.OneOf(LANGUAGES)), values=fields.String()
+        ),
+        metadata={
+            "description": f"The organisation's label of each {kind} code in every language of "
+            f"the app, `{{code: {{language: label}}}}`, with the fallbacks filled in: a known "
+            "code's built-in label, else the label in the organisation's default language."
+        },
+    )
+
+
 ReferenceSchema = Schema.from_dict(
     {
         "supplies": fields.List(
@@ -64,13 +79,21 @@ ReferenceSchema = Schema.from_dict(
         "supply_labels": fields.Dict(
             keys=fields.String(),
             values=fields.String(),
-            metadata={"description": "The organisation's own label of each supply code."},
+            metadata={
+                "description": "The organisation's label of each supply code in the caller's "
+                "language (kept for phones older than `supply_labels_by_language`)."
+            },
         ),
         "indicator_labels": fields.Dict(
             keys=fields.String(),
             values=fields.String(),
-            metadata={"description": "The organisation's own label of each indicator code."},
+            metadata={
+                "description": "The organisation's label of each indicator code in the "
+                "caller's language (kept for phones older than `indicator_labels_by_language`)."
+            },
         ),
+        "supply_labels_by_language": _labels_by_language("supply"),
+        "indicator_labels_by_language": _labels_by_language("indicator"),
         "limits": fields.Nested(
             Schema.from_dict(
                 {

@@ -13,7 +13,12 @@ from outreach.clinics.models import Clinic
 from outreach.clinics.queries import last_visits
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
-from outreach.orgs.queries import code_labels, organisation_lists, plausibility_limits
+from outreach.orgs.queries import (
+    code_labels,
+    code_labels_by_language,
+    organisation_lists,
+    plausibility_limits,
+)
 from outreach.persons.models import Person
 from outreach.persons.queries import person_index
 from outreach.routing.queries import sync_representation, sync_select
@@ -30,9 +35,13 @@ def reference_lists(organisation_id) -> dict:
     )
     return {
         **organisation_lists(organisation_id),
-        # Labels also for codes taken off the lists, so old records still read well.
+        # Labels also for codes taken off the lists, so old records still read well: in every
+        # language, so that the phone can switch language offline; and, for phones older than
+        # labels per language, in the caller's language.
         "supply_labels": code_labels(org, "supplies"),
         "indicator_labels": code_labels(org, "indicators"),
+        "supply_labels_by_language": code_labels_by_language(org, "supplies"),
+        "indicator_labels_by_language": code_labels_by_language(org, "indicators"),
         # The usual most per visit: above it the phone asks before saving.
         "limits": plausibility_limits(org),
         # Who can be on a visit: the organisation's active staff (ids and display names).

@@ -4,6 +4,7 @@ strings and names come from the server's catalogues (cached for offline use)."""
 import pytest
 
 from outreach.field.views import phone_msgids
+from tests.field.conftest import known_person, open_clinic, unique
 
 pytestmark = pytest.mark.browser
 
@@ -58,4 +59,48 @@ def test_code_labels_follow_a_language_switch_made_offline(phone, screenshot):
     assert rows.filter(has_text="Massageklinik").count() > 0
     assert rows.filter(has_text="Massage clinic").count() == 0
     screenshot(page, "field-today-danish-offline")
+    device.go_online()
+
+
+def visit_form_labels(page) -> tuple[str, str]:
+    """The texts of the visit form's supply steppers and indicator checklist."""
+    supplies = page.locator('fieldset[data-field="supplies"]')
+    indicators = page.locator('fieldset[data-field="indicators"]')
+    supplies.wait_for()
+    return supplies.inner_text(), indicators.text_content()
+
+
+def test_supply_and_indicator_labels_are_in_the_phones_language(phone, in_db, screenshot):
+    """The organisation's labels come per language in the pull: the English app shows the
+    English ones, and a switch to Danish made offline shows the Danish ones."""
+    device = phone()
+    clinic, _ = known_person(in_db, unique("Quince"))
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    open_clinic(page, clinic)
+    page.get_by_role("link", name="Log visit").click()
+    page.wait_for_selector("form.visit-form")
+    form_url = page.url
+
+    supplies, indicators = visit_form_labels(page)
+    assert "Condoms" in supplies and "Leaflet (Thai)" in supplies
+    assert "Kondomer" not in supplies and "Folder" not in supplies
+    assert "Lives at the workplace" in indicators and "Debt" in indicators
+    assert "Bor på arbejdsstedet" not in indicators
+    screenshot(page, "field-visit-supplies-english")
+
+    device.go_offline()
+    page.evaluate("location.hash = '#/menu'")
+    page.get_by_role("button", name="Dansk").click()
+    page.wait_for_selector("html[lang=da]")
+    page.goto(form_url)
+    page.wait_for_selector("form.visit-form")
+
+    supplies, indicators = visit_form_labels(page)
+    assert "Kondomer" in supplies and "Folder (thai)" in supplies
+    assert "Condoms" not in supplies and "Leaflet" not in supplies
+    assert "Bor på arbejdsstedet" in indicators and "Gæld" in indicators
+    assert "Lives at the workplace" not in indicators
+    screenshot(page, "field-visit-supplies-danish-offline")
     device.go_online()

@@ -49,7 +49,7 @@ def test_a_visit_with_two_conversations_made_offline_arrives_exactly_once(phone,
     choose(page, "outcome", "Admitted")
     page.locator('[data-field="supply:condoms"] input').fill("20")
     choose(page, "concern_level", "Yellow")
-    choose(page, "indicators", "Gæld")  # the demo organisation's own label
+    choose(page, "indicators", "Debt")  # the demo organisation's English label
     page.locator('fieldset[data-field="concern_level"]').scroll_into_view_if_needed()
     screenshot(page, "field-log-visit-concern")
     page.evaluate("window.scrollTo(0, 0)")

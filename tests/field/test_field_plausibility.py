@@ -89,7 +89,7 @@ def test_an_unusual_count_is_asked_about_next_to_it_and_saved_once_confirmed(
     warning = supply(page, "condoms").locator(".field-warning")
     warning.wait_for()
     screenshot(page, "field-visit-unusual-supply")
-    assert "Are 900 kondomer right?" in warning.inner_text()
+    assert "Are 900 condoms right?" in warning.inner_text()  # the English label
     assert "The usual most is 200 per visit." in warning.inner_text()
     assert page.locator(".field-warning").count() == 1
     assert marked_inputs(page) == ["supply:condoms"]
@@ -119,8 +119,35 @@ def test_a_changed_number_is_asked_about_again(phone, in_db):
     page.get_by_role("button", name="Save visit").click()
 
     warning = supply(page, "condoms").locator(".field-warning")
-    assert "Are 9,000 kondomer right?" in warning.inner_text()
+    assert "Are 9,000 condoms right?" in warning.inner_text()
     assert not warning.get_by_role("checkbox").is_checked()
+    assert device.outbox() == []
+
+
+def test_the_danish_app_asks_with_the_danish_label(phone, in_db, screenshot):
+    device = phone()
+    clinic, _ = known_person(in_db, unique("Plum"))
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    open_clinic(page, clinic)
+    page.get_by_role("link", name="Log visit").click()
+    page.wait_for_selector("form.visit-form")
+    form_url = page.url
+    page.evaluate("location.hash = '#/menu'")
+    page.get_by_role("button", name="Dansk").click()
+    page.wait_for_selector("html[lang=da]")
+    page.goto(form_url)
+    page.wait_for_selector("form.visit-form")
+    choose(page, "outcome", "Lukket ind")
+    supply(page, "condoms").locator("input").fill("900")
+
+    page.get_by_role("button", name="Gem besøg").click()
+
+    warning = supply(page, "condoms").locator(".field-warning")
+    warning.wait_for()
+    screenshot(page, "field-visit-unusual-supply-danish")
+    assert "Er 900 kondomer rigtigt?" in warning.inner_text()
     assert device.outbox() == []
 
 

@@ -20,13 +20,36 @@ def test_a_wrong_usual_number_is_marked_on_its_row_alone(page, log_in, screensho
     assert fits_the_screen(page)
     limits.screenshot(path=str(screenshot(page, "settings-limits")))
 
-    limits.get_by_label("Kondomer").fill("-5")  # refused: nothing is stored, demo data kept
+    limits.get_by_label("Condoms").fill("-5")  # refused: nothing is stored, demo data kept
     limits.get_by_role("button", name="Save usual numbers").click()
 
     limits = page.locator("#limits")
     assert limits.locator(".limit-row.has-error").count() == 1
     marked = limits.locator(".limit-row.has-error")
-    assert "Kondomer" in marked.inner_text()
+    assert "Condoms" in marked.inner_text()
     assert "Give a whole number from 1 to 9999." in marked.inner_text()
     assert fits_the_screen(page)
     limits.screenshot(path=str(screenshot(page, "settings-limits-error")))
+
+
+def test_the_supply_labels_are_edited_per_language_on_a_phone(page, log_in, screenshot):
+    log_in(page, COORDINATOR)
+    page.goto("/settings/#supplies")
+    supplies = page.locator("#supplies")
+    assert supplies.get_by_label("Label (Danish), row 1", exact=True).input_value() == "Kondomer"
+    assert supplies.get_by_label("Label (English), row 1", exact=True).input_value() == "Condoms"
+    assert fits_the_screen(page)
+    # Each label sits on one line with its language's name before it.
+    first = supplies.locator(".code-row.code-stored").first
+    danish = first.get_by_label("Label (Danish), row 1", exact=True).bounding_box()
+    caption = first.locator(".label-language").first.bounding_box()
+    assert abs((caption["y"] + caption["height"] / 2) - (danish["y"] + danish["height"] / 2)) < 4
+    supplies.screenshot(path=str(screenshot(page, "settings-supplies-languages")))
+
+    supplies.get_by_label("Label (English), row 1", exact=True).fill("Condom packs")
+    supplies.get_by_role("button", name="Save supplies").click()
+    page.wait_for_url("**/settings/#supplies")
+    assert page.locator("#supplies").get_by_label(
+        "Label (English), row 1", exact=True
+    ).input_value() == ("Condom packs")
+    assert "Condom packs" in page.locator("#limits").inner_text()

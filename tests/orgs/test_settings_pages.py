@@ -54,7 +54,9 @@ def current_revision(part: str) -> str:
 
 
 def code_rows(part: str, rows: list[tuple], revision=CURRENT) -> dict:
-    """The posted form of a code list: rows of (code, label[, remove])."""
+    """The posted form of a code list: rows of (code, labels[, remove]); labels are
+    {language: label}, or a string for the label in the default language alone (English in
+    the tests, tests/conftest.py)."""
     data = {}
     if revision is CURRENT:
         revision = current_revision(part)
@@ -62,7 +64,9 @@ def code_rows(part: str, rows: list[tuple], revision=CURRENT) -> dict:
         data[f"{part}-revision"] = revision
     for i, row in enumerate(rows):
         data[f"{part}-rows-{i}-code"] = row[0]
-        data[f"{part}-rows-{i}-label"] = row[1]
+        labels = row[1] if isinstance(row[1], dict) else {"en": row[1]}
+        for language, label in labels.items():
+            data[f"{part}-rows-{i}-label_{language}"] = label
         if len(row) > 2 and row[2]:
             data[f"{part}-rows-{i}-remove"] = "y"
     return data
@@ -88,7 +92,10 @@ def office_rows(rows: list[tuple], revision=CURRENT) -> dict:
 def org_with_lists(org):
     org.settings = {
         "supplies": ["condoms", "leaflet_th"],
-        "supply_labels": {"condoms": "Condoms", "leaflet_th": "Leaflet (Thai)"},
+        "supply_labels": {
+            "condoms": {"da": "Kondomer", "en": "Condoms"},
+            "leaflet_th": {"da": "Folder (thai)", "en": "Leaflet (Thai)"},
+        },
         "indicators": ["no_own_passport"],
         "offices": [{"name": "Aarhus", "lat": AARHUS[0], "lon": AARHUS[1]}],
     }
@@ -139,8 +146,10 @@ def test_nav_has_no_settings_link_for_nurses(nurse_client):
 def test_page_shows_codes_labels_and_offices(admin_client, org_with_lists):
     html = page(admin_client.get("/settings/"))
     assert 'value="condoms"' in html and 'value="Leaflet (Thai)"' in html
-    # A code stored before labels existed gets a readable label to start from.
-    assert 'value="no_own_passport"' in html and 'value="No own passport"' in html
+    assert 'value="Folder (thai)"' in html
+    # A code stored before labels existed gets a readable label to start from: a known
+    # code's built-in label.
+    assert 'value="no_own_passport"' in html and 'value="Does not hold own passport"' in html
     assert 'value="Aarhus"' in html and 'value="56.1567"' in html
     # Stored codes are fixed; new rows are there to add more.
     assert re.search(r'readonly[^>]*value="condoms"|value="condoms"[^>]*readonly', html)
@@ -157,16 +166,20 @@ def test_organisation_without_settings_gets_an_empty_page(coordinator_client):
 
 
 def test_supply_list_edit_round_trips(coordinator_client, org_with_lists):
-    rows = [("condoms", "Kondomer"), ("leaflet_th", "Folder (thai)"), ("lubricant", "Glidecreme")]
+    rows = [
+        ("condoms", {"da": "Kondomer (store)", "en": "Condoms"}),
+        ("leaflet_th", {"da": "Folder (thai)", "en": "Thai leaflet"}),
+        ("lubricant", {"da": "", "en": "Lube"}),
+    ]
     response = coordinator_client.form_post("/settings/supplies", code_rows("supplies", rows))
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/settings/#supplies")
     settings = reload(org_with_lists).settings
     assert settings["supplies"] == ["condoms", "leaflet_th", "lubricant"]
     assert settings["supply_labels"] == {
-        "condoms": "Kondomer",
-        "leaflet_th": "Folder (thai)",
-        "lubricant": "Glidecreme",
+        "condoms": {"da": "Kondomer (store)", "en": "Condoms"},
+        "leaflet_th": {"da": "Folder (thai)", "en": "Thai leaflet"},
+        "lubricant": {"en": "Lube"},  # Danish left empty: it falls back
     }
     assert organisation_lists(org_with_lists.id)["supplies"] == [
         "condoms",
@@ -174,7 +187,7 @@ def test_supply_list_edit_round_trips(coordinator_client, org_with_lists):
         "lubricant",
     ]
     html = page(coordinator_client.get("/settings/"))
-    assert 'value="Glidecreme"' in html
+    assert 'value="Lube"' in html
     (event,) = events()
     assert event.details == {
         "part": "supplies",
@@ -186,17 +199,28 @@ def test_supply_list_edit_round_trips(coordinator_client, org_with_lists):
 
 
 def test_indicator_checklist_edit_round_trips(coordinator_client, org_with_lists):
-    rows = [("no_own_passport", "No own passport"), ("debt", "Debt to the owner")]
+    rows = [
+        ("no_own_passport", "No own passport"),
+        ("debt", {"da": "Gæld til ejeren", "en": "Debt to the owner"}),
+    ]
     response = coordinator_client.form_post("/settings/indicators", code_rows("indicators", rows))
     assert response.status_code == 303
     settings = reload(org_with_lists).settings
     assert settings["indicators"] == ["no_own_passport", "debt"]
-    assert settings["indicator_labels"]["debt"] == "Debt to the owner"
+    assert settings["indicator_labels"]["debt"] == {
+        "da": "Gæld til ejeren",
+        "en": "Debt to the owner",
+    }
     assert settings["supplies"] == ["condoms", "leaflet_th"]  # the other list is untouched
 
 
 def test_blank_rows_are_ignored(coordinator_client, org_with_lists):
-    rows = [("condoms", "Condoms"), ("leaflet_th", "Leaflet (Thai)"), ("", ""), ("", "")]
+    rows = [
+        ("condoms", {"da": "Kondomer", "en": "Condoms"}),
+        ("leaflet_th", {"da": "Folder (thai)", "en": "Leaflet (Thai)"}),
+        ("", ""),
+        ("", {"da": "", "en": ""}),
+    ]
     response = coordinator_client.form_post("/settings/supplies", code_rows("supplies", rows))
     assert response.status_code == 303
     assert reload(org_with_lists).settings["supplies"] == ["condoms", "leaflet_th"]
@@ -254,8 +278,11 @@ def test_removing_a_code_keeps_old_visits_intact(
     assert settings["supplies"] == ["condoms"]
     # The phone no longer offers it, but its label is kept for the records that used it.
     assert organisation_lists(org_with_lists.id)["supplies"] == ["condoms"]
-    assert settings["supply_labels"]["leaflet_th"] == "Leaflet (Thai)"
-    assert queries.code_labels(org_with_lists, "supplies")["leaflet_th"] == "Leaflet (Thai)"
+    assert settings["supply_labels"]["leaflet_th"] == {
+        "da": "Folder (thai)",
+        "en": "Leaflet (Thai)",
+    }
+    assert queries.code_labels(org_with_lists, "supplies", "en")["leaflet_th"] == "Leaflet (Thai)"
     stored = db.session.get(Visit, visit.id)
     assert stored.supplies == {"condoms": 20, "leaflet_th": 2}
     answer = coordinator_client.get(f"/api/v1/visits/{visit.id}")

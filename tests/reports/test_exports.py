@@ -195,3 +195,33 @@ def test_the_pdf_says_year_region_and_time_of_export(script, tmp_path):
     text = "\n".join(pdf_lines(response.get_data(), tmp_path))
     assert f"Årsrapport {YEAR}" in text and "Region Nordjylland" in text
     assert "Udskrevet" in text and "dansk tid (Europe/Copenhagen)" in text
+
+
+SUPPLY_NAMES = {
+    "da": ["Kondomer", "Glidecreme", "Folder (thai)"],
+    "en": ["Condoms", "Lubricant", "Leaflet (Thai)"],
+}
+
+
+@pytest.mark.parametrize("locale", ["da", "en"])
+def test_the_files_name_supplies_in_the_readers_language(script, tmp_path, locale):
+    script.language(locale)
+    other = SUPPLY_NAMES["en" if locale == "da" else "da"]
+
+    separator = ";" if locale == "da" else ","
+    response = script.get(f"/api/v1/reports/annual.csv?year={YEAR}&table=supplies")
+    _about, rows = read_csv(response.get_data(), separator)
+    items = [row[0] for row in rows[1:]]
+    assert set(SUPPLY_NAMES[locale]) <= set(items) and not set(other) & set(items)
+
+    workbook = read_xlsx(script.get(f"/api/v1/reports/annual.xlsx?year={YEAR}").get_data())
+    cells = {
+        c for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True) for c in row
+    }
+    assert set(SUPPLY_NAMES[locale]) <= cells and not set(other) & cells
+
+    text = "\n".join(
+        pdf_lines(script.get(f"/api/v1/reports/annual.pdf?year={YEAR}").get_data(), tmp_path)
+    )
+    assert all(name in text for name in SUPPLY_NAMES[locale])
+    assert not any(name in text for name in other)

@@ -505,6 +505,41 @@ def test_the_reference_lists_carry_labels_and_the_organisations_active_staff(
     assert str(gone.id) not in ids
 
 
+def test_the_reference_lists_carry_each_label_in_every_language(nurse_client, nurse, org):
+    org.settings = {
+        "supplies": ["condoms", "gloves"],
+        "supply_labels": {
+            "condoms": {"da": "Kondomer", "en": "Condoms"},
+            "gloves": {"en": "Gloves"},  # no Danish label: the default language's
+        },
+        "indicators": ["debt"],  # no label: a known code's built-in one
+    }
+    db.session.flush()
+
+    reference = nurse_client.get("/api/v1/sync").json["reference"]
+
+    assert reference["supply_labels_by_language"] == {
+        "condoms": {"da": "Kondomer", "en": "Condoms"},
+        "gloves": {"da": "Gloves", "en": "Gloves"},
+    }
+    assert reference["indicator_labels_by_language"] == {"debt": {"da": "Gæld", "en": "Debt"}}
+
+
+def test_a_phone_older_than_labels_per_language_gets_its_users_language(nurse_client, nurse, org):
+    """Older phones read `supply_labels` as {code: string}: it stays one, in the language of
+    the account that pulls."""
+    org.settings = {
+        "supplies": ["condoms"],
+        "supply_labels": {"condoms": {"da": "Kondomer", "en": "Condoms"}},
+    }
+    nurse.locale = "da"
+    db.session.flush()
+
+    reference = nurse_client.get("/api/v1/sync").json["reference"]
+
+    assert reference["supply_labels"] == {"condoms": "Kondomer"}
+
+
 def test_a_pull_that_carries_persons_writes_one_audit_event(app, nurse_client, nurse, org):
     from sqlalchemy import select
 

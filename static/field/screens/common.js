@@ -1,7 +1,7 @@
 // screens/common.js — small pieces several screens show. The code lists and their labels come
 // from the pull (../vocabulary.js).
 
-import { humanize, t } from "../i18n.js";
+import { current, humanize, t } from "../i18n.js";
 import { h } from "../ui.js";
 import { label } from "../vocabulary.js";
 
@@ -61,11 +61,13 @@ export function definition(items) {
   );
 }
 
-/** The label of an organisation code (supplies, indicators): the organisation's own label
- * when the pull carries one, else the code made readable. */
+/** The label of an organisation code (supplies, indicators) in the phone's language: the
+ * pull's label in that language (fallbacks already filled in by the server); from a pull
+ * older than labels per language, its one label; else the code made readable. */
 export function codeLabel(ref, kind, code) {
-  const labels = (ref && ref[kind === "supplies" ? "supply_labels" : "indicator_labels"]) || {};
-  return labels[code] || humanize(code);
+  const name = kind === "supplies" ? "supply_labels" : "indicator_labels";
+  const byLanguage = ((ref && ref[`${name}_by_language`]) || {})[code] || {};
+  return byLanguage[current()] || ((ref && ref[name]) || {})[code] || humanize(code);
 }
 
 /** The reference lists of the last pull (supplies, indicators, ...). */
