@@ -246,7 +246,7 @@ def test_the_downgrade_drops_the_import_records_and_keeps_the_audit_events(empty
 
 
 # 7c2e5d1a9b40: supply and indicator labels per language.
-BEFORE_LABELS_PER_LANGUAGE = "3a7f3bd9ddef"
+BEFORE_LABELS_PER_LANGUAGE = "7c2e4f6a8b10"
 LABELS_PER_LANGUAGE = "7c2e5d1a9b40"
 
 organisations_at_labels = sa.table(
