@@ -20,7 +20,8 @@ def find_organisation(name: str) -> Organisation | None:
 #   "supply_labels": {code: label}     also for removed codes, so old visits still read well
 #   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
-#   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
+#   "limits": {"persons_present": n, "supplies": {code: n},   usual most per visit
+#              "pack": {code: n}}                            the usual pack: one tap on the phone
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 
 CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
@@ -78,6 +79,13 @@ def plausibility_limits(org: Organisation) -> dict:
             for code in code_labels(org, "supplies")
         },
     }
+
+
+def usual_pack(org: Organisation) -> dict[str, int]:
+    """What the team hands out on an ordinary visit, {code: n} for the codes on the supply list
+    (the phone fills them in with one tap); empty until a coordinator sets it."""
+    pack = (org.settings or {}).get("limits", {}).get("pack", {})
+    return {code: pack[code] for code, _label in code_list(org, "supplies") if pack.get(code)}
 
 
 def organisation_lists(organisation_id) -> dict:

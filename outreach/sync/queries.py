@@ -13,7 +13,12 @@ from outreach.clinics.models import Clinic
 from outreach.clinics.queries import last_visits
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
-from outreach.orgs.queries import code_labels, organisation_lists, plausibility_limits
+from outreach.orgs.queries import (
+    code_labels,
+    organisation_lists,
+    plausibility_limits,
+    usual_pack,
+)
 from outreach.persons.models import Person
 from outreach.persons.queries import person_index
 from outreach.routing.queries import sync_representation, sync_select
@@ -35,6 +40,8 @@ def reference_lists(organisation_id) -> dict:
         "indicator_labels": code_labels(org, "indicators"),
         # The usual most per visit: above it the phone asks before saving.
         "limits": plausibility_limits(org),
+        # The usual pack, which the visit form fills in with one tap.
+        "pack": usual_pack(org),
         # Who can be on a visit: the organisation's active staff (ids and display names).
         "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
         # The binding code lists in order (JSON objects lose theirs), and each code's label
