@@ -47,6 +47,8 @@ SUPPLIES = [
     "leaflet_es",
     "leaflet_en",
 ]
+# What the demo team hands out on an ordinary visit (the phone's one-tap usual pack).
+USUAL_PACK = {"condoms": 50, "lubricant": 10, "sti_test": 1}
 INDICATORS = [
     "lives_at_workplace",
     "no_own_passport",
@@ -585,6 +587,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
             "supply_labels": SUPPLY_LABELS,
             "indicators": INDICATORS,
             "indicator_labels": INDICATOR_LABELS,
+            "limits": {"pack": USUAL_PACK},  # the usual most: the defaults
         },
     )
     staff = {}

@@ -239,9 +239,20 @@ def _check_limit(text: str | None, ceiling: int) -> None:
 class LimitRowForm(Form):
     code = HiddenField(filters=[_strip])
     limit = StringField(_l("Usual most per visit"), filters=[_strip])
+    # What the phone's "usual pack" button fills in; blank or 0: not in the pack.
+    pack = StringField(_l("Usual pack"), filters=[_strip])
 
     def validate_limit(self, field):
         _check_limit(field.data, MAX_COUNT)
+
+    def validate_pack(self, field):
+        if not field.data:
+            return
+        value, most = _whole(field.data), _whole(self.limit.data)
+        if value is None or value >= MAX_COUNT:
+            raise ValidationError(_l("Give a whole number from 0 to %(max)d.", max=MAX_COUNT - 1))
+        if most is not None and value > most:
+            raise ValidationError(_l("The usual pack cannot be above the usual most."))
 
 
 class LimitsForm(_SettingsForm):
@@ -257,3 +268,11 @@ class LimitsForm(_SettingsForm):
 
     def supply_limits(self) -> dict[str, int]:
         return {row.form.code.data: _whole(row.form.limit.data) for row in self.rows}
+
+    def pack(self) -> dict[str, int]:
+        """The usual pack: the rows with a number above 0."""
+        return {
+            row.form.code.data: _whole(row.form.pack.data)
+            for row in self.rows
+            if _whole(row.form.pack.data)
+        }

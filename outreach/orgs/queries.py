@@ -25,7 +25,8 @@ def find_organisation(name: str) -> Organisation | None:
 #                                      read well; the default language's label is always given
 #   "indicators": [code, ...], "indicator_labels": {code: {language: label}}   the same
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
-#   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
+#   "limits": {"persons_present": n, "supplies": {code: n},   usual most per visit
+#              "pack": {code: n}}                            the usual pack: one tap on the phone
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 # Labels stored before they had languages are plain strings: the default language's label
 # (migration 7c2e5d1a9b40 turns them into the form above; reading accepts both).
@@ -174,6 +175,13 @@ def plausibility_limits(org: Organisation) -> dict:
             for code in named_codes(org, "supplies")
         },
     }
+
+
+def usual_pack(org: Organisation) -> dict[str, int]:
+    """What the team hands out on an ordinary visit, {code: n} for the codes on the supply list
+    (the phone fills them in with one tap); empty until a coordinator sets it."""
+    pack = (org.settings or {}).get("limits", {}).get("pack", {})
+    return {code: pack[code] for code, _label in code_list(org, "supplies") if pack.get(code)}
 
 
 def organisation_lists(organisation_id) -> dict:

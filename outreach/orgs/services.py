@@ -225,9 +225,11 @@ def set_limits(
     supplies: dict[str, int],
     actor=None,
     expected_revision: str | None = None,
+    pack: dict[str, int] | None = None,
 ) -> bool:
     """Set the usual most per visit: persons present, and each supply code's count. Codes not
-    given keep what they had. Returns whether anything changed."""
+    given keep what they had. `pack`, when given, replaces the usual pack ({code: n}, codes
+    with 0 left out), none of it above its usual most. Returns whether anything changed."""
     _check_revision(org, "limits", expected_revision)
     if limit_problem(persons_present, MAX_PERSONS_PRESENT) is not None:
         raise SettingsError(
@@ -244,15 +246,32 @@ def set_limits(
             raise SettingsError(
                 _l("%(code)s: give a whole number from 1 to %(max)d.", code=code, max=MAX_COUNT - 1)
             )
+    most = {**known["supplies"], **supplies}
+    stored_pack = (org.settings or {}).get("limits", {}).get("pack", {})
+    new_pack = stored_pack if pack is None else {code: n for code, n in pack.items() if n}
+    for code, value in new_pack.items():
+        if code not in most:
+            raise SettingsError(_l("The code %(code)s cannot be used.", code=code))
+        if not 0 < value <= most[code]:
+            raise SettingsError(
+                _l(
+                    "%(code)s: the usual pack can hold from 0 to the usual most, %(max)d.",
+                    code=code,
+                    max=most[code],
+                )
+            )
     changed = sorted(code for code, value in supplies.items() if value != known["supplies"][code])
     if persons_present != known["persons_present"]:
         changed.insert(0, "persons_present")
+    if new_pack != stored_pack:
+        changed.append("pack")
     if not changed:
         return False
     settings = dict(org.settings or {})
     settings["limits"] = {
         "persons_present": persons_present,
-        "supplies": {**known["supplies"], **supplies},
+        "supplies": most,
+        **({"pack": new_pack} if new_pack else {}),
     }
     org.settings = settings  # a new dict: the JSON column does not track changes inside it
     db.session.flush()

@@ -64,8 +64,9 @@ def _fresh_offices_form() -> OfficesForm:
 def _fresh_limits_form() -> LimitsForm:
     org = _org()
     limits = queries.plausibility_limits(org)
+    pack = queries.usual_pack(org)
     rows = [
-        {"code": code, "limit": str(limits["supplies"][code])}
+        {"code": code, "limit": str(limits["supplies"][code]), "pack": str(pack.get(code, ""))}
         for code, _label in queries.code_list(org, "supplies")
     ]
     return LimitsForm(
@@ -180,6 +181,7 @@ def limits():
                 form.supply_limits(),
                 _actor(),
                 expected_revision=form.revision.data,
+                pack=form.pack(),
             )
         except services.SettingsConflict as exc:
             fresh = _fresh_limits_form()

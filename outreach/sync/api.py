@@ -108,6 +108,14 @@ ReferenceSchema = Schema.from_dict(
                 "the nurse first and sends `confirmed_unusual` (docs/plausibility.md)."
             },
         ),
+        "pack": fields.Dict(
+            keys=fields.String(),
+            values=fields.Integer(),
+            metadata={
+                "description": "The usual pack: what the team hands out on an ordinary visit, "
+                "per supply code; the phone fills it in with one tap. Empty until set."
+            },
+        ),
         "staff": fields.List(
             fields.Dict(keys=fields.String(), values=fields.String()),
             metadata={"description": "Active staff who can be on a visit: `id` and `name`."},

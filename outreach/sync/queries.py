@@ -18,6 +18,7 @@ from outreach.orgs.queries import (
     code_labels_by_language,
     organisation_lists,
     plausibility_limits,
+    usual_pack,
 )
 from outreach.persons.models import Person
 from outreach.persons.queries import person_index
@@ -44,6 +45,8 @@ def reference_lists(organisation_id) -> dict:
         "indicator_labels_by_language": code_labels_by_language(org, "indicators"),
         # The usual most per visit: above it the phone asks before saving.
         "limits": plausibility_limits(org),
+        # The usual pack, which the visit form fills in with one tap.
+        "pack": usual_pack(org),
         # Who can be on a visit: the organisation's active staff (ids and display names).
         "staff": [{"id": str(u.id), "name": u.display_name} for u in staff],
         # The binding code lists in order (JSON objects lose theirs), and each code's label

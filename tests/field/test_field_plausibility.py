@@ -195,6 +195,7 @@ def test_a_count_the_server_refuses_is_marked_on_that_supply_when_fixed(phone, i
     item.get_by_role("link", name="Fix").click()
     page.wait_for_url(re.compile(rf"#/visit/{visit_id}/edit$"))
     error = page.locator('.field-error[data-error-for="supplies.lubricant"]')
+    error.wait_for()  # the form is drawn after the URL changes
     assert error.is_visible() and "whole number" in error.inner_text()
     assert page.locator(".has-error").count() == 1
     assert marked_inputs(page) == ["supply:lubricant"]

@@ -20,7 +20,9 @@ def test_a_wrong_usual_number_is_marked_on_its_row_alone(page, log_in, screensho
     assert fits_the_screen(page)
     limits.screenshot(path=str(screenshot(page, "settings-limits")))
 
-    limits.get_by_label("Condoms").fill("-5")  # refused: nothing is stored, demo data kept
+    # The usual most (the usual pack below has a row per supply as well).
+    usual_most = limits.locator(".limit-rows.usual-most")
+    usual_most.get_by_label("Condoms").fill("-5")  # refused: nothing is stored, demo data kept
     limits.get_by_role("button", name="Save usual numbers").click()
 
     limits = page.locator("#limits")
@@ -53,3 +55,16 @@ def test_the_supply_labels_are_edited_per_language_on_a_phone(page, log_in, scre
         "Label (English), row 1", exact=True
     ).input_value() == ("Condom packs")
     assert "Condom packs" in page.locator("#limits").inner_text()
+
+
+def test_the_usual_pack_is_set_beside_the_usual_numbers_and_fits_the_screen(
+    page, log_in, screenshot
+):
+    log_in(page, COORDINATOR)
+    page.goto("/settings/#limits")
+    pack = page.locator("#limits .pack-rows")
+    assert pack.locator(".pack-row").count() == 7  # one per supply
+    assert pack.get_by_label("Condoms").input_value() == "50"  # the demo's usual pack
+    assert pack.get_by_label("Leaflet (Thai)").input_value() == ""
+    assert fits_the_screen(page)
+    page.locator("#limits").screenshot(path=str(screenshot(page, "settings-usual-pack")))

@@ -543,3 +543,44 @@ def test_emptying_a_list_asks_for_confirmation_first(coordinator_client, org_wit
     confirmed = {**code_rows("supplies", rows), "supplies-confirm_empty": "y"}
     assert coordinator_client.form_post("/settings/supplies", confirmed).status_code == 303
     assert reload(org_with_lists).settings["supplies"] == []
+
+
+def pack_rows(limits: dict[str, str], pack: dict[str, str], revision=None) -> dict:
+    data = limit_rows("15", limits, revision)
+    for i, code in enumerate(limits):
+        data[f"limits-rows-{i}-pack"] = pack.get(code, "")
+    return data
+
+
+def test_coordinator_sets_the_usual_pack_and_phones_get_it(coordinator_client, org_with_lists):
+    revision = revision_in(page(coordinator_client.get("/settings/")), "limits")
+
+    response = coordinator_client.form_post(
+        "/settings/limits",
+        pack_rows({"condoms": "200", "leaflet_th": "100"}, {"condoms": "50"}, revision),
+    )
+
+    assert response.status_code == 303
+    assert queries.usual_pack(reload(org_with_lists)) == {"condoms": 50}
+    (event,) = events()
+    assert event.details == {"part": "limits", "changed": ["pack"]}
+    assert coordinator_client.get("/api/v1/sync").json["reference"]["pack"] == {"condoms": 50}
+    html = page(coordinator_client.get("/settings/"))
+    assert 'name="limits-rows-0-pack" type="text" value="50"' in html
+    assert 'name="limits-rows-1-pack" type="text" value=""' in html
+
+
+@pytest.mark.parametrize("condoms", ["201", "-1", "lots"])
+def test_a_usual_pack_above_the_usual_most_or_not_a_number_is_refused_on_its_field(
+    coordinator_client, org_with_lists, condoms
+):
+    response = coordinator_client.form_post(
+        "/settings/limits", pack_rows({"condoms": "200", "leaflet_th": "100"}, {"condoms": condoms})
+    )
+
+    assert response.status_code == 422
+    html = page(response)
+    assert html.count('aria-invalid="true"') == 1
+    field = "limits-rows-0-pack"
+    assert re.search(rf'aria-invalid="true" [^>]*id="{field}"|id="{field}"[^>]*aria-invalid', html)
+    assert "limits" not in reload(org_with_lists).settings

@@ -1,5 +1,7 @@
 // screens/visit-form.js — log a visit (aim: under a minute: outcome, then Save), or fix one
 // the server refused. Save puts it in the outbox; the visit screen follows, for conversations.
+// The common path fits the first screen: outcome, persons present, the usual pack (one tap),
+// concern; indicators and police come only with a concern above green; the rest lies below.
 
 import * as db from "../db.js";
 import * as drafts from "../drafts.js";
@@ -148,6 +150,42 @@ export async function render({ clinicId = null, id = null }) {
     h("p", { class: "field-error", "data-error-for": "supplies", hidden: true }),
   );
 
+  // The organisation's usual pack: one tap puts its amounts into the steppers below, and the
+  // line under it always says what the steppers hold.
+  const pack = Object.entries(ref.pack || {}).filter(([code]) => supplies.includes(code));
+  const handedOut = h("p", { class: "muted pack-summary", "aria-live": "polite" });
+  const showHandedOut = () => {
+    const given = [...supplyBlock.querySelectorAll('input[name^="supply:"]')]
+      .filter((box) => Number.parseInt(box.value, 10) > 0)
+      .map((box) => `${codeLabel(ref, "supplies", box.name.slice("supply:".length))} ${box.value}`);
+    handedOut.textContent = given.length ? given.join(" · ") : t("No supplies yet.");
+  };
+  supplyBlock.addEventListener("input", showHandedOut);
+  const packRow = pack.length
+    ? h(
+        "div",
+        { class: "pack" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary wide supply-pack",
+            onclick: () => {
+              for (const [code, n] of pack) {
+                const box = supplyBlock.querySelector(`input[name="supply:${CSS.escape(code)}"]`);
+                box.value = String(n);
+                box.dispatchEvent(new Event("input", { bubbles: true }));
+              }
+            },
+          },
+          t("Usual pack"),
+          h("small", {}, pack.map(([code, n]) => `${codeLabel(ref, "supplies", code)} ${n}`).join(" · ")),
+        ),
+        handedOut,
+      )
+    : null;
+  showHandedOut();
+
   const policeAt = input("police_informed_at", {
     type: "datetime-local",
     value: initial.police_informed_at ? toLocalInput(initial.police_informed_at) : toLocalInput(),
@@ -161,9 +199,39 @@ export async function render({ clinicId = null, id = null }) {
     }),
   );
   policeBlock.hidden = !initial.police_informed;
+  const [concernChoice, indicatorList] = concernFields(initial.concern_level, initial.indicators, indicators, ref);
+  const concernMore = h(
+    "div",
+    { class: "reveal concern-more" },
+    indicatorList,
+    yesNo("police_informed", initial.police_informed, t("Police informed"), (yes) => {
+      policeBlock.hidden = !yes;
+      showConcernMore();
+    }),
+    policeBlock,
+  );
+  // Indicators and the police only with a concern above green, or once something in them is
+  // filled in (never hide what was given).
+  function showConcernMore() {
+    const level = value(form, "concern_level");
+    const given = checkedValues(form, "indicators").length || value(form, "police_informed") === "yes";
+    concernMore.hidden = !(level === "yellow" || level === "red" || given);
+  }
+  concernChoice.addEventListener("change", showConcernMore);
 
   const staffNames = (initial.staff || [user.id]).map((s) =>
     s === user.id ? `${user.name || user.email} (${t("you")})` : t("a colleague"),
+  );
+
+  // Now unless changed: below the common path.
+  const startedField = field(
+    t("Started"),
+    input("started_at", {
+      type: "datetime-local",
+      value: toLocalInput(initial.started_at || new Date()),
+      required: true,
+    }),
+    { name: "started_at" },
   );
 
   const form = h(
@@ -178,27 +246,18 @@ export async function render({ clinicId = null, id = null }) {
       { legend: t("Were you let in?"), onchange: showOutcome, required: true },
     ),
     reasonBlock,
-    field(
-      t("Started"),
-      input("started_at", {
-        type: "datetime-local",
-        value: toLocalInput(initial.started_at || new Date()),
-        required: true,
-      }),
-      { name: "started_at" },
-    ),
     presentBlock,
+    packRow,
+    concernChoice,
+    concernMore,
     supplyBlock,
-    ...concernFields(initial.concern_level, initial.indicators, indicators, ref),
-    yesNo("police_informed", initial.police_informed, t("Police informed"), (yes) => {
-      policeBlock.hidden = !yes;
-    }),
-    policeBlock,
+    startedField,
     field(t("Note"), textarea("notes", initial.notes, { maxlength: 5000 }), { name: "notes" }),
     staffField(initial.staff || [user.id], staffNames, ref.staff || [], user),
     saveBar(t("Save visit")),
   );
   showOutcome(initial.outcome);
+  showConcernMore();
 
   const ids = { id };
   const draft = drafts.keep(form, {

@@ -1,5 +1,5 @@
-// screens/visit.js — one visit after saving it: what was logged, its conversations, and
-// "Add conversation" (several per visit).
+// screens/visit.js — one visit after saving it: "Add conversation" (several per visit) and
+// "Done" first, where the thumb is after each save, then its conversations and what was logged.
 
 import * as db from "../db.js";
 import { formatDateTime, t } from "../i18n.js";
@@ -75,6 +75,24 @@ export async function render({ id }, ctx) {
         : null,
       h(
         "div",
+        { class: "actions visit-actions" },
+        h("a", { class: "button primary big", href: `#/visit/${id}/conversation` }, t("Add conversation")),
+        h("a", { class: "button secondary", href: "#/today" }, t("Done")),
+      ),
+      h(
+        "div",
+        { class: "card" },
+        h("h2", {}, t("Conversations")),
+        conversations.length
+          ? h(
+              "ul",
+              { class: "conversation-list" },
+              conversations.map((c) => conversationLine(c, persons.get(c.person_id))),
+            )
+          : empty(t("No conversations logged in this visit yet.")),
+      ),
+      h(
+        "div",
         { class: "card" },
         h("p", { class: "visit-headline" }, label("visit_outcomes", current.outcome), pendingBadge(current)),
         definition([
@@ -96,20 +114,6 @@ export async function render({ id }, ctx) {
         ]),
         h("a", { class: "button secondary", href: `#/visit/${id}/edit` }, t("Edit visit")),
       ),
-      h(
-        "div",
-        { class: "card" },
-        h("h2", {}, t("Conversations")),
-        conversations.length
-          ? h(
-              "ul",
-              { class: "conversation-list" },
-              conversations.map((c) => conversationLine(c, persons.get(c.person_id))),
-            )
-          : empty(t("No conversations logged in this visit yet.")),
-        h("a", { class: "button primary big", href: `#/visit/${id}/conversation` }, t("Add conversation")),
-      ),
-      h("a", { class: "button secondary wide", href: "#/today" }, t("Done")),
     );
   }
   ctx.on("data", () => draw());
