@@ -58,7 +58,7 @@ def test_indicators_and_police_show_only_with_a_concern_above_green(phone, in_db
     assert not indicators.is_visible() and not police.is_visible()
     choose(page, "concern_level", "Red")
     assert indicators.is_visible() and police.is_visible()
-    choose(page, "indicators", "Gæld")
+    choose(page, "indicators", "Debt")
     choose(page, "concern_level", "Green")  # what was ticked stays in sight
     assert indicators.is_visible()
     # Every other field is still on the form, below the common path.

@@ -11,12 +11,19 @@ from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.orgs import queries, services
 from outreach.orgs.models import Organisation
+from tests.orgs import test_settings_pages
 from tests.orgs.test_settings_pages import code_rows, page, revision_in
 
 
 @pytest.fixture
 def danish_deployment(app, monkeypatch):
     monkeypatch.setitem(app.config, "DEFAULT_LOCALE", "da")
+
+
+@pytest.fixture(autouse=True)
+def _posting_org(org):
+    """code_rows() posts the settings' current revision of this organisation."""
+    test_settings_pages.POSTING_ORG = org
 
 
 @pytest.fixture
