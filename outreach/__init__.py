@@ -55,7 +55,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # models: the schema; throttle: registers the outreach+db:// storage before the limiter
     # looks up RATELIMIT_STORAGE_URI.
-    from outreach import geo, i18n, inputs, models, security, tenancy, throttle  # noqa: F401
+    from outreach import compression, geo, i18n, inputs, models, security, tenancy, throttle  # noqa: F401
     from outreach.auth import access
     from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
         },
     )
     security.init_app(app)
+    compression.init_app(app)
     access.init_app(app)
     geo.init_app(app)
     tenancy.init_app(app)

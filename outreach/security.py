@@ -27,8 +27,14 @@ def content_security_policy(app) -> dict:
     }
 
 
+# An authenticated answer a view lets the browser keep (never a shared cache) but never show
+# without asking the server again: an image from its own URL with an ETag (the report charts).
+PRIVATE_REVALIDATE = "private, no-cache"
+
+
 def _no_store_when_authenticated(response):
-    if current_user and current_user.is_authenticated:
+    kept = response.headers.get("Cache-Control") == PRIVATE_REVALIDATE
+    if current_user and current_user.is_authenticated and not kept:
         response.headers["Cache-Control"] = "no-store"
     return response
 

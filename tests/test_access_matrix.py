@@ -106,6 +106,7 @@ ROUTES = {
     ("reports.export_pdf", "GET"): COORDINATOR,
     ("reports.export_xlsx", "GET"): COORDINATOR,
     ("reports.export_csv", "GET"): COORDINATOR,
+    ("reports.chart", "GET"): COORDINATOR,
     ("routing.index", "GET"): COORDINATOR,
     ("routing.index", "POST"): COORDINATOR,
     ("routing.plan", "GET"): COORDINATOR,

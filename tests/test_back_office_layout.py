@@ -82,7 +82,11 @@ def chart_text_px(page) -> list[float]:
     """The CSS pixel size of the charts' text as shown: the font size they are drawn with,
     scaled as the browser scales each image."""
     size = charts.FONT_SIZE_PT * 96 / 72
-    scales = page.locator("img.report-chart").evaluate_all(
+    images = page.locator("img.report-chart")
+    for i in range(images.count()):  # loaded lazily: each when scrolled to
+        images.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("img => img.naturalWidth > 0", arg=images.nth(i).element_handle())
+    scales = images.evaluate_all(
         "imgs => imgs.map(img => img.getBoundingClientRect().width / img.naturalWidth)"
     )
     assert scales, "no chart on the page"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.messages.extract import extract_from_dir
-from flask import Blueprint, abort, jsonify, make_response, render_template, url_for
+from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
 from flask_babel import force_locale, gettext
 
 from outreach import vocabulary
@@ -107,9 +107,26 @@ def shell():
         for p in _static_files()
         if p.suffix == ".js"
     ]
-    return _no_cache(
-        make_response(render_template("field/shell.html", theme=THEME_COLOUR, modules=modules))
+    # The catalogue of the language the app will most likely load is preloaded with the
+    # modules: the first screen then waits for no round trip after the JavaScript has run.
+    lang = likely_language()
+    catalogues = [url_for("field.catalogue", lang=lang), url_for("field.code_names", lang=lang)]
+    response = make_response(
+        render_template(
+            "field/shell.html", theme=THEME_COLOUR, modules=modules, catalogues=catalogues
+        )
     )
+    response.vary.add("Accept-Language")
+    return _no_cache(response)
+
+
+def likely_language() -> str:
+    """The language static/field/i18n.js preferred() picks on a phone with no saved choice and
+    no account yet: English when the browser's first language is English, else Danish. (A
+    saved choice or the account's language can differ; the preload is then unused, and the
+    app fetches its catalogue as before.)"""
+    first = next(iter(request.accept_languages.values()), "")
+    return "en" if first.lower().startswith("en") else "da"
 
 
 @bp.route("/sw.js")

@@ -1,20 +1,28 @@
-"""Report charts, drawn by matplotlib as SVG: the same image on the page (an <img> with a
-data: URL, allowed by the CSP) and in the PDF.
+"""Report charts, drawn by matplotlib as SVG: on the page each is an <img> loaded lazily from
+its own URL (/reports/charts/<name>.svg, views.py), in the PDF a data: URL.
 
 Only matplotlib's object API is used (no pyplot): no global figure state, safe in threads.
 matplotlib is loaded on the first chart, not with the app: it is most of a second of every
 worker's start (docs/architecture.md, deferred imports).
 
+A chart is first described (MonthlyChart, BarChart: its figures and labels, cheap) and drawn
+only when its image is asked for: the page names each chart with its size (no layout shift when
+the image arrives) and an ETag of what it shows without loading matplotlib, so the text of the
+report is shown at once and an unchanged chart is answered with a 304.
+
 Every chart is drawn WIDTH_IN inches wide with all its text at FONT_SIZE_PT, and the page shows
 it at its own size, shrunk only to fit a narrower screen (reports.css): its text is about 14
-CSS px on a desktop and never under 11 px on a 390 px phone. Drawing is the slow part of the
-page (a second or more per chart on a busy server), so the SVG of the same figures in the same
-language is kept (_CACHE_SIZE charts per worker).
+CSS px on a desktop and never under 11 px on a 390 px phone. Drawing is the slow part (a second
+or more per chart on a busy server), so the SVG of the same figures in the same language is
+kept (_CACHE_SIZE charts per process).
 """
 
 import base64
 import functools
+import hashlib
 import io
+from dataclasses import dataclass
+from pathlib import Path
 
 from babel.dates import get_month_names
 from flask_babel import get_locale
@@ -73,9 +81,7 @@ def _svg(figure) -> str:
     return buffer.getvalue()
 
 
-def data_url(svg: str | None) -> str | None:
-    if svg is None:
-        return None
+def data_url(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
 
@@ -87,16 +93,68 @@ def month_names() -> list[str]:
 MONTHLY_SERIES = ("visits", "admitted_visits", "conversations")
 
 
-def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> str:
+CSS_PX_PER_INCH = 96
+MONTHLY_HEIGHT_IN = 3.4
+
+
+@functools.cache
+def _drawing_version() -> str:
+    """A hash of this file: a new way of drawing changes every chart's ETag."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+class _Chart:
+    """What a chart shows; `svg()` draws it (cached), `etag` names it without drawing."""
+
+    height_in: float
+
+    @property
+    def width(self) -> int:
+        """The image's width in CSS pixels (the SVG's own size)."""
+        return round(WIDTH_IN * CSS_PX_PER_INCH)
+
+    @property
+    def height(self) -> int:
+        return round(self.height_in * CSS_PX_PER_INCH)
+
+    @property
+    def etag(self) -> str:
+        return hashlib.sha256(f"{_drawing_version()}{self!r}".encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class MonthlyChart(_Chart):
+    values: tuple  # per month: (visits, admitted visits, conversations)
+    labels: tuple  # the three series' names
+    months: tuple  # the twelve month names
+    height_in = MONTHLY_HEIGHT_IN
+
+    def svg(self) -> str:
+        return _monthly_svg(self.values, self.labels, self.months)
+
+
+@dataclass(frozen=True)
+class BarChart(_Chart):
+    rows: tuple  # (label, value), largest first
+
+    @property
+    def height_in(self) -> float:
+        return _bar_height_in(len(self.rows))
+
+    def svg(self) -> str:
+        return _bar_svg(self.rows)
+
+
+def monthly_chart(by_month: list[dict], series_labels: dict[str, str]) -> MonthlyChart:
     """Grouped bars per month: visits, admitted visits and conversations."""
     values = tuple(tuple(row[key] for key in MONTHLY_SERIES) for row in by_month)
     labels = tuple(str(series_labels[key]) for key in MONTHLY_SERIES)
-    return _monthly_svg(values, labels, tuple(month_names()))
+    return MonthlyChart(values, labels, tuple(month_names()))
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _monthly_svg(values, labels, months) -> str:
-    figure = _figure(WIDTH_IN, 3.4)
+    figure = _figure(WIDTH_IN, MONTHLY_HEIGHT_IN)
     axes = figure.add_subplot()
     _style(axes)
     width = 0.27
@@ -122,7 +180,7 @@ def _monthly_svg(values, labels, months) -> str:
     return _svg(figure)
 
 
-def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> str | None:
+def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> BarChart | None:
     """Horizontal bars, largest first; beyond `limit` rows the rest are summed as `other`."""
     rows = [(label, value) for label, value in rows if value]
     if not rows:
@@ -130,12 +188,16 @@ def bar_chart(rows: list[tuple[str, int]], limit: int = 12, other: str = "") -> 
     rows = sorted(rows, key=lambda row: -row[1])
     if len(rows) > limit:
         rows = rows[: limit - 1] + [(other, sum(value for _, value in rows[limit - 1 :]))]
-    return _bar_svg(tuple((str(label), value) for label, value in rows))
+    return BarChart(tuple((str(label), value) for label, value in rows))
+
+
+def _bar_height_in(rows: int) -> float:
+    return 0.36 * rows + 0.6
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _bar_svg(rows) -> str:
-    figure = _figure(WIDTH_IN, 0.36 * len(rows) + 0.6)
+    figure = _figure(WIDTH_IN, _bar_height_in(len(rows)))
     axes = figure.add_subplot()
     _style(axes)
     labels = [label for label, _ in rows]

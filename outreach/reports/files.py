@@ -77,16 +77,19 @@ def about(organisation: Organisation, data: ReportData, exported_at: datetime) -
     ]
 
 
-def context(organisation: Organisation, data: ReportData) -> dict:
-    """What reports/_report.html shows, on the page and in the PDF."""
+def report_charts(
+    data: ReportData, tables: dict | None = None
+) -> dict[str, charts.MonthlyChart | charts.BarChart]:
+    """The report's charts by name, described, not drawn (charts.py); a chart with nothing to
+    show is left out. `tables`: exports.tables(data) by name, when already at hand."""
     report = data.report
-    tables = {table.name: table for table in exports.tables(data)}
-    series = {key: str(exports.FIGURE_LABELS[key]) for key in figures.MONTH_FIGURES}
+    if tables is None:
+        tables = {table.name: table for table in exports.tables(data)}
     first_time = [
         (exports.region_name(row["region"]).removeprefix("Region "), row["first_time_persons"])
         for row in report["by_region"]
     ]
-    chart_svgs = {
+    found = {
         "nationalities": charts.bar_chart(
             [(row[0], row[1]) for row in tables["nationalities"].rows], other=_("Other")
         ),
@@ -94,13 +97,36 @@ def context(organisation: Organisation, data: ReportData) -> dict:
         "first_time": charts.bar_chart(first_time),
     }
     if data.period.kind == "year":
-        chart_svgs["months"] = charts.monthly_chart(report["by_month"], series)
+        series = {key: str(exports.FIGURE_LABELS[key]) for key in figures.MONTH_FIGURES}
+        found["months"] = charts.monthly_chart(report["by_month"], series)
+    return {name: chart for name, chart in found.items() if chart is not None}
+
+
+@dataclass
+class ChartImage:
+    """An <img> of reports/_report.html: its source and its size in CSS pixels."""
+
+    src: str
+    width: int
+    height: int
+
+
+def context(organisation: Organisation, data: ReportData, chart_src=None) -> dict:
+    """What reports/_report.html shows, on the page and in the PDF. `chart_src(name)` is the
+    URL of each chart's image (the page); without it the charts are drawn into data: URLs
+    (the PDF)."""
+    report = data.report
+    tables = {table.name: table for table in exports.tables(data)}
+    images = {}
+    for name, chart in report_charts(data, tables).items():
+        src = chart_src(name) if chart_src else charts.data_url(chart.svg())
+        images[name] = ChartImage(src, chart.width, chart.height)
     return {
         "organisation": organisation,
         "data": data,
         "report": report,
         "tables": tables,
-        "charts": {name: charts.data_url(svg) for name, svg in chart_svgs.items()},
+        "charts": images,
         "paragraphs": {
             "da": wording.paragraph(report, "da"),
             "en": wording.paragraph(report, "en"),

@@ -2,13 +2,14 @@
 
 import logging
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach.permissions import role_required
 from outreach.reports import exports, figures, files, queries
 from outreach.reports.forms import ReportFilterForm
+from outreach.security import PRIVATE_REVALIDATE
 
 log = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -63,13 +64,40 @@ def index():
     data = _load(organisation, filters)
     if data is None:
         return render_template("reports/index.html", filters=filters, data=None)
+
+    def chart_src(name: str) -> str:
+        return url_for("reports.chart", name=name, **filters.args())
+
     return render_template(
         "reports/index.html",
         interactive=True,
         filters=filters,
         csv_separators=_csv_separators(),
-        **files.context(organisation, data),
+        **files.context(organisation, data, chart_src),
     )
+
+
+@bp.route("/charts/<name>.svg")
+@role_required("coordinator")
+def chart(name: str):
+    """One chart of the page as SVG, for the same filters as the page. Its ETag is what the
+    chart shows (figures, labels, language) and how it is drawn, so a browser asking again
+    for unchanged figures gets a 304 and nothing is drawn; "private, no-cache": kept by the
+    browser only, and never shown without asking (after a logout the answer is the login)."""
+    loaded, page, status = _export_data()
+    if loaded is None:
+        return page, status
+    _organisation, _filters, data = loaded
+    found = files.report_charts(data).get(name)
+    if found is None:
+        return render_template("error.html", code=404, error=None), 404
+    response = Response(mimetype="image/svg+xml")
+    response.set_etag(found.etag)
+    response.headers["Cache-Control"] = PRIVATE_REVALIDATE
+    response.make_conditional(request)
+    if response.status_code == 200:
+        response.set_data(found.svg())
+    return response
 
 
 def _export_data():

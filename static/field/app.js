@@ -262,7 +262,6 @@ async function main() {
   const user = session.current();
   await i18n.load(i18n.preferred(user && user.locale));
   buildChrome(root);
-  registerServiceWorker();
   requestPersistence();
 
   on("outbox", () => updateHeader());
@@ -295,6 +294,9 @@ async function main() {
 
   await updateHeader();
   await route();
+  // After the first screen: installing the worker fetches every file of the app, which
+  // must not compete with what that screen needs.
+  registerServiceWorker();
   outbox.start();
   whenOnline();
   emit("ready");

@@ -1,6 +1,8 @@
 """The phone speaks Danish or English: the choice is a UI preference kept on the phone, and
 strings and names come from the server's catalogues (cached for offline use)."""
 
+import re
+
 import pytest
 
 from outreach.field.views import phone_msgids
@@ -28,6 +30,25 @@ def test_the_language_switch_changes_the_catalogue_and_is_remembered(phone, live
     page.wait_for_selector("html[data-ready=true][lang=da]")
     assert device.evaluate_module("i18n.js", "m.countryName('DE')") == "Tyskland"
     device.go_online()
+
+
+def test_the_app_uses_the_preloaded_catalogue_without_fetching_it_again(phone):
+    """The shell's <link rel=preload as=fetch crossorigin> must match i18n.js's fetch (mode
+    and credentials); if not, Chromium fetches each file twice and warns."""
+    device = phone()
+    page = device.page
+    fetched, warnings = [], []
+    catalogue = re.compile(r"/field/(i18n|codes)/")
+    page.on("request", lambda r: catalogue.search(r.url) and fetched.append(r.url))
+    page.on("console", lambda m: "preload" in m.text and warnings.append(m.text))
+    device.start_app()
+    page.wait_for_selector("form.login")
+    page.wait_for_timeout(3500)  # Chromium warns of a preload unused for 3 s
+    assert sorted(fetched) == [
+        f"{device.server.url}/field/codes/en.json",
+        f"{device.server.url}/field/i18n/en.json",
+    ]
+    assert warnings == []
 
 
 def test_code_labels_follow_a_language_switch_made_offline(phone, screenshot):

@@ -23,6 +23,19 @@ def test_the_shell_is_public_and_carries_no_session_state(client):
     assert response.headers["Cache-Control"] == "no-cache"
 
 
+def test_the_shell_preloads_the_catalogue_of_the_browsers_language(client):
+    """The first screen waits for no round trip after the JavaScript has run (its strings
+    arrive with the modules); the guess follows static/field/i18n.js preferred()."""
+    for accept, lang in (("en-US,en;q=0.9", "en"), ("da-DK,da;q=0.9,en;q=0.8", "da"), (None, "da")):
+        headers = {"Accept-Language": accept} if accept else {}
+        response = client.get("/field/", headers=headers)
+        html = response.get_data(as_text=True)
+        for url in (f"/field/i18n/{lang}.json", f"/field/codes/{lang}.json"):
+            assert f'<link rel="preload" href="{url}" as="fetch" crossorigin>' in html
+        assert html.count('rel="preload"') == 2
+        assert "Accept-Language" in response.headers["Vary"]
+
+
 def test_the_shell_has_no_inline_script_or_style(client):
     html = client.get("/field/").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)

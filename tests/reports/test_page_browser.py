@@ -19,10 +19,11 @@ def test_the_report_fits_a_phone_and_copies_the_danish_paragraph(page, log_in, s
     expect(page.locator(".key-figures")).to_be_visible()
     charts = page.locator("img.report-chart")
     assert charts.count() >= 1
-    assert all(
-        charts.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
-        for i in range(charts.count())
-    )
+    for i in range(charts.count()):  # loaded lazily: each when scrolled to
+        charts.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=charts.nth(i).element_handle()
+        )
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= 390, f"the page is {width} px wide"
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from outreach.audit.models import AuditEvent
 from outreach.db import db
-from outreach.reports import exports, figures, services
+from outreach.reports import charts, exports, figures, services
 from tests.reports.dataset import build
 from tests.reports.reading import read_csv
 
@@ -43,10 +43,97 @@ def test_the_page_shows_the_key_figures_regions_and_paragraphs(data, coordinator
     assert "js/reports/copy.js" in html
 
 
-def test_the_page_draws_its_charts_as_svg_images(data, coordinator_client):
+CHART_IMG = re.compile(
+    r'<img class="report-chart" src="(/reports/charts/(\w+)\.svg\?year=2019)" '
+    r'width="(\d+)" height="(\d+)" loading="lazy" decoding="async" alt="[^"]+">'
+)
+
+
+def test_the_page_names_each_chart_as_a_lazy_image_of_its_own_size(data, coordinator_client):
     html = coordinator_client.get("/reports/?year=2019").get_data(as_text=True)
-    images = re.findall(r'<img class="report-chart" src="data:image/svg\+xml;base64,', html)
-    assert len(images) == 4  # months, first-time per region, nationality, gender
+    images = CHART_IMG.findall(html)
+    assert sorted(name for _, name, _, _ in images) == [
+        "first_time",
+        "genders",
+        "months",
+        "nationalities",
+    ]
+    for url, _name, width, height in images:
+        svg = coordinator_client.get(url).get_data(as_text=True)
+        # The <img>'s size is the SVG's own (in pt): the space kept for it is what arrives.
+        drawn = re.search(r'<svg[^>]* width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+        assert (int(width), int(height)) == (
+            round(float(drawn.group(1)) * 4 / 3),
+            round(float(drawn.group(2)) * 4 / 3),
+        )
+
+
+def test_the_page_draws_no_chart(data, coordinator_client, monkeypatch):
+    """The report's text is answered without waiting for matplotlib."""
+
+    def no_drawing(*args):
+        raise AssertionError("a chart was drawn for the page")
+
+    monkeypatch.setattr(charts, "_monthly_svg", no_drawing)
+    monkeypatch.setattr(charts, "_bar_svg", no_drawing)
+    response = coordinator_client.get("/reports/?year=2019")
+    assert response.status_code == 200
+    assert len(CHART_IMG.findall(response.get_data(as_text=True))) == 4
+
+
+def test_a_chart_is_an_svg_the_browser_keeps_and_revalidates(data, coordinator_client):
+    response = coordinator_client.get("/reports/charts/nationalities.svg?year=2019")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.get_data(as_text=True).lstrip().startswith("<?xml")
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    etag = response.headers["ETag"]
+
+    again = coordinator_client.get(
+        "/reports/charts/nationalities.svg?year=2019", headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+
+def test_a_chart_changes_its_etag_with_the_figures_and_the_language(data, coordinator_client):
+    url = "/reports/charts/months.svg?year=2019"
+    coordinator_client.user.locale = "da"
+    db.session.flush()
+    danish = coordinator_client.get(url).headers["ETag"]
+    assert coordinator_client.get(url).headers["ETag"] == danish
+    coordinator_client.user.locale = "en"
+    db.session.flush()
+    english = coordinator_client.get(url).headers["ETag"]
+    region = coordinator_client.get(url.replace("year=2019", "year=2019&region=nordjylland"))
+    assert len({danish, english, region.headers["ETag"]}) == 3
+
+
+def test_charts_are_for_coordinators_only_and_unknown_ones_are_not_found(
+    data, nurse_client, coordinator_client
+):
+    assert nurse_client.get("/reports/charts/months.svg?year=2019").status_code == 403
+    assert coordinator_client.get("/reports/charts/pie.svg?year=2019").status_code == 404
+    bad_year = coordinator_client.get("/reports/charts/months.svg?year=abc")
+    assert bad_year.status_code == 422
+    monthly = coordinator_client.get("/reports/charts/months.svg?year=2019&month=3")
+    assert monthly.status_code == 200  # unknown arguments are ignored, as on the page
+
+
+def test_opening_a_chart_writes_no_audit_event_as_the_page_does(data, coordinator_client):
+    before = audit_count()
+    coordinator_client.get("/reports/?year=2019")
+    coordinator_client.get("/reports/charts/genders.svg?year=2019")
+    assert audit_count() == before
+
+
+def test_the_pdf_draws_its_charts_inline(data, coordinator_client, monkeypatch):
+    printed = []
+    monkeypatch.setattr(exports, "to_pdf", lambda html: printed.append(html) or b"%PDF-")
+    assert coordinator_client.get("/reports/export.pdf?year=2019").status_code == 200
+    images = re.findall(r'<img class="report-chart" src="data:image/svg\+xml;base64,', printed[0])
+    assert len(images) == 4
+    assert 'loading="lazy"' not in printed[0]
 
 
 def test_the_page_has_no_inline_scripts_or_styles(data, coordinator_client):
