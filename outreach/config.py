@@ -46,6 +46,11 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_ABSOLUTE_HOURS", "16"))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
+        # A database error's message quotes the statement's parameters (row contents: aliases,
+        # notes) unless hidden; DB_LOG_PARAMETERS=true shows them, in development only.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "hide_parameters": not (development and _bool(env.get("DB_LOG_PARAMETERS"), False))
+        },
         # The login throttle's counts; unset: default_throttle_store().
         # The login throttle's counts: the app's own database (outreach/throttle.py), shared
         # by every worker and app server; or memory:// (per process), redis://...

@@ -61,7 +61,8 @@ ROUTES = {
     ("persons_api.PersonCollection", "GET"): NURSE,
     ("persons_api.PersonResource", "GET"): NURSE,
     ("persons_api.PersonResource", "PUT"): NURSE,
-    ("persons_api.PersonSuggestions", "GET"): NURSE,
+    ("persons_api.PersonSuggestions", "GET"): NURSE,  # refused (405): the alias goes in a body
+    ("persons_api.PersonSuggestions", "POST"): NURSE,
     ("persons_api.PersonMerges", "POST"): COORDINATOR,
     ("persons_api.PersonMergeUndo", "POST"): COORDINATOR,
     ("reports_api.AnnualReport", "GET"): COORDINATOR,
