@@ -101,6 +101,9 @@ def from_environment(instance_path: str) -> dict:
         # Days between visits to one clinic that the priority counts as "due".
         "ROUTING_TARGET_INTERVAL_DAYS": int(env.get("ROUTING_TARGET_INTERVAL_DAYS", "60")),
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        # MAP_TILE_URL is the operator's own tile server: organisations that chose "no external
+        # services" get tiles from it too (without it, their maps have no background).
+        "MAP_TILE_URL_SELF_HOSTED": _bool(env.get("MAP_TILE_URL_SELF_HOSTED"), False),
         "MAP_TILE_ATTRIBUTION": env.get(
             "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
         ),

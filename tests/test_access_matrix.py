@@ -119,6 +119,7 @@ ROUTES = {
     ("settings.supplies", "POST"): COORDINATOR,
     ("settings.indicators", "POST"): COORDINATOR,
     ("settings.offices", "POST"): ADMIN,
+    ("settings.external_services", "POST"): ADMIN,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.

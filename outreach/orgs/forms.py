@@ -7,7 +7,7 @@ typed; orgs.services stores the result and keeps its own invariants.
 """
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from outreach.denmark import in_denmark
@@ -235,3 +235,23 @@ class LimitsForm(_SettingsForm):
 
     def supply_limits(self) -> dict[str, int]:
         return {row.form.code.data: _whole(row.form.limit.data) for row in self.rows}
+
+
+def _external_choices():
+    return [
+        ("allowed", _l("Use them: addresses are looked up and maps have a background")),
+        ("none", _l("No external services")),
+    ]
+
+
+class ExternalServicesForm(_SettingsForm):
+    # A choice that must be sent, not a checkbox: a post without the field (a truncated or
+    # hand-made request) must not silently turn the third parties back on.
+    choice = RadioField(
+        _l("Services run by others"),
+        choices=_external_choices,
+        validators=[InputRequired(_l("Choose one."))],
+    )
+
+    def allowed(self) -> bool:
+        return self.choice.data == "allowed"

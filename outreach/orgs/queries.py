@@ -4,6 +4,7 @@ offices, and the fingerprints that guard the settings editor against lost update
 import hashlib
 import json
 
+from flask import current_app
 from sqlalchemy import select
 
 from outreach.db import db
@@ -21,6 +22,7 @@ def find_organisation(name: str) -> Organisation | None:
 #   "indicators": [code, ...], "indicator_labels": {code: label}   the same for the checklist
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
 #   "limits": {"persons_present": n, "supplies": {code: n}}   usual most per visit
+#   "external_services": false          no third-party geocoding or map tiles (admins)
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 
 CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
@@ -101,3 +103,18 @@ def check_codes(organisation_id, field: str, kind: str, given, errors: dict) -> 
             f"Unknown code(s) {', '.join(unknown)}; the organisation's list has "
             f"{', '.join(current) or 'no codes yet'}."
         )
+
+
+def uses_external_services(org: Organisation) -> bool:
+    """False when an admin chose "no external services": no clinic address goes to a
+    third-party geocoder and no map loads a third party's tiles (docs/security.md)."""
+    return (org.settings or {}).get("external_services", True) is not False
+
+
+def map_tile_url(org: Organisation | None) -> str:
+    """Where this organisation's maps get their tiles, or "" for maps without a background:
+    with no external services, only from the operator's own server (MAP_TILE_URL_SELF_HOSTED)."""
+    config = current_app.config
+    if org is None or uses_external_services(org) or config["MAP_TILE_URL_SELF_HOSTED"]:
+        return config["MAP_TILE_URL"]
+    return ""
