@@ -276,7 +276,7 @@ def _is_empty(database_url: str) -> bool:
         path = _sqlite_path(url)
         if not path.exists() or path.stat().st_size == 0:
             return True
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # an error would quote row contents
     try:
         with engine.connect() as connection:
             tables = inspect(connection).get_table_names()

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from outreach import backup, demo, scheduler
-from outreach.auth.queries import find_user_by_email
+from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import AccountError, create_token, create_user
 from outreach.db import db
 from outreach.orgs.models import Organisation
@@ -87,14 +87,22 @@ def create_user_command(email, org_name, role, name):
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
 @click.option("--expires-days", type=int, default=None, help="Days until it stops working.")
+@click.option("--org", "org_name", default=None, help="The organisation, if the email has several.")
 @in_english
-def create_token_command(email, name, expires_days):
+def create_token_command(email, name, expires_days, org_name):
     """Create a personal API token (set-up by the operator; users make their own on their
     account page); it is printed once, alone on the last line."""
 
-    user = find_user_by_email(email)
-    if user is None or not user.active:
+    users = [u for u in find_users_by_email(email) if u.active]
+    if org_name is not None:
+        users = [u for u in users if u.organisation.name == org_name]
+    if not users:
         raise click.ClickException(f"No active user with the email {email!r}.")
+    if len(users) > 1:
+        raise click.ClickException(
+            f"The email {email!r} has an account in several organisations; give --org."
+        )
+    (user,) = users
     try:
         _, plain = create_token(user, name, expires_days=expires_days)
     except AccountError as exc:

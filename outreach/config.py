@@ -46,6 +46,11 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(env.get("SESSION_ABSOLUTE_HOURS", "16"))),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), False),
+        # A database error's message quotes the statement's parameters (row contents: aliases,
+        # notes) unless hidden; DB_LOG_PARAMETERS=true shows them, in development only.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "hide_parameters": not (development and _bool(env.get("DB_LOG_PARAMETERS"), False))
+        },
         # The login throttle's counts; unset: default_throttle_store().
         # The login throttle's counts: the app's own database (outreach/throttle.py), shared
         # by every worker and app server; or memory:// (per process), redis://...
@@ -96,6 +101,9 @@ def from_environment(instance_path: str) -> dict:
         # Days between visits to one clinic that the priority counts as "due".
         "ROUTING_TARGET_INTERVAL_DAYS": int(env.get("ROUTING_TARGET_INTERVAL_DAYS", "60")),
         "MAP_TILE_URL": env.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        # MAP_TILE_URL is the operator's own tile server: organisations that chose "no external
+        # services" get tiles from it too (without it, their maps have no background).
+        "MAP_TILE_URL_SELF_HOSTED": _bool(env.get("MAP_TILE_URL_SELF_HOSTED"), False),
         "MAP_TILE_ATTRIBUTION": env.get(
             "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
         ),

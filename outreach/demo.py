@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from outreach.auth.services import create_user
+from outreach.auth.queries import find_users_by_email
+from outreach.auth.services import AccountError, create_user
 from outreach.changes import stamp
 from outreach.clinics.models import Clinic
 from outreach.db import db
@@ -151,6 +152,12 @@ _STREETS = [
 _KINDS = ["massage_clinic"] * 14 + ["apartment"] * 3 + ["mobile_home", "motel", "other"]
 
 
+DEMO_EMAILS = (
+    "nurse@demo.outreach.dk",
+    "coordinator@demo.outreach.dk",
+    "admin@demo.outreach.dk",
+    "coordinator@syd.outreach.dk",
+)
 LOGINS = [
     ("nurse", "nurse@demo.outreach.dk"),
     ("coordinator", "coordinator@demo.outreach.dk"),
@@ -573,6 +580,11 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         raise DatabaseNotEmpty("The demo is loaded already; nothing was added.")
     if not force and db.session.scalar(select(func.count()).select_from(Organisation)):
         raise DatabaseNotEmpty("The database already has data; use --force to add the demo.")
+    # An address may have an account in each organisation, but the demo's published logins
+    # must open the demo and nothing else.
+    for email in DEMO_EMAILS:
+        if find_users_by_email(email):
+            raise AccountError(f"A user with the email {email} already exists; nothing was added.")
     rng = random.Random(2019)  # noqa: S311  # nosec B311  # demo data, not security
     today = today or datetime.now(UTC)
     org = create_organisation(

@@ -34,7 +34,8 @@ class NominatimGeocoder:
 
     def __init__(self, user_agent: str, timeout: float, url: str = ""):
         # url: a self-hosted Nominatim (NOMINATIM_URL), so that no address leaves the
-        # organisation; empty for OpenStreetMap's public server.
+        # organisation; empty for OpenStreetMap's public server, a third party.
+        self.third_party = not url
         where = urlsplit(url) if url else None
         self._nominatim = Nominatim(
             user_agent=user_agent,
@@ -124,13 +125,20 @@ def init_app(app) -> None:
     app.extensions["geocoder"] = build_geocoder(app)
 
 
-def geocode(query: str) -> tuple[float, float] | None:
-    """Cached geocoding; raises GeocodingUnavailable when the service can't be reached."""
+def geocode(query: str, *, third_party: bool = True) -> tuple[float, float] | None:
+    """Cached geocoding; raises GeocodingUnavailable when the service can't be reached.
+
+    third_party=False (an organisation that uses no external services): a geocoder run by a
+    third party is not asked; the town of the postcode answers instead, offline, and is not
+    cached (the cache holds the configured geocoder's answers, shared by every organisation)."""
+    geocoder = current_app.extensions["geocoder"]
+    if not third_party and getattr(geocoder, "third_party", False):
+        return TownGeocoder().geocode(query)
     key = normalise_query(query)
     cached = db.session.get(GeocodeCacheEntry, key)
     if cached is not None:
         return (cached.lat, cached.lon) if cached.lat is not None else None
-    result = current_app.extensions["geocoder"].geocode(query)
+    result = geocoder.geocode(query)
     entry = GeocodeCacheEntry(
         query=key, lat=result[0] if result else None, lon=result[1] if result else None
     )

@@ -3,10 +3,16 @@
 A request's line holds a request id, the method, the route *template*
 (`/api/v1/persons/<uuid:person_id>`, never the concrete path), the status, the duration and
 the user's id: never a query string, a body, a header or a form value, since any of them may
-carry an alias, a note or a phone number. Other records keep their message, which the code
-writes with ids and counts only; an exception keeps its type and stack frames but not its
-message, since a database error quotes the row it refused (PostgreSQL's DETAIL: "Failing row
-contains (...)") and a validation error may quote the value.
+carry an alias, a note or a phone number. This holds for every route, with no list of routes
+whose query strings would be "safe" to log: deny by default with nothing allowed, since no
+question about a request needs its query string (issue 11 item 5). Aliases are not sent in
+URLs in the first place (suggestions take a POST body, person searches are kept server-side),
+so the access log of a proxy in front does not see them either.
+
+Other records keep their message, which the code writes with ids and counts only; an exception
+keeps its type and stack frames but not its message, since a database error quotes the row it
+refused (PostgreSQL's DETAIL: "Failing row contains (...)"; the statement's parameters are
+hidden, see SQLALCHEMY_ENGINE_OPTIONS in config.py) and a validation error may quote the value.
 """
 
 import json

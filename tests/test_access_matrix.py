@@ -62,7 +62,8 @@ ROUTES = {
     ("persons_api.PersonCollection", "GET"): NURSE,
     ("persons_api.PersonResource", "GET"): NURSE,
     ("persons_api.PersonResource", "PUT"): NURSE,
-    ("persons_api.PersonSuggestions", "GET"): NURSE,
+    ("persons_api.PersonSuggestions", "GET"): NURSE,  # refused (405): the alias goes in a body
+    ("persons_api.PersonSuggestions", "POST"): NURSE,
     ("persons_api.PersonMerges", "POST"): COORDINATOR,
     ("persons_api.PersonMergeUndo", "POST"): COORDINATOR,
     ("reports_api.AnnualReport", "GET"): COORDINATOR,
@@ -131,6 +132,7 @@ ROUTES = {
     ("fieldwork.conversation", "GET"): NURSE,
     ("fieldwork.edit_conversation", "GET"): COORDINATOR,
     ("fieldwork.edit_conversation", "POST"): COORDINATOR,
+    ("settings.external_services", "POST"): ADMIN,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from outreach import demo
 from outreach.auth.models import User
-from outreach.auth.queries import find_user_by_email
+from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import authenticate
 from outreach.clinics.models import Clinic
 from outreach.db import db
@@ -112,7 +112,7 @@ def test_create_user_takes_no_password_on_the_command_line(runner, org):
     )
 
     assert result.exit_code != 0
-    assert find_user_by_email("nina@example.org") is None
+    assert find_users_by_email("nina@example.org") == []
 
 
 def test_create_user_prompts_twice_for_a_hidden_password_on_a_terminal(monkeypatch):
@@ -148,7 +148,7 @@ def test_create_user_refuses_a_weak_password_saying_why(runner, org, password, m
 
     assert result.exit_code != 0
     assert message in result.output
-    assert find_user_by_email("nina@example.org") is None
+    assert find_users_by_email("nina@example.org") == []
 
 
 def test_create_user_refuses_an_unknown_organisation(runner):
@@ -159,7 +159,7 @@ def test_create_user_refuses_an_unknown_organisation(runner):
 
     assert result.exit_code != 0
     assert "No Such Org" in result.output
-    assert find_user_by_email("nina@example.org") is None
+    assert find_users_by_email("nina@example.org") == []
 
 
 def test_create_user_refuses_an_unknown_role(runner, org):
@@ -170,7 +170,7 @@ def test_create_user_refuses_an_unknown_role(runner, org):
 
     assert result.exit_code != 0
     assert "nurse" in result.output
-    assert find_user_by_email("nina@example.org") is None
+    assert find_users_by_email("nina@example.org") == []
 
 
 def test_create_user_refuses_an_email_that_is_taken(runner, org, nurse):
@@ -181,7 +181,7 @@ def test_create_user_refuses_an_email_that_is_taken(runner, org, nurse):
 
     assert result.exit_code != 0
     assert "already exists" in result.output
-    assert find_user_by_email(nurse.email).role == "nurse"
+    assert [u.role for u in find_users_by_email(nurse.email)] == ["nurse"]
 
 
 # --- create-token --------------------------------------------------------------------------
@@ -229,6 +229,20 @@ def test_create_token_refuses_a_deactivated_user(runner, nurse):
     assert result.exit_code != 0
     assert "No active user" in result.output
     assert "otk_" not in result.output
+
+
+def test_create_token_asks_which_organisation_when_the_email_has_several(
+    runner, nurse, factory, other_org
+):
+    theirs = factory.user(other_org, "coordinator", email=nurse.email)
+
+    ambiguous = runner.invoke(args=["create-token", nurse.email])
+    chosen = runner.invoke(args=["create-token", nurse.email, "--org", other_org.name])
+
+    assert ambiguous.exit_code != 0 and "--org" in ambiguous.output
+    assert "otk_" not in ambiguous.output
+    assert chosen.exit_code == 0, chosen.output
+    assert "(coordinator)" in chosen.output and theirs.role == "coordinator"
 
 
 # --- demo ----------------------------------------------------------------------------------

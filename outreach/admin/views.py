@@ -98,7 +98,7 @@ def user_new():
             _field_error(form, exc)
         else:
             db.session.commit()
-            flash(_("%(email)s can now log in.", email=user.email), "success")
+            flash(_("The new user can now log in."), "success")  # no e-mail in the cookie
             return redirect(url_for("admin.user", user_id=user.id), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_new.html", form=form), status

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach import vocabulary
@@ -17,11 +17,15 @@ ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 class User(UUIDPrimaryKey, Timestamps, UserMixin, db.Model):
     __tablename__ = "users"
+    # An e-mail is unique within an organisation, not across them: an admin adding an address
+    # learns nothing about other organisations (docs/security.md, "One e-mail, several
+    # organisations"); the login tries each account with that address.
+    __table_args__ = (UniqueConstraint("organisation_id", "email", name="uq_users_org_email"),)
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False, index=True
     )
-    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    email: Mapped[str] = mapped_column(String(254), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(120), default="", nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(20), nullable=False)

@@ -4,7 +4,7 @@ and tokens."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from outreach.auth.models import ApiToken, User, UserSession
 from outreach.db import db
@@ -15,9 +15,26 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def find_user_by_email(email: str) -> User | None:
-    stmt = select(User).where(User.email == normalise_email(email))
-    return db.session.scalar(unscoped(stmt, "an e-mail address is unique across organisations"))
+def find_users_by_email(email: str) -> list[User]:
+    """Every account with this address, in any organisation, oldest first (the login tries
+    each; an address is unique only within an organisation)."""
+    stmt = (
+        select(User).where(User.email == normalise_email(email)).order_by(User.created_at, User.id)
+    )
+    return list(db.session.scalars(unscoped(stmt, "the login name spans organisations")).all())
+
+
+def find_user_in_org(organisation_id: uuid.UUID, email: str) -> User | None:
+    stmt = tenant_select(User, organisation_id).where(User.email == normalise_email(email))
+    return db.session.scalar(stmt)
+
+
+def most_accounts_per_email() -> int:
+    """The largest number of accounts that share one address, over the whole database: the
+    login verifies at least this many password hashes for every attempt (services.py)."""
+    per_email = select(func.count().label("n")).select_from(User).group_by(User.email).subquery()
+    stmt = unscoped(select(func.max(per_email.c.n)), "a count over every organisation")
+    return db.session.scalar(stmt) or 0
 
 
 def list_users(organisation_id: uuid.UUID) -> list[User]:

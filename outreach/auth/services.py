@@ -14,7 +14,12 @@ from sqlalchemy.orm import joinedload
 from outreach.audit.services import record
 from outreach.auth.models import ROLES, ApiToken, User, UserSession
 from outreach.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from outreach.auth.queries import find_user_by_email, normalise_email
+from outreach.auth.queries import (
+    find_user_in_org,
+    find_users_by_email,
+    most_accounts_per_email,
+    normalise_email,
+)
 from outreach.db import db, utcnow
 from outreach.i18n import N_
 from outreach.orgs.models import Organisation
@@ -69,8 +74,9 @@ def create_user(
         raise AccountError(_l("Give a valid email address."), field="email")
     if len(name) > NAME_MAX_LENGTH:
         raise AccountError(_l("Use at most %(n)d characters.", n=NAME_MAX_LENGTH), field="name")
-    # Emails are unique across organisations because they are the login name.
-    if find_user_by_email(email) is not None:
+    # Unique within the organisation only: whether another organisation has this address is
+    # none of this admin's business (docs/security.md).
+    if find_user_in_org(organisation.id, email) is not None:
         raise AccountError(
             _l("A user with the email %(email)s already exists.", email=email), field="email"
         )
@@ -100,24 +106,48 @@ class AccountDeactivated(AccountError):
         super().__init__(_l(DEACTIVATED))
 
 
+# Every login attempt verifies at least this many password hashes, whether the address has no
+# account, one, or one in each of several organisations, so that neither the answer's time nor
+# its change when an admin adds an account tells whether an address exists elsewhere
+# (docs/security.md, "One e-mail, several organisations").
+LOGIN_VERIFICATIONS_FLOOR = 2
+
+
+def _most_recent(users: list[User]) -> User:
+    """Of several accounts that the password opens, the one used last (the oldest if none
+    was); max() keeps the first of equals, and the candidates come oldest first."""
+    never = datetime.min.replace(tzinfo=utcnow().tzinfo)
+    return max(users, key=lambda u: u.last_login_at or never)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user if email and password match an active account, else None; raises
     AccountDeactivated only after the right password, so that a guess learns nothing.
 
-    Every path verifies one password hash (a stand-in one for an unknown email): the answer
-    takes the same time whether the account exists, is deactivated or the password is wrong."""
-    user = find_user_by_email(email)
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or not user.active:
-        record(
-            "auth.login_failed",
-            organisation_id=user.organisation_id if user else None,
-            user=user,
-            reason="inactive" if ok else "credentials",
-        )
-        if ok:
+    An address may have an account in several organisations: the password is verified
+    against each (all of them, never stopping at the first match), and then against a
+    stand-in hash until LOGIN_VERIFICATIONS_FLOOR or the most accounts any address has is
+    reached. The work is the same whether the address is unknown, has one account or several,
+    and whether the password is right. If the password opens several active accounts, the
+    one used last is logged in."""
+    candidates = find_users_by_email(email)
+    rounds = max(LOGIN_VERIFICATIONS_FLOOR, most_accounts_per_email(), len(candidates))
+    opened = [user for user in candidates if verify_password(user.password_hash, password)]
+    for _ in range(rounds - len(candidates)):
+        verify_password(None, password)
+    active = [user for user in opened if user.active]
+    if not active:
+        for user in candidates or [None]:
+            record(
+                "auth.login_failed",
+                organisation_id=user.organisation_id if user else None,
+                user=user,
+                reason="inactive" if user in opened else "credentials",
+            )
+        if opened:
             raise AccountDeactivated()
         return None
+    user = _most_recent(active)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -13,6 +13,8 @@ from outreach.clinics.models import Clinic
 from outreach.clinics.queries import etag
 from outreach.db import db, utcnow
 from outreach.denmark import region_for_coordinates, region_for_postcode
+from outreach.orgs.models import Organisation
+from outreach.orgs.queries import uses_external_services
 from outreach.records import NotAllowed, PutResult, create_or_replace
 from outreach.tenancy import get_in_org, unscoped
 from outreach.visits.models import Visit
@@ -84,8 +86,10 @@ def try_geocode(clinic: Clinic) -> None:
         clinic.geocode_status = "none"
         return
     clinic.geocode_attempted_at = utcnow()
+    # An organisation with no external services: no third-party geocoder (docs/security.md).
+    third_party = uses_external_services(db.session.get(Organisation, clinic.organisation_id))
     try:
-        found = geo.geocode(query)
+        found = geo.geocode(query, third_party=third_party)
     except geo.GeocodingUnavailable:
         clinic.geocode_status = "pending"
         return

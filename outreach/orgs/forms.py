@@ -7,7 +7,7 @@ typed; orgs.services stores the result and keeps its own invariants.
 """
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, FormField, HiddenField, StringField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, ValidationError
 
 from outreach.denmark import in_denmark
@@ -276,3 +276,23 @@ class LimitsForm(_SettingsForm):
             for row in self.rows
             if _whole(row.form.pack.data)
         }
+
+
+def _external_choices():
+    return [
+        ("allowed", _l("Use them: addresses are looked up and maps have a background")),
+        ("none", _l("No external services")),
+    ]
+
+
+class ExternalServicesForm(_SettingsForm):
+    # A choice that must be sent, not a checkbox: a post without the field (a truncated or
+    # hand-made request) must not silently turn the third parties back on.
+    choice = RadioField(
+        _l("Services run by others"),
+        choices=_external_choices,
+        validators=[InputRequired(_l("Choose one."))],
+    )
+
+    def allowed(self) -> bool:
+        return self.choice.data == "allowed"

@@ -27,6 +27,7 @@ def find_organisation(name: str) -> Organisation | None:
 #   "offices": [{"name", "lat", "lon"}, ...]                         route bases
 #   "limits": {"persons_present": n, "supplies": {code: n},   usual most per visit
 #              "pack": {code: n}}                            the usual pack: one tap on the phone
+#   "external_services": false          no third-party geocoding or map tiles (admins)
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 # Labels stored before they had languages are plain strings: the default language's label
 # (migration 7c2e5d1a9b40 turns them into the form above; reading accepts both).
@@ -205,3 +206,18 @@ def check_codes(organisation_id, field: str, kind: str, given, errors: dict) -> 
             f"Unknown code(s) {', '.join(unknown)}; the organisation's list has "
             f"{', '.join(current) or 'no codes yet'}."
         )
+
+
+def uses_external_services(org: Organisation) -> bool:
+    """False when an admin chose "no external services": no clinic address goes to a
+    third-party geocoder and no map loads a third party's tiles (docs/security.md)."""
+    return (org.settings or {}).get("external_services", True) is not False
+
+
+def map_tile_url(org: Organisation | None) -> str:
+    """Where this organisation's maps get their tiles, or "" for maps without a background:
+    with no external services, only from the operator's own server (MAP_TILE_URL_SELF_HOSTED)."""
+    config = current_app.config
+    if org is None or uses_external_services(org) or config["MAP_TILE_URL_SELF_HOSTED"]:
+        return config["MAP_TILE_URL"]
+    return ""

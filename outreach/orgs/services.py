@@ -18,6 +18,7 @@ from outreach.orgs.queries import (
     label_texts,
     plausibility_limits,
     settings_revision,
+    uses_external_services,
 )
 from outreach.plausibility import MAX_COUNT, MAX_PERSONS_PRESENT
 
@@ -282,5 +283,24 @@ def set_limits(
         obj=org,
         part="limits",
         changed=changed,
+    )
+    return True
+
+
+def set_external_services(org: Organisation, allowed: bool, actor=None) -> bool:
+    """Allow or refuse third-party services (geocoding, map tiles) for the organisation."""
+    if uses_external_services(org) == allowed:
+        return False
+    settings = dict(org.settings or {})
+    settings["external_services"] = allowed
+    org.settings = settings
+    db.session.flush()
+    record(
+        "organisation.settings",
+        user=actor,
+        organisation_id=org.id,
+        obj=org,
+        part="external_services",
+        allowed=allowed,
     )
     return True

@@ -13,6 +13,7 @@ from outreach.orgs.forms import (
     BLANK_OFFICE_ROWS,
     BLANK_ROWS,
     CodeListForm,
+    ExternalServicesForm,
     LimitsForm,
     OfficesForm,
 )
@@ -78,6 +79,21 @@ def _fresh_limits_form() -> LimitsForm:
     )
 
 
+def _fresh_external_form() -> ExternalServicesForm:
+    allowed = queries.uses_external_services(_org())
+    return ExternalServicesForm(
+        formdata=None, prefix="external", choice="allowed" if allowed else "none"
+    )
+
+
+@bp.app_context_processor
+def _map_tiles():
+    """Every map's tile URL, "" when the organisation's maps go without a background."""
+    user = current_user
+    org = user.organisation if user and user.is_authenticated else None
+    return {"map_tile_url": queries.map_tile_url(org)}
+
+
 def _number(value) -> str:
     return "" if value is None else f"{float(value):.6f}".rstrip("0").rstrip(".")
 
@@ -107,6 +123,7 @@ def _page(status: int = 200, **forms):
         forms.setdefault(kind, _fresh_code_form(kind))
     forms.setdefault("limits", _fresh_limits_form())
     forms.setdefault("offices", _fresh_offices_form())
+    forms.setdefault("external", _fresh_external_form())
     org = _org()
     stored = {kind: set((org.settings or {}).get(kind, [])) for kind in CODE_KINDS}
     return (
@@ -213,3 +230,18 @@ def offices():
             return _saved(changed, "offices")
     _with_blank_rows(form, BLANK_OFFICE_ROWS)
     return _page(422, offices=form)
+
+
+@bp.route("/external-services", methods=["POST"])
+@role_required("admin")  # DESIGN.md §2: settings beyond the checklists are the admin's
+def external_services():
+    form = ExternalServicesForm(prefix="external")
+    if form.validate_on_submit():
+        changed = services.set_external_services(_org(), form.allowed(), _actor())
+        db.session.commit()
+        if changed:
+            flash(_("Saved."), "success")
+        else:
+            flash(_("Nothing was changed."), "info")
+        return redirect(url_for("settings.index", _anchor="external"), 303)
+    return _page(422, external=form)

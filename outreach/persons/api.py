@@ -15,6 +15,7 @@ from outreach.apiutil import (
     with_etag,
 )
 from outreach.db import db, write_transaction
+from outreach.i18n import N_
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.permissions import role_required
 from outreach.persons import queries, services
@@ -39,6 +40,12 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1",
     description="Pseudonymous persons and the conversations held with them.",
+)
+
+
+SUGGESTIONS_BY_POST = N_(
+    "Send the alias in the body of a POST to /api/v1/persons/suggestions: an alias in a URL "
+    "ends up in access logs."
 )
 
 
@@ -83,13 +90,21 @@ class PersonResource(MethodView):
 
 @blp.route("/persons/suggestions")
 class PersonSuggestions(MethodView):
-    @blp.arguments(SuggestionQuerySchema, location="query")
+    # POST, with the alias in the body: in a query string it would reach every access log
+    # and proxy on the way (issue 11 item 5). Reading, not writing, apart from the audit event.
+    @blp.arguments(SuggestionQuerySchema)
     @blp.response(200, SuggestionSchema(many=True))
-    def get(self, args):
-        """Persons met before who may be this one, best first."""
+    def post(self, args):
+        """Persons met before who may be this one, best first (the alias in the body)."""
         with write_transaction():  # the read writes its audit event
             ranked = queries.suggestions(caller(), **args)
         return ranked
+
+    @blp.doc(deprecated=True)
+    @blp.alt_response(405, description="Always: send the alias in a POST body.")
+    def get(self):
+        """Refused: an alias in a URL would be written to access logs; POST it instead."""
+        abort(405, message=SUGGESTIONS_BY_POST, headers={"Allow": "POST"})
 
 
 @blp.route("/conversations")

@@ -301,12 +301,11 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID):
     except FieldErrors:
         abort(404)
     db.session.commit()
+    # No alias in a flash message: it travels in the session cookie, signed but readable.
     flash(
         _(
-            "%(other)s and %(keep)s are now one person in every figure. The merge can be "
-            "undone from the merge history below.",
-            other=other.alias,
-            keep=keep.alias,
+            "The two records are now one person in every figure. The merge can be undone "
+            "from the merge history below."
         ),
         "success",
     )
@@ -334,14 +333,7 @@ def undo_merge(merge_id: uuid.UUID):
         except NotAllowed:
             abort(403)
         db.session.commit()
-        flash(
-            _(
-                "The merge is undone: %(source)s and %(target)s count as two persons again.",
-                source=source.alias,
-                target=target.alias,
-            ),
-            "success",
-        )
+        flash(_("The merge is undone: the two records count as two persons again."), "success")
         return redirect(url_for("persons.person", person_id=source.id), 303)
 
     # What each side takes with it: the source keeps the records merged into it.

@@ -1,5 +1,7 @@
-"""The settings page's usual numbers at 390×844: they fit the screen, and a wrong number is
-marked on its own row. Screenshots: test-artifacts/screenshots/settings-limits*.png."""
+"""The settings page at 390×844: the usual numbers fit the screen, and a wrong number is
+marked on its own row; the external services choice, and the clinic map without tiles.
+Screenshots: test-artifacts/screenshots/settings-limits*.png, settings-external.png,
+clinics-map-no-tiles.png."""
 
 import pytest
 
@@ -68,3 +70,28 @@ def test_the_usual_pack_is_set_beside_the_usual_numbers_and_fits_the_screen(
     assert pack.get_by_label("Leaflet (Thai)").input_value() == ""
     assert fits_the_screen(page)
     page.locator("#limits").screenshot(path=str(screenshot(page, "settings-usual-pack")))
+
+
+def test_an_admin_turns_external_services_off_and_the_clinic_map_says_so(page, log_in, screenshot):
+    log_in(page, "admin@demo.outreach.dk")
+    page.goto("/settings/#external")
+    part = page.locator("#external")
+    part.get_by_label("No external services").check()
+    part.get_by_role("button", name="Save", exact=True).click()
+
+    part = page.locator("#external")
+    assert part.get_by_label("No external services").is_checked()
+    assert fits_the_screen(page)
+    part.screenshot(path=str(screenshot(page, "settings-external")))
+
+    page.goto("/clinics/")
+    assert page.locator(".map-note").is_visible()
+    assert page.locator("[data-tile-url]").get_attribute("data-tile-url") == ""
+    assert fits_the_screen(page)
+    page.locator(".registry-map").screenshot(path=str(screenshot(page, "clinics-map-no-tiles")))
+
+    # The live server's demo organisation is shared by the browser tests: as it was.
+    page.goto("/settings/#external")
+    page.locator("#external").get_by_label("Use them", exact=False).check()
+    page.locator("#external").get_by_role("button", name="Save", exact=True).click()
+    assert page.locator("#external").get_by_label("Use them", exact=False).is_checked()

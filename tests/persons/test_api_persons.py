@@ -542,9 +542,9 @@ def test_suggestions_answer_ranked_persons_with_scores_and_reasons(nurse_client)
     jasmine = create(nurse_client, alias="Jasmine", nationality="BG", birth_year=1985)
     create(nurse_client, alias="Natasha", nationality="RO", birth_year=1996)
 
-    response = nurse_client.get(
+    response = nurse_client.post(
         "/api/v1/persons/suggestions",
-        query_string={"alias": "Jassmine", "nationality": "RO", "birth_year": 1997},
+        json={"alias": "Jassmine", "nationality": "RO", "birth_year": 1997},
     )
 
     assert response.status_code == 200
@@ -555,15 +555,23 @@ def test_suggestions_answer_ranked_persons_with_scores_and_reasons(nurse_client)
 
 
 def test_suggestions_never_show_another_organisations_persons(nurse_client, their_person):
-    response = nurse_client.get("/api/v1/persons/suggestions", query_string={"alias": "Theirs"})
+    response = nurse_client.post("/api/v1/persons/suggestions", json={"alias": "Theirs"})
 
     assert response.json == []
 
 
 def test_suggestions_need_an_alias(nurse_client):
-    response = nurse_client.get("/api/v1/persons/suggestions")
+    response = nurse_client.post("/api/v1/persons/suggestions", json={})
 
     assert "alias" in assert_envelope(response, 422)["errors"]
+
+
+def test_suggestions_by_get_are_refused_so_no_alias_is_in_a_url(nurse_client):
+    response = nurse_client.get("/api/v1/persons/suggestions?alias=Jassmine")
+
+    body = assert_envelope(response, 405)
+    assert "POST" in body["message"] and "Jassmine" not in response.get_data(as_text=True)
+    assert response.headers["Allow"] == "POST"
 
 
 def test_suggestions_that_show_persons_write_one_audit_event(nurse_client, nurse):
@@ -582,7 +590,7 @@ def test_suggestions_that_show_persons_write_one_audit_event(nurse_client, nurse
         },
     )
     db.session.flush()
-    answer = nurse_client.get("/api/v1/persons/suggestions?alias=Jassmine")
+    answer = nurse_client.post("/api/v1/persons/suggestions", json={"alias": "Jassmine"})
     assert answer.status_code == 200 and len(answer.json) == 1
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "person.suggestions")

@@ -38,9 +38,11 @@ function setUp(picker, L) {
   picker.querySelectorAll('[data-draw]').forEach((b) => { buttons[b.dataset.draw] = b; });
 
   const map = L.map(picker.querySelector('[data-area-map]')).setView([56.0, 10.6], 7);
-  L.tileLayer(picker.dataset.tileUrl, {
-    attribution: picker.dataset.attribution, maxZoom: 18,
-  }).addTo(map);
+  if (picker.dataset.tileUrl) { // empty: no external services, and no tile server of our own
+    L.tileLayer(picker.dataset.tileUrl, {
+      attribution: picker.dataset.attribution, maxZoom: 18,
+    }).addTo(map);
+  }
 
   let clinics = [];
   let area = readArea(input.value);

@@ -16,7 +16,9 @@ function draw(element, L) {
   element.hidden = false;
   const base = [Number(element.dataset.baseLat), Number(element.dataset.baseLon)];
   const map = L.map(element);
-  L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.attribution, maxZoom: 18 }).addTo(map);
+  if (element.dataset.tileUrl) { // empty: no external services, and no tile server of our own
+    L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.attribution, maxZoom: 18 }).addTo(map);
+  }
 
   const routes = new Map();
   document.querySelectorAll('li[data-stop]').forEach((li) => {
