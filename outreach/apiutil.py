@@ -5,6 +5,7 @@ import flask_smorest
 from flask import request
 from flask_login import current_user
 from flask_smorest import abort
+from sqlalchemy.exc import OperationalError
 
 from outreach.db import commit_keeping_state, db
 from outreach.i18n import N_
@@ -44,8 +45,34 @@ def found_or_404(obj):
     return obj
 
 
+# PostgreSQL ends one of two transactions that wait for each other (deadlock_detected), or
+# one that could not be serialised: the whole transaction can simply run again.
+TRANSIENT_SQLSTATES = {"40P01", "40001"}
+PUT_ATTEMPTS = 3
+
+
+def transient(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 def put_answer(put, etag, object_id, data):
-    """Run a create-or-replace service for the caller and answer per DESIGN.md §4."""
+    """Run a create-or-replace service for the caller and answer per DESIGN.md §4. A
+    transaction PostgreSQL ended as a deadlock victim runs again (two phones' records that
+    touch the same rows, e.g. a clinic's last visit, in different orders): the phone gets its
+    answer, not a 500."""
+    for attempt in range(1, PUT_ATTEMPTS + 1):
+        try:
+            result = _put_once(put, object_id, data)
+            break
+        except OperationalError as exc:
+            if attempt == PUT_ATTEMPTS or not transient(exc):
+                raise
+            db.session.rollback()
+    answer = _Warned(result.obj, result.warnings) if result.warnings else result.obj
+    return with_etag(answer, 201 if result.created else 200, etag(result.obj))
+
+
+def _put_once(put, object_id, data):
     try:
         result = put(caller(), object_id, data, if_match())
     except RecordNotFound:
@@ -59,8 +86,7 @@ def put_answer(put, etag, object_id, data):
         # in UTC, say), and the commit then need not expire what the answer is made from.
         db.session.refresh(result.obj)
     commit_keeping_state()
-    answer = _Warned(result.obj, result.warnings) if result.warnings else result.obj
-    return with_etag(answer, 201 if result.created else 200, etag(result.obj))
+    return result
 
 
 class _Warned:

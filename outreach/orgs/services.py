@@ -157,17 +157,23 @@ def set_code_list(
         return False
     settings[kind] = codes
     settings[CODE_LISTS[kind]] = labels
-    org.settings = settings  # a new dict: the JSON column does not track changes inside it
-    db.session.flush()
-    record(
-        "organisation.settings",
-        user=actor,
-        organisation_id=org.id,
-        obj=org,
-        part=kind,
+    return _store(
+        org,
+        settings,
+        actor,
+        kind,
         added=[c for c in codes if c not in old_codes],
         removed=[c for c in old_codes if c not in codes],
         relabelled=sorted(c for c in codes if c in old_labels and old_labels[c] != labels[c]),
+    )
+
+
+def _store(org: Organisation, settings: dict, actor, part: str, **details) -> bool:
+    """Save a changed part of the settings and audit it (codes and names, never label text)."""
+    org.settings = settings  # a new dict: the JSON column does not track changes inside it
+    db.session.flush()
+    record(
+        "organisation.settings", user=actor, organisation_id=org.id, obj=org, part=part, **details
     )
     return True
 
@@ -196,20 +202,16 @@ def set_offices(
     if cleaned == old:
         return False
     settings["offices"] = cleaned
-    org.settings = settings
-    db.session.flush()
     old_names = [o.get("name") for o in old]
     new_names = [o["name"] for o in cleaned]
-    record(
-        "organisation.settings",
-        user=actor,
-        organisation_id=org.id,
-        obj=org,
-        part="offices",
+    return _store(
+        org,
+        settings,
+        actor,
+        "offices",
         added=[n for n in new_names if n not in old_names],
         removed=[n for n in old_names if n not in new_names],
     )
-    return True
 
 
 def limit_problem(value: int, ceiling: int):
@@ -274,17 +276,7 @@ def set_limits(
         "supplies": most,
         **({"pack": new_pack} if new_pack else {}),
     }
-    org.settings = settings  # a new dict: the JSON column does not track changes inside it
-    db.session.flush()
-    record(
-        "organisation.settings",
-        user=actor,
-        organisation_id=org.id,
-        obj=org,
-        part="limits",
-        changed=changed,
-    )
-    return True
+    return _store(org, settings, actor, "limits", changed=changed)
 
 
 def set_external_services(org: Organisation, allowed: bool, actor=None) -> bool:
@@ -293,14 +285,4 @@ def set_external_services(org: Organisation, allowed: bool, actor=None) -> bool:
         return False
     settings = dict(org.settings or {})
     settings["external_services"] = allowed
-    org.settings = settings
-    db.session.flush()
-    record(
-        "organisation.settings",
-        user=actor,
-        organisation_id=org.id,
-        obj=org,
-        part="external_services",
-        allowed=allowed,
-    )
-    return True
+    return _store(org, settings, actor, "external_services", allowed=allowed)

@@ -58,6 +58,13 @@ def test_the_supply_labels_are_edited_per_language_on_a_phone(page, log_in, scre
     ).input_value() == ("Condom packs")
     assert "Condom packs" in page.locator("#limits").inner_text()
 
+    # The live server's demo organisation is shared by the browser tests: as it was.
+    supplies = page.locator("#supplies")
+    supplies.get_by_label("Label (English), row 1", exact=True).fill("Condoms")
+    supplies.get_by_role("button", name="Save supplies").click()
+    page.wait_for_url("**/settings/#supplies")
+    assert "Condoms" in page.locator("#limits").inner_text()
+
 
 def test_the_usual_pack_is_set_beside_the_usual_numbers_and_fits_the_screen(
     page, log_in, screenshot

@@ -673,3 +673,44 @@ def test_a_weak_etag_in_if_match_never_matches(coordinator_client, org, factory)
         f"/api/v1/visits/{visit_id}", json={**body, "notes": "x"}, headers={"If-Match": "W/" + tag}
     )
     assert answer.status_code == 412
+
+
+# --- a deadlock victim runs again ----------------------------------------------------------
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg gives PostgreSQL's deadlock_detected
+
+
+@pytest.mark.parametrize(("sqlstate", "answered"), [("40P01", 201), ("40001", 201), ("57014", 500)])
+def test_a_put_ended_as_a_deadlock_victim_runs_again_and_answers(
+    nurse_client, clinic, monkeypatch, sqlstate, answered
+):
+    from sqlalchemy.exc import OperationalError
+
+    from outreach.visits import services
+
+    real, calls = services.put_visit, []
+
+    def put_visit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the first attempt wrote, then PostgreSQL ended it
+            real(*args, **kwargs)
+            db.session.flush()
+            orig = _Deadlock()
+            orig.sqlstate = sqlstate
+            raise OperationalError("UPDATE clinics ...", {}, orig)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "put_visit", put_visit)
+    visit_id = new_id()
+    response = nurse_client.put(url(visit_id), json=body(clinic))
+
+    assert response.status_code == answered
+    if answered == 201:
+        assert len(calls) == 2
+        assert visit_count() == 1 and stored(visit_id) is not None  # once, not twice
+    else:  # a statement timeout is not a deadlock: no second run, the 500 envelope
+        assert len(calls) == 1
+        assert_envelope(response, 500)
+        assert visit_count() == 0
