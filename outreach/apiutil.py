@@ -46,13 +46,16 @@ def found_or_404(obj):
 
 
 # PostgreSQL ends one of two transactions that wait for each other (deadlock_detected), or
-# one that could not be serialised: the whole transaction can simply run again.
+# one that could not be serialised; SQLite gives up waiting for its write lock ("database is
+# locked", raised at BEGIN before anything is written): the whole transaction can run again.
 TRANSIENT_SQLSTATES = {"40P01", "40001"}
 PUT_ATTEMPTS = 3
 
 
 def transient(exc: OperationalError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
+    return type(exc.orig).__module__.startswith("sqlite3") and "locked" in str(exc.orig)
 
 
 def put_answer(put, etag, object_id, data):

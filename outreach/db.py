@@ -95,7 +95,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         _owner_only(cursor)  # before WAL mode: SQLite gives the -wal and -shm files its mode
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # Writers queue for SQLite's one write lock; SQLite's busy handler is not fair, so under
+        # load one waiter can wait long: 15 s, well inside gunicorn's timeout (30 s).
+        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
 
 

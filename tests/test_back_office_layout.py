@@ -4,6 +4,7 @@ of its parent, no page wider than the screen, charts whose text stays the same s
 that fit, and an import preview whose problems column is in sight."""
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -30,10 +31,18 @@ SPILLS = """(selector) => {
 }"""
 
 
-def use_danish(page):
-    """The test browser asks for English; "Førstegangskontakter" is the long Danish word."""
+@contextmanager
+def danish(page):
+    """The test browser asks for English; "Førstegangskontakter" is the long Danish word. The
+    choice is stored on the account, which the live server's other browser tests share: it is
+    set back to English afterwards."""
     page.locator(".langswitch button[value=da]").click()
     page.wait_for_load_state()
+    try:
+        yield
+    finally:
+        page.locator(".langswitch button[value=en]").click()
+        page.wait_for_load_state()
 
 
 def header_height(page) -> float:
@@ -69,13 +78,14 @@ def test_on_a_desktop_the_menu_is_shown_in_the_header_without_a_button(page, log
 
 def test_the_report_key_figures_stay_inside_their_boxes_on_a_phone(page, log_in, screenshot):
     log_in(page, COORDINATOR)
-    use_danish(page)
-    page.goto("/reports/")
-
-    expect(page.locator(".key-figures dt", has_text="Førstegangskontakter").first).to_be_visible()
-    screenshot(page, "report-key-figures-390", full_page=False)
-    assert page.evaluate(SPILLS, ".key-figures dt, .key-figures dd") == []
-    assert page.evaluate(OVERFLOW) <= 0
+    with danish(page):
+        page.goto("/reports/")
+        expect(
+            page.locator(".key-figures dt", has_text="Førstegangskontakter").first
+        ).to_be_visible()
+        screenshot(page, "report-key-figures-390", full_page=False)
+        assert page.evaluate(SPILLS, ".key-figures dt, .key-figures dd") == []
+        assert page.evaluate(OVERFLOW) <= 0
 
 
 def chart_text_px(page) -> list[float]:

@@ -714,3 +714,28 @@ def test_a_put_ended_as_a_deadlock_victim_runs_again_and_answers(
         assert len(calls) == 1
         assert_envelope(response, 500)
         assert visit_count() == 0
+
+
+def test_a_put_that_sqlite_kept_waiting_for_its_write_lock_runs_again(
+    nurse_client, clinic, monkeypatch
+):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from outreach.visits import services
+
+    real, calls = services.put_visit, []
+
+    def put_visit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError(
+                "BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")
+            )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "put_visit", put_visit)
+    response = nurse_client.put(url(new_id()), json=body(clinic))
+
+    assert response.status_code == 201 and len(calls) == 2
