@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from outreach.audit.services import record
 from outreach.db import db, write_transaction
 from outreach.i18n import N_, translate_message
+from outreach.inputs import Integer
 
 # The envelope's machine-readable `reason` (DESIGN.md §4), where a client must act differently
 # from what the status code alone says.
@@ -27,7 +28,7 @@ MAX_ERRORS = 50
 class ErrorSchema(Schema):
     """The error envelope, for the OpenAPI document (handle_http_exception builds it)."""
 
-    code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    code = Integer(required=True, metadata={"description": "The HTTP status code."})
     message = fields.String(required=True, metadata={"description": "For people to read."})
     errors = fields.Dict(
         keys=fields.String(),

@@ -99,6 +99,17 @@ class InRange:
             raise StopValidation(gettext(self.between.error)) from None
 
 
+class Integer(fields.Integer):
+    """A whole number. JSON has one number type, so 50.0 is 50; 50.5 (or 2.6e-42) is refused,
+    where a plain marshmallow Integer would quietly store 50 (or 0). Every integer field of
+    every schema is this one; a test keeps it so."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 def no_bidi_controls(value):
     """For names and aliases: no explicit bidi controls (U+202A-U+202E, U+2066-U+2069)."""
     if value is not None and BIDI_CONTROLS.search(value):

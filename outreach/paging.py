@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
 from outreach.db import db
+from outreach.inputs import Integer
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 1000
@@ -11,11 +12,11 @@ MAX_CURSOR = 2**62  # sync sequence numbers are BIGINT
 
 
 def page_field():
-    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    return Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 def per_page_field(default: int = 100):
-    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    return Integer(load_default=default, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 def list_schema(name: str, item_schema) -> type:
@@ -25,9 +26,9 @@ def list_schema(name: str, item_schema) -> type:
         (Schema,),
         {
             "items": fields.List(fields.Nested(item_schema)),
-            "page": fields.Integer(),
-            "per_page": fields.Integer(),
-            "total": fields.Integer(),
+            "page": Integer(),
+            "per_page": Integer(),
+            "total": Integer(),
         },
     )
 

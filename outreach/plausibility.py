@@ -5,10 +5,10 @@ and the checks both the API schemas and the forms use (docs/plausibility.md)."""
 from datetime import datetime, timedelta
 
 from flask_babel import gettext
-from marshmallow import fields
 
 from outreach.db import utcnow
 from outreach.i18n import N_
+from outreach.inputs import Integer
 
 # Impossible in every organisation: refused with 422 on the field, whatever the settings say.
 MAX_COUNT = 10_000  # one supply item handed out on one visit
@@ -58,14 +58,8 @@ def warning_answer(warning: dict) -> dict:
     return {**warning, "message": gettext(warning["message"], limit=warning["limit"])}
 
 
-class Count(fields.Integer):
-    """A whole number of things. JSON has one number type, so 50.0 is 50; 50.5 is refused,
-    where a plain marshmallow Integer would quietly store 50."""
-
-    def _validated(self, value):
-        if isinstance(value, float) and not value.is_integer():
-            raise self.make_error("invalid", input=value)
-        return super()._validated(value)
+class Count(Integer):
+    """A whole number of things, with a message that says so."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {"invalid": COUNT_MESSAGE})

@@ -332,3 +332,61 @@ def test_the_planning_form_refuses_a_date_out_of_range(coordinator_client, day):
 
 def test_the_person_list_bounds_its_page(coordinator_client):
     assert coordinator_client.get("/persons/?page=9223372036854775807").status_code == 200
+
+
+# --- whole numbers ----------------------------------------------------------------------------
+
+FRACTIONS = [2.5, 2.5890419884777833e-42]  # the second one schemathesis sent; int() makes it 0
+
+
+@pytest.mark.parametrize("number", FRACTIONS)
+def test_a_fraction_in_a_whole_number_field_gets_422_never_a_truncated_save(
+    nurse_client, coordinator_client, clinic, person, number
+):
+    """Every integer field of every body: a fraction is refused on its own field, where a
+    plain marshmallow Integer would quietly store int(value)."""
+    suggestion = {"alias": "Jasmin", "birth_year": number}
+    field_error(nurse_client.post("/api/v1/persons/suggestions", json=suggestion), "birth_year")
+    limit = {"alias": "Jasmin", "limit": number}
+    field_error(nurse_client.post("/api/v1/persons/suggestions", json=limit), "limit")
+    field_error(put(nurse_client, "persons", {"alias": "Mai", "birth_year": number}), "birth_year")
+    field_error(
+        put(nurse_client, "visits", visit_body(clinic, persons_present=number)), "persons_present"
+    )
+    field_error(
+        put(nurse_client, "visits", visit_body(clinic, supplies={"condoms": number})),
+        "supplies.condoms",
+    )
+    plan = {
+        "date": "2025-06-02",
+        "base": {"lat": 56.15, "lon": 10.2},
+        "shift": {"start": "09:00", "end": "17:00"},
+        "clinic_ids": [str(clinic.id)],
+    }
+    for field in ("nurses", "service_minutes"):
+        answer = coordinator_client.post("/api/v1/route-plans", json={**plan, field: number})
+        field_error(answer, field)
+    assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
+def test_a_whole_float_is_a_whole_number(nurse_client, clinic):
+    """JSON has one number type: 5.0 is 5."""
+    answer = put(nurse_client, "visits", visit_body(clinic, supplies={"condoms": 5.0}))
+    assert answer.status_code == 201, answer.json
+    assert answer.json["supplies"] == {"condoms": 5}
+
+
+def test_every_integer_field_is_the_whole_number_field():
+    """One integer field in every schema: outreach.inputs.Integer."""
+    from pathlib import Path
+
+    import outreach
+
+    root = Path(outreach.__file__).parent
+    plain = [
+        f"{path.relative_to(root)}:{number}"
+        for path in root.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "fields.Integer(" in line and path.name != "inputs.py"
+    ]
+    assert not plain, plain

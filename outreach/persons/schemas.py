@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from outreach.codes import country_codes, language_codes
 from outreach.i18n import N_
-from outreach.inputs import HAPPENED, NULL, no_bidi_controls
+from outreach.inputs import HAPPENED, NULL, Integer, no_bidi_controls
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.persons.models import CHANNELS, GENDERS, REFERRALS, TOPICS
 from outreach.visits.models import CONCERN_LEVELS
@@ -33,7 +33,7 @@ class PersonInSchema(Schema):
         metadata={"description": "Work name as given; never a real name."},
     )
     nationality = fields.String(allow_none=True, load_default=None, validate=_country)
-    birth_year = fields.Integer(
+    birth_year = Integer(
         allow_none=True,
         load_default=None,
         metadata={"minimum": 1920, "maximum": date.today().year - 12},
@@ -53,7 +53,7 @@ class PersonOutSchema(Schema):
     id = fields.UUID()
     alias = fields.String()
     nationality = fields.String(allow_none=True)
-    birth_year = fields.Integer(allow_none=True)
+    birth_year = Integer(allow_none=True)
     gender = fields.String()
     languages = fields.List(fields.String())
     merged_into_id = fields.UUID(allow_none=True)
@@ -164,9 +164,9 @@ class SuggestionQuerySchema(Schema):
         required=True, validate=[validate.Length(min=1, max=100), no_bidi_controls]
     )
     nationality = fields.String(load_default=None, validate=_country)
-    birth_year = fields.Integer(load_default=None)
+    birth_year = Integer(load_default=None)
     clinic_id = fields.UUID(load_default=None)
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+    limit = Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
 class SuggestionSchema(Schema):
@@ -186,7 +186,7 @@ class SuggestionSchema(Schema):
     last_clinic_id = fields.UUID(
         allow_none=True, metadata={"description": "Where: the clinic of that conversation's visit."}
     )
-    conversations = fields.Integer(metadata={"description": "Conversations with her in all."})
+    conversations = Integer(metadata={"description": "Conversations with her in all."})
 
 
 class MergeSchema(Schema):

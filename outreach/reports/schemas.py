@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from outreach.inputs import Integer
 from outreach.orgs.models import REGION_SLUGS
 from outreach.reports.exports import SEPARATORS, TABLE_NAMES
 from outreach.reports.figures import FIRST_YEAR, last_valid_year
@@ -16,7 +17,7 @@ def validate_year(year: int) -> None:
 
 
 class _ReportQuerySchema(Schema):
-    year = fields.Integer(
+    year = Integer(
         required=True,
         validate=validate_year,
         metadata={
@@ -77,18 +78,18 @@ class AnnualCsvQuerySchema(AnnualQuerySchema):
 
 
 class MonthlyQuerySchema(_ReportQuerySchema):
-    month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    month = Integer(required=True, validate=validate.Range(min=1, max=12))
 
 
 class _Figures(Schema):
-    visits = fields.Integer(metadata={"description": "Visits started in the period."})
-    clinics_visited = fields.Integer(metadata={"description": "Distinct clinics among them."})
-    admitted_visits = fields.Integer(metadata={"description": "Visits with outcome admitted."})
-    conversations = fields.Integer(metadata={"description": "Conversations in the period."})
-    persons_talked_to = fields.Integer(
+    visits = Integer(metadata={"description": "Visits started in the period."})
+    clinics_visited = Integer(metadata={"description": "Distinct clinics among them."})
+    admitted_visits = Integer(metadata={"description": "Visits with outcome admitted."})
+    conversations = Integer(metadata={"description": "Conversations in the period."})
+    persons_talked_to = Integer(
         metadata={"description": "Distinct persons (merged records once) talked to."}
     )
-    first_time_persons = fields.Integer(
+    first_time_persons = Integer(
         metadata={"description": "Those whose first-ever conversation was in the period."}
     )
 
@@ -98,14 +99,14 @@ class RegionFiguresSchema(_Figures):
 
 
 class MonthFiguresSchema(Schema):
-    month = fields.Integer(metadata={"description": "1 to 12."})
-    visits = fields.Integer()
-    admitted_visits = fields.Integer()
-    conversations = fields.Integer()
+    month = Integer(metadata={"description": "1 to 12."})
+    visits = Integer()
+    admitted_visits = Integer()
+    conversations = Integer()
 
 
 class _Report(_Figures):
-    year = fields.Integer()
+    year = Integer()
     region = fields.String(
         allow_none=True, metadata={"description": "The region filter, or null for all."}
     )
@@ -127,4 +128,4 @@ class AnnualReportSchema(_Report):
 
 
 class MonthlyReportSchema(_Report):
-    month = fields.Integer()
+    month = Integer()

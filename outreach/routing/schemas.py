@@ -9,7 +9,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from outreach.inputs import NULL, PLANNED_DAY, no_bidi_controls
+from outreach.inputs import NULL, PLANNED_DAY, Integer, no_bidi_controls
 from outreach.orgs.models import REGION_SLUGS
 from outreach.paging import list_schema, page_field
 from outreach.routing.models import PLAN_STATUSES
@@ -45,9 +45,7 @@ class BreakSchema(Schema):
         validate=HHMM,
         metadata={"description": "The break is over by then.", "example": "13:30"},
     )
-    minutes = fields.Integer(
-        required=True, validate=validate.Range(5, 180), metadata={"example": 30}
-    )
+    minutes = Integer(required=True, validate=validate.Range(5, 180), metadata={"example": 30})
 
 
 class RoutePlanInSchema(Schema):
@@ -82,7 +80,7 @@ class RoutePlanInSchema(Schema):
         required=True,
         metadata={"description": "Local times: leave the base after start, back before end."},
     )
-    nurses = fields.Integer(
+    nurses = Integer(
         load_default=None,
         allow_none=True,
         validate=validate.Range(1, 20),
@@ -120,7 +118,7 @@ class RoutePlanInSchema(Schema):
             "candidates (within `region` when both are given)."
         },
     )
-    service_minutes = fields.Integer(
+    service_minutes = Integer(
         load_default=40,
         validate=validate.Range(5, 480),
         metadata={"description": "Minutes per visit; the visit must end before closing."},
@@ -154,7 +152,7 @@ class PlanQuerySchema(Schema):
     )
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     page = page_field()
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    per_page = Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class SaveInSchema(Schema):
@@ -177,7 +175,7 @@ class ViolationSchema(Schema):
         metadata={"description": "opening_hours, shift_end or break."},
         validate=validate.OneOf(("opening_hours", "shift_end", "break")),
     )
-    minutes = fields.Integer(metadata={"description": "How many minutes too late."})
+    minutes = Integer(metadata={"description": "How many minutes too late."})
 
 
 class StopOutSchema(Schema):
@@ -224,7 +222,7 @@ class BaseOutSchema(Schema):
 class BreakSettingOutSchema(Schema):
     start = fields.String()
     end = fields.String()
-    minutes = fields.Integer()
+    minutes = Integer()
 
 
 class RoutePlanOutSchema(Schema):
@@ -234,8 +232,8 @@ class RoutePlanOutSchema(Schema):
     base = fields.Nested(BaseOutSchema)
     shift = fields.Nested(ShiftSchema)
     break_ = fields.Nested(BreakSettingOutSchema, data_key="break", allow_none=True)
-    service_minutes = fields.Integer()
-    nurses = fields.Integer()
+    service_minutes = Integer()
+    nurses = Integer()
     staff = fields.List(fields.UUID())
     region = fields.String(allow_none=True)
     regions = fields.List(fields.String())
@@ -263,7 +261,7 @@ class RoutePlanSyncSchema(Schema):
     base = fields.Nested(BaseOutSchema)
     shift = fields.Nested(ShiftSchema)
     break_ = fields.Nested(BreakSettingOutSchema, data_key="break", allow_none=True)
-    service_minutes = fields.Integer()
+    service_minutes = Integer()
     routes = fields.List(fields.Nested(RouteOutSchema))
-    sync_seq = fields.Integer()
+    sync_seq = Integer()
     updated_at = fields.AwareDateTime()

@@ -9,6 +9,7 @@ from outreach.audit.services import record
 from outreach.clinics.schemas import ClinicSyncSchema
 from outreach.db import write_transaction
 from outreach.i18n import LANGUAGES
+from outreach.inputs import Integer
 from outreach.paging import MAX_CURSOR
 from outreach.routing.schemas import RoutePlanSyncSchema
 from outreach.sync import queries
@@ -23,26 +24,26 @@ blp = Blueprint(
 
 
 class PullQuerySchema(Schema):
-    cursor = fields.Integer(
+    cursor = Integer(
         load_default=0,
         validate=validate.Range(min=0, max=MAX_CURSOR),
         metadata={"description": "The cursor of the previous answer; 0 for everything."},
     )
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=2000))
+    limit = Integer(load_default=500, validate=validate.Range(min=1, max=2000))
 
 
 class PersonIndexSchema(Schema):
     id = fields.String()
     alias = fields.String()
     nationality = fields.String(allow_none=True)
-    birth_year = fields.Integer(allow_none=True)
+    birth_year = Integer(allow_none=True)
     gender = fields.String()
     recent_clinic_ids = fields.List(fields.String())
     # For the suggestion cards: when and where she was last met, and how often (merged
     # records counted together).
     last_met_at = fields.String(allow_none=True, metadata={"description": "ISO time, UTC."})
     last_clinic_id = fields.String(allow_none=True)
-    conversations = fields.Integer()
+    conversations = Integer()
     merged_into_id = fields.String(allow_none=True)
 
 
@@ -97,8 +98,8 @@ ReferenceSchema = Schema.from_dict(
         "limits": fields.Nested(
             Schema.from_dict(
                 {
-                    "persons_present": fields.Integer(),
-                    "supplies": fields.Dict(keys=fields.String(), values=fields.Integer()),
+                    "persons_present": Integer(),
+                    "supplies": fields.Dict(keys=fields.String(), values=Integer()),
                 },
                 name="UsualMost",
             ),
@@ -110,7 +111,7 @@ ReferenceSchema = Schema.from_dict(
         ),
         "pack": fields.Dict(
             keys=fields.String(),
-            values=fields.Integer(),
+            values=Integer(),
             metadata={
                 "description": "The usual pack: what the team hands out on an ordinary visit, "
                 "per supply code; the phone fills it in with one tap. Empty until set."
@@ -135,7 +136,7 @@ ReferenceSchema = Schema.from_dict(
 
 
 class PullSchema(Schema):
-    cursor = fields.Integer(metadata={"description": "Send this as `cursor` next time."})
+    cursor = Integer(metadata={"description": "Send this as `cursor` next time."})
     more = fields.Boolean(
         metadata={"description": "True when the limit cut the answer: pull again at once."}
     )

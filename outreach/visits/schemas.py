@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from outreach.i18n import N_
-from outreach.inputs import HAPPENED
+from outreach.inputs import HAPPENED, Integer
 from outreach.orgs.services import MAX_LIST_ENTRIES
 from outreach.paging import list_schema, page_field, per_page_field
 from outreach.plausibility import COUNT_MESSAGE, MAX_COUNT, MAX_PERSONS_PRESENT, Count
@@ -105,8 +105,8 @@ class VisitInSchema(Schema):
 
 class UnusualValueSchema(Schema):
     field = fields.String(metadata={"description": 'The path, e.g. "supplies.condoms".'})
-    value = fields.Integer()
-    limit = fields.Integer(metadata={"description": "The organisation's usual most per visit."})
+    value = Integer()
+    limit = Integer(metadata={"description": "The organisation's usual most per visit."})
     message = fields.String()
 
 
@@ -118,8 +118,8 @@ class VisitOutSchema(Schema):
     outcome = fields.String()
     not_admitted_reason = fields.String(allow_none=True)
     staff = fields.List(fields.String())
-    persons_present = fields.Integer(allow_none=True)
-    supplies = fields.Dict(keys=fields.String(), values=fields.Integer())
+    persons_present = Integer(allow_none=True)
+    supplies = fields.Dict(keys=fields.String(), values=Integer())
     concern_level = fields.String(allow_none=True)
     indicators = fields.List(fields.String())
     police_informed = fields.Boolean()
