@@ -76,6 +76,9 @@ def test_cards_tell_persons_of_the_same_name_apart_and_show_more_offers_the_rest
     assert clinic["name"] in met
     assert "Conversations: 1" in met
     assert "Hungary" in first.inner_text()
+    # Someone of the same name: the nurse looks at the cards before she makes a new person.
+    order = page.locator(".suggestions > *").evaluate_all("(els) => els.map((e) => e.className)")
+    assert order.index("secondary wide new-person-button") > order.index("suggestion-list")
     screenshot(page, "field-suggestion-cards", full_page=True)
 
     page.get_by_role("button", name="Show more").click()

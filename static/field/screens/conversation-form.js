@@ -224,7 +224,17 @@ export async function render({ visitId = null, id = null }) {
     }
     const found = rank(q, candidates, shown + 1);
     const ranked = found.slice(0, shown);
-    suggestions.append(
+    // With no one of the same name, a new person is the likely answer: her button comes first,
+    // above the cards, so the common path needs no scrolling. With a same-name card, the nurse
+    // looks at the cards first and the button follows them.
+    const sameName = ranked.some(({ reasons }) => reasons.includes("same_alias"));
+    const newPerson = h(
+      "button",
+      { type: "button", class: "secondary wide new-person-button", onclick: () => setMode("new") },
+      t("New person: %(alias)s", { alias: q.alias.trim() }),
+    );
+    const parts = [
+      sameName ? null : newPerson,
       h(
         "p",
         { class: "suggestions-title" },
@@ -275,12 +285,9 @@ export async function render({ visitId = null, id = null }) {
             t("Show more"),
           )
         : null,
-      h(
-        "button",
-        { type: "button", class: "secondary wide new-person-button", onclick: () => setMode("new") },
-        t("New person: %(alias)s", { alias: q.alias.trim() }),
-      ),
-    );
+      sameName ? newPerson : null,
+    ];
+    suggestions.append(...parts.filter(Boolean));
   }
 
   function setMode(mode) {
