@@ -48,6 +48,8 @@ ROUTES = {
     ("admin.user_end_sessions", "POST"): ADMIN,
     ("admin.token_revoke", "POST"): ADMIN,
     ("admin.session_end", "POST"): ADMIN,
+    ("admin.audit", "GET"): ADMIN,
+    ("admin.audit_export", "GET"): ADMIN,
     ("clinics_api.ClinicCollection", "GET"): NURSE,
     ("clinics_api.ClinicResource", "GET"): NURSE,
     ("clinics_api.ClinicResource", "PUT"): NURSE,
