@@ -218,6 +218,7 @@ def test_each_role_reaches_exactly_the_routes_of_its_rank(app, factory, org, rol
             continue  # tokens are for the API only (tests/auth/test_tokens.py)
         if endpoint in SESSION_ENDING:
             actor = ActorClient(app, user)  # the earlier one may have ended the session
+        before = audit_ids()
         if token:
             status = answer(app.test_client(), method, url, token=token)
         else:
@@ -225,6 +226,8 @@ def test_each_role_reaches_exactly_the_routes_of_its_rank(app, factory, org, rol
         allowed = RANK[role] >= RANK[least]
         if (allowed and status in (401, 403)) or (not allowed and status != 403):
             wrong.append(f"{role} {method} {url} -> {status} (least role {least})")
+        elif not allowed and new_actions(before) != ["access.denied"]:
+            wrong.append(f"{role} {method} {url} wrote {new_actions(before)}")  # one each
     assert wrong == []
 
 
