@@ -6,7 +6,7 @@ undo merge) or two lists (the same-as search and its suggestions) writes one for
 the table says so.
 
 To add an endpoint (a second factor, say), add a Case to CASES: who calls it, how, the status
-it answers, and the (action, record) of each event it must write. The world it runs in holds a
+it answers, the (action, record) of each event it must write, and any setup of its own. The world it runs in holds a
 marker alias and marker notes, which no event's details may contain.
 """
 
@@ -38,7 +38,7 @@ class World:
     """Records of every kind in one organisation, and a few in another."""
 
     def __init__(self, app, factory, org, other_org):
-        self.app, self.org = app, org
+        self.app, self.org, self.other_org, self.factory = app, org, other_org, factory
         self.nurse = factory.user(org, "nurse")
         self.coordinator = factory.user(org, "coordinator")
         self.admin = factory.user(org, "admin")
@@ -65,6 +65,13 @@ class World:
         self.foreign_visit = factory.visit(foreign_clinic, datetime(YEAR, 3, 3, tzinfo=UTC))
         db.session.flush()
 
+    def add_twin(self):
+        """The nurse's address gets an account in the other organisation too (its own
+        password)."""
+        self.twin = self.factory.user(
+            self.other_org, "nurse", self.nurse.email, "the twin's passphrase 7"
+        )
+
     def client(self, role: str):
         if role == ANONYMOUS:
             return self.app.test_client()
@@ -79,6 +86,7 @@ class Case:
     status: int
     # (action, the world's attribute the event is about, or None) of each event, in order.
     events: list[tuple[str, str | None]]
+    setup: Callable | None = None  # (world) -> None, before the events are counted
 
 
 def html_login(email, password):
@@ -150,6 +158,15 @@ CASES = [
         html_login(NURSE_EMAIL, "wrong password!"),
         401,
         [("auth.login_failed", None)],
+    ),
+    # One failure for each account the address has: each organisation's admin sees hers.
+    Case(
+        "html login, wrong password, address in two organisations",
+        ANONYMOUS,
+        html_login(NURSE_EMAIL, "wrong password!"),
+        401,
+        [("auth.login_failed", None), ("auth.login_failed", None)],
+        setup=World.add_twin,
     ),
     Case(
         "json login, unknown user",
@@ -565,6 +582,8 @@ def new_events(before: set) -> list[AuditEvent]:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_each_sensitive_request_writes_exactly_its_audit_events(world, case):
+    if case.setup:
+        case.setup(world)
     client = world.client(case.actor)
     before = set(db.session.scalars(select(AuditEvent.id)))
 
