@@ -206,3 +206,21 @@ def test_admins_find_the_audit_log_in_the_menu_and_others_do_not(admin_client, c
     assert 'href="/admin/audit"' in page(admin_client.get("/account"))
     assert 'href="/admin/audit"' not in page(coordinator_client.get("/account"))
     assert coordinator_client.get("/admin/audit").status_code == 403
+
+
+def test_a_danish_admin_reads_the_page_in_danish(admin_client, admin, org, nurse_named):
+    event(
+        org,
+        "person.read",
+        datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+        nurse_named,
+        object_type="persons",
+        object_id=str(uuid.uuid4()),
+    )
+    admin.locale = "da"
+    db.session.flush()
+
+    html = page(admin_client.get("/admin/audit"))
+
+    assert "Aktivitetslog" in html and "Hvem gjorde hvad i jeres organisation" in html
+    assert "Læste en persons oplysninger" in html and "Alle hændelser om den" in html

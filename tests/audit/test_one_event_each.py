@@ -6,8 +6,8 @@ undo merge) or two lists (the same-as search and its suggestions) writes one for
 the table says so.
 
 To add an endpoint (a second factor, say), add a Case to CASES: who calls it, how, the status
-it answers, the (action, record) of each event it must write, and any setup of its own. The world it runs in holds a
-marker alias and marker notes, which no event's details may contain.
+it answers, the (action, record) of each event it must write, and any setup of its own. The
+world it runs in holds a marker alias and marker notes, which no event's details may contain.
 """
 
 import json
