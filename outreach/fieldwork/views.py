@@ -143,6 +143,8 @@ def edit_visit(visit_id: uuid.UUID):
     visit = get_in_org_or_404(Visit, visit_id, _org_id())
     choices = _visit_choices(visit)
     if request.method == "GET":
+        with write_transaction():  # the form shows the visit's notes: a read, audited
+            record("visit.read", user=caller(), obj=visit)
         form = VisitForm.for_visit(visit, visit_queries.etag(visit), **choices)
         return _visit_form_page(form, visit)
 
@@ -255,6 +257,8 @@ def edit_conversation(conversation_id: uuid.UUID):
     choices = _conversation_choices(conversation)
     etag = person_queries.conversation_etag
     if request.method == "GET":
+        with write_transaction():  # the form shows the conversation: a read, audited
+            record("conversation.read", user=caller(), obj=conversation)
         form = ConversationForm.for_conversation(conversation, etag(conversation), **choices)
         return _conversation_form_page(form, conversation)
 

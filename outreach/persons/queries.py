@@ -215,9 +215,17 @@ class Suggestion:
 
 
 def suggestions(
-    user, alias: str, nationality=None, birth_year=None, clinic_id=None, limit: int = 10
+    user,
+    alias: str,
+    nationality=None,
+    birth_year=None,
+    clinic_id=None,
+    limit: int = 10,
+    *,
+    about: Person | None = None,
 ) -> list[Suggestion]:
-    """Persons met before who may be this one, best first (matching.rank)."""
+    """Persons met before who may be this one, best first (matching.rank). `about`: the
+    record whose duplicates are looked for (the same-as page), named in the audit event."""
     org_id = user.organisation_id
     query = {
         "alias": alias,
@@ -226,10 +234,17 @@ def suggestions(
         "clinic_id": str(clinic_id) if clinic_id else None,
     }
     ranked = matching.rank(query, person_index(org_id), limit)
+    # The organisation's person records were searched: audited, with how many were shown,
+    # also none (SECURITY.md 20).
+    record(
+        "person.suggestions",
+        user=user,
+        object_type="persons",
+        object_id=about.id if about else None,
+        count=len(ranked),
+    )
     if not ranked:
         return []
-    # Person records were read: audited, with how many (SECURITY.md 20).
-    record("person.suggestions", user=user, object_type="persons", count=len(ranked))
     persons = persons_by_id(org_id, [uuid.UUID(c["id"]) for c, _, _ in ranked])
     return [
         Suggestion(

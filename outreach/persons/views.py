@@ -188,6 +188,8 @@ def same_as(person_id: uuid.UUID):
             results, _total = queries.search(
                 _org_id(), form.q.data, Filters(), exclude_canonical=person.canonical_id
             )
+            with write_transaction():  # the results show person records: audited, never what
+                record("person.search", user=_actor(), obj=person, count=len(results))
         else:
             status = 422
     suggested = []
@@ -201,6 +203,7 @@ def same_as(person_id: uuid.UUID):
                 birth_year=person.birth_year,
                 clinic_id=clinic_id,
                 limit=SUGGESTION_LIMIT + 5,
+                about=person,
             )
         ranked = [s for s in ranked if s.person.canonical_id != person.canonical_id]
         ranked = ranked[:SUGGESTION_LIMIT]
@@ -319,11 +322,17 @@ def merge(person_id: uuid.UUID, other_id: uuid.UUID):
 @role_required("coordinator")
 def undo_merge(merge_id: uuid.UUID):
     merge = get_in_org_or_404(PersonMerge, merge_id, _org_id())
-    source = get_in_org(Person, merge.source_id, _org_id())
-    target = get_in_org(Person, merge.target_id, _org_id())
+    form = UndoMergeForm()
+    if request.method == "GET":
+        # Both records are shown, side by side: two audited reads, as on the merge page.
+        with write_transaction():
+            source = queries.read_person(_actor(), merge.source_id)
+            target = queries.read_person(_actor(), merge.target_id)
+    else:
+        source = get_in_org(Person, merge.source_id, _org_id())
+        target = get_in_org(Person, merge.target_id, _org_id())
     if source is None or target is None:
         abort(404)
-    form = UndoMergeForm()
     if request.method == "POST" and form.validate():
         try:
             services.unmerge_persons(_actor(), merge.id)

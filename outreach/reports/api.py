@@ -6,6 +6,7 @@ import logging
 from flask.views import MethodView
 from flask_smorest import abort
 
+from outreach import csvsafe
 from outreach.apiutil import Blueprint, caller
 from outreach.db import utcnow
 from outreach.permissions import role_required
@@ -174,6 +175,6 @@ class AnnualReportCsv(_ReportView):
         export in Copenhagen time), an empty line, then the table with its header line. One
         audit event."""
         organisation, data = _report_data(args)
-        separator = args["separator"] or files.default_separator()
+        separator = args["separator"] or csvsafe.default_format()
         report_file = files.csv_file(organisation, data, args["source"], args["table"], separator)
         return _send(report_file, data, args)

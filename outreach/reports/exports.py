@@ -169,7 +169,7 @@ def tables(data: ReportData) -> list[Table]:
 
 # CSV separators: `semicolon` is what Danish Excel opens as it is (';' between cells, decimal
 # commas), as the clinic import's example file; `comma` is the plain format (decimal points).
-SEPARATORS = {"semicolon": (";", ","), "comma": (",", ".")}
+SEPARATORS = csvsafe.FORMATS
 
 
 def to_csv(table: Table, about: list[tuple[str, str]], separator: str = "comma") -> bytes:

@@ -32,12 +32,6 @@ def _language() -> str:
     return locale.language if locale else "da"
 
 
-def default_separator() -> str:
-    """Semicolons and decimal commas for a Danish user (what Danish Excel opens as it is);
-    the plain comma format for everyone else."""
-    return "semicolon" if _language() == "da" else "comma"
-
-
 def cell(value) -> str:
     """A table cell as the page and the PDF show it."""
     if value is None:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from outreach import csvsafe
 from outreach.permissions import role_required
 from outreach.reports import exports, figures, files, queries
 from outreach.reports.forms import ReportFilterForm
@@ -46,7 +47,7 @@ def _csv_separators() -> list[tuple[str, str]]:
         "semicolon": _("CSV for Danish Excel (semicolons, decimal commas)"),
         "comma": _("CSV with commas (decimal points)"),
     }
-    first = files.default_separator()
+    first = csvsafe.default_format()
     return sorted(labels.items(), key=lambda item: item[0] != first)
 
 
@@ -124,7 +125,7 @@ def export_csv(name: str):
     if loaded is None:
         return page, status
     organisation, filters, data = loaded
-    separator = filters.separator or files.default_separator()
+    separator = filters.separator or csvsafe.default_format()
     report_file = files.csv_file(organisation, data, filters.source, name, separator)
     if report_file is None:
         return render_template("error.html", code=404, error=None), 404

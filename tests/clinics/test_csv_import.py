@@ -5,7 +5,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -266,10 +266,19 @@ def test_a_confirmed_import_is_recorded_with_its_upload_and_counts_only(
     assert (done.rows, done.imported, done.skipped, done.possible_duplicates) == (2, 1, 1, 0)
 
 
-def test_a_second_confirm_is_refused_without_reading_the_audit_log(coordinator_client, org):
+def test_a_second_confirm_is_refused_without_reading_the_audit_log(
+    coordinator_client, org, monkeypatch
+):
     token = sealed_upload(upload(coordinator_client, csv_bytes(GOOD)))
+    # The first import leaves no audit event (the log is append-only: none can be deleted).
+    monkeypatch.setattr(csv_import, "record", lambda *args, **kwargs: None)
     coordinator_client.form_post("/clinics/import/confirm", {"upload": token})
-    db.session.execute(delete(AuditEvent).where(AuditEvent.action == "clinic.import"))
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "clinic.import")
+        )
+        == 0
+    )
 
     again = coordinator_client.form_post("/clinics/import/confirm", {"upload": token})
 
