@@ -340,17 +340,28 @@ def nationality_codes(organisation_id) -> list[str]:
 
 
 def browse(organisation_id, filters: Filters, page: int, per_page: int):
-    """(one page of the list, the persons talked to most recently first; total)."""
+    """(one page of the list, the persons talked to most recently first, then the newest
+    records; total). Aliases are encrypted, so SQL cannot sort by them."""
     last = _per_person(organisation_id, func.max)
-    stmt = filters.apply(tenant_select(Person, organisation_id))
-    persons, total = paginate(
-        stmt.outerjoin(last, last.c.pid == Person.canonical_id).order_by(
-            last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id
-        ),
-        page,
-        per_page,
+    stmt = filters.apply(
+        scoped(select(Person.id, Person.alias.column, last.c.at), organisation_id, Person)
+    ).outerjoin(last, last.c.pid == Person.canonical_id)
+    # Aliases are encrypted: the order is made here, from the ids, times and opened aliases.
+    listed = [
+        (pid, Person.alias.open(pid, sealed), at) for pid, sealed, at in db.session.execute(stmt)
+    ]
+    listed.sort(
+        key=lambda r: (
+            r[2] is None,  # never talked to last
+            -r[2].timestamp() if r[2] else 0.0,  # the latest first
+            matching.fold(r[1]),
+            r[1],
+            str(r[0]),
+        )
     )
-    return rows(organisation_id, persons), total
+    shown = [pid for pid, _alias, _at in listed[(page - 1) * per_page : page * per_page]]
+    found = persons_by_id(organisation_id, shown)
+    return rows(organisation_id, [found[pid] for pid in shown]), len(listed)
 
 
 def _alias_score(query: str, alias: str) -> float:
