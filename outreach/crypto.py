@@ -46,7 +46,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import Connection, MetaData, Table, Text, TypeDecorator, event, select, update
+from sqlalchemy import MetaData, Table, Text, TypeDecorator, event, func, select, update
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -424,24 +424,26 @@ class RotationCounts:
     unreadable: int = 0  # do not open with any key of the ring: left as they are
 
 
-def count_values(connection: Connection, columns: list[SealedColumn]) -> int:
+def count_values(session: Session, columns: list[SealedColumn]) -> int:
+    """How many values the columns hold (their tables, not one organisation's rows: the
+    statements run on the session's connection, outside the tenancy guard)."""
+    connection = session.connection()
     total = 0
     for sc in columns:
         col = sc.table.c[sc.column]
-        total += connection.scalar(select(col.count()).where(col.is_not(None))) or 0
+        total += connection.scalar(select(func.count(col)).where(col.is_not(None))) or 0
     return total
 
 
 def rotate(
-    connection: Connection,
+    session: Session,
     ring: KeyRing,
     columns: list[SealedColumn],
     *,
     batch_size: int = 500,
-    commit: Callable[[], None],
 ) -> Iterator[tuple[int, RotationCounts]]:
     """Re-seal every value of `columns` under the active key, `batch_size` rows at a time
-    (keyset-paged by the primary key, `commit()` after each batch). Values already under the
+    (keyset-paged by the primary key, a commit after each batch). Values already under the
     active key are skipped, so a run killed half-way is simply run again. Yields (values
     looked at in the batch, running counts). Only the sealed column changes: no timestamp or
     change number moves, since the plaintext is the same."""
@@ -455,6 +457,7 @@ def rotate(
             stmt = select(pk, col).where(col.is_not(None)).order_by(pk).limit(batch_size)
             if last is not None:
                 stmt = stmt.where(pk > last)
+            connection = session.connection()
             rows = connection.execute(stmt).all()
             if not rows:
                 break
@@ -476,5 +479,5 @@ def rotate(
                 )
                 counts.rotated += 1
             last = rows[-1][0]
-            commit()
+            session.commit()
             yield len(rows), counts

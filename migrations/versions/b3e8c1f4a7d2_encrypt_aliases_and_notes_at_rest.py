@@ -89,18 +89,29 @@ def _fill_alias_lookups(ring) -> None:
 
 
 def upgrade():
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.alter_column(
-            "alias", existing_type=sa.String(length=100), type_=sa.Text(), existing_nullable=False
-        )
-        batch_op.add_column(sa.Column("alias_lookup", sa.String(length=64), nullable=True))
-        batch_op.create_index(
-            "ix_persons_org_alias_lookup", ["organisation_id", "alias_lookup"], unique=False
-        )
-    with op.batch_alter_table("person_searches", schema=None) as batch_op:
-        batch_op.alter_column(
-            "query", existing_type=sa.String(length=100), type_=sa.Text(), existing_nullable=False
-        )
+    # Safe to run again (an interrupted run, a stamped database): each step checks first.
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("persons")}
+    if "alias_lookup" not in columns:
+        with op.batch_alter_table("persons", schema=None) as batch_op:
+            batch_op.alter_column(
+                "alias",
+                existing_type=sa.String(length=100),
+                type_=sa.Text(),
+                existing_nullable=False,
+            )
+            batch_op.add_column(sa.Column("alias_lookup", sa.String(length=64), nullable=True))
+            batch_op.create_index(
+                "ix_persons_org_alias_lookup", ["organisation_id", "alias_lookup"], unique=False
+            )
+    searches = {c["name"]: c["type"] for c in sa.inspect(op.get_bind()).get_columns("person_searches")}
+    if getattr(searches["query"], "length", None):
+        with op.batch_alter_table("person_searches", schema=None) as batch_op:
+            batch_op.alter_column(
+                "query",
+                existing_type=sa.String(length=100),
+                type_=sa.Text(),
+                existing_nullable=False,
+            )
     ring = crypto.keyring()
     _convert(lambda value, place: value if crypto.is_sealed(value) else ring.seal(value, place))
     _fill_alias_lookups(ring)
