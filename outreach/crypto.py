@@ -7,7 +7,7 @@ first one active (new values are sealed with it; the others only open older valu
 Production refuses to start without them; development makes a pair once and keeps it in the
 instance folder (mode 0600); the test suite brings its own.
 
-**Format.** A sealed value is the text `enc:` + base64url (no padding) of
+**Format.** A sealed value is the text `enc:` + base64 of
 `version (1 byte, 0x01) | key id length (1 byte) | key id (ASCII) | nonce (12) | AES-GCM
 ciphertext and tag (16)`. The associated data is that header plus the value's place:
 `<table>.<column>:<row id>`, so a ciphertext copied to another row, or to another column of
@@ -46,7 +46,17 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import MetaData, Table, Text, TypeDecorator, event, func, select, update
+from sqlalchemy import (
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    bindparam,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -60,6 +70,8 @@ KEY_ID = re.compile(r"[A-Za-z0-9-]{1,16}")
 EXTENSION = "outreach_keyring"
 # The development key ring, made once in the instance folder (mode 0600).
 DEV_KEYS_FILE = "encryption-keys.env"
+# Opened values remembered per key ring (KeyRing.open): about 200 bytes each.
+OPENED_KEPT = 200_000
 # What an unreadable field shows (msgid; translated when read).
 UNREADABLE_MSGID = "[unreadable: this encrypted value could not be decrypted]"
 
@@ -123,6 +135,7 @@ class KeyRing:
     keys: dict[str, bytes]  # the active key first
     lookup_key: bytes
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+    _opened: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_text(cls, data_keys: str, lookup_key: str) -> "KeyRing":
@@ -145,9 +158,22 @@ class KeyRing:
         body = self._cipher(key_id).encrypt(
             nonce, plaintext.encode("utf-8"), header + context.encode("utf-8")
         )
-        return PREFIX + base64.urlsafe_b64encode(header + nonce + body).rstrip(b"=").decode()
+        return PREFIX + base64.b64encode(header + nonce + body).decode("ascii")
 
     def open(self, sealed: str, context: str) -> str:
+        """The plaintext; Undecryptable (with the reason, never the value) if it does not
+        open here. What opened is remembered (the same sealed value in the same place always
+        opens to the same text), so reading an organisation's aliases again costs a look-up."""
+        known = self._opened.get((sealed, context))
+        if known is not None:
+            return known
+        text = self._open(sealed, context)
+        if len(self._opened) >= OPENED_KEPT:
+            self._opened.clear()
+        self._opened[(sealed, context)] = text
+        return text
+
+    def _open(self, sealed: str, context: str) -> str:
         header, key_id, nonce, body = _split(sealed)
         if key_id not in self.keys:
             raise Undecryptable(f"key id {key_id} is not in DATA_KEYS")
@@ -174,9 +200,8 @@ def _split(sealed: str) -> tuple[bytes, str, bytes, bytes]:
     not one."""
     if not isinstance(sealed, str) or not sealed.startswith(PREFIX):
         raise Undecryptable("not a sealed value")
-    text = sealed[len(PREFIX) :]
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = binascii.a2b_base64(sealed[len(PREFIX) :], strict_mode=True)
     except (binascii.Error, ValueError):
         raise Undecryptable("not a sealed value (base64)") from None
     if len(raw) < 2 or raw[0] != VERSION:
@@ -305,6 +330,7 @@ class Encrypted:
         self.normalise = normalise
         self.name = ""
         self.owner: type | None = None
+        self._place: tuple[str, str] | None = None
 
     def __set_name__(self, owner, name: str) -> None:
         self.name, self.owner = name, owner
@@ -317,8 +343,10 @@ class Encrypted:
 
     def place(self) -> tuple[str, str]:
         """(table, column) of this field."""
-        column = self.owner.__mapper__.attrs[self.column_attr].columns[0]
-        return column.table.name, column.name
+        if self._place is None:
+            column = self.owner.__mapper__.attrs[self.column_attr].columns[0]
+            self._place = (column.table.name, column.name)
+        return self._place
 
     def open(self, row_id, stored: str | None) -> str | None:
         """The plaintext of a stored value of row `row_id` (read with `.column` in a bulk
@@ -452,6 +480,13 @@ def rotate(
     for sc in columns:
         table, col = sc.table, sc.table.c[sc.column]
         (pk,) = table.primary_key.columns
+        # Only if the value is still the one read: a row changed meanwhile by the app (under
+        # the active key already) is not put back to what it was.
+        replace = (
+            update(table)
+            .where(pk == bindparam("row_id"), col == bindparam("was", type_=col.type))
+            .values({sc.column: bindparam("sealed", type_=col.type)})
+        )
         last = None
         while True:
             stmt = select(pk, col).where(col.is_not(None)).order_by(pk).limit(batch_size)
@@ -461,6 +496,7 @@ def rotate(
             rows = connection.execute(stmt).all()
             if not rows:
                 break
+            changes = []
             for row_id, sealed in rows:
                 place = context(table.name, sc.column, row_id)
                 try:
@@ -474,10 +510,10 @@ def rotate(
                         "rotate-keys: %s of row %s left as it is: %s", sc.name, row_id, error
                     )
                     continue
-                connection.execute(
-                    update(table).where(pk == row_id).values({sc.column: ring.seal(plain, place)})
-                )
-                counts.rotated += 1
+                changes.append({"row_id": row_id, "was": sealed, "sealed": ring.seal(plain, place)})
+            if changes:
+                connection.execute(replace, changes)
+                counts.rotated += len(changes)
             last = rows[-1][0]
             session.commit()
             yield len(rows), counts
