@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -244,15 +245,28 @@ def generate_keys(today: datetime | None = None) -> tuple[str, str]:
     return f"DATA_KEYS={key_id}:{data}", f"LOOKUP_KEY={lookup}"
 
 
+def _write_new_keys(path: Path) -> bool:
+    """Write a fresh pair to `path` (0600) unless it exists; False when another process (the
+    scheduler started beside `flask run`) was first. Written whole to a file of its own, then
+    linked into place, so a reader never sees half a file."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write("# Development encryption keys (flask --app outreach generate-keys).\n")
+        file.write("\n".join(generate_keys()) + "\n")
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        return False
+    finally:
+        partial.unlink()
+    return True
+
+
 def _development_keys(instance_path: str) -> tuple[str, str]:
     """The development pair from the instance folder, made there (0600) the first time."""
     path = Path(instance_path) / DEV_KEYS_FILE
-    if not path.exists():
-        lines = generate_keys()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write("# Development encryption keys (flask --app outreach generate-keys).\n")
-            file.write("\n".join(lines) + "\n")
+    if not path.exists() and _write_new_keys(path):
         log.warning(
             "No DATA_KEYS/LOOKUP_KEY set: generated development encryption keys in %s "
             "(keep the file: the data written with them cannot be read without it)",
@@ -314,6 +328,32 @@ class SealedText(TypeDecorator):
         raise ValueError("an encrypted column takes sealed values only (set it via Encrypted)")
 
 
+# A key missing from DATA_KEYS makes every value under it unreadable: the log names the first
+# rows of each column and reason each minute, not every row of a 20,000-person list.
+UNREADABLE_LOGGED_PER_MINUTE = 20
+_unreadable_logged: dict[tuple[str, str, str], tuple[int, int]] = {}
+
+
+def _warn_unreadable(table: str, column: str, row_id, reason: str) -> None:
+    minute = int(time.monotonic() // 60)
+    key = (table, column, reason)
+    seen_minute, count = _unreadable_logged.get(key, (minute, 0))
+    if seen_minute != minute:
+        count = 0
+    _unreadable_logged[key] = (minute, count + 1)
+    if count < UNREADABLE_LOGGED_PER_MINUTE:
+        log.warning(
+            "unreadable encrypted value: %s.%s of row %s: %s", table, column, row_id, reason
+        )
+    elif count == UNREADABLE_LOGGED_PER_MINUTE:
+        log.warning(
+            "unreadable encrypted values: more of %s.%s this minute (%s); not logged each",
+            table,
+            column,
+            reason,
+        )
+
+
 class Encrypted:
     """The plaintext view of a SealedText column (see the module's docstring). `lookup` names
     a column that gets `KeyRing.lookup(<table>.<column>, normalise(plaintext))` at each seal."""
@@ -357,9 +397,7 @@ class Encrypted:
         try:
             return keyring().open(stored, context(table, column, row_id))
         except Undecryptable as error:
-            log.warning(
-                "unreadable encrypted value: %s.%s of row %s: %s", table, column, row_id, error
-            )
+            _warn_unreadable(table, column, row_id, str(error))
             return Unreadable(gettext(UNREADABLE_MSGID))
 
     def __get__(self, obj, owner=None):

@@ -28,6 +28,12 @@ KEY_A = base64.b64encode(b"A" * 16 + os.urandom(16)).decode()
 KEY_B = base64.b64encode(os.urandom(32)).decode()
 
 
+@pytest.fixture(autouse=True)
+def unreadable_logs_afresh(monkeypatch):
+    """Each test starts with the log's per-minute budget of unreadable values untouched."""
+    monkeypatch.setattr(crypto, "_unreadable_logged", {})
+
+
 @pytest.fixture
 def ring():
     return crypto.KeyRing.from_text(f"a:{KEY_A},b:{KEY_B}", KEY_B)
@@ -179,6 +185,18 @@ def test_development_makes_its_keys_once_in_the_instance_folder(tmp_path, monkey
     assert not [m for m in messages if key_text in m]
 
 
+def test_two_processes_starting_together_share_one_development_pair(tmp_path):
+    keys_file = tmp_path / crypto.DEV_KEYS_FILE
+
+    first = crypto._write_new_keys(keys_file)
+    written = keys_file.read_text()
+    second = crypto._write_new_keys(keys_file)  # the scheduler, a moment later
+
+    assert (first, second) == (True, False)
+    assert keys_file.read_text() == written
+    assert [p.name for p in tmp_path.iterdir()] == [crypto.DEV_KEYS_FILE]
+
+
 def test_generate_keys_prints_a_pair_of_lines_that_the_app_accepts(runner):
     result = runner.invoke(args=["generate-keys"])
 
@@ -258,6 +276,22 @@ def test_a_ciphertext_copied_to_another_person_shows_a_marker_not_a_500(
     warned = [r.getMessage() for r in caplog.records if r.name == "outreach.crypto"]
     assert any(f"persons.alias of row {szandra.id}" in m for m in warned)
     assert not [m for m in warned if "Mai" in m or "Szandra" in m]
+
+
+def test_a_missing_key_logs_the_first_unreadable_rows_not_every_one(app, monkeypatch, caplog):
+    caplog.set_level(logging.WARNING, logger="outreach.crypto")
+    monkeypatch.setattr(crypto, "UNREADABLE_LOGGED_PER_MINUTE", 2)
+    other = crypto.KeyRing.from_text(f"gone:{KEY_A}", KEY_B)
+    rows = [uuid.uuid4() for _ in range(5)]
+    sealed = [other.seal("Mai", crypto.context("persons", "alias", r)) for r in rows]
+
+    opened = [Person.alias.open(r, s) for r, s in zip(rows, sealed, strict=True)]
+
+    assert all(isinstance(text, crypto.Unreadable) for text in opened)
+    lines = [r.getMessage() for r in caplog.records if r.name == "outreach.crypto"]
+    assert [str(rows[0]) in lines[0], str(rows[1]) in lines[1]] == [True, True]
+    assert len(lines) == 3 and "not logged each" in lines[2]
+    assert not [line for line in lines if "Mai" in line]
 
 
 def test_a_tampered_note_shows_the_marker_and_a_form_saved_over_it_keeps_the_stored_value(
