@@ -387,13 +387,13 @@ def nationality_codes(organisation_id) -> list[str]:
 
 
 def browse(organisation_id, filters: Filters, page: int, per_page: int):
-    """(one page of the list, the persons talked to most recently first, then the newest
-    records; total). Aliases are encrypted, so SQL cannot sort by them."""
+    """(one page of the list, the persons talked to most recently first, then by alias;
+    total). Aliases are encrypted, so SQL cannot sort by them: the ids, sealed aliases and last
+    contacts of the filtered persons are read, sorted here and cut to the page."""
     last = _per_person(organisation_id, func.max)
     stmt = filters.apply(
         scoped(select(Person.id, Person.alias.column, last.c.at), organisation_id, Person)
     ).outerjoin(last, last.c.pid == Person.canonical_id)
-    # Aliases are encrypted: the order is made here, from the ids, times and opened aliases.
     listed = [
         (pid, Person.alias.open(pid, sealed), at) for pid, sealed, at in db.session.execute(stmt)
     ]
