@@ -55,7 +55,17 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # models: the schema; throttle: registers the outreach+db:// storage before the limiter
     # looks up RATELIMIT_STORAGE_URI.
-    from outreach import compression, geo, i18n, inputs, models, security, tenancy, throttle  # noqa: F401
+    from outreach import (  # noqa: F401
+        compression,
+        crypto,
+        geo,
+        i18n,
+        inputs,
+        models,
+        security,
+        tenancy,
+        throttle,
+    )
     from outreach.auth import access
     from outreach.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -87,6 +97,7 @@ def register_extensions(app: Flask) -> None:
             "description": "Browsers: the login cookie, plus X-CSRFToken on writes.",
         },
     )
+    crypto.init_app(app)  # the key ring: refuses to start without it (SECURITY.md 18)
     security.init_app(app)
     compression.init_app(app)
     access.init_app(app)

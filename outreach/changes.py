@@ -47,6 +47,11 @@ def committed_seq(organisation_id) -> int:
     ).scalar_one()
 
 
+def has_stamped_rows(session: Session) -> bool:
+    """Whether this transaction changed synced rows that are not numbered yet."""
+    return bool(session.info.get(_MARKED))
+
+
 def stamp(obj) -> None:
     """Give a row the next sequence number when the transaction commits; call on every
     change of a synced row. A row already in the database is marked changed now, so that the

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from outreach import backup, demo, scheduler
+from outreach import backup, crypto, demo, scheduler
 from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import AccountError, create_token, create_user
 from outreach.db import db
@@ -197,6 +197,44 @@ def generate_backup_key_command():
     click.echo(backup.generate_key())
 
 
+@click.command("generate-keys")
+def generate_keys_command():
+    """Print a fresh DATA_KEYS and LOOKUP_KEY line to paste into the environment. To rotate,
+    put the new DATA_KEYS entry first and keep the old ones after it until rotate-keys ran."""
+
+    for line in crypto.generate_keys():
+        click.echo(line)
+
+
+@click.command("rotate-keys")
+@click.option("--batch-size", default=500, show_default=True, help="Rows per transaction.")
+def rotate_keys_command(batch_size):
+    """Re-encrypt every encrypted value under the active (first) key of DATA_KEYS. Values
+    already under it are skipped, so a run that was stopped is simply run again."""
+
+    ring = crypto.keyring()
+    columns = crypto.sealed_columns(db.metadata)
+    total = crypto.count_values(db.session, columns)
+    click.echo(
+        f"Re-encrypting {total} value(s) in {len(columns)} column(s) under key {ring.active_id}."
+    )
+    counts = crypto.RotationCounts()
+    with click.progressbar(length=total, label="Values", show_pos=True) as bar:
+        for done, so_far in crypto.rotate(db.session, ring, columns, batch_size=batch_size):
+            bar.update(done)
+            counts = so_far
+    click.echo(
+        f"Re-encrypted {counts.rotated}; already under {ring.active_id}: {counts.current}; "
+        f"unreadable, left as they are: {counts.unreadable}."
+    )
+    if counts.unreadable:
+        raise click.ClickException(
+            "Some values open with no key of DATA_KEYS (the log names their rows); keep the "
+            "old keys until they are explained."
+        )
+    click.echo("Every value is under the active key: older keys can leave DATA_KEYS now.")
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(file):
@@ -245,6 +283,8 @@ def register(app):
         scheduler_command,
         reports_group,
         generate_backup_key_command,
+        generate_keys_command,
+        rotate_keys_command,
         backup_command,
         restore_command,
     ):

@@ -58,6 +58,14 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
         # Encrypts `flask backup` files (base64 of 32 bytes); separate from every other key.
         "BACKUP_KEY": env.get("BACKUP_KEY", ""),
+        # Keep each organisation's person index (decrypted aliases) in memory while its change
+        # number stays the same (persons/queries.py); the test suite turns it off.
+        "PERSON_INDEX_CACHE": _bool(env.get("PERSON_INDEX_CACHE"), True),
+        # Field-level encryption (outreach/crypto.py, DESIGN.md §4): KEY_ID:BASE64 entries of
+        # 32-byte keys, the first one active; and the key of the look-up hashes. Production
+        # refuses to start without them; development makes a pair in the instance folder.
+        "DATA_KEYS": env.get("DATA_KEYS", ""),
+        "LOOKUP_KEY": env.get("LOOKUP_KEY", ""),
         # A query on tenant rows without tenancy.scoped(): "raise" (development, tests),
         # "warn" (a log line naming the tables), or "off".
         # Log lines (outreach/logs.py): JSON objects, or "text" for a person at a terminal.

@@ -366,3 +366,89 @@ def test_an_english_deployment_migrates_a_string_to_the_english_label(empty_app)
     upgrade(revision=LABELS_PER_LANGUAGE)
 
     assert settings_of(org_id)["supply_labels"] == {"condoms": {"da": "Kondomer", "en": "Rubbers"}}
+
+
+# b3e8c1f4a7d2: aliases, notes and kept searches encrypted at rest (outreach/crypto.py).
+BEFORE_ENCRYPTION = "3015accdb78f"
+ENCRYPTION = "b3e8c1f4a7d2"
+
+persons_before_encryption = sa.table(
+    "persons",
+    *(sa.column(name, sa.Uuid()) for name in ("id", "organisation_id", "canonical_id")),
+    sa.column("alias", sa.String()),
+    sa.column("gender", sa.String()),
+    sa.column("languages", sa.JSON()),
+    sa.column("sync_seq", sa.BigInteger()),
+    sa.column("created_at", UTCDateTime()),
+    sa.column("updated_at", UTCDateTime()),
+)
+
+
+def persons_as_before(org_id, *aliases) -> list[uuid.UUID]:
+    ids = []
+    for alias in aliases:
+        person_id = uuid.uuid4()
+        db.session.execute(
+            sa.insert(persons_before_encryption).values(
+                id=person_id,
+                organisation_id=org_id,
+                canonical_id=person_id,
+                alias=alias,
+                gender="woman",
+                languages=[],
+                sync_seq=1,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+        ids.append(person_id)
+    db.session.commit()
+    return ids
+
+
+def stored_aliases(ids) -> list[tuple[str, str | None]]:
+    has_lookup = "alias_lookup" in {c["name"] for c in inspect(db.engine).get_columns("persons")}
+    table = sa.table("persons", sa.column("id", sa.Uuid()), sa.column("alias"))
+    stmt = select(table.c.id, table.c.alias).where(table.c.id.in_(ids))
+    found = dict(db.session.execute(stmt).all())
+    lookups = sa.table("persons", sa.column("id", sa.Uuid()), sa.column("alias_lookup"))
+    hashes = {}
+    if has_lookup:
+        hashes = dict(db.session.execute(select(lookups.c.id, lookups.c.alias_lookup)).all())
+    db.session.rollback()
+    return [(found[i], hashes.get(i)) for i in ids]
+
+
+def test_the_encryption_migration_seals_existing_aliases_and_is_safe_to_run_again(empty_app):
+    from outreach import crypto
+    from outreach.persons.matching import fold
+    from outreach.persons.models import Person
+
+    upgrade(revision=BEFORE_ENCRYPTION)
+    org_id = organisation_as_before("Before encryption", {})
+    long_alias = "Á" * 100  # 200 bytes of UTF-8: the sealed text outgrows VARCHAR(100)
+    ids = persons_as_before(org_id, "Mai", long_alias)
+
+    upgrade(revision=ENCRYPTION)
+    once = stored_aliases(ids)
+    stamp(revision=BEFORE_ENCRYPTION)  # as if it had not run: it runs again
+    upgrade(revision=ENCRYPTION)
+
+    ring = crypto.keyring()
+    assert stored_aliases(ids) == once  # sealed values are recognised and left alone
+    for (sealed, lookup), person_id, alias in zip(once, ids, ("Mai", long_alias), strict=True):
+        assert crypto.key_id_of(sealed) == "t1" and alias not in sealed
+        assert lookup == ring.lookup("persons.alias", fold(alias))
+        assert db.session.get(Person, person_id).alias == alias
+    db.session.rollback()
+
+
+def test_the_encryption_downgrade_opens_the_aliases_again(empty_app):
+    upgrade(revision=BEFORE_ENCRYPTION)
+    org_id = organisation_as_before("Round trip", {})
+    ids = persons_as_before(org_id, "Mai", "Szandra")
+    upgrade(revision=ENCRYPTION)
+
+    downgrade(revision=BEFORE_ENCRYPTION)
+
+    assert stored_aliases(ids) == [("Mai", None), ("Szandra", None)]

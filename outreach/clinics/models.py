@@ -3,11 +3,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach import vocabulary
 from outreach.changes import Synced
+from outreach.crypto import Encrypted, SealedText
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
 
 # The codes of the columns below, with their labels, live in outreach/vocabulary.py.
@@ -41,7 +42,8 @@ class Clinic(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     opening_hours: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="active", nullable=False)
     source: Mapped[str] = mapped_column(String(12), default="registry", nullable=False)
-    notes: Mapped[str | None] = mapped_column(Text)
+    _notes: Mapped[str | None] = mapped_column("notes", SealedText)
+    notes = Encrypted("_notes")  # encrypted at rest (outreach/crypto.py)
     geocode_status: Mapped[str] = mapped_column(String(10), default="none", nullable=False)
     geocode_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

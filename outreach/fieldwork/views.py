@@ -27,6 +27,7 @@ from outreach.orgs.queries import code_labels, organisation_lists
 from outreach.permissions import role_required
 from outreach.persons import queries as person_queries
 from outreach.persons import services as person_services
+from outreach.persons.matching import fold
 from outreach.persons.models import Conversation, Person
 from outreach.records import NotAllowed, PreconditionFailed, RecordNotFound
 from outreach.tenancy import get_in_org, get_in_org_or_404, tenant_select
@@ -184,10 +185,12 @@ def _visit_field_names(form: VisitForm) -> dict:
 def _conversation_choices(conversation: Conversation) -> dict:
     org = current_user.organisation
     persons = db.session.scalars(
-        tenant_select(Person, _org_id())
-        .where((Person.merged_into_id.is_(None)) | (Person.id == conversation.person_id))
-        .order_by(Person.alias, Person.birth_year, Person.id)
-    )
+        tenant_select(Person, _org_id()).where(
+            (Person.merged_into_id.is_(None)) | (Person.id == conversation.person_id)
+        )
+    ).all()
+    # Aliases are encrypted: sorted here, not in SQL.
+    persons.sort(key=lambda p: (fold(p.alias), p.alias, p.birth_year or 0, str(p.id)))
 
     def person_label(p: Person) -> str:
         facts = [p.alias, country_label(p.nationality) if p.nationality else None]

@@ -4,7 +4,9 @@ The field app runs the same rules offline (static/field/matching.js); keep them 
 """
 
 import unicodedata
+from collections.abc import Callable
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 # Spelling variants common when work names are written down by ear.
 _SUBSTITUTIONS = [
@@ -33,6 +35,7 @@ WEIGHTS = {
 MIN_ALIAS_SIMILARITY = 0.5
 
 
+@lru_cache(maxsize=65536)  # ranking folds every alias of the organisation per query
 def fold(text: str) -> str:
     """Lower case, no accents, letters only: 'Ánná-Maria' -> 'annamaria'."""
     decomposed = unicodedata.normalize("NFKD", text or "")
@@ -57,13 +60,17 @@ def sound(text: str) -> str:
 
 
 def alias_similarity(a: str, b: str) -> float:
-    fa, fb = fold(a), fold(b)
+    return _similarity(fold(a), fold(b))
+
+
+def _similarity(fa: str, fb: str) -> float:
+    """alias_similarity of two folded aliases (fold is idempotent, so sound(fa) is sound(a))."""
     if not fa or not fb:
         return 0.0
     if fa == fb:
         return 1.0
     plain = SequenceMatcher(None, fa, fb).ratio()
-    phonetic = SequenceMatcher(None, sound(a), sound(b)).ratio()
+    phonetic = SequenceMatcher(None, sound(fa), sound(fb)).ratio()
     best = max(plain, phonetic * 0.95)
     shorter, longer = sorted((fa, fb), key=len)
     if len(shorter) >= 3 and longer.startswith(shorter):
@@ -71,11 +78,54 @@ def alias_similarity(a: str, b: str) -> float:
     return round(best, 4)
 
 
-def score(query: dict, candidate: dict) -> tuple[float, list[str]]:
+# Below this bound an alias cannot reach MIN_ALIAS_SIMILARITY, whatever ratio() finds (with
+# room for the rounding to 4 places).
+_PRUNE_BELOW = MIN_ALIAS_SIMILARITY - 0.0001
+
+
+def similarity_to(query_alias: str) -> Callable[[str], float]:
+    """alias_similarity(query_alias, alias) as a function of alias, for ranking many aliases
+    against one query (20,000 persons in docs/performance.md): each distinct alias is worked
+    out once, and one too far off to reach MIN_ALIAS_SIMILARITY is told apart cheaply by an
+    upper bound of both ratios (SequenceMatcher.quick_ratio, the shared letters) and answers
+    0.0, which ranks exactly as its true value would (below the minimum)."""
+    fq = fold(query_alias)
+    sq = sound(fq)
+    plain_bound, sound_bound = SequenceMatcher(None, "", fq), SequenceMatcher(None, "", sq)
+    by_alias: dict[str, float] = {}
+    by_folded: dict[str, float] = {}
+
+    def of_folded(fa: str) -> float:
+        shorter, longer = sorted((fq, fa), key=len)
+        prefix = len(shorter) >= 3 and longer.startswith(shorter)
+        if fq and fa and fq != fa and not prefix:
+            plain_bound.set_seq1(fa)
+            sound_bound.set_seq1(sound(fa))
+            if max(plain_bound.quick_ratio(), sound_bound.quick_ratio() * 0.95) < _PRUNE_BELOW:
+                return 0.0
+        return _similarity(fq, fa)
+
+    def similarity(alias: str) -> float:
+        known = by_alias.get(alias)
+        if known is None:
+            fa = fold(alias)
+            known = by_folded.get(fa)
+            if known is None:
+                known = by_folded[fa] = of_folded(fa)
+            by_alias[alias] = known
+        return known
+
+    return similarity
+
+
+def score(query: dict, candidate: dict, similarity_of=None) -> tuple[float, list[str]]:
     """(score 0..1, reasons) for one candidate; score 0 when the alias is too far off. The
     alias reason is "same_alias" when it is the same name (spelling aside: fold), else
-    "alias"."""
-    similarity = alias_similarity(query["alias"], candidate["alias"])
+    "alias". `similarity_of`: similarity_to(query["alias"]) when ranking many."""
+    if similarity_of is None:
+        similarity = alias_similarity(query["alias"], candidate["alias"])
+    else:
+        similarity = similarity_of(candidate["alias"])
     if similarity < MIN_ALIAS_SIMILARITY:
         return 0.0, []
     total = WEIGHTS["alias"] * similarity
@@ -98,7 +148,8 @@ def rank(query: dict, candidates: list[dict], limit: int = 10) -> list[tuple[dic
     """Best first: by score (the same name scores above a variant with the same details),
     then the person met most recently (`last_met_at`, an ISO time in UTC; never met last),
     then by alias."""
-    scored = [(c, *score(query, c)) for c in candidates]
+    similarity_of = similarity_to(query["alias"])
+    scored = [(c, *score(query, c, similarity_of)) for c in candidates]
     scored = [s for s in scored if s[1] > 0]
     # Stable sorts, least significant key first (matching.js sorts the same way).
     scored.sort(key=lambda s: fold(s[0]["alias"]))

@@ -4,12 +4,14 @@ their columns take (from the vocabulary)."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach import vocabulary
 from outreach.changes import Synced
+from outreach.crypto import Encrypted, SealedText
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
+from outreach.persons.matching import fold
 
 # The codes of the columns below, with their labels, live in outreach/vocabulary.py.
 GENDERS = vocabulary.GENDERS
@@ -23,12 +25,17 @@ class Person(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     __table_args__ = (
         Index("ix_persons_org_sync", "organisation_id", "sync_seq"),
         Index("ix_persons_canonical", "canonical_id"),
+        Index("ix_persons_org_alias_lookup", "organisation_id", "alias_lookup"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False
     )
-    alias: Mapped[str] = mapped_column(String(100), nullable=False)
+    # Encrypted at rest (outreach/crypto.py); alias_lookup is the keyed hash of the folded
+    # alias (matching.fold: case, accents and punctuation aside) for exact look-ups.
+    _alias: Mapped[str] = mapped_column("alias", SealedText, nullable=False)
+    alias = Encrypted("_alias", lookup="alias_lookup", normalise=fold)
+    alias_lookup: Mapped[str | None] = mapped_column(String(64))
     nationality: Mapped[str | None] = mapped_column(String(2))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str] = mapped_column(String(12), default="unknown", nullable=False)
@@ -65,7 +72,8 @@ class Conversation(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     indicators: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     referral: Mapped[str | None] = mapped_column(String(30))
     follow_up_needed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
-    notes: Mapped[str | None] = mapped_column(Text)
+    _notes: Mapped[str | None] = mapped_column("notes", SealedText)
+    notes = Encrypted("_notes")  # encrypted at rest (outreach/crypto.py)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
@@ -99,7 +107,9 @@ class PersonSearch(db.Model):
         Uuid, ForeignKey("organisations.id"), nullable=False
     )
     user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id"), nullable=False)
-    query: Mapped[str] = mapped_column(String(100), nullable=False)
+    # What was typed: an alias, or part of one; encrypted at rest like the alias itself.
+    _query: Mapped[str] = mapped_column("query", SealedText, nullable=False)
+    query = Encrypted("_query")
     nationality: Mapped[str | None] = mapped_column(String(2))
     gender: Mapped[str | None] = mapped_column(String(12))
     merged: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

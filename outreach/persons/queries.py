@@ -9,10 +9,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from outreach.audit.services import record
 from outreach.auth.models import User
+from outreach.changes import committed_seq, has_stamped_rows
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.paging import paginate
@@ -126,7 +128,31 @@ def _per_person(organisation_id, aggregate):
     ).subquery()
 
 
+# The person index of each organisation as last read, {(organisation id, include_merged):
+# ((change number, hour), index)}: every change to a person, a conversation or a visit takes
+# the organisation's next change number, so the same number means the same index (the hour
+# moves the window of recent clinics). A suggestion then ranks 20,000 persons without reading
+# and decrypting them again (docs/performance.md). Plaintext aliases stay in the process's
+# memory, as they do while any page shows them. Off in the test suite (PERSON_INDEX_CACHE):
+# its rolled-back savepoints hand out the same number twice.
+_INDEX_CACHE: dict = {}
+
+
 def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
+    """read_person_index, cached per organisation while nothing changed (read-only: shared
+    by every request of the process)."""
+    if not current_app.config["PERSON_INDEX_CACHE"] or has_stamped_rows(db.session()):
+        return read_person_index(organisation_id, include_merged)
+    version = (committed_seq(organisation_id), utcnow().strftime("%Y-%m-%dT%H"))
+    cached = _INDEX_CACHE.get((organisation_id, include_merged))
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    index = read_person_index(organisation_id, include_merged)
+    _INDEX_CACHE[(organisation_id, include_merged)] = (version, index)
+    return index
+
+
+def read_person_index(organisation_id, include_merged: bool = False) -> list[dict]:
     """The minimal index the phone keeps for matching: what matching needs, and what a
     suggestion card shows to tell persons with the same name apart (when and where she was
     last met, how many conversations), per person as the figures count her (merged records
@@ -148,24 +174,45 @@ def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
     for person_id, clinic_id in db.session.execute(recent):
         clinics.setdefault(person_id, []).append(str(clinic_id))
     met = last_met(organisation_id)
-    stmt = tenant_select(Person, organisation_id)
+    # Columns, not Person objects: 20,000 of them are read for one suggestion.
+    stmt = scoped(
+        select(
+            Person.id,
+            Person.alias.column,
+            Person.nationality,
+            Person.birth_year,
+            Person.gender,
+            Person.canonical_id,
+            Person.merged_into_id,
+        ),
+        organisation_id,
+        Person,
+    )
     if not include_merged:
         stmt = stmt.where(Person.merged_into_id.is_(None))
     index = []
-    for p in db.session.scalars(stmt):
-        last_at, last_clinic, count = met.get(p.canonical_id, (None, None, 0))
+    for (
+        pid,
+        sealed,
+        nationality,
+        birth_year,
+        gender,
+        canonical_id,
+        merged_into,
+    ) in db.session.execute(stmt):
+        last_at, last_clinic, count = met.get(canonical_id, (None, None, 0))
         index.append(
             {
-                "id": str(p.id),
-                "alias": p.alias,
-                "nationality": p.nationality,
-                "birth_year": p.birth_year,
-                "gender": p.gender,
-                "recent_clinic_ids": sorted(clinics.get(p.canonical_id, [])),
+                "id": str(pid),
+                "alias": Person.alias.open(pid, sealed),
+                "nationality": nationality,
+                "birth_year": birth_year,
+                "gender": gender,
+                "recent_clinic_ids": sorted(clinics.get(canonical_id, [])),
                 "last_met_at": last_at.isoformat(timespec="seconds") if last_at else None,
                 "last_clinic_id": str(last_clinic) if last_clinic else None,
                 "conversations": count,
-                "merged_into_id": str(p.canonical_id) if p.merged_into_id else None,
+                "merged_into_id": str(canonical_id) if merged_into else None,
             }
         )
     return index
@@ -355,17 +402,28 @@ def nationality_codes(organisation_id) -> list[str]:
 
 
 def browse(organisation_id, filters: Filters, page: int, per_page: int):
-    """(one page of the list, the persons talked to most recently first; total)."""
+    """(one page of the list, the persons talked to most recently first, then by alias;
+    total). Aliases are encrypted, so SQL cannot sort by them: the ids, sealed aliases and last
+    contacts of the filtered persons are read, sorted here and cut to the page."""
     last = _per_person(organisation_id, func.max)
-    stmt = filters.apply(tenant_select(Person, organisation_id))
-    persons, total = paginate(
-        stmt.outerjoin(last, last.c.pid == Person.canonical_id).order_by(
-            last.c.at.is_(None), last.c.at.desc(), Person.alias, Person.id
-        ),
-        page,
-        per_page,
+    stmt = filters.apply(
+        scoped(select(Person.id, Person.alias.column, last.c.at), organisation_id, Person)
+    ).outerjoin(last, last.c.pid == Person.canonical_id)
+    listed = [
+        (pid, Person.alias.open(pid, sealed), at) for pid, sealed, at in db.session.execute(stmt)
+    ]
+    listed.sort(
+        key=lambda r: (
+            r[2] is None,  # never talked to last
+            -r[2].timestamp() if r[2] else 0.0,  # the latest first
+            matching.fold(r[1]),
+            r[1],
+            str(r[0]),
+        )
     )
-    return rows(organisation_id, persons), total
+    shown = [pid for pid, _alias, _at in listed[(page - 1) * per_page : page * per_page]]
+    found = persons_by_id(organisation_id, shown)
+    return rows(organisation_id, [found[pid] for pid in shown]), len(listed)
 
 
 def _alias_score(query: str, alias: str) -> float:

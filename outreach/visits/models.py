@@ -3,11 +3,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach import vocabulary
 from outreach.changes import Synced
+from outreach.crypto import Encrypted, SealedText
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
 
 # The codes of the columns below, with their labels, live in outreach/vocabulary.py.
@@ -40,6 +41,9 @@ class Visit(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     indicators: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     police_informed: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     police_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    police_note: Mapped[str | None] = mapped_column(Text)
-    notes: Mapped[str | None] = mapped_column(Text)
+    # Free text, encrypted at rest (outreach/crypto.py).
+    _police_note: Mapped[str | None] = mapped_column("police_note", SealedText)
+    police_note = Encrypted("_police_note")
+    _notes: Mapped[str | None] = mapped_column("notes", SealedText)
+    notes = Encrypted("_notes")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))

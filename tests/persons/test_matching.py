@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from outreach.changes import stamp
 from outreach.db import utcnow
 from outreach.persons import matching, queries, services
 from outreach.persons.models import Person
@@ -280,3 +281,40 @@ def test_the_index_counts_the_conversations_of_merged_records_together(
     assert entry["conversations"] == 2
     assert entry["last_clinic_id"] is None  # a phone call, not in a visit
     assert entry["last_met_at"] > (utcnow() - timedelta(days=6)).isoformat()
+
+
+# --- Ranking 20,000 encrypted aliases (docs/performance.md, "Encrypted aliases") -------------
+
+
+def test_ranking_many_aliases_scores_exactly_as_one_at_a_time():
+    import random
+
+    rng = random.Random(12)
+    letters = "aeiouymnlkstrjhpfcwzxqdbg-é "
+    aliases = ["".join(rng.choice(letters) for _ in range(rng.randint(0, 12))) for _ in range(800)]
+    aliases += ["Mai", "Lina", "Yasmin", "Jasmine", "Jassmine", "Anna-Maria", "Ánna", "", "Mai 2"]
+    for query in ["Jassmine", "Mai", "ana", "x", "", *aliases[:25]]:
+        similarity_of = matching.similarity_to(query)
+        for alias in aliases:
+            exact = matching.alias_similarity(query, alias)
+            fast = similarity_of(alias)
+            if max(exact, fast) >= matching.MIN_ALIAS_SIMILARITY:
+                assert fast == exact, (query, alias)
+
+
+def test_the_organisations_index_is_kept_while_nothing_changes(app, factory, org, monkeypatch):
+    monkeypatch.setitem(app.config, "PERSON_INDEX_CACHE", True)
+    mai = factory.person(org, "Mai")
+
+    first = queries.person_index(org.id)
+    assert queries.person_index(org.id) is first  # the same change number: not read again
+    factory.person(org, "Szandra")  # a change takes the next number
+    second = queries.person_index(org.id)
+    mai.alias = "May"
+    stamp(mai)  # changed in this transaction, not numbered yet: read, not kept
+    third = queries.person_index(org.id)
+
+    assert [p["alias"] for p in first] == ["Mai"]
+    assert sorted(p["alias"] for p in second) == ["Mai", "Szandra"]
+    assert sorted(p["alias"] for p in third) == ["May", "Szandra"]
+    assert queries.person_index(org.id) is not third
