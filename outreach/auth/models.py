@@ -1,10 +1,10 @@
-"""User, UserSession and ApiToken tables."""
+"""User, UserSession, ApiToken and the second factor's tables."""
 
 import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach import vocabulary
@@ -97,3 +97,41 @@ class UserSession(UUIDPrimaryKey, db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship()
+
+
+# The TOTP secret's column type, declared here once: the one column that holds it
+# (SecondFactor.totp_secret) is read and written only by auth.second_factor.secret_of() and
+# set_secret(), so that field-level encryption can take it over in one place.
+TotpSecret = String(64)
+
+
+class SecondFactor(UUIDPrimaryKey, db.Model):
+    """A user's TOTP authenticator (SECURITY.md 5): one row per user. Without enrolled_at it
+    is an enrolment begun and not yet confirmed by a first code, and does not count."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, unique=True
+    )
+    totp_secret: Mapped[str] = mapped_column(TotpSecret, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time step (Unix time // 30) whose code was accepted: a code of that step or an
+    # earlier one is refused, by every process, since the check and the update are one UPDATE.
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(UUIDPrimaryKey, db.Model):
+    """One of the ten one-time codes shown once at enrolment, stored as an Argon2id hash."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
