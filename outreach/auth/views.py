@@ -19,8 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from outreach.auth import queries, second_factor, services
-from outreach.auth.access import clock, start_session
+from outreach.auth import access, queries, second_factor, services
+from outreach.auth.access import start_session
 from outreach.auth.forms import LoginForm, PasswordChangeForm, SecondFactorForm, TokenCreateForm
 from outreach.db import db, utcnow, write_transaction
 from outreach.extensions import limiter
@@ -153,7 +153,7 @@ def _begin_second_step(user):
     session[SECOND_STEP_KEY] = {
         "user": str(user.id),
         "version": user.session_version,
-        "at": clock(),
+        "at": access.clock(),
     }
     if second_factor.is_enrolled(user):
         return redirect(url_for("auth.login_code", **_next_args()))
@@ -165,7 +165,7 @@ def second_step_user():
     state = session.get(SECOND_STEP_KEY)
     if not isinstance(state, dict) or not isinstance(state.get("at"), int | float):
         return None
-    if not 0 <= clock() - state["at"] <= SECOND_STEP_SECONDS:
+    if not 0 <= access.clock() - state["at"] <= SECOND_STEP_SECONDS:
         return None
     user = queries.find_user_by_id(state.get("user"))
     if user is None or not user.active or user.session_version != state.get("version"):
