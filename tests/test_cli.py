@@ -316,9 +316,7 @@ class TestWithTheDemoLoaded:
         # Anholt and Læsø are Danish towns in the table, but a demo route cannot drive there.
         assert {c.postcode for c in db.session.scalars(select(Clinic))} & {"8592", "9940"} == set()
 
-    def test_demo_enrols_the_coordinators_and_the_admin_and_prints_their_secrets(
-        self, demo_loaded
-    ):
+    def test_demo_enrols_the_coordinators_and_the_admin_and_prints_their_secrets(self, demo_loaded):
         enrolled = {email for email, _, _ in demo.second_factors()}
         assert enrolled == {
             "coordinator@demo.outreach.dk",
