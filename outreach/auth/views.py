@@ -1,5 +1,6 @@
 """Login, logout, language and the user's own account pages."""
 
+import textwrap
 import uuid
 from urllib.parse import urlsplit
 
@@ -313,7 +314,9 @@ def enrol():
             "auth/enrol.html",
             form=form,
             during_login=during_login,
-            secret=second_factor.secret_of(factor),
+            # In groups of four, as authenticator apps accept it: easier to type, and the
+            # line can wrap on a phone.
+            secret=" ".join(textwrap.wrap(second_factor.secret_of(factor), 4)),
             qr_url=url_for("auth.enrol_qr"),
         ),
         status,

@@ -267,7 +267,8 @@ def enrol_page(client, url="/login/second-factor"):
     response = client.get(url)
     assert response.status_code == 200, page(response)
     html = page(response)
-    secret = re.search(r'<code class="secret-once">([A-Z2-7]+)</code>', html).group(1)
+    shown = re.search(r'<code class="secret-once">([A-Z2-7 ]+)</code>', html).group(1)
+    secret = shown.replace(" ", "")
     return html, secret
 
 
