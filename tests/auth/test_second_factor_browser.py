@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import pyotp
 import pytest
 
-from outreach import demo
 from tests.browsing import next_code
 from tests.conftest import PASSWORD, TOTP_CLOCK, Factory
 
@@ -21,24 +20,35 @@ def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.fixture
-def newcomer(in_db):
-    """A coordinator of an organisation of her own, without a second factor yet."""
+def coordinator_of_her_own(in_db, enrolled: bool) -> str:
+    """A coordinator of an organisation of her own: logging in in Danish saves her language,
+    which must not change the demo users other browser tests log in as."""
 
     def seed():
         factory = Factory()
         org = factory.organisation(name=f"Second factor org {uuid.uuid4().hex[:6]}")
-        return factory.user(org, "coordinator", second_factor_on=False).email
+        return factory.user(org, "coordinator", second_factor_on=enrolled).email
 
     return in_db(seed)
 
 
-def password_step_in_danish(page, email, password=PASSWORD):
+@pytest.fixture
+def newcomer(in_db):
+    """Without a second factor yet."""
+    return coordinator_of_her_own(in_db, enrolled=False)
+
+
+@pytest.fixture
+def enrolled(in_db):
+    return coordinator_of_her_own(in_db, enrolled=True)
+
+
+def password_step_in_danish(page, email):
     page.goto("/login")
     page.locator(".langswitch button[value=da]").click()
     page.locator("html[lang=da]").wait_for(state="attached")
     page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form button[type=submit].primary").click()
     page.wait_for_url(lambda url: urlsplit(url).path != "/login")
 
@@ -70,8 +80,8 @@ def test_a_coordinator_sets_up_her_second_factor_on_a_phone_in_danish(
     assert page.request.get("/api/v1/auth/me").json()["email"] == newcomer
 
 
-def test_the_code_step_in_danish_fits_a_phone(page, live_server, screenshot):
-    password_step_in_danish(page, "coordinator@demo.outreach.dk", demo.DEMO_PASSWORD)
+def test_the_code_step_in_danish_fits_a_phone(page, live_server, enrolled, screenshot):
+    password_step_in_danish(page, enrolled)
 
     assert urlsplit(page.url).path == "/login/code"
     assert page.locator("h1").inner_text() == "Log ind: kode"
@@ -80,8 +90,6 @@ def test_the_code_step_in_danish_fits_a_phone(page, live_server, screenshot):
     page.locator("input[name=code]").fill("12345")  # five digits: no code, no recovery code
     page.locator("form button[type=submit].primary").click()
     assert "Koden er forkert eller er allerede brugt." in page.locator(".field").inner_text()
-    page.locator("input[name=code]").fill(
-        next_code(live_server.app, "coordinator@demo.outreach.dk")
-    )
+    page.locator("input[name=code]").fill(next_code(live_server.app, enrolled))
     page.locator("form button[type=submit].primary").click()
     page.wait_for_url(lambda url: urlsplit(url).path not in ("/login", "/login/code"))
