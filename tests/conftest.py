@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import Connection, text
@@ -401,7 +402,12 @@ class ActorClient:
         """`body`: the login's JSON, when made beforehand (login_body(user) by default)."""
         self.user = user
         self.client = app.test_client()
-        response = self.client.post("/api/v1/auth/login", json=body or login_body(user))
+        if body is None and has_app_context():
+            body = login_body(user)
+        elif body is None:  # a test of an app of its own, outside its context
+            with app.app_context():
+                body = login_body(user)
+        response = self.client.post("/api/v1/auth/login", json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
         self.csrf = response.json["csrf_token"]
 

@@ -216,8 +216,9 @@ def login():
 
 
 def _ask_to_log_in_again():
-    session.pop(SECOND_STEP_KEY, None)
-    flash(_("Log in again: the time for the code ran out."), "info")
+    """Back to the password: the second step ran out (or ended), or never began."""
+    if session.pop(SECOND_STEP_KEY, None) is not None:
+        flash(_("Log in again: the time for the code ran out."), "info")
     return redirect(url_for("auth.login", **_next_args()))
 
 
