@@ -115,6 +115,8 @@ def code_at(factor: SecondFactor, at: float | None = None) -> str:
 
 def _matching_step(factor: SecondFactor, code: str) -> int | None:
     """The time step, within the window around now, whose code this is; None if none."""
+    if not looks_like_totp(code):
+        return None
     totp = _totp(factor)
     now_step = current_step()
     for step in range(now_step - VALID_WINDOW, now_step + VALID_WINDOW + 1):
@@ -129,7 +131,8 @@ def normalise_code(code: str | None) -> str:
 
 
 def looks_like_totp(code: str) -> bool:
-    return len(code) == DIGITS and code.isdigit()
+    # ASCII digits only: "١٢٣٤٥٦" is digits to str.isdigit(), and no code.
+    return len(code) == DIGITS and code.isascii() and code.isdigit()
 
 
 def _accept_step(factor: SecondFactor, step: int) -> bool:

@@ -254,6 +254,16 @@ def test_nurses_must_enrol_when_their_organisation_asks(client, org, nurse, admi
     assert form.headers["Location"] == "/login/second-factor"
 
 
+@pytest.mark.parametrize(
+    "given", ["١٢٣٤٥٦", "12 34 5\u00e9", "\u2460\u2461\u2462\u2463\u2464\u2465"]
+)
+def test_codes_of_other_characters_are_refused_not_an_error(client, coordinator, clock, given):
+    for field in ("totp_code", "recovery_code"):
+        response = json_login(client, coordinator.email, **{field: given})
+        assert response.status_code == 401
+        assert response.json["reason"] == "second_factor_wrong"
+
+
 def test_the_openapi_document_describes_the_code_fields(client):
     schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Login"]
     assert {"totp_code", "recovery_code"} <= set(schema["properties"])
