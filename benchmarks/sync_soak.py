@@ -740,6 +740,10 @@ def main() -> None:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    # One throwaway key ring for the set-up here and every server (production needs one).
+    from outreach.crypto import generate_keys
+
+    os.environ.update(line.split("=", 1) for line in generate_keys())
     if args.db == "postgresql":
         database_url = os.environ.get("DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
         if not database_url:

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from outreach import backup, crypto, demo, scheduler
+from outreach.auth import second_factor
 from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import AccountError, create_token, create_user
 from outreach.db import db
@@ -83,6 +84,20 @@ def create_user_command(email, org_name, role, name):
     click.echo(f"Created {user.role} {user.email} in {org.name}.")
 
 
+def _one_user(email: str, org_name: str | None):
+    """The one active account with this address (in --org, when it has several)."""
+    users = [u for u in find_users_by_email(email) if u.active]
+    if org_name is not None:
+        users = [u for u in users if u.organisation.name == org_name]
+    if not users:
+        raise click.ClickException(f"No active user with the email {email!r}.")
+    if len(users) > 1:
+        raise click.ClickException(
+            f"The email {email!r} has an account in several organisations; give --org."
+        )
+    return users[0]
+
+
 @click.command("create-token")
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
@@ -93,16 +108,7 @@ def create_token_command(email, name, expires_days, org_name):
     """Create a personal API token (set-up by the operator; users make their own on their
     account page); it is printed once, alone on the last line."""
 
-    users = [u for u in find_users_by_email(email) if u.active]
-    if org_name is not None:
-        users = [u for u in users if u.organisation.name == org_name]
-    if not users:
-        raise click.ClickException(f"No active user with the email {email!r}.")
-    if len(users) > 1:
-        raise click.ClickException(
-            f"The email {email!r} has an account in several organisations; give --org."
-        )
-    (user,) = users
+    user = _one_user(email, org_name)
     try:
         _, plain = create_token(user, name, expires_days=expires_days)
     except AccountError as exc:
@@ -153,6 +159,50 @@ def demo_command(force, if_empty, i_know):
     click.echo(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
     for role, email in logins:
         click.echo(f"  {role:<12} {email}")
+    click.echo(
+        "Coordinators and admins log in with a second factor too. Add a secret below to an"
+        " authenticator app (or scan its otpauth URI as a QR code), or print the current code"
+        " with `flask --app outreach totp-code EMAIL` (development only):"
+    )
+    for email, secret, uri in demo.second_factors():
+        click.echo(f"  {email:<30} {secret}")
+        click.echo(f"  {'':<30} {uri}")
+
+
+@click.command("totp-code")
+@click.argument("email")
+@click.option("--org", "org_name", default=None, help="The organisation, if the email has several.")
+def totp_code_command(email, org_name):
+    """Print the current second-factor code of a user: development only, so that a newcomer
+    can log in as a demo user without a phone. Refused in production."""
+    if current_app.config["OUTREACH_ENV"] == "production":
+        raise click.ClickException(
+            "totp-code is for development only (OUTREACH_ENV=development); in production the "
+            "code comes from the user's authenticator app."
+        )
+    user = _one_user(email, org_name)
+    factor = second_factor.enrolled_factor(user)
+    if factor is None:
+        raise click.ClickException(f"{user.email} has no second factor set up.")
+    click.echo(second_factor.code_at(factor))
+
+
+@click.command("reset-second-factor")
+@click.argument("email")
+@click.option("--org", "org_name", default=None, help="The organisation, if the email has several.")
+@in_english
+def reset_second_factor_command(email, org_name):
+    """Remove a user's second factor (a lost phone, when no other admin can reset it on the
+    user's page): she sets up a new one at her next login. Audited."""
+    user = _one_user(email, org_name)
+    if not second_factor.reset(user, actor=None, via="command line"):
+        click.echo(f"{user.email} has no second factor; nothing was changed.")
+        return
+    db.session.commit()
+    click.echo(
+        f"The second factor of {user.email} ({user.organisation.name}) is reset; a new one is"
+        " set up at the next login."
+    )
 
 
 reports_group = AppGroup("reports")
@@ -280,6 +330,8 @@ def register(app):
         create_user_command,
         create_token_command,
         demo_command,
+        totp_code_command,
+        reset_second_factor_command,
         scheduler_command,
         reports_group,
         generate_backup_key_command,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
+from outreach.auth import second_factor
 from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import AccountError, create_user
 from outreach.changes import stamp
@@ -635,9 +636,13 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
             "indicator_labels": INDICATOR_LABELS,
         },
     )
-    create_user(
+    syd = create_user(
         second, "coordinator@syd.outreach.dk", DEMO_PASSWORD, "coordinator", name="Sofie Syd"
     )
+    # Coordinators and admins log in with a second factor: the demo's are set up, their
+    # secrets printed by the demo command (second_factors()).
+    for user in (staff["coordinator"], staff["admin"], syd):
+        second_factor.enrol_directly(user, actor_note="demo")
     syd_towns = [t for t in _mainland_towns() if t.region == "syddanmark"]
     _add_synced([_clinic(rng, second, rng.choice(syd_towns), used, today) for _ in range(12)])
     if db.session.connection().dialect.name == "postgresql":
@@ -645,6 +650,18 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         # breakdowns by nested loops, 30 s a query instead of milliseconds.
         db.session.execute(text("ANALYZE"))
     return LOGINS
+
+
+def second_factors() -> list[tuple[str, str, str]]:
+    """(email, secret, otpauth URI) of each demo user with a second factor."""
+    found = []
+    for email in DEMO_EMAILS:
+        for user in find_users_by_email(email):
+            factor = second_factor.enrolled_factor(user)
+            if factor is not None:
+                secret = second_factor.secret_of(factor)
+                found.append((user.email, secret, second_factor.provisioning_uri(user, factor)))
+    return found
 
 
 def _add_synced(rows: list) -> None:

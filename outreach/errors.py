@@ -22,7 +22,21 @@ SESSION_EXPIRED = "session_expired"  # a session ended (timeout, logout elsewher
 LOGIN_REQUIRED = "login_required"  # no session or no valid token was sent at all
 # The right password of an account an admin has deactivated: logging in again will not help.
 ACCOUNT_DEACTIVATED = "account_deactivated"
-REASONS = (CSRF, SESSION_EXPIRED, LOGIN_REQUIRED, ACCOUNT_DEACTIVATED)
+# The JSON login's second step (SECURITY.md 5): the password was right and the account needs
+# a code (send it with the password again); the code sent was wrong or used already; or the
+# account has no second factor yet and must set one up in a browser first.
+SECOND_FACTOR_REQUIRED = "second_factor_required"
+SECOND_FACTOR_WRONG = "second_factor_wrong"
+SECOND_FACTOR_ENROLMENT_REQUIRED = "second_factor_enrolment_required"
+REASONS = (
+    CSRF,
+    SESSION_EXPIRED,
+    LOGIN_REQUIRED,
+    ACCOUNT_DEACTIVATED,
+    SECOND_FACTOR_REQUIRED,
+    SECOND_FACTOR_WRONG,
+    SECOND_FACTOR_ENROLMENT_REQUIRED,
+)
 # A 422 lists this many field messages and counts the rest: a body of 400,000 bad items must
 # not answer 60 MB.
 MAX_ERRORS = 50

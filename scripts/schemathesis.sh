@@ -32,6 +32,9 @@ export OUTREACH_INSTANCE_PATH="$tmp"
 export SECRET_KEY=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')
 export GEOCODER=towns          # no request leaves the machine
 export LOG_LEVEL=WARNING
+# A throwaway key ring for the throwaway database (production refuses to start without one).
+while IFS= read -r line; do export "$line"; done < <("$BIN/python" -c \
+  'from outreach.crypto import generate_keys; print("\n".join(generate_keys()))')
 export LOGIN_RATE_LIMIT="1000 per minute"  # the fuzzer logs in far more than people do
 
 flask() { "$BIN/flask" --app outreach "$@"; }

@@ -20,8 +20,10 @@ from flask_migrate import upgrade
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from outreach import demo
+from outreach.auth import second_factor
+from outreach.auth.queries import find_users_by_email
 from outreach.db import db
-from tests.conftest import database_url, make_app
+from tests.conftest import TOTP_CLOCK, database_url, make_app
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; never Playwright's own download
 CHROMIUM_ARGS = [
@@ -267,16 +269,37 @@ def screenshot():
     return take
 
 
+def next_code(app, email: str) -> str:
+    """The next code of the authenticator of the account `email` on the live server's
+    database (tests/conftest.py TOTP_CLOCK: one step later at each login)."""
+    with app.app_context():
+        try:
+            (user,) = [u for u in find_users_by_email(email) if second_factor.is_enrolled(u)]
+            return TOTP_CLOCK.next_code(user)
+        finally:
+            db.session.remove()  # outside a request SQLite's transaction holds the write lock
+
+
+def form_log_in(page, app, email: str, password: str = demo.DEMO_PASSWORD) -> None:
+    """Through the login form, and its code step when the account has a second factor (the
+    demo's coordinators and admin)."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.locator("form button[type=submit].primary").click()
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    if urlsplit(page.url).path == "/login/code":
+        page.get_by_label("Code").fill(next_code(app, email))
+        page.locator("form button[type=submit].primary").click()
+    # Where a login lands depends on the role (nurses: the field app; admins: the users).
+    page.wait_for_url(lambda url: urlsplit(url).path not in ("/login", "/login/code"))
+
+
 @pytest.fixture
-def log_in():
-    """log_in(page, email): through the login form, with the demo password."""
+def log_in(live_server):
+    """log_in(page, email): through the login form, with the demo password (and the code)."""
 
     def _log_in(page, email: str, password: str = demo.DEMO_PASSWORD) -> None:
-        page.goto("/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.locator("form button[type=submit].primary").click()
-        # Where a login lands depends on the role (nurses: the field app; admins: the users).
-        page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+        form_log_in(page, live_server.app, email, password)
 
     return _log_in

@@ -8,17 +8,20 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 import base64
 import os
 import re
+import time as _time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import Connection, text
 
 from outreach import create_app
+from outreach.auth import second_factor
 from outreach.auth.services import create_user
 from outreach.changes import number_marked_rows, stamp
 from outreach.db import db
@@ -60,6 +63,60 @@ def database_url(tmp_path_factory, name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{db_name}"'))
     admin.dispose()
     return f"{base}/{db_name}"
+
+
+class TotpClock:
+    """The second factor's clock for the whole run (second_factor.clock): real time at the
+    start, moved on by one time step by each login the test helpers make, so that a user who
+    logs in twice in a test gives two codes, each of a later step than the last (the same code
+    twice is refused, as it must be; tests of that move or set the clock themselves)."""
+
+    def __init__(self):
+        self.now = _time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def next_code(self, user) -> str:
+        """The code of the user's authenticator one step later than the last one given."""
+        factor = second_factor.enrolled_factor(user)
+        assert factor is not None, f"{user.email} has no second factor"
+        self.now += second_factor.STEP_SECONDS
+        return second_factor.code_at(factor, self.now)
+
+
+TOTP_CLOCK = TotpClock()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _totp_clock():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(second_factor, "clock", TOTP_CLOCK)
+        yield TOTP_CLOCK
+
+
+def login_body(user, password=None) -> dict:
+    """The JSON login of `user`, with a fresh code when the account has a second factor."""
+    body = {"email": user.email, "password": PASSWORD if password is None else password}
+    # (A stand-in with an email only, from a test with apps of its own, has no factor.)
+    if getattr(user, "id", None) is not None and second_factor.is_enrolled(user):
+        body["totp_code"] = TOTP_CLOCK.next_code(user)
+    return body
+
+
+def second_step(client, response, email: str, code: str | None = None):
+    """After a login form's answer: when it asks for the code (/login/code), give it (the
+    account's next code unless `code` is given) and return that answer; else the answer."""
+    from outreach.auth.queries import find_users_by_email
+
+    location = response.headers.get("Location", "")
+    if response.status_code != 302 or not location.startswith("/login/code"):
+        return response
+    html = client.get(location).get_data(as_text=True)
+    if code is None:
+        (user,) = [u for u in find_users_by_email(email) if second_factor.is_enrolled(u)]
+        code = TOTP_CLOCK.next_code(user)
+    return client.post(location, data={"csrf_token": csrf_token_from(html), "code": code})
 
 
 class IsolatedClient(FlaskClient):
@@ -185,9 +242,14 @@ class Factory:
             name or f"Org {self._next()} {uuid.uuid4().hex[:6]}", list(regions)
         )
 
-    def user(self, org, role="nurse", email=None, password=PASSWORD):
+    def user(self, org, role="nurse", email=None, password=PASSWORD, second_factor_on=None):
+        """A user; coordinators and admins have a second factor set up (as they must), others
+        when `second_factor_on` says so."""
         email = email or f"{role}{self._next()}-{uuid.uuid4().hex[:6]}@example.org"
-        return create_user(org, email, password, role)
+        user = create_user(org, email, password, role)
+        if second_factor_on if second_factor_on is not None else role != "nurse":
+            second_factor.enrol_directly(user, actor_note="test")
+        return user
 
     def clinic(self, org, **fields):
         from outreach.clinics.models import Clinic
@@ -349,12 +411,16 @@ def csrf_token_from(html: str) -> str:
 class ActorClient:
     """A logged-in test client that sends the CSRF token with every write."""
 
-    def __init__(self, app, user):
+    def __init__(self, app, user, body=None):
+        """`body`: the login's JSON, when made beforehand (login_body(user) by default)."""
         self.user = user
         self.client = app.test_client()
-        response = self.client.post(
-            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
-        )
+        if body is None and has_app_context():
+            body = login_body(user)
+        elif body is None:  # a test of an app of its own, outside its context
+            with app.app_context():
+                body = login_body(user)
+        response = self.client.post("/api/v1/auth/login", json=body)
         assert response.status_code == 200, response.get_data(as_text=True)
         self.csrf = response.json["csrf_token"]
 

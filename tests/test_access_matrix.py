@@ -32,6 +32,14 @@ ROUTES = {
     ("auth.login", "GET"): PUBLIC,
     ("auth.login", "POST"): PUBLIC,
     ("auth.set_language", "POST"): PUBLIC,
+    # The login's second step and setting up a second factor: before a session exists, for
+    # the user whose password was right a moment ago (or a logged-in user setting one up);
+    # each answers nobody else (tests/auth/test_second_factor.py).
+    ("auth.login_code", "GET"): PUBLIC,
+    ("auth.login_code", "POST"): PUBLIC,
+    ("auth.enrol", "GET"): PUBLIC,
+    ("auth.enrol", "POST"): PUBLIC,
+    ("auth.enrol_qr", "GET"): PUBLIC,
     ("auth.logout", "POST"): NURSE,
     ("auth.account", "GET"): NURSE,
     ("auth.account", "POST"): NURSE,
@@ -53,6 +61,7 @@ ROUTES = {
     ("admin.session_end", "POST"): ADMIN,
     ("admin.audit", "GET"): ADMIN,
     ("admin.audit_export", "GET"): ADMIN,
+    ("admin.user_second_factor_reset", "POST"): ADMIN,
     ("clinics_api.ClinicCollection", "GET"): NURSE,
     ("clinics_api.ClinicResource", "GET"): NURSE,
     ("clinics_api.ClinicResource", "PUT"): NURSE,
@@ -138,6 +147,7 @@ ROUTES = {
     ("fieldwork.edit_conversation", "GET"): COORDINATOR,
     ("fieldwork.edit_conversation", "POST"): COORDINATOR,
     ("settings.external_services", "POST"): ADMIN,
+    ("settings.second_factor", "POST"): ADMIN,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.

@@ -1,10 +1,13 @@
 """The `flask --app outreach ...` commands of DESIGN.md §4: create-org, create-user,
 create-token and demo."""
 
+import uuid
+
 import pytest
 from sqlalchemy import func, select
 
 from outreach import demo
+from outreach.auth import second_factor
 from outreach.auth.models import User
 from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import authenticate
@@ -313,6 +316,32 @@ class TestWithTheDemoLoaded:
         # Anholt and Læsø are Danish towns in the table, but a demo route cannot drive there.
         assert {c.postcode for c in db.session.scalars(select(Clinic))} & {"8592", "9940"} == set()
 
+    def test_demo_enrols_the_coordinators_and_the_admin_and_prints_their_secrets(self, demo_loaded):
+        enrolled = {email for email, _, _ in demo.second_factors()}
+        assert enrolled == {
+            "coordinator@demo.outreach.dk",
+            "admin@demo.outreach.dk",
+            "coordinator@syd.outreach.dk",
+        }
+        for _email, secret, uri in demo.second_factors():
+            assert secret in demo_loaded.output
+            assert uri in demo_loaded.output
+            assert uri.startswith("otpauth://totp/Outreach:")
+        (nurse,) = find_users_by_email("nurse@demo.outreach.dk")
+        assert not second_factor.is_enrolled(nurse)
+
+    def test_totp_code_prints_the_current_code_of_a_demo_coordinator(
+        self, runner, demo_loaded, monkeypatch
+    ):
+        monkeypatch.setattr(second_factor, "clock", lambda: 1_800_000_000.0)
+        (user,) = find_users_by_email("coordinator@demo.outreach.dk")
+        expected = second_factor.code_at(second_factor.enrolled_factor(user), 1_800_000_000.0)
+
+        result = runner.invoke(args=["totp-code", "coordinator@demo.outreach.dk"])
+
+        assert result.exit_code == 0, result.output
+        assert result.output.strip() == expected
+
     def test_demo_force_on_a_database_with_the_demo_refuses_cleanly(self, runner, demo_loaded):
         clinics = count(Clinic)
 
@@ -330,6 +359,43 @@ class TestWithTheDemoLoaded:
         assert result.exit_code == 0, result.output
         assert "nurse@demo.outreach.dk" in result.output
         assert (count(Clinic), count(User)) == (clinics, users)
+
+
+def test_totp_code_is_refused_in_production(tmp_path):
+    from tests.conftest import make_app
+
+    production = make_app(
+        "sqlite:///" + str(tmp_path / "unused.sqlite3"),
+        OUTREACH_ENV="production",
+        SECRET_KEY="x" * 16 + uuid.uuid4().hex,
+        SESSION_COOKIE_SECURE=True,
+    )
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=["totp-code", "anyone@example.org"])
+    assert result.exit_code != 0
+    assert "development only" in result.output
+
+
+def test_totp_code_says_when_the_user_has_no_second_factor(runner, nurse):
+    result = runner.invoke(args=["totp-code", nurse.email])
+    assert result.exit_code != 0
+    assert "no second factor" in result.output
+
+
+def test_reset_second_factor_removes_an_admins_factor_and_audits_it(runner, admin):
+    from outreach.audit.models import AuditEvent
+
+    result = runner.invoke(args=["reset-second-factor", admin.email])
+
+    assert result.exit_code == 0, result.output
+    assert not second_factor.is_enrolled(admin)
+    (event,) = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "auth.second_factor_reset")
+    )
+    assert (event.user_id, event.object_id) == (None, str(admin.id))
+    assert event.details == {"via": "command line"}
+    again = runner.invoke(args=["reset-second-factor", admin.email])
+    assert "nothing was changed" in again.output
 
 
 def test_demo_refuses_a_database_that_has_data(runner, org):

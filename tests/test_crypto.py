@@ -347,7 +347,9 @@ def test_rotation_re_encrypts_everything_and_the_old_key_can_go(
     with key_ring(app, OLD_FIRST):
         persons = some_years_work(factory, org)
         db.session.commit()
-    assert set(all_key_ids()) == {"t0"}
+    # The year's work under t0; the coordinator's second-factor secret was sealed under t1.
+    keys_before = all_key_ids()
+    assert set(keys_before) == {"t0", "t1"} and keys_before["t1"] == 1
     before = coordinator_client.get("/api/v1/reports/annual?year=2025")
     assert before.status_code == 200
 
@@ -356,7 +358,7 @@ def test_rotation_re_encrypts_everything_and_the_old_key_can_go(
     assert result.exit_code == 0, result.output
     total = sum(all_key_ids().values())
     assert all_key_ids() == {"t1": total}
-    assert f"Re-encrypted {total}; already under t1: 0; unreadable" in result.output
+    assert f"Re-encrypted {total - 1}; already under t1: 1; unreadable" in result.output
     with key_ring(app, NEW_ONLY):
         db.session.expire_all()
         assert [db.session.get(Person, p.id).alias for p in persons] == [

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from outreach.audit.models import AuditEvent
+from outreach.auth import second_factor
 from outreach.auth.services import create_user
 from outreach.db import db
 from outreach.orgs.services import create_organisation
@@ -41,8 +42,10 @@ def own_app(tmp_path_factory):
         upgrade()
         org = create_organisation("At rest", ["midtjylland"])
         org.settings = {"supplies": ["condoms", "leaflet_th"], "indicators": ["debt"]}
-        create_user(org, EMAIL, PASSWORD, "coordinator")
+        user = create_user(org, EMAIL, PASSWORD, "coordinator")
+        second_factor.enrol_directly(user, actor_note="test")
         db.session.commit()
+        app.config["TEST_COORDINATOR"] = SimpleNamespace(email=EMAIL, id=user.id)
     yield app
     with app.app_context():
         db.session.remove()
@@ -136,7 +139,7 @@ def pg_dump(url: str) -> bytes:
 def test_a_marker_written_everywhere_is_in_no_file_dump_log_or_audit_event(own_app, caplog, capsys):
     capture_everything(caplog)
     marker = f"MARKER-{uuid.uuid4()}"
-    c = ActorClient(own_app, SimpleNamespace(email=EMAIL))
+    c = ActorClient(own_app, own_app.config["TEST_COORDINATOR"])
     ids = write_everywhere(c, marker)
 
     shown_to_the_coordinator(c, ids, marker)

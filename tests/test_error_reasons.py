@@ -152,6 +152,9 @@ def test_the_openapi_error_schema_documents_the_reasons(client):
         "session_expired",
         "login_required",
         "account_deactivated",
+        "second_factor_required",
+        "second_factor_wrong",
+        "second_factor_enrolment_required",
     ]
     assert set(schema["properties"]) == {"code", "message", "errors", "reason"}
 

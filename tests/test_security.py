@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from outreach import create_app, permissions
 from outreach.audit.models import AuditEvent
-from outreach.auth import access, passwords
+from outreach.auth import access, passwords, second_factor
 from outreach.auth.models import ApiToken, User
+from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import (
     LOGIN_VERIFICATIONS_FLOOR,
     create_token,
@@ -25,7 +26,14 @@ from outreach.clinics.models import Clinic
 from outreach.config import DEFAULT_SECRET_KEY, ConfigurationError
 from outreach.db import db
 from outreach.orgs.services import create_organisation
-from tests.conftest import PASSWORD, csrf_token_from, database_url, make_app
+from tests.conftest import (
+    PASSWORD,
+    csrf_token_from,
+    database_url,
+    login_body,
+    make_app,
+    second_step,
+)
 
 NEW_PASSWORD = "a long and unusual passphrase 42"
 PRODUCTION_KEY = "x" * 16 + uuid.uuid4().hex  # 48 characters
@@ -43,6 +51,12 @@ PUBLIC_ENDPOINTS = {
     "main.ready",  # the load balancer's probe: a status and a reason, no data
     "auth.login",
     "auth.set_language",
+    # The login's second step and setting up a second factor: they answer only the user whose
+    # password was right a moment ago (or a logged-in user), and redirect anyone else to the
+    # login (tests/auth/test_second_factor.py).
+    "auth.login_code",
+    "auth.enrol",
+    "auth.enrol_qr",
     "auth_api.Login",
     "api-docs.openapi_json",
     # The field app's shell, service worker, manifest and phone catalogues: the phone loads
@@ -106,20 +120,23 @@ def clinics_in(org) -> int:
 
 
 def form_login(client, email, password, ip="192.0.2.1"):
+    """The login form, and its second step when the account has a second factor."""
     token = csrf_token_from(page(client.get("/login", environ_base={"REMOTE_ADDR": ip})))
-    return client.post(
+    response = client.post(
         "/login",
         data={"csrf_token": token, "email": email, "password": password},
         environ_base={"REMOTE_ADDR": ip},
     )
+    return second_step(client, response, email)
 
 
 def json_login(client, email, password, ip="192.0.2.1"):
-    return client.post(
-        "/api/v1/auth/login",
-        json={"email": email, "password": password},
-        environ_base={"REMOTE_ADDR": ip},
-    )
+    """The JSON login, with the account's next code when it has a second factor."""
+    body = {"email": email, "password": password}
+    enrolled = [u for u in find_users_by_email(email) if second_factor.is_enrolled(u)]
+    if password == PASSWORD and len(enrolled) == 1:
+        body = login_body(enrolled[0])
+    return client.post("/api/v1/auth/login", json=body, environ_base={"REMOTE_ADDR": ip})
 
 
 # --- 1. Argon2id ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from outreach import csvsafe
 from outreach.admin import audit_log
 from outreach.admin.forms import AuditFilterForm
 from outreach.audit.services import record
-from outreach.auth import queries, services
+from outreach.auth import queries, second_factor, services
 from outreach.auth.access import current_session_id
 from outreach.auth.forms import RoleForm, UserCreateForm
 from outreach.auth.models import User
@@ -83,6 +83,8 @@ def _user_page(user: User, *, role_form=None, status: int = 200):
             current_session_id=current_session_id(),
             now=utcnow(),
             is_self=user.id == current_user.id,
+            factor=second_factor.enrolled_factor(user),
+            factor_required=second_factor.required(user),
         ),
         status,
     )
@@ -197,6 +199,25 @@ def session_end(user_id: uuid.UUID, session_id: uuid.UUID):
         flash(_("This session is ended. Log in again."), "info")
         return redirect(url_for("auth.login"), 303)
     flash(_("The session is ended; that device asks for a login at its next request."), "success")
+    return redirect(url_for("admin.user", user_id=account.id), 303)
+
+
+@bp.route("/users/<uuid:user_id>/second-factor/reset", methods=["POST"])
+@role_required("admin")
+def user_second_factor_reset(user_id: uuid.UUID):
+    """A lost phone: the user sets up a new second factor at her next login. Not one's own
+    (another admin, or the operator's `reset-second-factor` command)."""
+    account = _user_in_org(user_id)
+    if account.id == current_user.id:
+        abort(403)
+    if second_factor.reset(account, actor=_actor()):
+        db.session.commit()
+        flash(
+            _("The second factor is reset; the user sets up a new one at the next login."),
+            "success",
+        )
+    else:
+        flash(_("The user has no second factor to reset."), "info")
     return redirect(url_for("admin.user", user_id=account.id), 303)
 
 

@@ -1,5 +1,6 @@
 """/api/v1/auth: JSON login for the field app, logout, and who am I."""
 
+from flask import g
 from flask.views import MethodView
 from flask_login import current_user, logout_user
 from flask_smorest import abort
@@ -8,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from outreach import errors
 from outreach.apiutil import Blueprint, caller
-from outreach.auth import services
+from outreach.auth import second_factor, services
 from outreach.auth.access import bearer_token, start_session
 from outreach.auth.views import login_limits
 from outreach.db import db
@@ -25,6 +26,19 @@ blp = Blueprint(
 class LoginSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     password = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    totp_code = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=16),
+        metadata={
+            "description": "The code of the authenticator app, when the account has a second "
+            "factor (a first attempt without it answers 401 `second_factor_required`)."
+        },
+    )
+    recovery_code = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=32),
+        metadata={"description": "One of the account's one-time recovery codes, instead."},
+    )
 
 
 class MeSchema(Schema):
@@ -59,7 +73,12 @@ class Login(MethodView):
     @blp.alt_response(
         401,
         description="Wrong email or password; with the right password of a deactivated account,"
-        " reason `account_deactivated`.",
+        " reason `account_deactivated`. With the right password of an account that has a"
+        " second factor: reason `second_factor_required` when no code was sent (send the same"
+        " body again with `totp_code` or `recovery_code`; this does not count as a failed"
+        " attempt), `second_factor_wrong` when the code was wrong or used already, and"
+        " `second_factor_enrolment_required` when the account must set one up first (in a"
+        " browser, at /login).",
     )
     def post(self, data):
         """Log in; answers the user and the CSRF token for later writes."""
@@ -71,9 +90,44 @@ class Login(MethodView):
         db.session.commit()
         if user is None:
             abort(401, message=N_("The email or the password is wrong."))
+        method = None
+        if second_factor.required(user) or second_factor.is_enrolled(user):
+            method = _second_step(user, data.get("totp_code"), data.get("recovery_code"))
         start_session(user)
+        services.complete_login(user, method)
         db.session.commit()
         return user
+
+
+def _second_step(user, totp_code: str | None, recovery_code: str | None) -> str:
+    """The second factor of a JSON login (SECURITY.md 5); aborts with the reason the phone
+    acts on."""
+    if not second_factor.is_enrolled(user):
+        g.second_step_asked = True
+        abort(
+            401,
+            message=N_(
+                "Your account needs a second factor. Set it up in a browser first: log in at"
+                " the web address of Outreach."
+            ),
+            reason=errors.SECOND_FACTOR_ENROLMENT_REQUIRED,
+        )
+    if not (totp_code or "").strip() and not (recovery_code or "").strip():
+        g.second_step_asked = True
+        abort(
+            401,
+            message=N_("Give the code from your authenticator app."),
+            reason=errors.SECOND_FACTOR_REQUIRED,
+        )
+    try:
+        return second_factor.verify(user, totp_code, recovery_code)
+    except second_factor.SecondFactorRefused:
+        db.session.commit()  # keeps the audit event of the failure
+        abort(
+            401,
+            message=N_("The code is wrong or was used already."),
+            reason=errors.SECOND_FACTOR_WRONG,
+        )
 
 
 @blp.route("/logout")

@@ -22,6 +22,19 @@ class LoginForm(FlaskForm):
     )
 
 
+class SecondFactorForm(FlaskForm):
+    """The login's second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[_strip],
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=32, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+
+
 def _acceptable_password(form, field):
     problem = password_problem(field.data or "")
     if problem is not None:

@@ -1,13 +1,14 @@
-"""User, UserSession and ApiToken tables."""
+"""User, UserSession, ApiToken and the second factor's tables."""
 
 import uuid
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach import vocabulary
+from outreach.crypto import Encrypted, SealedText
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
 from outreach.orgs.models import Organisation
 
@@ -97,3 +98,38 @@ class UserSession(UUIDPrimaryKey, db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
     user: Mapped[User] = relationship()
+
+
+class SecondFactor(UUIDPrimaryKey, db.Model):
+    """A user's TOTP authenticator (SECURITY.md 5): one row per user. Without enrolled_at it
+    is an enrolment begun and not yet confirmed by a first code, and does not count."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, unique=True
+    )
+    # Encrypted at rest (outreach/crypto.py), read and written only by
+    # auth.second_factor.secret_of() and set_secret().
+    _totp_secret: Mapped[str] = mapped_column("totp_secret", SealedText, nullable=False)
+    totp_secret = Encrypted("_totp_secret")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time step (Unix time // 30) whose code was accepted: a code of that step or an
+    # earlier one is refused, by every process, since the check and the update are one UPDATE.
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(UUIDPrimaryKey, db.Model):
+    """One of the ten one-time codes shown once at enrolment, stored as an Argon2id hash."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,6 +24,16 @@ def find_users_by_email(email: str) -> list[User]:
     return list(db.session.scalars(unscoped(stmt, "the login name spans organisations")).all())
 
 
+def find_user_by_id(user_id) -> User | None:
+    """The user whose password was verified a moment ago (the login's second step, which
+    knows her by the id in the cookie, before any session tells her organisation)."""
+    user_id = _uuid(user_id)
+    if user_id is None:
+        return None
+    stmt = select(User).where(User.id == user_id)
+    return db.session.scalar(unscoped(stmt, "the login's second step, before a session"))
+
+
 def find_user_in_org(organisation_id: uuid.UUID, email: str) -> User | None:
     stmt = tenant_select(User, organisation_id).where(User.email == normalise_email(email))
     return db.session.scalar(stmt)

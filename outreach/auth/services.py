@@ -121,7 +121,8 @@ def _most_recent(users: list[User]) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user if email and password match an active account, else None; raises
+    """The user if email and password match an active account, else None (the caller then
+    asks for the second factor if the account needs one, and calls complete_login); raises
     AccountDeactivated only after the right password, so that a guess learns nothing.
 
     An address may have an account in several organisations: the password is verified
@@ -150,9 +151,17 @@ def authenticate(email: str, password: str) -> User | None:
     user = _most_recent(active)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    record("auth.login", user=user)
     return user
+
+
+def complete_login(user: User, second_factor: str | None = None) -> None:
+    """The login is whole (the password, and the second factor when the account needs one):
+    one `auth.login` event, saying how the second step was passed, if there was one."""
+    user.last_login_at = utcnow()
+    if second_factor:
+        record("auth.login", user=user, second_factor=second_factor)
+    else:
+        record("auth.login", user=user)
 
 
 _BROWSERS = (  # the first that matches names the browser: Edge and Opera also say Chrome

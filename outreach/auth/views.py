@@ -1,13 +1,16 @@
 """Login, logout, language and the user's own account pages."""
 
+import textwrap
 import uuid
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -17,10 +20,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from outreach.auth import queries, services
+from outreach.auth import access, queries, second_factor, services
 from outreach.auth.access import start_session
-from outreach.auth.forms import LoginForm, PasswordChangeForm, TokenCreateForm
-from outreach.db import db, utcnow
+from outreach.auth.forms import LoginForm, PasswordChangeForm, SecondFactorForm, TokenCreateForm
+from outreach.db import db, utcnow, write_transaction
 from outreach.extensions import limiter
 from outreach.i18n import LANGUAGES
 from outreach.permissions import public
@@ -82,7 +85,8 @@ def counts_when_refused(status: int):
     count would wait for it."""
 
     def refused(response) -> bool:
-        if response.status_code != status:
+        # A right password that is asked for its second step is no failed attempt.
+        if response.status_code != status or g.get("second_step_asked"):
             return False
         db.session.rollback()
         return True
@@ -128,6 +132,63 @@ def password_limits(account_key, *, refused_status: int):
 login_limits = password_limits(login_email, refused_status=401)
 
 
+# --- the second step (SECURITY.md 5) ---------------------------------------------------------
+# After the right password of an account with (or in need of) a second factor, the cookie
+# holds only the user's id, her session version and the time: no session starts until the
+# code is given (or, for an account that must have a factor and has none, until one is set
+# up). The state lasts SECOND_STEP_SECONDS.
+SECOND_STEP_KEY = "second_step"
+SECOND_STEP_SECONDS = 300
+
+
+def _next_args() -> dict:
+    target = request.args.get("next")
+    return {"next": target} if target else {}
+
+
+def _begin_second_step(user):
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session[SECOND_STEP_KEY] = {
+        "user": str(user.id),
+        "version": user.session_version,
+        "at": access.clock(),
+    }
+    if second_factor.is_enrolled(user):
+        return redirect(url_for("auth.login_code", **_next_args()))
+    return redirect(url_for("auth.enrol", **_next_args()))
+
+
+def second_step_user():
+    """The user who gave her password a moment ago and is asked for her second factor."""
+    state = session.get(SECOND_STEP_KEY)
+    if not isinstance(state, dict) or not isinstance(state.get("at"), int | float):
+        return None
+    if not 0 <= access.clock() - state["at"] <= SECOND_STEP_SECONDS:
+        return None
+    user = queries.find_user_by_id(state.get("user"))
+    if user is None or not user.active or user.session_version != state.get("version"):
+        return None
+    return user
+
+
+def _second_step_email() -> str:
+    user = second_step_user()
+    return queries.normalise_email(user.email) if user is not None else ""
+
+
+def _needs_second_step(user) -> bool:
+    return second_factor.required(user) or second_factor.is_enrolled(user)
+
+
+def _finish_login(user, method: str | None):
+    start_session(user)
+    services.complete_login(user, method)
+    db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @login_limits
@@ -143,13 +204,138 @@ def login():
             form.form_errors.append(str(exc))
             return render_template("auth/login.html", form=form), 401
         if user is not None:
-            start_session(user)
-            db.session.commit()
+            if _needs_second_step(user):
+                db.session.commit()
+                return _begin_second_step(user)
+            _finish_login(user, None)
             return redirect(_after_login(user))
         db.session.commit()  # keeps the audit event of the failure
         form.password.errors.append(_("The email or the password is wrong."))
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
+
+
+def _ask_to_log_in_again():
+    """Back to the password: the second step ran out (or ended), or never began."""
+    if session.pop(SECOND_STEP_KEY, None) is not None:
+        flash(_("Log in again: the time for the code ran out."), "info")
+    return redirect(url_for("auth.login", **_next_args()))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@password_limits(_second_step_email, refused_status=401)
+def login_code():
+    """The second step: a code from the authenticator app, or one of the recovery codes."""
+    user = second_step_user()
+    if user is None:
+        return _ask_to_log_in_again()
+    if not second_factor.is_enrolled(user):
+        return redirect(url_for("auth.enrol", **_next_args()))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            method = second_factor.verify(user, form.code.data)
+        except second_factor.SecondFactorRefused:
+            db.session.commit()  # keeps the audit event of the failure
+            form.code.errors.append(_("The code is wrong or was used already."))
+            return render_template("auth/login_code.html", form=form), 401
+        _finish_login(user, method)
+        if method == "recovery_code":
+            left = len(second_factor.unused_recovery_codes(user))
+            flash(
+                _(
+                    "You logged in with a recovery code; %(count)d are left. If your phone is"
+                    " lost, ask an admin to reset your second factor.",
+                    count=left,
+                ),
+                "info",
+            )
+        return redirect(_after_login(user))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/login_code.html", form=form), status
+
+
+def _enrolling_user():
+    """(user, during_login): a logged-in user setting up a factor from her account page, or
+    one who gave her password and must set one up before anything else."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object(), False
+    return second_step_user(), True
+
+
+def _enrolling_email() -> str:
+    user, _during_login = _enrolling_user()
+    return queries.normalise_email(user.email) if user is not None else ""
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@public
+# Guesses at the first code count with the password guesses for the account.
+@password_limits(_enrolling_email, refused_status=422)
+def enrol():
+    """Set up the second factor: a QR code and the secret as text; a first code finishes it
+    and the recovery codes are shown, once."""
+    user, during_login = _enrolling_user()
+    if user is None:
+        return _ask_to_log_in_again()
+    if second_factor.is_enrolled(user):
+        if during_login:
+            return redirect(url_for("auth.login_code", **_next_args()))
+        flash(_("Your second factor is set up already."), "info")
+        return redirect(url_for("auth.account"))
+    if second_factor.factor_of(user) is None:
+        # A GET that writes: in a transaction of its own (docs/architecture.md).
+        with write_transaction():
+            second_factor.begin_enrolment(user)
+    factor = second_factor.factor_of(user)
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.confirm_enrolment(user, form.code.data)
+        except second_factor.SecondFactorRefused:
+            db.session.commit()  # keeps the audit event of the failure
+            form.code.errors.append(
+                _("The code does not match. Check the phone's time and type the newest code.")
+            )
+        else:
+            if during_login:
+                _finish_login(user, "enrolment")
+            else:
+                db.session.commit()
+            # Rendered, not redirected: the codes must never travel in a cookie or a URL.
+            return render_template(
+                "auth/recovery_codes.html",
+                codes=codes,
+                continue_url=_after_login(user) if during_login else url_for("auth.account"),
+            )
+    status = 422 if form.is_submitted() else 200
+    return (
+        render_template(
+            "auth/enrol.html",
+            form=form,
+            during_login=during_login,
+            # In groups of four, as authenticator apps accept it: easier to type, and the
+            # line can wrap on a phone.
+            secret=" ".join(textwrap.wrap(second_factor.secret_of(factor), 4)),
+            qr_url=url_for("auth.enrol_qr"),
+        ),
+        status,
+    )
+
+
+@bp.route("/login/second-factor/qr.svg")
+@public
+def enrol_qr():
+    """The QR code of the authenticator being set up, as an SVG image (no script, no style)."""
+    user, _during_login = _enrolling_user()
+    factor = second_factor.factor_of(user) if user is not None else None
+    if factor is None or factor.enrolled_at is not None:
+        abort(404)
+    svg = second_factor.qr_svg(second_factor.provisioning_uri(user, factor))
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
@@ -205,6 +391,9 @@ def _account_page(*, form=None, token_form=None, status: int = 200):
             form=form or PasswordChangeForm(formdata=None),
             token_form=token_form or TokenCreateForm(formdata=None),
             tokens=queries.list_tokens(user),
+            factor=second_factor.enrolled_factor(user),
+            factor_required=second_factor.required(user),
+            recovery_codes_left=len(second_factor.unused_recovery_codes(user)),
             now=utcnow(),
         ),
         status,

@@ -296,3 +296,22 @@ class ExternalServicesForm(_SettingsForm):
 
     def allowed(self) -> bool:
         return self.choice.data == "allowed"
+
+
+def _nurse_second_factor_choices():
+    return [
+        ("required", _l("Nurses log in with a second factor too")),
+        ("optional", _l("Nurses choose for themselves")),
+    ]
+
+
+class NurseSecondFactorForm(_SettingsForm):
+    # A choice that must be sent, as above: a post without it changes nothing.
+    choice = RadioField(
+        _l("Second factor for nurses"),
+        choices=_nurse_second_factor_choices,
+        validators=[InputRequired(_l("Choose one."))],
+    )
+
+    def required(self) -> bool:
+        return self.choice.data == "required"

@@ -28,6 +28,7 @@ def find_organisation(name: str) -> Organisation | None:
 #   "limits": {"persons_present": n, "supplies": {code: n},   usual most per visit
 #              "pack": {code: n}}                            the usual pack: one tap on the phone
 #   "external_services": false          no third-party geocoding or map tiles (admins)
+#   "nurse_second_factor": true         nurses log in with a second factor too (admins)
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 # Labels stored before they had languages are plain strings: the default language's label
 # (migration 7c2e5d1a9b40 turns them into the form above; reading accepts both).
@@ -206,6 +207,12 @@ def check_codes(organisation_id, field: str, kind: str, given, errors: dict) -> 
             f"Unknown code(s) {', '.join(unknown)}; the organisation's list has "
             f"{', '.join(current) or 'no codes yet'}."
         )
+
+
+def nurses_need_second_factor(org: Organisation) -> bool:
+    """True when an admin asked nurses to log in with a second factor as well (coordinators
+    and admins always do)."""
+    return (org.settings or {}).get("nurse_second_factor", False) is True
 
 
 def uses_external_services(org: Organisation) -> bool:

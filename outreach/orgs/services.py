@@ -16,6 +16,7 @@ from outreach.orgs.queries import (
     default_language,
     find_organisation,
     label_texts,
+    nurses_need_second_factor,
     plausibility_limits,
     settings_revision,
     uses_external_services,
@@ -286,3 +287,12 @@ def set_external_services(org: Organisation, allowed: bool, actor=None) -> bool:
     settings = dict(org.settings or {})
     settings["external_services"] = allowed
     return _store(org, settings, actor, "external_services", allowed=allowed)
+
+
+def set_nurse_second_factor(org: Organisation, required: bool, actor=None) -> bool:
+    """Ask nurses for a second factor at login, or not (coordinators and admins always)."""
+    if nurses_need_second_factor(org) == required:
+        return False
+    settings = dict(org.settings or {})
+    settings["nurse_second_factor"] = required
+    return _store(org, settings, actor, "nurse_second_factor", required=required)

@@ -15,6 +15,7 @@ from outreach.orgs.forms import (
     CodeListForm,
     ExternalServicesForm,
     LimitsForm,
+    NurseSecondFactorForm,
     OfficesForm,
 )
 from outreach.permissions import role_required
@@ -86,6 +87,13 @@ def _fresh_external_form() -> ExternalServicesForm:
     )
 
 
+def _fresh_second_factor_form() -> NurseSecondFactorForm:
+    required = queries.nurses_need_second_factor(_org())
+    return NurseSecondFactorForm(
+        formdata=None, prefix="second_factor", choice="required" if required else "optional"
+    )
+
+
 @bp.app_context_processor
 def _map_tiles():
     """Every map's tile URL, "" when the organisation's maps go without a background."""
@@ -124,6 +132,7 @@ def _page(status: int = 200, **forms):
     forms.setdefault("limits", _fresh_limits_form())
     forms.setdefault("offices", _fresh_offices_form())
     forms.setdefault("external", _fresh_external_form())
+    forms.setdefault("second_factor", _fresh_second_factor_form())
     org = _org()
     stored = {kind: set((org.settings or {}).get(kind, [])) for kind in CODE_KINDS}
     return (
@@ -245,3 +254,19 @@ def external_services():
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("settings.index", _anchor="external"), 303)
     return _page(422, external=form)
+
+
+@bp.route("/second-factor", methods=["POST"])
+@role_required("admin")
+def second_factor():
+    """Whether nurses must log in with a second factor; it applies from their next login."""
+    form = NurseSecondFactorForm(prefix="second_factor")
+    if form.validate_on_submit():
+        changed = services.set_nurse_second_factor(_org(), form.required(), _actor())
+        db.session.commit()
+        if changed:
+            flash(_("Saved. It applies from each nurse's next login."), "success")
+        else:
+            flash(_("Nothing was changed."), "info")
+        return redirect(url_for("settings.index", _anchor="second-factor"), 303)
+    return _page(422, second_factor=form)

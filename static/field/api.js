@@ -71,8 +71,14 @@ export function classify(answer) {
   return "refused";
 }
 
-export function login(email, password) {
-  return request("POST", "/api/v1/auth/login", { body: { email, password } });
+/** `code`: the second factor, when the server asked for it: six digits from the
+ * authenticator app (totp_code), anything else a recovery code. */
+export function login(email, password, code = "") {
+  const body = { email, password };
+  const given = code.replace(/\s+/g, "");
+  if (/^\d{6}$/.test(given)) body.totp_code = given;
+  else if (given) body.recovery_code = given;
+  return request("POST", "/api/v1/auth/login", { body });
 }
 
 export function me() {

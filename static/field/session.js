@@ -35,8 +35,8 @@ function withoutToken(data) {
 }
 
 /** POST /api/v1/auth/login. Resolves with the answer; throws api.NetworkError offline. */
-export async function login(email, password) {
-  const answer = await api.login(email, password);
+export async function login(email, password, code = "") {
+  const answer = await api.login(email, password, code);
   if (!answer.ok || !answer.data || !answer.data.id) return answer;
   const next = withoutToken(answer.data);
   if (user && user.id !== next.id) {

@@ -11,7 +11,7 @@ from outreach.audit.models import AuditEvent
 from outreach.auth import services
 from outreach.auth.models import UserSession
 from outreach.db import db
-from tests.conftest import PASSWORD, ActorClient
+from tests.conftest import ActorClient, login_body
 
 PHONE = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -31,9 +31,7 @@ class DeviceClient(ActorClient):
         self.user = user
         self.client = app.test_client()
         self.client.environ_base["HTTP_USER_AGENT"] = user_agent
-        response = self.client.post(
-            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
-        )
+        response = self.client.post("/api/v1/auth/login", json=login_body(user))
         assert response.status_code == 200
         self.csrf = response.json["csrf_token"]
 

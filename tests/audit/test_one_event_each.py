@@ -17,16 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
+from outreach.auth import second_factor
 from outreach.auth.services import create_token, revoke_token, start_user_session
 from outreach.db import db
 from outreach.errors import URL_ID_TABLES
 from outreach.persons.services import merge_persons
 from tests.clinics.test_csv_import import GOOD, csv_bytes, sealed_upload, upload
-from tests.conftest import PASSWORD, ActorClient, csrf_token_from
+from tests.conftest import PASSWORD, TOTP_CLOCK, ActorClient, csrf_token_from, second_step
 
 MARKER = "Zqx7 Marker Alias"
 NOTES = "Zqx7 marker notes"
@@ -101,6 +103,54 @@ def html_login(email, password):
 
 def json_login(email, password):
     return lambda c, w: c.post("/api/v1/auth/login", json={"email": email(w), "password": password})
+
+
+def coordinator_login(code):
+    """The coordinator's JSON login with the second factor's field `code(w)` gives."""
+    return lambda c, w: c.post(
+        "/api/v1/auth/login",
+        json={"email": w.coordinator.email, "password": PASSWORD, **code(w)},
+    )
+
+
+def next_code(w) -> dict:
+    return {"totp_code": TOTP_CLOCK.next_code(w.coordinator)}
+
+
+def wrong_code(w) -> dict:
+    right = TOTP_CLOCK.next_code(w.coordinator)
+    return {"totp_code": f"{(int(right) + 1) % 1_000_000:06d}"}
+
+
+def use_a_code(w):
+    """The coordinator logs in once with a code (w.used), to give it again."""
+    w.used = next_code(w)
+    w.app.test_client().post(
+        "/api/v1/auth/login", json={"email": w.coordinator.email, "password": PASSWORD, **w.used}
+    )
+
+
+def give_recovery_codes(w):
+    w.recovery = second_factor.new_recovery_codes(w.coordinator)
+    db.session.commit()
+
+
+def html_code_login(c, w):
+    """The login form, then its code step with the coordinator's next code."""
+    token = csrf_token_from(c.get("/login").get_data(as_text=True))
+    asked = c.post(
+        "/login", data={"csrf_token": token, "email": w.coordinator.email, "password": PASSWORD}
+    )
+    assert asked.headers["Location"].startswith("/login/code")
+    return second_step(c, asked, w.coordinator.email)
+
+
+def enrol_from_the_account_page(c, w):
+    """The nurse sets up a second factor: the enrolment page's secret, then its first code."""
+    html = c.get("/login/second-factor").get_data(as_text=True)
+    shown = re.search(r'<code class="secret-once">([A-Z2-7 ]+)</code>', html).group(1)
+    code = pyotp.TOTP(shown.replace(" ", "")).at(second_factor.clock())
+    return c.form_post("/login/second-factor", {"code": code})
 
 
 def bearer(plain):
@@ -188,6 +238,65 @@ CASES = [
         json_login(lambda w: w.gone.email, PASSWORD),
         401,
         [("auth.login_failed", None)],
+    ),
+    # --- the second factor (SECURITY.md 5) ------------------------------------------------
+    Case(
+        "json login with the code",
+        ANONYMOUS,
+        coordinator_login(next_code),
+        200,
+        [("auth.second_factor", None), ("auth.login", None)],
+    ),
+    Case(
+        "html login's code step",
+        ANONYMOUS,
+        html_code_login,
+        302,
+        [("auth.second_factor", None), ("auth.login", None)],
+    ),
+    Case(
+        "json login without the code",
+        ANONYMOUS,
+        coordinator_login(lambda w: {}),
+        401,
+        [],
+    ),
+    Case(
+        "json login, wrong code",
+        ANONYMOUS,
+        coordinator_login(wrong_code),
+        401,
+        [("auth.second_factor_failed", None)],
+    ),
+    Case(
+        "json login, a code given before",
+        ANONYMOUS,
+        coordinator_login(lambda w: w.used),
+        401,
+        [("auth.second_factor_replay", None)],
+        setup=use_a_code,
+    ),
+    Case(
+        "json login with a recovery code",
+        ANONYMOUS,
+        coordinator_login(lambda w: {"recovery_code": w.recovery[0]}),
+        200,
+        [("auth.recovery_code_used", None), ("auth.login", None)],
+        setup=give_recovery_codes,
+    ),
+    Case(
+        "a nurse sets up a second factor",
+        NURSE,
+        enrol_from_the_account_page,
+        200,
+        [("auth.second_factor_enrol", None)],
+    ),
+    Case(
+        "an admin resets a user's second factor",
+        ADMIN,
+        lambda c, w: c.form_post(f"/admin/users/{w.coordinator.id}/second-factor/reset", {}),
+        303,
+        [("auth.second_factor_reset", "coordinator")],
     ),
     Case(
         "html logout",

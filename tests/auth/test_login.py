@@ -12,7 +12,7 @@ from outreach.auth import queries, services
 from outreach.auth.models import User
 from outreach.auth.passwords import verify_password
 from outreach.db import db
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, csrf_token_from, second_step
 
 NEW_PASSWORD = "a long and unusual passphrase 42"
 
@@ -29,7 +29,8 @@ def reload(user: User) -> User:
 def login_form(client, email, password, next_url=None):
     url = "/login" + (f"?next={next_url}" if next_url else "")
     token = csrf_token_from(page(client.get(url)))
-    return client.post(url, data={"csrf_token": token, "email": email, "password": password})
+    response = client.post(url, data={"csrf_token": token, "email": email, "password": password})
+    return second_step(client, response, email)
 
 
 # --- the login form ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ PAYLOAD = '<img src=x onerror="window.__xss = (window.__xss || 0) + 1">'
 def test_a_clinic_named_like_html_stays_text_on_the_map_without_csp(browser, live_server, in_db):
     """Issue 11, item 1: the CSP would stop the payload; with it bypassed, the map still never
     makes an element of the name (tooltip and popup)."""
-    from tests.browsing import NOT_LOCAL, PHONE, TIMEOUT_MS
+    from tests.browsing import NOT_LOCAL, PHONE, TIMEOUT_MS, form_log_in
     from tests.conftest import PASSWORD, Factory
 
     def seed():
@@ -97,10 +97,7 @@ def test_a_clinic_named_like_html_stays_text_on_the_map_without_csp(browser, liv
     context.route(NOT_LOCAL, lambda route: route.abort())
     try:
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.locator("form button[type=submit].primary").click()
+        form_log_in(page, live_server.app, email, PASSWORD)
         page.wait_for_url(re.compile(r"/clinics/"))
         expect(page.locator("#clinic-map")).to_have_attribute("data-marker-count", "1")
 

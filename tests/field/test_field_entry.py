@@ -3,7 +3,7 @@ back office links it for everyone."""
 
 import pytest
 
-from tests.conftest import PASSWORD, csrf_token_from
+from tests.conftest import PASSWORD, csrf_token_from, second_step
 
 
 def log_in_at_the_root(client, email):
@@ -12,11 +12,12 @@ def log_in_at_the_root(client, email):
     assert to_login.status_code == 302
     login_url = to_login.headers["Location"]
     token = csrf_token_from(client.get(login_url).get_data(as_text=True))
-    return client.post(
-        login_url,
-        data={"csrf_token": token, "email": email, "password": PASSWORD},
-        follow_redirects=True,
+    response = client.post(
+        login_url, data={"csrf_token": token, "email": email, "password": PASSWORD}
     )
+    response = second_step(client, response, email)  # coordinators and admins: the code
+    assert response.status_code == 302
+    return client.get(response.headers["Location"], follow_redirects=True)
 
 
 def test_a_nurse_logging_in_at_the_root_lands_in_the_field_app(client, nurse):

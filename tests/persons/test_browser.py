@@ -13,7 +13,7 @@ import pytest
 
 from outreach.db import db
 from outreach.persons import services
-from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS
+from tests.browsing import NOT_LOCAL, PHONE, SCREENSHOTS, TIMEOUT_MS, form_log_in
 from tests.conftest import PASSWORD, Factory
 
 pytestmark = pytest.mark.browser
@@ -116,10 +116,7 @@ def phone(browser, live_server, ids):
         lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
     )
     page.on("pageerror", lambda error: violations.append(f"JavaScript error: {error}"))
-    page.goto("/login")
-    page.get_by_label("Email").fill(COORDINATOR)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("form button[type=submit].primary").click()
+    form_log_in(page, live_server.app, COORDINATOR, PASSWORD)
     page.wait_for_url(re.compile(r"/clinics/"))
     page.locator(".langswitch button[value=en]").click()  # English source strings
     page.wait_for_load_state()

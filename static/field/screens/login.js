@@ -1,5 +1,8 @@
 // screens/login.js — log in (again) with email and password: POST /api/v1/auth/login.
 // Unsent records wait through a new login; a different nurse's login keeps them apart.
+// An account with a second factor is asked for its code (reason second_factor_required):
+// the code field appears and the same login is sent again with it. One that must set up a
+// second factor first is sent to the web login in the browser.
 
 import * as api from "../api.js";
 import { errorBox, field, input, showErrors } from "../forms.js";
@@ -24,6 +27,18 @@ export async function render() {
     spellcheck: "false",
   });
   const password = input("password", { type: "password", autocomplete: "current-password", required: true });
+  const code = input("totp_code", {
+    autocomplete: "one-time-code",
+    inputmode: "numeric",
+    autocapitalize: "none",
+    spellcheck: "false",
+    maxlength: 16,
+  });
+  const codeField = field(t("Code"), code, {
+    name: "totp_code",
+    hint: t("The six-digit code of your authenticator app, or one of your recovery codes."),
+  });
+  codeField.hidden = true;
   const submit = h("button", { type: "submit", class: "primary big" }, t("Log in"));
   const form = h(
     "form",
@@ -43,6 +58,7 @@ export async function render() {
     errorBox(),
     field(t("Email"), email, { name: "email" }),
     field(t("Password"), password, { name: "password" }),
+    codeField,
     submit,
     h(
       "div",
@@ -70,17 +86,40 @@ export async function render() {
       showErrors(form, t("Give your email and password."));
       return;
     }
+    if (!codeField.hidden && !code.value.trim()) {
+      showErrors(form, t("Give the code from your authenticator app."));
+      code.focus();
+      return;
+    }
     submit.disabled = true;
     try {
-      const answer = await session.login(email.value.trim(), password.value);
+      const answer = await session.login(email.value.trim(), password.value, codeField.hidden ? "" : code.value);
+      const reason = answer.status === 401 && answer.data ? answer.data.reason : null;
       if (answer.ok) {
         password.value = "";
+        code.value = "";
         notice(t("Logged in."), "ok");
         location.replace("#/today");
         outbox.replay().then(() => sync.pull());
         return;
       }
-      if (answer.status === 401 && answer.data && answer.data.reason === "account_deactivated")
+      if (reason === "second_factor_required") {
+        codeField.hidden = false;
+        showErrors(form, t("Give the code from your authenticator app."));
+        code.focus();
+      } else if (reason === "second_factor_wrong") {
+        code.value = "";
+        showErrors(form, t("The code is wrong or was used already."));
+        code.focus();
+      } else if (reason === "second_factor_enrolment_required") {
+        showErrors(
+          form,
+          t("Your account needs a second factor. Set it up in a browser first: log in at the web address of Outreach."),
+        );
+        form
+          .querySelector(".form-errors")
+          .append(h("p", {}, h("a", { href: "/login", class: "button" }, t("Log in in the browser"))));
+      } else if (reason === "account_deactivated")
         showErrors(form, t("This account is deactivated. Ask an admin of your organisation."));
       else if (answer.status === 401) showErrors(form, t("The email or the password is wrong."));
       else if (answer.status === 429) showErrors(form, t("Too many attempts. Wait a minute and try again."));
