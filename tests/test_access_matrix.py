@@ -133,6 +133,7 @@ ROUTES = {
     ("fieldwork.edit_conversation", "GET"): COORDINATOR,
     ("fieldwork.edit_conversation", "POST"): COORDINATOR,
     ("settings.external_services", "POST"): ADMIN,
+    ("settings.retention", "POST"): ADMIN,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.

@@ -1,6 +1,6 @@
 """The organisation settings page (coordinators and admins): supply list, indicator
-checklist, the usual most per visit, and offices. Each part is its own form posting to its
-own URL; orgs.services stores it and writes the audit event."""
+checklist, the usual most per visit, offices, external services and retention. Each part is
+its own form posting to its own URL; orgs.services stores it and writes the audit event."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from outreach.orgs.forms import (
     ExternalServicesForm,
     LimitsForm,
     OfficesForm,
+    RetentionForm,
 )
 from outreach.permissions import role_required
 
@@ -86,6 +87,16 @@ def _fresh_external_form() -> ExternalServicesForm:
     )
 
 
+def _fresh_retention_form() -> RetentionForm:
+    org = _org()
+    return RetentionForm(
+        formdata=None,
+        prefix="retention",
+        revision=queries.settings_revision(org, "retention"),
+        years=str(queries.retention_years(org)),
+    )
+
+
 @bp.app_context_processor
 def _map_tiles():
     """Every map's tile URL, "" when the organisation's maps go without a background."""
@@ -124,6 +135,7 @@ def _page(status: int = 200, **forms):
     forms.setdefault("limits", _fresh_limits_form())
     forms.setdefault("offices", _fresh_offices_form())
     forms.setdefault("external", _fresh_external_form())
+    forms.setdefault("retention", _fresh_retention_form())
     org = _org()
     stored = {kind: set((org.settings or {}).get(kind, [])) for kind in CODE_KINDS}
     return (
@@ -245,3 +257,28 @@ def external_services():
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("settings.index", _anchor="external"), 303)
     return _page(422, external=form)
+
+
+@bp.route("/retention", methods=["POST"])
+@role_required("admin")  # DESIGN.md §2: settings beyond the checklists are the admin's
+def retention():
+    form = RetentionForm(prefix="retention")
+    if form.validate_on_submit():
+        try:
+            changed = services.set_retention_years(
+                _org(), form.retention_years(), _actor(), expected_revision=form.revision.data
+            )
+        except services.SettingsConflict as exc:
+            fresh = _fresh_retention_form()
+            fresh.form_errors.append(str(exc))
+            return _page(409, retention=fresh)
+        except services.SettingsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                _("Saved.") if changed else _("Nothing was changed."),
+                "success" if changed else "info",
+            )
+            return redirect(url_for("settings.index", _anchor="retention"), 303)
+    return _page(422, retention=form)
