@@ -85,6 +85,21 @@ class PersonMerge(UUIDPrimaryKey, db.Model):
     undone_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
 
 
+class PersonTombstone(Synced, db.Model):
+    """A person deleted by the retention purge (outreach/retention): numbered in the change
+    sequence like a write, so that the pull tells phones to drop her from their person index.
+    Holds the random id only."""
+
+    __tablename__ = "person_tombstones"
+    __table_args__ = (Index("ix_person_tombstones_org_sync", "organisation_id", "sync_seq"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class PersonSearch(db.Model):
     """A search of the persons list, kept on the server under a random id for a short while,
     so that its results are an ordinary GET page (/persons/?search=<id>: Back and reload work)
