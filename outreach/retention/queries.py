@@ -8,7 +8,7 @@ encrypted at rest)."""
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, or_, select
 
@@ -24,7 +24,8 @@ BATCH = 500  # ids per IN (...) list: well under every database's limit on bound
 
 
 def cutoff(now: datetime, years: int) -> datetime:
-    """The instant `years` calendar years before `now` (29 February: the 28th)."""
+    """The instant `years` calendar years before `now`, in UTC (29 February: the 28th)."""
+    now = now.astimezone(UTC)
     try:
         return now.replace(year=now.year - years)
     except ValueError:
