@@ -364,3 +364,24 @@ def test_the_period_sealed_is_each_month_and_year_of_a_deleted_conversation(rete
         ("month", y, m) for y, m in months
     }
     assert Period(2019, 7) in {Period(y, m) for _, y, m in sealed if m}
+
+
+def test_a_person_met_while_the_purge_runs_is_kept(retention_data, factory, monkeypatch):
+    """A conversation committed between the purge's first look and its lock on the persons
+    (here: stored just before the lock) keeps the person: she is judged again after it."""
+    from outreach.retention import queries
+
+    a = retention_data.persons["A"]
+    lock = queries.group_members
+
+    def met_just_now(organisation_id, canonical_ids, **kwargs):
+        if kwargs.get("lock") and a.canonical_id in canonical_ids:
+            factory.conversation(a, occurred_at=local(2025, 1, 15, 2))
+        return lock(organisation_id, canonical_ids, **kwargs)
+
+    monkeypatch.setattr(queries, "group_members", met_just_now)
+    purge()
+
+    db.session.expire_all()
+    assert "Anna" in persons_left(retention_data.org)
+    assert "Bea" not in persons_left(retention_data.org)
