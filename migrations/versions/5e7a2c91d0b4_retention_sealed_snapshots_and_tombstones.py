@@ -2,7 +2,8 @@
 
 The retention purge (outreach/retention) seals the snapshot of every period whose person-level
 data it deletes (the report then reads the snapshot), and leaves a tombstone per deleted
-person that the sync pull hands to the phones.
+person that the sync pull hands to the phones. Indexes on the columns that point at a person,
+so that deleting thousands of persons does not scan the tables once per person.
 
 Revision ID: 5e7a2c91d0b4
 Revises: 8d1f0c3a6e42
@@ -47,9 +48,16 @@ def upgrade():
         batch_op.create_index(
             "ix_person_tombstones_org_sync", ["organisation_id", "sync_seq"], unique=False
         )
+    # Deleting a person checks the rows that point at her: indexed, not a scan per person.
+    op.create_index("ix_persons_merged_into", "persons", ["merged_into_id"], unique=False)
+    op.create_index("ix_person_merges_source", "person_merges", ["source_id"], unique=False)
+    op.create_index("ix_person_merges_target", "person_merges", ["target_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_person_merges_target", table_name="person_merges")
+    op.drop_index("ix_person_merges_source", table_name="person_merges")
+    op.drop_index("ix_persons_merged_into", table_name="persons")
     with op.batch_alter_table("person_tombstones", schema=None) as batch_op:
         batch_op.drop_index("ix_person_tombstones_org_sync")
     op.drop_table("person_tombstones")

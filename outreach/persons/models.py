@@ -23,6 +23,9 @@ class Person(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     __table_args__ = (
         Index("ix_persons_org_sync", "organisation_id", "sync_seq"),
         Index("ix_persons_canonical", "canonical_id"),
+        # Deleting a person checks that no record is merged into her: without these, each
+        # deleted person costs a scan of the table (the retention purge deletes thousands).
+        Index("ix_persons_merged_into", "merged_into_id"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -73,6 +76,10 @@ class PersonMerge(UUIDPrimaryKey, db.Model):
     """The history of merges, so a mistaken merge can be undone exactly."""
 
     __tablename__ = "person_merges"
+    __table_args__ = (
+        Index("ix_person_merges_source", "source_id"),
+        Index("ix_person_merges_target", "target_id"),
+    )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False, index=True

@@ -5,9 +5,12 @@ month and year the deleted conversations count in are stored and sealed
 (reports.services.seal_periods), so that every report figure of those periods stays as it
 was: the report reads a sealed period from its snapshot.
 
-One transaction per organisation: sealing, deleting, the phones' tombstones and the audit
-event commit together or not at all, so a run killed midway leaves each organisation either
-purged or untouched, and the next run does the rest. A second run finds nothing to do."""
+Per organisation, the periods are sealed first, each in short transactions of its own
+(seal_ahead); then one transaction locks the persons, judges them again, seals whatever
+period is still unsealed, deletes, leaves the phones' tombstones and writes the audit event:
+all of that commits together or not at all. A run killed midway leaves each organisation
+purged or untouched (perhaps with periods sealed early, whose report is what it was), and
+the next run does the rest. A second run finds nothing to do."""
 
 import logging
 from datetime import datetime
@@ -19,7 +22,8 @@ from outreach.changes import stamp
 from outreach.db import db, utcnow
 from outreach.orgs.models import Organisation
 from outreach.persons.models import Conversation, Person, PersonMerge, PersonTombstone
-from outreach.reports.services import seal_periods
+from outreach.reports.queries import snapshot_figures
+from outreach.reports.services import seal_periods, store_snapshots
 from outreach.retention.queries import Plan, batches, plan
 from outreach.tenancy import scoped, tenant_select
 from outreach.visits.models import Visit
@@ -95,11 +99,32 @@ def _clear_visit_notes(organisation_id, visit_ids: list) -> None:
         db.session.flush()
 
 
-def purge_organisation(organisation: Organisation, now: datetime) -> dict:
+def seal_ahead(organisation: Organisation, now: datetime) -> int:
+    """Seal the periods the purge at `now` will touch before it starts, one period at a
+    time, ending the transaction after each read and each write (as the nightly snapshots
+    do: on SQLite every transaction of the scheduler holds the write lock), so the purge's own
+    transaction stays short. From its seal on, a period's report is its snapshot, so sealing
+    early changes no figure, and a run killed between the two steps leaves sealed periods
+    whose report is what it was. Returns how many snapshots were sealed."""
+    periods = plan(organisation, now).periods()
+    db.session.commit()
+    sealed = 0
+    for period in sorted(periods, key=lambda p: (p.year, p.month or 0)):
+        computed = []
+        for data in snapshot_figures(organisation, period, overwrite=True):
+            computed.append(data)
+            db.session.commit()
+        sealed += store_snapshots(computed, seal=True)
+        db.session.commit()
+    return sealed
+
+
+def purge_organisation(organisation: Organisation, now: datetime, sealed_ahead: int = 0) -> dict:
     """Purge one organisation at `now` and write its audit event; flushes, the caller
-    commits. Returns the counts (no personal data)."""
+    commits. Returns the counts (no personal data). Periods not sealed ahead (a conversation
+    stored since) are sealed here, in the same transaction, before anything is deleted."""
     what = plan(organisation, now, lock=True)
-    sealed = seal_periods(organisation, what.periods())
+    sealed = sealed_ahead + seal_periods(organisation, what.periods())
     _delete_persons(organisation.id, what.person_ids)
     _clear_visit_notes(organisation.id, what.visit_ids)
     db.session.expire_all()  # the deleted rows must not linger in the session
@@ -122,8 +147,9 @@ def purge(now: datetime | None = None) -> dict[str, dict]:
     db.session.commit()
     results = {}
     for organisation_id, name in [(o.id, o.name) for o in organisations()]:
+        sealed = seal_ahead(db.session.get(Organisation, organisation_id), now)
         organisation = db.session.get(Organisation, organisation_id)
-        results[name] = purge_organisation(organisation, now)
+        results[name] = purge_organisation(organisation, now, sealed)
         db.session.commit()
         log.info(
             "retention purge: %s persons, %s conversations, %s visit notes",

@@ -318,7 +318,8 @@ def test_a_run_that_fails_midway_leaves_the_organisation_as_it_was(
 
     db.session.expire_all()
     assert persons_left(org) == aliases
-    assert db.session.scalar(select(func.count()).select_from(ReportSnapshot)) == 0
+    # The periods were sealed ahead, in transactions of their own: their report is the same.
+    assert reports(coordinator_client) == before
     assert (
         db.session.scalar(
             select(func.count())
@@ -385,3 +386,24 @@ def test_a_person_met_while_the_purge_runs_is_kept(retention_data, factory, monk
     db.session.expire_all()
     assert "Anna" in persons_left(retention_data.org)
     assert "Bea" not in persons_left(retention_data.org)
+
+
+def test_periods_not_sealed_ahead_are_sealed_in_the_purge_itself(
+    retention_data, monkeypatch, coordinator_client
+):
+    """A conversation stored between the sealing ahead and the purge's own transaction may
+    fall in a period not sealed yet: the purge seals it before deleting."""
+    before = reports(coordinator_client)
+    monkeypatch.setattr(services, "seal_ahead", lambda organisation, now: 0)
+
+    purge()
+
+    db.session.expire_all()
+    assert reports(coordinator_client) == before
+    event = db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "retention.purge",
+            AuditEvent.organisation_id == retention_data.org.id,
+        )
+    )
+    assert event.details["snapshots_sealed"] == (3 + 7) * len(REGIONS)
