@@ -166,8 +166,8 @@ reports_group = AppGroup("reports")
 @click.option(
     "--overwrite",
     is_flag=True,
-    help="Recompute snapshots that exist. Never after a retention purge: the figures of "
-    "deleted persons would be lost.",
+    help="Recompute snapshots that exist, except those sealed by the retention purge "
+    "(recomputed, they would lose the deleted persons).",
 )
 def report_snapshot_command(year, month, org_name, overwrite):
     """Store the figures of a year or month for each organisation and region."""

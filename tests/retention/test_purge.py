@@ -407,3 +407,20 @@ def test_periods_not_sealed_ahead_are_sealed_in_the_purge_itself(
         )
     )
     assert event.details["snapshots_sealed"] == (3 + 7) * len(REGIONS)
+
+
+def test_the_year_picker_still_starts_at_a_purged_year(factory, org, coordinator_client):
+    """Only a phone call in 2014 made that year the first: after the purge the sealed
+    snapshot keeps it in the picker."""
+    from outreach.reports.queries import first_data_year
+
+    factory.conversation(factory.person(org, "Caller"), occurred_at=local(2014, 5, 5))
+    factory.visit(factory.clinic(org), local(2016, 5, 5))
+    assert first_data_year(org.id) == 2014
+
+    purge()
+
+    db.session.expire_all()
+    assert persons_left(org) == set()
+    assert first_data_year(org.id) == 2014
+    assert _get(coordinator_client, "/api/v1/reports/annual", year=2014).json["conversations"] == 1
