@@ -25,7 +25,9 @@ class Synced:
     sync_seq: Mapped[int] = mapped_column(BigInteger, default=0, nullable=False)
 
 
-_MARKED = "outreach_stamp"  # session.info: the rows to number at commit, in order
+# session.info: the rows to number at commit, in order, by id(): marking one is O(1), also in a
+# transaction that marks thousands (the retention purge's tombstones).
+_MARKED = "outreach_stamp"
 
 
 def _take_numbers(session: Session, organisation_id, count: int) -> int:
@@ -57,9 +59,7 @@ def stamp(obj) -> None:
     change of a synced row. A row already in the database is marked changed now, so that the
     flush before the numbering locks it (see number_marked_rows)."""
     session = db.session()
-    marked = session.info.setdefault(_MARKED, [])
-    if not any(row is obj for row in marked):
-        marked.append(obj)
+    session.info.setdefault(_MARKED, {}).setdefault(id(obj), obj)
     if inspect(obj).persistent:
         flag_modified(obj, "sync_seq")
 
@@ -87,7 +87,7 @@ def number_marked_rows(session: Session) -> None:
     counter is: a writer waiting for the counter holds no lock that the counter's holder still
     needs (no deadlock), and the holder's remaining work is one UPDATE of the counter, one of
     its numbered rows, and the commit."""
-    marked = session.info.pop(_MARKED, None)
+    marked = list(session.info.pop(_MARKED, {}).values())
     if not marked:
         return
     session.flush()

@@ -20,6 +20,7 @@ from outreach.orgs.queries import find_organisation
 from outreach.orgs.services import OrganisationError, create_organisation
 from outreach.reports.figures import FIRST_YEAR, Period, last_valid_year
 from outreach.reports.services import snapshot_period
+from outreach.retention import services as retention
 
 
 def in_english(command):
@@ -215,8 +216,8 @@ reports_group = AppGroup("reports")
 @click.option(
     "--overwrite",
     is_flag=True,
-    help="Recompute snapshots that exist. Never after a retention purge: the figures of "
-    "deleted persons would be lost.",
+    help="Recompute snapshots that exist, except those sealed by the retention purge "
+    "(recomputed, they would lose the deleted persons).",
 )
 def report_snapshot_command(year, month, org_name, overwrite):
     """Store the figures of a year or month for each organisation and region."""
@@ -317,6 +318,40 @@ def restore_command(file):
     click.echo(f"Restored {file} into the configured database.")
 
 
+def _echo_counts(name: str, counts: dict, verb: str) -> None:
+    click.echo(
+        f"{name}: {verb} {counts['persons']} person(s) ({counts['person_records']} record(s)), "
+        f"{counts['conversations']} conversation(s), notes of {counts['visit_notes']} visit(s); "
+        f"no contact since {counts['cutoff']} ({counts['years']} years)."
+    )
+    for year, figures in counts["by_year"].items():
+        click.echo(
+            f"  {year}: {figures['persons']} person(s) last met, "
+            f"{figures['conversations']} conversation(s), notes of "
+            f"{figures['visit_notes']} visit(s)"
+        )
+
+
+@click.command("retention")
+@click.option(
+    "--dry-run", is_flag=True, help="Only list what would be deleted, per year; delete nothing."
+)
+def retention_command(dry_run):
+    """Delete person-level data without contact for each organisation's number of years (the
+    daily job's purge, run now), or list it with --dry-run."""
+
+    if dry_run:
+        for what in retention.plans():
+            _echo_counts(what.organisation.name, what.counts(), "would delete")
+        return
+    results = scheduler.run_locked("retention", retention.purge)
+    if results is None:
+        raise click.ClickException("The retention job is running in another process; try later.")
+    for name, counts in results.items():
+        _echo_counts(name, counts, "deleted")
+        click.echo(f"  {counts['snapshots_sealed']} report snapshot(s) sealed.")
+
+
 @click.command("scheduler")
 def scheduler_command():
     """Run the scheduled jobs in the foreground (one process per deployment is enough)."""
@@ -333,6 +368,7 @@ def register(app):
         totp_code_command,
         reset_second_factor_command,
         scheduler_command,
+        retention_command,
         reports_group,
         generate_backup_key_command,
         generate_keys_command,

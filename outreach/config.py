@@ -90,6 +90,9 @@ def from_environment(instance_path: str) -> dict:
         # than the grace days ago is final and never recomputed (retention-proof).
         "REPORT_SNAPSHOT_HOUR": int(env.get("REPORT_SNAPSHOT_HOUR", "2")),
         "REPORT_SNAPSHOT_GRACE_DAYS": int(env.get("REPORT_SNAPSHOT_GRACE_DAYS", "31")),
+        # The daily retention purge of person-level data (outreach/retention) runs at this
+        # local hour (and 30 minutes), after the snapshots.
+        "RETENTION_HOUR": int(env.get("RETENTION_HOUR", "3")),
         # Route planning (outreach/routing): the travel model is great-circle km × detour at
         # a fixed speed, or "osrm" for driving times from an OSRM server (docs/routing.md).
         "ROUTING_ENGINE": env.get("ROUTING_ENGINE", "great_circle"),

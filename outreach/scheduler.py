@@ -22,6 +22,7 @@ from outreach import throttle
 from outreach.clinics.services import retry_pending_geocoding
 from outreach.db import UTCDateTime, db, utcnow
 from outreach.reports import queries, services
+from outreach.retention import services as retention
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1).astimezone()
@@ -136,6 +137,12 @@ def report_snapshots_job(now: datetime | None = None) -> int:
     return written
 
 
+def retention_job(now: datetime | None = None) -> int:
+    """The retention purge (outreach/retention), one transaction per organisation; returns
+    how many persons were deleted."""
+    return sum(counts["persons"] for counts in retention.purge(now).values())
+
+
 def throttle_cleanup_job() -> int:
     """Deletes the login throttle's expired counts (outreach/throttle.py), a batch per run:
     a run takes a short write, and rows left over count as nothing until the next run."""
@@ -145,6 +152,7 @@ def throttle_cleanup_job() -> int:
 JOBS: dict[str, Callable[[], object]] = {
     "geocode-retry": geocode_retry_job,
     "report-snapshots": report_snapshots_job,
+    "retention": retention_job,
     "throttle-cleanup": throttle_cleanup_job,
 }
 
@@ -190,6 +198,17 @@ def build_scheduler(app, scheduler_class=None):
         hour=app.config["REPORT_SNAPSHOT_HOUR"],
         minute=15,
         id="report-snapshots",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
+    )
+    # Daily, after the snapshots: the retention purge of person-level data.
+    scheduler.add_job(
+        _in_app(app, "retention"),
+        "cron",
+        hour=app.config["RETENTION_HOUR"],
+        minute=30,
+        id="retention",
         coalesce=True,
         max_instances=1,
         misfire_grace_time=6 * 3600,

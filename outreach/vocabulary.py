@@ -166,6 +166,7 @@ AUDIT_ACTIONS = {
     "token.revoke": N_("Revoked an API token"),
     "organisation.create": N_("Created the organisation"),
     "organisation.settings": N_("Changed the settings"),
+    "retention.purge": N_("Deleted person-level data past the retention period"),
     "person.read": N_("Read a person's record"),
     "person.list": N_("Listed persons"),
     "person.search": N_("Searched for persons"),

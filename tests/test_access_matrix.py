@@ -148,6 +148,7 @@ ROUTES = {
     ("fieldwork.edit_conversation", "POST"): COORDINATOR,
     ("settings.external_services", "POST"): ADMIN,
     ("settings.second_factor", "POST"): ADMIN,
+    ("settings.retention", "POST"): ADMIN,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.

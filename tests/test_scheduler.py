@@ -381,3 +381,31 @@ def test_the_scheduler_has_the_geocode_retry_job_at_the_configured_interval(app)
     assert job.trigger.interval == timedelta(minutes=app.config["GEOCODE_RETRY_MINUTES"])
     assert job.max_instances == 1
     assert not built.running
+
+
+def test_the_scheduler_runs_the_retention_purge_daily_at_the_configured_hour(app):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    built = scheduler.build_scheduler(app, BackgroundScheduler)
+
+    job = built.get_job("retention")
+    fields = {field.name: str(field) for field in job.trigger.fields}
+    assert (fields["hour"], fields["minute"], fields["day"]) == (
+        str(app.config["RETENTION_HOUR"]),
+        "30",
+        "*",
+    )
+    assert job.max_instances == 1
+    assert scheduler.JOBS["retention"] is scheduler.retention_job
+
+
+def test_the_retention_purge_runs_under_its_lease(app, factory, org):
+    """While another process holds the lease, the purge (and the command) does not run."""
+    old = factory.person(org, "Old", created_at=datetime(2015, 1, 1, tzinfo=UTC))
+    assert scheduler.acquire("retention", LEASE, "other-process:1")
+
+    assert scheduler.run_locked("retention", scheduler.retention_job, holder="tests:1") is None
+    assert db.session.get(type(old), old.id) is not None
+
+    scheduler.release("retention", "other-process:1")
+    assert scheduler.run_locked("retention", scheduler.retention_job, holder="tests:1") == 1

@@ -278,6 +278,26 @@ class LimitsForm(_SettingsForm):
         }
 
 
+class RetentionForm(_SettingsForm):
+    revision = HiddenField(validators=[InputRequired(STALE_FORM)])
+    years = StringField(_l("Years without contact"), filters=[_strip])
+
+    def validate_years(self, field):
+        value = _whole(field.data)
+        problem = services.retention_problem(value) if value is not None else True
+        if problem is not None:
+            raise ValidationError(
+                _l(
+                    "Give a whole number of years from %(min)d to %(max)d.",
+                    min=services.MIN_RETENTION_YEARS,
+                    max=services.MAX_RETENTION_YEARS,
+                )
+            )
+
+    def retention_years(self) -> int:
+        return _whole(self.years.data)
+
+
 def _external_choices():
     return [
         ("allowed", _l("Use them: addresses are looked up and maps have a background")),

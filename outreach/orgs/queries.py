@@ -29,11 +29,17 @@ def find_organisation(name: str) -> Organisation | None:
 #              "pack": {code: n}}                            the usual pack: one tap on the phone
 #   "external_services": false          no third-party geocoding or map tiles (admins)
 #   "nurse_second_factor": true         nurses log in with a second factor too (admins)
+#   "retention_years": n                person-level data without contact for n years is
+#                                       deleted (outreach/retention; admins; default 5)
 # Removing a code only takes it off the list: visits and conversations keep what they stored.
 # Labels stored before they had languages are plain strings: the default language's label
 # (migration 7c2e5d1a9b40 turns them into the form above; reading accepts both).
 
 CODE_LISTS = {"supplies": "supply_labels", "indicators": "indicator_labels"}
+# Retention (SECURITY.md 21): years without contact after which a person is deleted.
+DEFAULT_RETENTION_YEARS = 5
+MIN_RETENTION_YEARS = 1
+MAX_RETENTION_YEARS = 100
 KNOWN_CODES = {"supplies": KNOWN_SUPPLIES, "indicators": KNOWN_INDICATORS}
 
 
@@ -158,6 +164,8 @@ def settings_revision(org: Organisation, part: str) -> str:
     settings = org.settings or {}
     if part in ("offices", "limits"):
         value = settings.get(part, [])
+    elif part == "retention":
+        value = retention_years(org)
     else:
         value = [settings.get(part, []), settings.get(CODE_LISTS[part], {})]
     body = json.dumps(value, sort_keys=True, ensure_ascii=False)
@@ -213,6 +221,12 @@ def nurses_need_second_factor(org: Organisation) -> bool:
     """True when an admin asked nurses to log in with a second factor as well (coordinators
     and admins always do)."""
     return (org.settings or {}).get("nurse_second_factor", False) is True
+
+
+def retention_years(org: Organisation) -> int:
+    """After how many years without a conversation a person's data is deleted (the retention
+    job, outreach/retention)."""
+    return int((org.settings or {}).get("retention_years", DEFAULT_RETENTION_YEARS))
 
 
 def uses_external_services(org: Organisation) -> bool:

@@ -12,12 +12,15 @@ from outreach.i18n import LANGUAGES
 from outreach.orgs.models import REGION_SLUGS, Organisation, Region
 from outreach.orgs.queries import (
     CODE_LISTS,
+    MAX_RETENTION_YEARS,
+    MIN_RETENTION_YEARS,
     default_label,
     default_language,
     find_organisation,
     label_texts,
     nurses_need_second_factor,
     plausibility_limits,
+    retention_years,
     settings_revision,
     uses_external_services,
 )
@@ -278,6 +281,36 @@ def set_limits(
         **({"pack": new_pack} if new_pack else {}),
     }
     return _store(org, settings, actor, "limits", changed=changed)
+
+
+def retention_problem(years: int):
+    """What is wrong with a retention period in years (a lazy message), or None."""
+    if not MIN_RETENTION_YEARS <= years <= MAX_RETENTION_YEARS:
+        return _l(
+            "Give a whole number of years from %(min)d to %(max)d.",
+            min=MIN_RETENTION_YEARS,
+            max=MAX_RETENTION_YEARS,
+        )
+    return None
+
+
+def set_retention_years(
+    org: Organisation, years: int, actor=None, expected_revision: str | None = None
+) -> bool:
+    """Set after how many years without contact a person's data is deleted (the retention
+    job, outreach/retention). Returns whether it changed."""
+    _check_revision(org, "retention", expected_revision)
+    if isinstance(years, bool) or not isinstance(years, int):
+        raise SettingsError(_l("Years without contact: give a whole number."))
+    problem = retention_problem(years)
+    if problem is not None:
+        raise SettingsError(problem)
+    old = retention_years(org)
+    if years == old:
+        return False
+    settings = dict(org.settings or {})
+    settings["retention_years"] = years
+    return _store(org, settings, actor, "retention", old=old, new=years)
 
 
 def set_external_services(org: Organisation, allowed: bool, actor=None) -> bool:

@@ -1,6 +1,6 @@
 """The organisation settings page (coordinators and admins): supply list, indicator
-checklist, the usual most per visit, and offices. Each part is its own form posting to its
-own URL; orgs.services stores it and writes the audit event."""
+checklist, the usual most per visit, offices, external services and retention. Each part is
+its own form posting to its own URL; orgs.services stores it and writes the audit event."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from outreach.orgs.forms import (
     LimitsForm,
     NurseSecondFactorForm,
     OfficesForm,
+    RetentionForm,
 )
 from outreach.permissions import role_required
 
@@ -94,6 +95,16 @@ def _fresh_second_factor_form() -> NurseSecondFactorForm:
     )
 
 
+def _fresh_retention_form() -> RetentionForm:
+    org = _org()
+    return RetentionForm(
+        formdata=None,
+        prefix="retention",
+        revision=queries.settings_revision(org, "retention"),
+        years=str(queries.retention_years(org)),
+    )
+
+
 @bp.app_context_processor
 def _map_tiles():
     """Every map's tile URL, "" when the organisation's maps go without a background."""
@@ -133,6 +144,7 @@ def _page(status: int = 200, **forms):
     forms.setdefault("offices", _fresh_offices_form())
     forms.setdefault("external", _fresh_external_form())
     forms.setdefault("second_factor", _fresh_second_factor_form())
+    forms.setdefault("retention", _fresh_retention_form())
     org = _org()
     stored = {kind: set((org.settings or {}).get(kind, [])) for kind in CODE_KINDS}
     return (
@@ -270,3 +282,28 @@ def second_factor():
             flash(_("Nothing was changed."), "info")
         return redirect(url_for("settings.index", _anchor="second-factor"), 303)
     return _page(422, second_factor=form)
+
+
+@bp.route("/retention", methods=["POST"])
+@role_required("admin")  # DESIGN.md §2: settings beyond the checklists are the admin's
+def retention():
+    form = RetentionForm(prefix="retention")
+    if form.validate_on_submit():
+        try:
+            changed = services.set_retention_years(
+                _org(), form.retention_years(), _actor(), expected_revision=form.revision.data
+            )
+        except services.SettingsConflict as exc:
+            fresh = _fresh_retention_form()
+            fresh.form_errors.append(str(exc))
+            return _page(409, retention=fresh)
+        except services.SettingsError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                _("Saved.") if changed else _("Nothing was changed."),
+                "success" if changed else "info",
+            )
+            return redirect(url_for("settings.index", _anchor="retention"), 303)
+    return _page(422, retention=form)

@@ -26,6 +26,9 @@ class Person(UUIDPrimaryKey, Timestamps, Synced, db.Model):
         Index("ix_persons_org_sync", "organisation_id", "sync_seq"),
         Index("ix_persons_canonical", "canonical_id"),
         Index("ix_persons_org_alias_lookup", "organisation_id", "alias_lookup"),
+        # Deleting a person checks that no record is merged into her: without these, each
+        # deleted person costs a scan of the table (the retention purge deletes thousands).
+        Index("ix_persons_merged_into", "merged_into_id"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -81,6 +84,10 @@ class PersonMerge(UUIDPrimaryKey, db.Model):
     """The history of merges, so a mistaken merge can be undone exactly."""
 
     __tablename__ = "person_merges"
+    __table_args__ = (
+        Index("ix_person_merges_source", "source_id"),
+        Index("ix_person_merges_target", "target_id"),
+    )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False, index=True
@@ -91,6 +98,21 @@ class PersonMerge(UUIDPrimaryKey, db.Model):
     merged_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+
+
+class PersonTombstone(Synced, db.Model):
+    """A person deleted by the retention purge (outreach/retention): numbered in the change
+    sequence like a write, so that the pull tells phones to drop her from their person index.
+    Holds the random id only."""
+
+    __tablename__ = "person_tombstones"
+    __table_args__ = (Index("ix_person_tombstones_org_sync", "organisation_id", "sync_seq"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class PersonSearch(db.Model):

@@ -30,7 +30,8 @@ blp = Blueprint(
 
 SOURCE_HEADERS = {
     "X-Report-Source": {
-        "description": "live, or snapshot when read from a stored snapshot.",
+        "description": "live, or snapshot when read from a stored snapshot (also with "
+        "source=live for a period whose person-level data the retention purge deleted).",
         "schema": {"type": "string"},
     },
     "X-Report-Computed-At": {
@@ -42,17 +43,20 @@ SOURCE_HEADERS = {
 
 def _answer(organisation, period, args):
     region = figures.check_region(organisation, args["region"])
-    if args["source"] == "snapshot":
-        data = queries.read_snapshot(organisation, period, region)
-        if data is None:
-            abort(404, message="No snapshot is stored for this period and region.")
-        report, computed_at = data.report, data.computed_at
+    source = args["source"]
+    # A period the retention purge deleted person-level data of is read from its sealed
+    # snapshot, also when live figures are asked for: computed now they would shrink.
+    data = queries.read_snapshot(organisation, period, region, sealed=source == "live")
+    if data is not None:
+        report, computed_at, source = data.report, data.computed_at, "snapshot"
+    elif source == "snapshot":
+        abort(404, message="No snapshot is stored for this period and region.")
     else:
         cube = figures.compute_cube(organisation.id, period)
         report = figures.build_report(cube, figures.organisation_regions(organisation), region)
         computed_at = utcnow()
     headers = {
-        "X-Report-Source": args["source"],
+        "X-Report-Source": source,
         "X-Report-Computed-At": computed_at.isoformat(timespec="seconds"),
     }
     return report, 200, headers

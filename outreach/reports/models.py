@@ -51,6 +51,10 @@ class ReportSnapshot(UUIDPrimaryKey, db.Model):
     # {"version": 1, "report": <the API's report>, "breakdowns": <the page's other tables>}
     figures: Mapped[dict] = mapped_column(JSON, nullable=False)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Set when the retention purge deleted person-level data of the period: from then on the
+    # report of the period is read from this row (the rows left would give smaller figures)
+    # and nothing overwrites it (outreach/retention, docs/reports.md).
+    sealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # One row per organisation, period and region. Nulls are distinct in a plain unique

@@ -194,26 +194,34 @@ def report_data(organisation: Organisation, period: Period, region: str | None =
 
 def load(organisation: Organisation, period: Period, region: str | None, source: str):
     """The report as the page and the files show it: computed now (`live`), or the stored
-    snapshot (`snapshot`; None when none was stored)."""
+    snapshot (`snapshot`; None when none was stored). A period whose person-level data the
+    retention purge deleted is always read from its sealed snapshot: computed now, its
+    figures would shrink."""
     if source == "snapshot":
         return read_snapshot(organisation, period, region)
-    return report_data(organisation, period, region)
+    return read_snapshot(organisation, period, region, sealed=True) or report_data(
+        organisation, period, region
+    )
 
 
 # Snapshots ---------------------------------------------------------------------------------
 
 
-def read_snapshot(organisation: Organisation, period: Period, region: str | None = None):
-    """The stored figures of a period as ReportData, or None when none was stored."""
+def read_snapshot(
+    organisation: Organisation, period: Period, region: str | None = None, *, sealed=False
+):
+    """The stored figures of a period as ReportData, or None when none was stored (with
+    `sealed`: none sealed by the retention purge)."""
     region = check_region(organisation, region)
-    snapshot = db.session.scalar(
-        tenant_select(ReportSnapshot, organisation.id).where(
-            ReportSnapshot.kind == period.kind,
-            ReportSnapshot.year == period.year,
-            _is(ReportSnapshot.month, period.month),
-            _is(ReportSnapshot.region, region),
-        )
+    stmt = tenant_select(ReportSnapshot, organisation.id).where(
+        ReportSnapshot.kind == period.kind,
+        ReportSnapshot.year == period.year,
+        _is(ReportSnapshot.month, period.month),
+        _is(ReportSnapshot.region, region),
     )
+    if sealed:
+        stmt = stmt.where(ReportSnapshot.sealed_at.is_not(None))
+    snapshot = db.session.scalar(stmt)
     if snapshot is None:
         return None
     return ReportData(
@@ -230,33 +238,37 @@ def _is(column, value):
     return column.is_(None) if value is None else column == value
 
 
-def snapshot_exists(organisation_id, period: Period, region: str | None) -> bool:
-    return (
-        db.session.scalar(
-            tenant_select(ReportSnapshot, organisation_id)
-            .with_only_columns(ReportSnapshot.id)
-            .where(
-                ReportSnapshot.kind == period.kind,
-                ReportSnapshot.year == period.year,
-                _is(ReportSnapshot.month, period.month),
-                _is(ReportSnapshot.region, region),
-            )
+def snapshot_exists(
+    organisation_id, period: Period, region: str | None, *, sealed: bool = False
+) -> bool:
+    stmt = (
+        tenant_select(ReportSnapshot, organisation_id)
+        .with_only_columns(ReportSnapshot.id)
+        .where(
+            ReportSnapshot.kind == period.kind,
+            ReportSnapshot.year == period.year,
+            _is(ReportSnapshot.month, period.month),
+            _is(ReportSnapshot.region, region),
         )
-        is not None
     )
+    if sealed:
+        stmt = stmt.where(ReportSnapshot.sealed_at.is_not(None))
+    return db.session.scalar(stmt) is not None
 
 
 def snapshot_figures(
     organisation: Organisation, period: Period, *, overwrite: bool = True
 ) -> Iterator[ReportData]:
-    """The period's figures for the organisation and for each of its regions, one at a time;
-    without overwrite, only those that have no snapshot yet. The cube is read once, before the
-    first; a caller may end its transaction between two (the nightly job does)."""
+    """The period's figures for the organisation and for each of its regions, one at a time:
+    those without a snapshot, and with overwrite also those whose snapshot the retention
+    purge has not sealed (a sealed one is never recomputed). The cube is read once, before
+    the first; a caller may end its transaction between two (the nightly job does)."""
     organisation_id, regions = organisation.id, organisation_regions(organisation)
     wanted = [
         region
         for region in [None, *regions]
-        if overwrite or not snapshot_exists(organisation_id, period, region)
+        # With overwrite, skip only sealed snapshots; without, skip every stored one.
+        if not snapshot_exists(organisation_id, period, region, sealed=overwrite)
     ]
     if not wanted:
         return
@@ -292,14 +304,22 @@ def due_snapshots(now: datetime) -> list[tuple[Organisation, Period, bool]]:
 
 
 def first_data_year(organisation_id) -> int | None:
-    """The year of the organisation's first visit or conversation, for the year picker."""
+    """The year of the organisation's first visit or conversation, or of its first sealed
+    snapshot (the retention purge may have deleted the conversations), for the year picker."""
     first = [
         db.session.scalar(columns_of(Visit, organisation_id, func.min(Visit.started_at))),
         db.session.scalar(
             columns_of(Conversation, organisation_id, func.min(Conversation.occurred_at))
         ),
     ]
-    first = [at for at in first if at is not None]
-    if not first:
+    years = [at.astimezone(LOCAL_TZ).year for at in first if at is not None]
+    sealed = db.session.scalar(
+        columns_of(ReportSnapshot, organisation_id, func.min(ReportSnapshot.year)).where(
+            ReportSnapshot.sealed_at.is_not(None)
+        )
+    )
+    if sealed is not None:
+        years.append(sealed)
+    if not years:
         return None
-    return max(FIRST_YEAR, min(first).astimezone(LOCAL_TZ).year)
+    return max(FIRST_YEAR, min(years))

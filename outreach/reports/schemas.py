@@ -39,9 +39,11 @@ class _ReportQuerySchema(Schema):
         load_default="live",
         validate=validate.OneOf(SOURCES),
         metadata={
-            "description": "live: computed now (default). snapshot: the figures stored by the "
-            "nightly snapshot job, which survive the retention purge of person-level data; "
-            "404 when none was stored. The X-Report-Computed-At header says when."
+            "description": "live: computed now (default), except for a period whose "
+            "person-level data the retention purge deleted, which is read from the snapshot "
+            "sealed before the purge (X-Report-Source: snapshot). snapshot: the figures stored "
+            "by the nightly snapshot job; 404 when none was stored. The X-Report-Computed-At "
+            "header says when."
         },
     )
 

@@ -144,6 +144,13 @@ class PullSchema(Schema):
     visits = fields.List(fields.Nested(VisitOutSchema))
     persons = fields.List(fields.Nested(PersonIndexSchema))
     reference = fields.Nested(ReferenceSchema)
+    deleted_persons = fields.List(
+        fields.String(),
+        metadata={
+            "description": "Ids of persons deleted since `cursor` by the retention purge "
+            "(no contact for the organisation's number of years): drop them."
+        },
+    )
     route_plans = fields.List(
         fields.Nested(RoutePlanSyncSchema),
         metadata={

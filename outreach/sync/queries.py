@@ -20,7 +20,7 @@ from outreach.orgs.queries import (
     plausibility_limits,
     usual_pack,
 )
-from outreach.persons.models import Person
+from outreach.persons.models import Person, PersonTombstone
 from outreach.persons.queries import person_index
 from outreach.routing.queries import sync_representation, sync_select
 from outreach.tenancy import tenant_select
@@ -84,6 +84,10 @@ def pull(user, cursor: int, limit: int) -> dict:
         "persons": tenant_select(Person, org_id),
         "route_plans": sync_select(org_id),
     }
+    if cursor > 0:
+        # Persons the retention purge deleted since the cursor: the phone drops them. A phone
+        # pulling from 0 starts empty and has nothing to drop.
+        queries["deleted_persons"] = tenant_select(PersonTombstone, org_id)
     changed = []
     for kind, stmt in queries.items():
         model = stmt.column_descriptions[0]["entity"]
@@ -103,6 +107,7 @@ def pull(user, cursor: int, limit: int) -> dict:
         "visits": [],
         "persons": [],
         "route_plans": [],
+        "deleted_persons": [],
         "reference": reference_lists(org_id),
     }
     person_ids = set()
@@ -111,6 +116,8 @@ def pull(user, cursor: int, limit: int) -> dict:
             person_ids.add(str(row.id))
         elif kind == "route_plans":
             answer[kind].append(sync_representation(row, user))
+        elif kind == "deleted_persons":
+            answer[kind].append(str(row.person_id))
         else:
             answer[kind].append(row)
     if answer["clinics"]:

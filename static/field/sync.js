@@ -52,7 +52,11 @@ function prepare(page) {
       route_plans: plans.filter(hasRoutes),
     },
     removals: {
-      persons: persons.filter((p) => p.merged_into_id).map((p) => p.id),
+      // Merged duplicates, and persons the retention purge deleted on the server.
+      persons: [
+        ...persons.filter((p) => p.merged_into_id).map((p) => p.id),
+        ...(page.deleted_persons || []),
+      ],
       route_plans: plans.filter((plan) => !hasRoutes(plan)).map((plan) => plan.id),
     },
     // "Last update" means a complete pull: set with the last page only.

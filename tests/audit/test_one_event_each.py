@@ -184,6 +184,15 @@ def change_limits(c, w):
     return c.form_post("/settings/limits", data)
 
 
+def change_retention(c, w):
+    """The retention form as the settings page fills it, with one year more."""
+    page = c.get("/settings/").get_data(as_text=True)
+    revision = re.search(r'name="retention-revision" type="hidden" value="([^"]*)"', page)
+    return c.form_post(
+        "/settings/retention", {"retention-revision": revision.group(1), "retention-years": "6"}
+    )
+
+
 def report(path):
     return lambda c, w: c.get(f"{path}?year={YEAR}")
 
@@ -675,6 +684,7 @@ CASES = [
         [("organisation.settings", None)],
     ),
     Case("settings: limits", COORDINATOR, change_limits, 303, [("organisation.settings", None)]),
+    Case("settings: retention", ADMIN, change_retention, 303, [("organisation.settings", None)]),
 ]
 
 

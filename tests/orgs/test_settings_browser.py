@@ -102,3 +102,34 @@ def test_an_admin_turns_external_services_off_and_the_clinic_map_says_so(page, l
     page.locator("#external").get_by_label("Use them", exact=False).check()
     page.locator("#external").get_by_role("button", name="Save", exact=True).click()
     assert page.locator("#external").get_by_label("Use them", exact=False).is_checked()
+
+
+def test_an_admin_sets_the_retention_years_on_a_phone(page, log_in, screenshot):
+    log_in(page, "admin@demo.outreach.dk")
+    page.goto("/settings/#retention")
+    part = page.locator("#retention")
+    field = part.get_by_label("Delete person-level data after this many years without contact")
+    assert field.input_value() == "5"
+
+    field.fill("0")  # refused on its field: nothing is stored
+    part.get_by_role("button", name="Save retention").click()
+    part = page.locator("#retention")
+    assert part.locator(".limit-row.has-error").count() == 1
+    assert "Give a whole number of years from 1 to 100." in part.inner_text()
+    assert fits_the_screen(page)
+    part.screenshot(path=str(screenshot(page, "settings-retention-error")))
+
+    part.get_by_label("Delete person-level data after this many years without contact").fill("7")
+    part.get_by_role("button", name="Save retention").click()
+    page.wait_for_url("**/settings/#retention")
+    part = page.locator("#retention")
+    assert part.get_by_label(
+        "Delete person-level data after this many years without contact"
+    ).input_value() == ("7")
+    assert fits_the_screen(page)
+    part.screenshot(path=str(screenshot(page, "settings-retention")))
+
+    # The live server's demo organisation is shared by the browser tests: as it was.
+    part.get_by_label("Delete person-level data after this many years without contact").fill("5")
+    part.get_by_role("button", name="Save retention").click()
+    page.wait_for_url("**/settings/#retention")
