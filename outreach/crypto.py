@@ -388,6 +388,28 @@ class Encrypted:
             self._place = (column.table.name, column.name)
         return self._place
 
+    def matches(self, text: str):
+        """SQL: the rows whose value is `text` once normalised, by the keyed look-up hash
+        beside the column (the table is not decrypted). Only for a field with `lookup=`."""
+        if not self.lookup:
+            raise TypeError(f"{self.name} is encrypted and has no look-up hash")
+        table, column = self.place()
+        ring = keyring()
+        return getattr(self.owner, self.lookup) == ring.lookup(
+            f"{table}.{column}", self.normalise(text)
+        )
+
+    # `Model.alias == "Mai"` would compare this descriptor, not the column, and quietly be
+    # False in a WHERE clause: refuse it, and say what to use.
+    def _refuse(self, other):
+        raise TypeError(
+            f"{self.name} is encrypted: SQL cannot compare or sort it; use "
+            f"{self.name}.matches(text) (a keyed look-up hash) or read and open the values"
+        )
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __hash__ = object.__hash__
+
     def open(self, row_id, stored: str | None) -> str | None:
         """The plaintext of a stored value of row `row_id` (read with `.column` in a bulk
         select), or the Unreadable marker."""

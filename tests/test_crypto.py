@@ -244,6 +244,21 @@ def test_an_encrypted_column_refuses_plaintext_and_cannot_be_queried(app, factor
         db.session.execute(update(Person).where(Person.id == person.id).values(_alias="Mai"))
     with pytest.raises(Exception, match="expected"):
         select(Person).order_by(Person.alias)
+    with pytest.raises(TypeError, match="matches"):
+        select(Person).where(Person.alias == "Mai")
+    with pytest.raises(TypeError, match="no look-up hash"):
+        Visit.notes.matches("x")
+
+
+def test_an_alias_is_found_by_its_look_up_hash_spelling_aside(app, factory, org):
+    mai = factory.person(org, "Mai Ánna")
+    factory.person(org, "Maja")
+
+    found = db.session.scalars(
+        select(Person.id).where(Person.organisation_id == org.id, Person.alias.matches("mai anna"))
+    ).all()
+
+    assert found == [mai.id]
 
 
 def test_setting_the_same_text_again_changes_nothing(app, factory, org):

@@ -60,7 +60,7 @@ def visits_at(in_db, clinic_id: str) -> int:
 def on_the_server(in_db, clinic_id: str, alias: str, visit_id: str) -> tuple[int, int, int]:
     def count():
         persons = db.session.scalar(
-            select(func.count()).select_from(Person).where(Person.alias == alias)
+            select(func.count()).select_from(Person).where(Person.alias.matches(alias))
         )
         conversations = db.session.scalar(
             select(func.count())
