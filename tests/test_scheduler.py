@@ -17,7 +17,7 @@ from outreach import create_app, scheduler
 from outreach.clinics.services import retry_pending_geocoding
 from outreach.db import db
 from outreach.geo import LocalGeocoder
-from tests.conftest import PLACES, database_url, make_app
+from tests.conftest import PLACES, TEST_DATA_KEYS, TEST_LOOKUP_KEY, database_url, make_app
 
 LEASE = timedelta(minutes=30)
 
@@ -354,6 +354,8 @@ def test_create_app_starts_no_thread(tmp_path):
             "TESTING": True,
             "DATABASE_URL": "sqlite:///" + str(tmp_path / "app.sqlite3"),
             "GEOCODER": "none",
+            "DATA_KEYS": TEST_DATA_KEYS,
+            "LOOKUP_KEY": TEST_LOOKUP_KEY,
         }
     )
 

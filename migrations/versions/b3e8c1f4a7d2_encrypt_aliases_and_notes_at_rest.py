@@ -1,4 +1,4 @@
-"""Encrypt aliases, notes and kept searches at rest; a keyed hash of the folded alias
+"""Encrypt aliases, notes and kept searches at rest; a keyed hash of the alias (exact form)
 
 Seals every existing value of the encrypted columns (outreach/crypto.py) with the active key
 of DATA_KEYS, bound to its row; fills persons.alias_lookup. Safe to run again: a value already
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from outreach import crypto
-from outreach.persons.matching import fold
+from outreach.persons.matching import exact_form
 
 
 # revision identifiers, used by Alembic.
@@ -82,7 +82,7 @@ def _fill_alias_lookups(ring) -> None:
             alias = ring.open(sealed, crypto.context("persons", "alias", person_id))
         except crypto.Undecryptable:
             continue  # left for the app to show as unreadable; never guessed
-        lookup = ring.lookup("persons.alias", fold(alias))
+        lookup = ring.lookup("persons.alias", exact_form(alias))
         bind.execute(
             sa.update(persons).where(persons.c.id == person_id).values(alias_lookup=lookup)
         )

@@ -42,6 +42,13 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed.casefold() if c.isalpha())
 
 
+def exact_form(text: str) -> str:
+    """What an exact look-up compares (the keyed hash of persons.alias_lookup): as fold, but
+    with digits, since 'Mai 2' is not 'Mai': 'Ánná-Maria 2' -> 'annamaria2'."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
 def sound(text: str) -> str:
     """A rough phonetic key: 'Jassmine' and 'Yasmin' come out close."""
     key = fold(text)

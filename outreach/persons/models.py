@@ -11,7 +11,7 @@ from outreach import vocabulary
 from outreach.changes import Synced
 from outreach.crypto import Encrypted, SealedText
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
-from outreach.persons.matching import fold
+from outreach.persons.matching import exact_form
 
 # The codes of the columns below, with their labels, live in outreach/vocabulary.py.
 GENDERS = vocabulary.GENDERS
@@ -34,10 +34,10 @@ class Person(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id"), nullable=False
     )
-    # Encrypted at rest (outreach/crypto.py); alias_lookup is the keyed hash of the folded
-    # alias (matching.fold: case, accents and punctuation aside) for exact look-ups.
+    # Encrypted at rest (outreach/crypto.py); alias_lookup is the keyed hash of the alias
+    # as matching.exact_form gives it (case, accents and punctuation aside) for exact look-ups.
     _alias: Mapped[str] = mapped_column("alias", SealedText, nullable=False)
-    alias = Encrypted("_alias", lookup="alias_lookup", normalise=fold)
+    alias = Encrypted("_alias", lookup="alias_lookup", normalise=exact_form)
     alias_lookup: Mapped[str | None] = mapped_column(String(64))
     nationality: Mapped[str | None] = mapped_column(String(2))
     birth_year: Mapped[int | None] = mapped_column(Integer)
