@@ -645,10 +645,10 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
         second_factor.enrol_directly(user, actor_note="demo")
     syd_towns = [t for t in _mainland_towns() if t.region == "syddanmark"]
     _add_synced([_clinic(rng, second, rng.choice(syd_towns), used, today) for _ in range(12)])
-    if db.session.connection().dialect.name == "postgresql":
-        # Statistics for the planner: on tables it believes empty it joins the report's
-        # breakdowns by nested loops, 30 s a query instead of milliseconds.
-        db.session.execute(text("ANALYZE"))
+    # Statistics for the planner: on tables it believes empty PostgreSQL joins the report's
+    # breakdowns by nested loops, 30 s a query instead of milliseconds, and SQLite reads a
+    # person's conversations by scanning them all (scheduler.planner_statistics_job).
+    db.session.execute(text("ANALYZE"))
     return LOGINS
 
 

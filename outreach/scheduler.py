@@ -14,7 +14,7 @@ from importlib import import_module
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
-from sqlalchemy import String, select, update
+from sqlalchemy import String, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,8 +149,24 @@ def throttle_cleanup_job() -> int:
     return throttle.delete_expired(batch=10_000)
 
 
+def planner_statistics_job() -> str:
+    """Fresh statistics for the query planner (ANALYZE). Without them SQLite plans a query by
+    the shape of its indexes alone and reads a person's conversations by scanning the
+    organisation's every conversation (0.1 s instead of 0.2 ms with 20,000 persons; the kept
+    person index, persons.queries, relies on the fast plan). On SQLite the sample is bounded
+    (analysis_limit), so the write lock is short; PostgreSQL's autovacuum analyses too, and
+    this only makes sure of it after a bulk load. Returns the database's name."""
+    dialect = db.session.connection().dialect.name
+    if dialect == "sqlite":
+        db.session.execute(text("PRAGMA analysis_limit=1000"))
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    return dialect
+
+
 JOBS: dict[str, Callable[[], object]] = {
     "geocode-retry": geocode_retry_job,
+    "planner-statistics": planner_statistics_job,
     "report-snapshots": report_snapshots_job,
     "retention": retention_job,
     "throttle-cleanup": throttle_cleanup_job,
@@ -209,6 +225,18 @@ def build_scheduler(app, scheduler_class=None):
         hour=app.config["RETENTION_HOUR"],
         minute=30,
         id="retention",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
+    )
+    # Daily, and a minute after the scheduler starts (a new or restored database has none).
+    scheduler.add_job(
+        _in_app(app, "planner-statistics"),
+        "cron",
+        hour=app.config["RETENTION_HOUR"],
+        minute=50,
+        id="planner-statistics",
+        next_run_time=utcnow() + timedelta(minutes=1),
         coalesce=True,
         max_instances=1,
         misfire_grace_time=6 * 3600,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from outreach import create_app, scheduler
 from outreach.clinics.services import retry_pending_geocoding
@@ -411,3 +411,25 @@ def test_the_retention_purge_runs_under_its_lease(app, factory, org):
 
     scheduler.release("retention", "other-process:1")
     assert scheduler.run_locked("retention", scheduler.retention_job, holder="tests:1") == 1
+
+
+def test_the_planner_statistics_job_gives_the_planner_its_statistics(app, factory, org):
+    factory.person(org, "Mai")
+    db.session.commit()
+
+    dialect = scheduler.JOBS["planner-statistics"]()
+
+    if dialect == "sqlite":
+        tables = set(db.session.scalars(text("SELECT tbl FROM sqlite_stat1")))
+        assert "persons" in tables  # (an empty table gets no row)
+    else:
+        # -1: never analysed (PostgreSQL 14 and later)
+        assert (
+            db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = 'persons'")) >= 0
+        )
+
+
+def test_the_scheduler_runs_the_statistics_soon_after_it_starts_and_daily(app):
+    job = scheduler.build_scheduler(app).get_job("planner-statistics")
+    assert job is not None
+    assert str(job.trigger).startswith("cron")

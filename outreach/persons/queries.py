@@ -19,7 +19,13 @@ from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
 from outreach.paging import paginate
 from outreach.persons import matching
-from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
+from outreach.persons.models import (
+    Conversation,
+    Person,
+    PersonMerge,
+    PersonSearch,
+    PersonTombstone,
+)
 from outreach.persons.schemas import ConversationOutSchema, PersonOutSchema
 from outreach.records import compute_etag
 from outreach.tenancy import get_in_org, scoped, scoped_outerjoin, tenant_select
@@ -129,27 +135,90 @@ def _per_person(organisation_id, aggregate):
 
 
 # The person index of each organisation as last read, {(organisation id, include_merged):
-# ((change number, hour), index)}: every change to a person, a conversation or a visit takes
-# the organisation's next change number, so the same number means the same index (the hour
-# moves the window of recent clinics). A suggestion then ranks 20,000 persons without reading
-# and decrypting them again (docs/performance.md). Plaintext aliases stay in the process's
-# memory, as they do while any page shows them. Off in the test suite (PERSON_INDEX_CACHE):
-# its rolled-back savepoints hand out the same number twice.
+# _KeptIndex}. Every change that alters a person's entry gives her (and everyone counted as
+# the same person) the organisation's next change number, as the phones' copy of the index
+# needs (services.touch_index), and the retention purge numbers a tombstone. So the index at a
+# later number is the kept one with the entries of the persons numbered since then read again
+# and the deleted ones dropped: a suggestion after a colleague saved a conversation reads a
+# few rows, not 20,000 (docs/performance.md). Each hour it is read whole (the window of recent
+# clinics moves). Plaintext aliases stay in the process's memory, as they do while any page
+# shows them. Off in the test suite (PERSON_INDEX_CACHE): its rolled-back savepoints hand out
+# the same number twice.
 _INDEX_CACHE: dict = {}
+# More persons changed than this since the kept index: read it whole instead.
+INDEX_REFRESH_LIMIT = 2_000
+
+
+@dataclass(frozen=True)
+class _KeptIndex:
+    seq: int
+    hour: str
+    entries: dict  # {person id (str): index entry}, in the order of the list
+    groups: dict  # {person id (str): canonical id (str)}, merged records included
+    index: list
 
 
 def person_index(organisation_id, include_merged: bool = False) -> list[dict]:
-    """read_person_index, cached per organisation while nothing changed (read-only: shared
-    by every request of the process)."""
+    """read_person_index, kept per organisation and brought up to date from the persons
+    changed since (read-only: shared by every request of the process)."""
     if not current_app.config["PERSON_INDEX_CACHE"] or has_stamped_rows(db.session()):
         return read_person_index(organisation_id, include_merged)
-    version = (committed_seq(organisation_id), utcnow().strftime("%Y-%m-%dT%H"))
-    cached = _INDEX_CACHE.get((organisation_id, include_merged))
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    index = read_person_index(organisation_id, include_merged)
-    _INDEX_CACHE[(organisation_id, include_merged)] = (version, index)
-    return index
+    seq, hour = committed_seq(organisation_id), utcnow().strftime("%Y-%m-%dT%H")
+    key = (organisation_id, include_merged)
+    kept = _INDEX_CACHE.get(key)
+    if kept is not None and kept.hour == hour and kept.seq == seq:
+        return kept.index
+    fresh = None
+    if kept is not None and kept.hour == hour and kept.seq < seq:
+        fresh = _brought_up_to_date(organisation_id, include_merged, kept, seq)
+    if fresh is None:
+        entries, groups = {}, {}
+        for entry, canonical in _read_entries(organisation_id):
+            groups[entry["id"]] = canonical
+            if include_merged or entry["merged_into_id"] is None:
+                entries[entry["id"]] = entry
+        fresh = _KeptIndex(seq, hour, entries, groups, list(entries.values()))
+    _INDEX_CACHE[key] = fresh
+    return fresh.index
+
+
+def _brought_up_to_date(organisation_id, include_merged, kept: _KeptIndex, seq: int):
+    """The kept index with the persons numbered after kept.seq read again (their whole
+    groups, before and after a merge or an undo) and the deleted ones dropped; None when so
+    many changed that a whole read is cheaper."""
+    changed = db.session.execute(
+        scoped(
+            select(Person.id, Person.canonical_id).where(Person.sync_seq > kept.seq),
+            organisation_id,
+            Person,
+        ).limit(INDEX_REFRESH_LIMIT + 1)
+    ).all()
+    if len(changed) > INDEX_REFRESH_LIMIT:
+        return None
+    gone = {
+        str(pid)
+        for pid in db.session.scalars(
+            scoped(
+                select(PersonTombstone.person_id).where(PersonTombstone.sync_seq > kept.seq),
+                organisation_id,
+                PersonTombstone,
+            )
+        )
+    }
+    groups = {str(canonical) for _, canonical in changed}
+    groups |= {kept.groups[str(pid)] for pid, _ in changed if str(pid) in kept.groups}
+    entries, members = dict(kept.entries), dict(kept.groups)
+    for pid, canonical in list(members.items()):
+        if canonical in groups or pid in gone:
+            entries.pop(pid, None)
+            del members[pid]
+    if groups:
+        ids = [uuid.UUID(g) for g in groups]
+        for entry, canonical in _read_entries(organisation_id, ids):
+            members[entry["id"]] = canonical
+            if include_merged or entry["merged_into_id"] is None:
+                entries[entry["id"]] = entry
+    return _KeptIndex(seq, kept.hour, entries, members, list(entries.values()))
 
 
 def read_person_index(organisation_id, include_merged: bool = False) -> list[dict]:
@@ -158,22 +227,40 @@ def read_person_index(organisation_id, include_merged: bool = False) -> list[dic
     last met, how many conversations), per person as the figures count her (merged records
     together). Merged duplicates are left out, or (for sync) included with merged_into_id so
     the phone can drop them."""
+    return [
+        entry
+        for entry, _ in _read_entries(organisation_id)
+        if include_merged or entry["merged_into_id"] is None
+    ]
+
+
+def _read_entries(organisation_id, groups: list | None = None):
+    """(index entry, canonical id) of the organisation's persons, merged records included, or
+    of the persons counted as one of `groups` (canonical ids) only."""
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    recent = scoped(
+    recent = (
         select(Person.canonical_id, Visit.clinic_id)
         .join(Conversation, Conversation.person_id == Person.id)
         .join(Visit, Visit.id == Conversation.visit_id)
         .where(Visit.started_at >= since)
-        .distinct(),
-        organisation_id,
-        Person,
-        Conversation,
-        Visit,
+        .distinct()
     )
+    members = None
+    if groups is not None:
+        # Their conversations by person id: the planner then starts from those persons, not
+        # from the organisation's every conversation.
+        members = db.session.scalars(
+            scoped(
+                select(Person.id).where(Person.canonical_id.in_(groups)), organisation_id, Person
+            )
+        ).all()
+        recent = recent.where(Person.canonical_id.in_(groups), Conversation.person_id.in_(members))
     clinics: dict = {}
-    for person_id, clinic_id in db.session.execute(recent):
+    for person_id, clinic_id in db.session.execute(
+        scoped(recent, organisation_id, Person, Conversation, Visit)
+    ):
         clinics.setdefault(person_id, []).append(str(clinic_id))
-    met = last_met(organisation_id)
+    met = last_met(organisation_id, groups, members)
     # Columns, not Person objects: 20,000 of them are read for one suggestion.
     stmt = scoped(
         select(
@@ -188,9 +275,8 @@ def read_person_index(organisation_id, include_merged: bool = False) -> list[dic
         organisation_id,
         Person,
     )
-    if not include_merged:
-        stmt = stmt.where(Person.merged_into_id.is_(None))
-    index = []
+    if groups is not None:
+        stmt = stmt.where(Person.canonical_id.in_(groups))
     for (
         pid,
         sealed,
@@ -201,37 +287,38 @@ def read_person_index(organisation_id, include_merged: bool = False) -> list[dic
         merged_into,
     ) in db.session.execute(stmt):
         last_at, last_clinic, count = met.get(canonical_id, (None, None, 0))
-        index.append(
-            {
-                "id": str(pid),
-                "alias": Person.alias.open(pid, sealed),
-                "nationality": nationality,
-                "birth_year": birth_year,
-                "gender": gender,
-                "recent_clinic_ids": sorted(clinics.get(canonical_id, [])),
-                "last_met_at": last_at.isoformat(timespec="seconds") if last_at else None,
-                "last_clinic_id": str(last_clinic) if last_clinic else None,
-                "conversations": count,
-                "merged_into_id": str(canonical_id) if merged_into else None,
-            }
-        )
-    return index
+        entry = {
+            "id": str(pid),
+            "alias": Person.alias.open(pid, sealed),
+            "nationality": nationality,
+            "birth_year": birth_year,
+            "gender": gender,
+            "recent_clinic_ids": sorted(clinics.get(canonical_id, [])),
+            "last_met_at": last_at.isoformat(timespec="seconds") if last_at else None,
+            "last_clinic_id": str(last_clinic) if last_clinic else None,
+            "conversations": count,
+            "merged_into_id": str(canonical_id) if merged_into else None,
+        }
+        yield entry, str(canonical_id)
 
 
-def last_met(organisation_id) -> dict:
-    """{canonical id: (time of her last conversation, its clinic or None, conversations)}."""
-    per_person = scoped(
+def last_met(organisation_id, groups: list | None = None, members: list | None = None) -> dict:
+    """{canonical id: (time of her last conversation, its clinic or None, conversations)}, of
+    every person or of `groups` (canonical ids, whose records are `members`) only."""
+    per_person = (
         select(
             Person.canonical_id.label("pid"),
             func.max(Conversation.occurred_at).label("at"),
             func.count(Conversation.id).label("n"),
         )
         .join(Conversation, Conversation.person_id == Person.id)
-        .group_by(Person.canonical_id),
-        organisation_id,
-        Person,
-        Conversation,
-    ).subquery()
+        .group_by(Person.canonical_id)
+    )
+    if groups is not None:
+        per_person = per_person.where(
+            Person.canonical_id.in_(groups), Conversation.person_id.in_(members)
+        )
+    per_person = scoped(per_person, organisation_id, Person, Conversation).subquery()
     stmt = (
         select(per_person.c.pid, per_person.c.at, per_person.c.n, Visit.clinic_id)
         .join(Person, Person.canonical_id == per_person.c.pid)
