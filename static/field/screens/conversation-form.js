@@ -81,8 +81,13 @@ export function countrySelect(name, current) {
   return select(name, all, current || "", { empty: t("Not known"), lead, leadLabel: t("Often met") });
 }
 
+// The languages offered as one-tap chips (the most common ones; the others are one pick in the
+// "Add another language" list): fewer rows, so a new person's details and the topics after
+// them fit on a phone's screen.
+const LANGUAGE_CHIPS = 8;
+
 export function languageChecklist(name, values) {
-  const codes = [...new Set([...COMMON_LANGUAGES, ...(values || [])])];
+  const codes = [...new Set([...COMMON_LANGUAGES.slice(0, LANGUAGE_CHIPS), ...(values || [])])];
   const list = checklist(
     name,
     codes.map((code) => ({ value: code, label: languageName(code) })),
@@ -171,7 +176,16 @@ export async function render({ visitId = null, id = null }) {
   const newPersonDetails = h(
     "div",
     { class: "new-person", hidden: true },
-    h("p", { class: "new-person-title" }, t("New person")),
+    h(
+      "div",
+      { class: "new-person-head" },
+      h("p", { class: "new-person-title" }, t("New person")),
+      h(
+        "button",
+        { type: "button", class: "link", onclick: () => setMode("search") },
+        t("Back to the suggestions"),
+      ),
+    ),
     choice(
       "gender",
       options("genders"),
@@ -182,11 +196,6 @@ export async function render({ visitId = null, id = null }) {
       },
     ),
     languageChecklist("languages", []),
-    h(
-      "button",
-      { type: "button", class: "link", onclick: () => setMode("search") },
-      t("Back to the suggestions"),
-    ),
   );
   const searchBlock = h(
     "div",
@@ -230,7 +239,16 @@ export async function render({ visitId = null, id = null }) {
     const sameName = ranked.some(({ reasons }) => reasons.includes("same_alias"));
     const newPerson = h(
       "button",
-      { type: "button", class: "secondary wide new-person-button", onclick: () => setMode("new") },
+      {
+        type: "button",
+        class: "secondary wide new-person-button",
+        onclick: () => {
+          setMode("new");
+          // Her details and the topics below them come into view: no scrolling by hand on
+          // the common path (the header's height is the block's scroll-margin-top).
+          newPersonDetails.scrollIntoView({ block: "start" });
+        },
+      },
       t("New person: %(alias)s", { alias: q.alias.trim() }),
     );
     const parts = [
