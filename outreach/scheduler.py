@@ -185,6 +185,7 @@ def _in_app(app, name):
             finally:
                 db.session.remove()
 
+    run.__qualname__ = f"job {name}"  # APScheduler's log lines name a job by it
     return run
 
 

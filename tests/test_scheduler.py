@@ -433,3 +433,8 @@ def test_the_scheduler_runs_the_statistics_soon_after_it_starts_and_daily(app):
     job = scheduler.build_scheduler(app).get_job("planner-statistics")
     assert job is not None
     assert str(job.trigger).startswith("cron")
+
+
+def test_every_scheduled_job_is_named_in_the_log_lines(app):
+    jobs = scheduler.build_scheduler(app).get_jobs()
+    assert {job.name for job in jobs} == {f"job {name}" for name in scheduler.JOBS}
