@@ -209,6 +209,10 @@ def same_as(person_id: uuid.UUID):
         ranked = ranked[:SUGGESTION_LIMIT]
         rows = queries.rows(_org_id(), [s.person for s in ranked])
         suggested = [(row, s.reasons) for row, s in zip(rows, ranked, strict=True)]
+    elif request.method == "GET":
+        # A merged record: no suggestions, but the page shows her record (SECURITY.md 20).
+        with write_transaction():
+            record("person.read", user=_actor(), obj=person)
     return (
         render_template(
             "persons/same_as.html",

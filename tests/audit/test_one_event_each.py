@@ -446,6 +446,13 @@ CASES = [
         [("person.suggestions", "person")],
     ),
     Case(
+        "same-as page of a merged person",
+        COORDINATOR,
+        lambda c, w: c.get(f"/persons/{w.merge_source.id}/same-as"),
+        200,
+        [("person.read", "merge_source")],
+    ),
+    Case(
         "same-as search",
         COORDINATOR,
         lambda c, w: c.form_post(f"/persons/{w.person.id}/same-as", {"q": "Zqx7 Other"}),
