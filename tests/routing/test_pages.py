@@ -402,3 +402,26 @@ def test_pages_have_no_inline_scripts_or_styles(coordinator_client, office, clin
 def test_the_nav_links_to_routes_for_coordinators_only(coordinator_client, nurse_client):
     assert 'href="/routes/"' in coordinator_client.get("/clinics/").get_data(as_text=True)
     assert 'href="/routes/"' not in nurse_client.get("/clinics/").get_data(as_text=True)
+
+
+def test_left_out_clinics_show_their_address_and_town(coordinator_client, office, factory, org):
+    # Two clinics of one name: one routed, one closed that Monday and left out. The list of
+    # those left out names the address and town, so the two are not taken for one.
+    factory.clinic(org, name="Happy Healing", lat=56.1629, lon=10.2039)
+    factory.clinic(
+        org,
+        name="Happy Healing",
+        address="Storegade 12",
+        postcode="8900",
+        city="Randers C",
+        lat=56.4607,
+        lon=10.0364,
+        opening_hours={"tue": [["10:00", "22:00"]]},
+    )
+    plan = create(coordinator_client)
+    optimise(coordinator_client, plan)
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    left_out = html[html.index('id="unassigned"') :]
+    assert "Happy Healing" in left_out
+    assert "Storegade 12, 8900 Randers C" in left_out
+    assert "Vestergade 3" not in left_out
