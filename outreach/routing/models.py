@@ -20,6 +20,9 @@ from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
 
 PLAN_STATUSES = ("draft", "saved")
+# A deleted plan that phones may still hold: kept, without routes, only so that their next
+# pull drops it (a plan without routes leaves the phone); no page or list shows it.
+DELETED = "gone"
 
 
 class RoutePlan(UUIDPrimaryKey, Timestamps, Synced, db.Model):

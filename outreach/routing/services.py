@@ -18,7 +18,7 @@ from outreach.denmark import in_denmark
 from outreach.errors import FieldErrors
 from outreach.routing import planner
 from outreach.routing.candidates import candidate_pool
-from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
+from outreach.routing.models import DELETED, PlannedRoute, RoutePlan, RouteStop
 from outreach.routing.optimisation import optimal_routes, retimed_routes, route_orders
 from outreach.routing.queries import active_users, clinics_by_id, has_violations
 
@@ -366,3 +366,30 @@ def save_plan(user, plan: RoutePlan, nurse_ids: Sequence, confirm_violations: bo
     plan.saved_at = utcnow()
     plan.saved_by_id = user.id
     _changed(user, plan, "route_plan.save", routes=len(plan.routes))
+
+
+def reopen_plan(user, plan: RoutePlan) -> None:
+    """Take a saved plan back to a draft: it leaves the nurses' phones (a plan without routes
+    is dropped there) until it is saved again; its routes stay for the coordinator to change."""
+    if plan.status != "saved":
+        return
+    plan.status = "draft"
+    _changed(user, plan, "route_plan.reopen")
+
+
+def delete_plan(user, plan: RoutePlan) -> None:
+    """Delete a plan. One that was never saved is on no phone and goes at once; one that was
+    saved keeps its row, without routes and hidden everywhere, so that the phones that hold it
+    drop it at their next pull."""
+    on_phones = plan.status == "saved" or plan.saved_at is not None
+    record("route_plan.delete", user=user, obj=plan, saved=on_phones)
+    if not on_phones:
+        db.session.delete(plan)
+        db.session.flush()
+        return
+    plan.routes.clear()
+    plan.unassigned = []
+    plan.status = DELETED
+    plan.updated_at = utcnow()
+    stamp(plan)
+    db.session.flush()

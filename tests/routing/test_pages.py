@@ -5,7 +5,7 @@ and the GPX export."""
 import re
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output in a test
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -425,3 +425,63 @@ def test_left_out_clinics_show_their_address_and_town(coordinator_client, office
     assert "Happy Healing" in left_out
     assert "Storegade 12, 8900 Randers C" in left_out
     assert "Vestergade 3" not in left_out
+
+
+def test_a_draft_never_saved_is_deleted_at_once(coordinator_client, office, clinics):
+    plan_id = create(coordinator_client).id
+    response = coordinator_client.form_post(f"/routes/{plan_id}/delete", {})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/routes/")
+    db.session.expire_all()
+    assert db.session.get(RoutePlan, plan_id) is None
+    assert coordinator_client.get(f"/routes/{plan_id}").status_code == 404
+
+
+def test_the_optimise_button_is_at_the_top_and_the_candidates_are_folded(
+    coordinator_client, office, clinics
+):
+    plan = create(coordinator_client)
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    bar = html.index('id="plan-bar"')
+    assert bar < html.index("Optimise the routes") < html.index('id="candidates"')
+    assert html.count("Optimise the routes") == 1
+    assert '<details class="candidates-box">' in html  # folded
+    # Working on the candidates opens them again after the redirect.
+    response = coordinator_client.form_post(
+        f"/routes/{plan.id}/candidates/{clinics[0].id}/exclude", {}
+    )
+    assert "candidates=1" in response.headers["Location"]
+    html = coordinator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<details class="candidates-box" open>' in html
+
+
+def test_a_lunch_break_is_shown_as_the_break_not_as_waiting(coordinator_client, factory, org):
+    clinic = factory.clinic(org, name="After Lunch")
+    plan = optimised_plan(factory, org, [clinic])
+    plan.optimised_at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    route, stop = plan.routes[0], plan.routes[0].stops[0]
+    # Reached at 11:00, lunch 11:00-11:30 on arrival, the visit from 11:30.
+    route.break_position = 0
+    route.break_start_at = stop.arrival_at
+    route.break_end_at = stop.arrival_at + (stop.departure_at - stop.arrival_at) * 0.75
+    stop.arrival_at, stop.departure_at = (
+        route.break_end_at,
+        route.break_end_at + (stop.departure_at - stop.arrival_at),
+    )
+    db.session.flush()
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    assert "Lunch break 11:00–11:30" in html
+    assert "min wait before" not in html
+
+
+def test_the_map_legend_names_the_routes_and_the_left_out_clinics(
+    coordinator_client, factory, org, clinics
+):
+    plan = optimised_plan(factory, org, clinics[:2])
+    plan.optimised_at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    plan.unassigned = [{"clinic_id": str(clinics[2].id), "reason": "too_far_to_fit"}]
+    db.session.flush()
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    legend = html[html.index('class="map-legend"') : html.index("</ul>", html.index("map-legend"))]
+    assert "Route 1" in legend
+    assert "legend-clinic-active" in legend and "Not on a route: active clinic" in legend
+    assert "legend-clinic-closed" not in legend  # no closed clinic is left out
