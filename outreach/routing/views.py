@@ -63,7 +63,7 @@ def index():
     form = PlanForm(organisation, _staff())
     if form.validate_on_submit():
         try:
-            plan = services.create_plan(_actor(), form.plan_input())
+            plan = services.create_plan(_actor(), form.plan_input(), top_only=True)
         except FieldErrors as exc:
             form.show_errors(exc.errors)
         else:

@@ -408,7 +408,7 @@ def test_left_out_clinics_show_their_address_and_town(coordinator_client, office
     # Two clinics of one name: one routed, one closed that Monday and left out. The list of
     # those left out names the address and town, so the two are not taken for one.
     factory.clinic(org, name="Happy Healing", lat=56.1629, lon=10.2039)
-    factory.clinic(
+    closed_monday = factory.clinic(
         org,
         name="Happy Healing",
         address="Storegade 12",
@@ -419,6 +419,7 @@ def test_left_out_clinics_show_their_address_and_town(coordinator_client, office
         opening_hours={"tue": [["10:00", "22:00"]]},
     )
     plan = create(coordinator_client)
+    coordinator_client.form_post(f"/routes/{plan.id}/candidates/{closed_monday.id}/include", {})
     optimise(coordinator_client, plan)
     html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
     left_out = html[html.index('id="unassigned"') :]
@@ -485,3 +486,24 @@ def test_the_map_legend_names_the_routes_and_the_left_out_clinics(
     assert "Route 1" in legend
     assert "legend-clinic-active" in legend and "Not on a route: active clinic" in legend
     assert "legend-clinic-closed" not in legend  # no closed clinic is left out
+
+
+def test_a_region_puts_only_the_top_candidates_on_the_list(
+    coordinator_client, office, factory, org
+):
+    # Two hours hold three 40-minute visits: six candidates (two a visit) are chosen, of
+    # those open that Monday; the rest of the region stays one tap away.
+    closed_monday = factory.clinic(
+        org, name="Aa Closed", opening_hours={"tue": [["10:00", "22:00"]]}
+    )
+    others = [
+        factory.clinic(org, name=f"Open {i:02d}", lat=lat, lon=lon)
+        for i, (lat, lon) in enumerate(POINTS * 3)
+    ]
+    plan = create(coordinator_client, lunch=None, shift_start="10:00", shift_end="12:00")
+    assert len(plan.clinic_ids) == 6
+    assert str(closed_monday.id) not in plan.clinic_ids
+    assert set(plan.clinic_ids) <= {str(c.id) for c in others}
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    assert "Candidates: 6" in html
+    assert "Taken off the list (7)" in html
