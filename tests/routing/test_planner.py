@@ -455,3 +455,21 @@ def test_generated_days_are_always_feasible(nurses):
     result = plan(day, candidates)
     assert_feasible(result, day, candidates)
     assert_each_once(result, candidates)
+
+
+def test_overnight_hours_belong_partly_to_the_next_day():
+    # Typed as Monday 22:00-02:00: stored as Monday 22:00-24:00 and Tuesday 00:00-02:00.
+    from outreach.clinics.hours import spill_overnight
+
+    hours = spill_overnight({d: [] for d in ALL_WEEK} | {"mon": [["22:00", "02:00"]]})
+    night = clinic(PLACES[0], hours)
+    monday = settings(shift_start="20:00", shift_end="24:00")
+    result = plan(monday, [night])
+    assert [s.arrival for r in result.routes for s in r.stops] == [local(MONDAY, "22:00")]
+    tuesday = settings(day=date(2026, 3, 3), shift_start="00:00", shift_end="04:00")
+    result = plan(tuesday, [night])
+    stop = result.routes[0].stops[0]
+    assert stop.departure <= local(date(2026, 3, 3), "02:00")
+    assert_feasible(result, tuesday, [night])
+    wednesday = settings(day=date(2026, 3, 4), shift_start="00:00", shift_end="04:00")
+    assert reasons(plan(wednesday, [night])) == {night.id: planner.CLOSED_THAT_DAY}
