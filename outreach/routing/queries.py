@@ -105,7 +105,7 @@ def _local(moment: datetime | None) -> datetime | None:
 
 def route_representation(route: PlannedRoute, clinics: dict) -> dict:
     stops = []
-    for stop in route.stops:
+    for position, stop in enumerate(route.stops):
         clinic = clinics.get(stop.clinic_id)
         stops.append(
             {
@@ -115,7 +115,7 @@ def route_representation(route: PlannedRoute, clinics: dict) -> dict:
                 "lon": clinic.lon if clinic else None,
                 "arrival": _local(stop.arrival_at),
                 "departure": _local(stop.departure_at),
-                "wait_minutes": round((stop.arrival_at - stop.reached_at).total_seconds() / 60, 1),
+                "wait_minutes": route.wait_minutes(position),
                 "distance_km": stop.distance_km,
                 "drive_minutes": stop.drive_minutes,
                 "violations": stop.violations,

@@ -472,6 +472,9 @@ def test_a_lunch_break_is_shown_as_the_break_not_as_waiting(coordinator_client, 
     html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
     assert "Lunch break 11:00–11:30" in html
     assert "min wait before" not in html
+    # The API and the phones get the same: no wait at that stop.
+    answer = coordinator_client.get(f"/api/v1/route-plans/{plan.id}").json
+    assert answer["routes"][0]["stops"][0]["wait_minutes"] == 0
 
 
 def test_the_map_legend_names_the_routes_and_the_left_out_clinics(
