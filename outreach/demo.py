@@ -25,6 +25,7 @@ from outreach.orgs.models import Organisation
 from outreach.orgs.queries import find_organisation
 from outreach.orgs.services import create_organisation
 from outreach.persons.models import Conversation, Person
+from outreach.routing import services as routing
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 from outreach.vocabulary import KNOWN_INDICATORS, KNOWN_SUPPLIES
 
@@ -622,6 +623,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     _add_synced(visits)
     _add_synced(persons)
     _add_synced(sorted(conversations, key=lambda c: c.occurred_at))
+    _route_plans(staff["coordinator"], [staff["nurse"], staff["coordinator"]], today)
 
     second = create_organisation(
         SECOND_ORG,
@@ -650,6 +652,45 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     # person's conversations by scanning them all (scheduler.planner_statistics_job).
     db.session.execute(text("ANALYZE"))
     return LOGINS
+
+
+# Saved route plans of the next working days: (office, region, how many of the drivers).
+DEMO_PLANS = [
+    ("Aarhus", "midtjylland", 1),
+    ("Aalborg", "nordjylland", 2),
+    ("Roskilde", "sjaelland", 1),
+]
+
+
+def _route_plans(coordinator, drivers: list, today: datetime) -> None:
+    """A saved plan for each of the next working days, one from each office, planned and
+    saved as a coordinator would (routing.services): they are on the drivers' phones."""
+    day = today.astimezone(LOCAL_TZ).date()
+    for office, region, count in DEMO_PLANS:
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        lat, lon = OFFICES[office]
+        plan = routing.create_plan(
+            coordinator,
+            routing.PlanInput(
+                day=day,
+                base_lat=lat,
+                base_lon=lon,
+                base_name=office,
+                shift_start="09:00",
+                shift_end="16:00",
+                break_start="11:30",
+                break_end="13:30",
+                break_minutes=30,
+                staff=[u.id for u in drivers[:count]],
+                regions=[region],
+            ),
+            top_only=True,
+        )
+        routing.optimise(coordinator, plan)
+        if plan.routes:
+            routing.save_plan(coordinator, plan, [r.nurse_id for r in plan.routes])
 
 
 def second_factors() -> list[tuple[str, str, str]]:

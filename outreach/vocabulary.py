@@ -200,6 +200,8 @@ AUDIT_ACTIONS = {
     "route_plan.save": N_("Saved a route plan"),
     "route_plan.sheet": N_("Opened a printable route sheet"),
     "route_plan.gpx": N_("Exported a route as GPX"),
+    "route_plan.reopen": N_("Took a saved route plan back to a draft"),
+    "route_plan.delete": N_("Deleted a route plan"),
     "audit.export": N_("Exported the audit log"),
 }
 # What an audit event is about (its object_type), for the filter and the columns.

@@ -132,6 +132,8 @@ ROUTES = {
     ("routing.optimise", "POST"): COORDINATOR,
     ("routing.stop_action", "POST"): COORDINATOR,
     ("routing.save", "POST"): COORDINATOR,
+    ("routing.reopen", "POST"): COORDINATOR,
+    ("routing.delete", "POST"): COORDINATOR,
     ("routing.gpx", "GET"): COORDINATOR,
     ("routing.sheet", "GET"): COORDINATOR,
     ("settings.index", "GET"): COORDINATOR,

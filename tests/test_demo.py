@@ -28,6 +28,7 @@ from outreach.persons.schemas import (
     PersonInSchema,
     PersonOutSchema,
 )
+from outreach.routing.models import RoutePlan
 from outreach.visits import services as visit_services
 from outreach.visits.models import Visit
 from outreach.visits.schemas import VisitInSchema, VisitOutSchema
@@ -44,6 +45,7 @@ class Demo:
     visits: list[Visit]
     persons: list[Person]
     conversations: list[Conversation]
+    plans: list[RoutePlan]
 
     def visit(self, visit_id) -> Visit:
         return self._visits[visit_id]
@@ -72,6 +74,7 @@ def loaded(_app):
             visits=rows(Visit),
             persons=rows(Person),
             conversations=rows(Conversation),
+            plans=rows(RoutePlan),
         )
 
 
@@ -397,3 +400,19 @@ def test_demo_conversations_are_valid_and_resending_them_changes_nothing(loaded,
         put = person_services.put_conversation(demo_nurse, conversation.id, data)
 
         assert not put.changed
+
+
+def test_saved_route_plans_for_the_next_working_days(loaded):
+    # One from each office (Aarhus, Aalborg, Roskilde) on the next three working days after
+    # Monday 15 June 2026, saved, each route with a driver and every stop checked.
+    plans = sorted(loaded.plans, key=lambda p: p.date)
+    assert [p.date.isoformat() for p in plans] == ["2026-06-16", "2026-06-17", "2026-06-18"]
+    assert [p.base_name for p in plans] == ["Aarhus", "Aalborg", "Roskilde"]
+    for plan in plans:
+        assert plan.status == "saved" and plan.routes
+        assert all(r.nurse_id and r.stops and not r.violations for r in plan.routes)
+        assert all(not s.violations for r in plan.routes for s in r.stops)
+        assert all(
+            loaded.clinics[s.clinic_id].status != "closed" for r in plan.routes for s in r.stops
+        )
+    assert len(plans[1].routes) == 2

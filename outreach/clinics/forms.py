@@ -114,7 +114,8 @@ class CoordinateField(FloatField):
 
 
 class DayHoursField(StringField):
-    """One weekday's opening hours as text: "10:00-14:00, 16:00-22:00"; empty is closed."""
+    """One weekday's opening hours as text: "10:00-14:00, 16:00-22:00"; empty is closed;
+    "22:00-02:00" runs past midnight into the next day."""
 
     intervals: list | None = None
 
@@ -128,7 +129,9 @@ class DayHoursField(StringField):
             raise StopValidation(
                 _("Write the hours like 10:00-14:00, 16:00-22:00, or leave empty when closed.")
             ) from exc
-        problems = hours.day_errors(self.intervals)
+        # An interval past midnight (22:00-02:00) is checked as the two it is stored as.
+        same_day, after_midnight = hours.split_day(self.intervals)
+        problems = hours.day_errors(same_day) + hours.day_errors(after_midnight)
         if problems:
             self.intervals = None
             raise StopValidation(" ".join(problems))
@@ -206,8 +209,9 @@ class ClinicForm(FlaskForm):
         # Looked-up coordinates are not the user's: left empty, so a new address is looked up.
         form.region.data = clinic.region_slug if clinic.region_source == "manual" else ""
         form.hours_unknown.data = clinic.opening_hours is None
+        texts = hours.week_texts(clinic.opening_hours)
         for day, field in form.day_fields():
-            field.data = hours.day_to_text((clinic.opening_hours or {}).get(day))
+            field.data = texts[day]
         form.clinic_id.data = str(clinic.id)
         form.version.data = version
         return form
@@ -252,7 +256,8 @@ class ClinicForm(FlaskForm):
         if self.hours_unknown.data:
             opening_hours = None
         else:
-            opening_hours = {day: field.intervals or [] for day, field in self.day_fields()}
+            typed = {day: field.intervals or [] for day, field in self.day_fields()}
+            opening_hours = hours.spill_overnight(typed)
         return {
             "name": (self.name.data or "").strip(),
             "kind": self.kind.data,

@@ -2,7 +2,10 @@
 
 A weekday that is missing or has an empty list is closed; `None` for the whole value means
 the hours are not known. An interval ends after it starts on the same day ("24:00" allowed);
-an evening that runs past midnight is two intervals, one on each day.
+an evening that runs past midnight is two intervals, one on each day (DESIGN.md §4). People
+type such an evening as one, "22:00-02:00" on a Monday: the edit form and the CSV text accept
+that and store it as Monday 22:00-24:00 and Tuesday 00:00-02:00 (spill_overnight), and the
+form shows it as typed again (week_texts).
 """
 
 import re
@@ -89,6 +92,59 @@ def normalise(value: dict | None) -> dict | None:
     return {day: sorted([list(i) for i in value.get(day, [])]) for day in WEEKDAYS}
 
 
+def is_overnight(interval) -> bool:
+    """True for an interval typed as running past midnight, such as 22:00-02:00."""
+    start, end = interval
+    return end != "24:00" and minutes(end) < minutes(start)
+
+
+def split_day(intervals) -> tuple[list, list]:
+    """One weekday's intervals as typed → (that day's, the next day's after midnight)."""
+    same_day, next_day = [], []
+    for interval in intervals or []:
+        if is_overnight(interval):
+            same_day.append([interval[0], "24:00"])
+            if interval[1] != "00:00":
+                next_day.append(["00:00", interval[1]])
+        else:
+            same_day.append(list(interval))
+    return same_day, next_day
+
+
+def spill_overnight(value: dict) -> dict:
+    """The week with every interval past midnight split at midnight, the part after it on the
+    next weekday (Sunday's goes to Monday): the stored and API format."""
+    out: dict[str, list] = {day: [] for day in value}
+    for i, day in enumerate(WEEKDAYS):
+        if day not in value:
+            continue
+        same_day, next_day = split_day(value[day])
+        out[day] = out.get(day, []) + same_day
+        if next_day:
+            following = WEEKDAYS[(i + 1) % len(WEEKDAYS)]
+            out[following] = out.get(following, []) + next_day
+    return {day: sorted(intervals) for day, intervals in out.items()}
+
+
+def week_texts(value: dict | None) -> dict[str, str]:
+    """Each weekday's hours as the edit form shows them: an evening up to 24:00 followed by
+    the next morning from 00:00 is shown as one interval past midnight, "22:00-02:00"."""
+    if value is None:
+        return {day: "" for day in WEEKDAYS}
+    value = normalise(value)
+    shown = {day: [list(i) for i in value[day]] for day in WEEKDAYS}
+    for i, day in enumerate(WEEKDAYS):
+        following = WEEKDAYS[(i + 1) % len(WEEKDAYS)]
+        evening = next((iv for iv in shown[day] if iv[1] == "24:00" and iv[0] != "00:00"), None)
+        morning = next(
+            (iv for iv in shown[following] if iv[0] == "00:00" and iv[1] != "24:00"), None
+        )
+        if evening and morning and minutes(morning[1]) < minutes(evening[0]):
+            evening[1] = morning[1]
+            shown[following].remove(morning)
+    return {day: day_to_text(shown[day]) for day in WEEKDAYS}
+
+
 class HoursSyntaxError(ValueError):
     pass
 
@@ -108,7 +164,7 @@ def parse_text(text: str) -> dict | None:
             raise HoursSyntaxError(str(_l("%(part)r: give times or 'closed'.", part=part)))
         for day in days:
             hours[day] = hours[day] + intervals
-    return hours
+    return spill_overnight(hours)
 
 
 def parse_day(text: str | None, closed_words: tuple[str, ...] = ()) -> list[list[str]]:

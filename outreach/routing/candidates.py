@@ -112,6 +112,20 @@ def priorities(organisation: Organisation, clinics: Sequence[Clinic], day: date)
     }
 
 
+def top_choice(
+    organisation: Organisation, clinics: Sequence[Clinic], day: date, count: int
+) -> list[Clinic]:
+    """The `count` clinics of highest priority on the day among those that can be visited
+    that weekday at all (open, located, with opening hours that day)."""
+    ranked = priorities(organisation, clinics, day)
+    weekday = planner.DayClock(day).weekday
+    open_that_day = [
+        c for c in clinics if planner.exclusion_reason(as_candidate(c, 0), weekday) is None
+    ]
+    open_that_day.sort(key=lambda c: (-ranked[c.id].score, c.name))
+    return open_that_day[:count]
+
+
 @dataclass
 class CandidateRow:
     clinic: Clinic

@@ -20,6 +20,9 @@ from outreach.changes import Synced
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db
 
 PLAN_STATUSES = ("draft", "saved")
+# A deleted plan that phones may still hold: kept, without routes, only so that their next
+# pull drops it (a plan without routes leaves the phone); no page or list shows it.
+DELETED = "gone"
 
 
 class RoutePlan(UUIDPrimaryKey, Timestamps, Synced, db.Model):
@@ -107,6 +110,15 @@ class PlannedRoute(UUIDPrimaryKey, db.Model):
         order_by="RouteStop.position",
         cascade="all, delete-orphan",
     )
+
+    def wait_minutes(self, position: int) -> float:
+        """Minutes waited on site before visit `position` starts: the time from reaching it to
+        the visit, less a lunch break taken there (the break is not waiting)."""
+        stop = self.stops[position]
+        seconds = (stop.arrival_at - stop.reached_at).total_seconds()
+        if self.break_start_at is not None and self.break_position == position:
+            seconds -= (self.break_end_at - self.break_start_at).total_seconds()
+        return round(max(0.0, seconds) / 60, 1)
 
 
 class RouteStop(UUIDPrimaryKey, db.Model):

@@ -23,8 +23,11 @@ CLINIC_CLOSED = "clinic_closed"
 NO_COORDINATES = "no_coordinates"
 HOURS_UNKNOWN = "opening_hours_unknown"
 CLOSED_THAT_DAY = "closed_that_day"
-CANNOT_FIT = "cannot_fit"
-LOWER_PRIORITY = "lower_priority"
+CANNOT_FIT = "cannot_fit"  # even as the only stop, drive + visit do not fit shift and hours
+CLOSED_DURING_SHIFT = "closed_during_shift"  # open that day, but not while the shift runs
+LOWER_PRIORITY = "lower_priority"  # fits a route only in place of a stop of higher priority
+TOO_FAR = "too_far_to_fit"  # fits alone, but in no route, not even in place of one stop
+NOT_CONSIDERED = "not_considered"  # beyond the planner's cap, below all it took
 REMOVED = "removed_by_coordinator"
 REASONS = (
     CLINIC_CLOSED,
@@ -32,7 +35,10 @@ REASONS = (
     HOURS_UNKNOWN,
     CLOSED_THAT_DAY,
     CANNOT_FIT,
+    CLOSED_DURING_SHIFT,
     LOWER_PRIORITY,
+    TOO_FAR,
+    NOT_CONSIDERED,
     REMOVED,
 )
 
@@ -246,6 +252,80 @@ def _fits_alone(settings: DaySettings, candidate: Candidate, travel: TravelModel
     return s.fits_alone(problem, problem.vehicles[0], candidate.id)
 
 
+def _alone_reason(job: s.Job, vehicle: s.Vehicle) -> str:
+    """Why a job that does not fit even alone does not: no visit could start while the shift
+    runs (closed during the shift), or the drive there and back does not fit (cannot fit)."""
+    shift = vehicle.shift
+    if shift is not None and not any(
+        w.start <= shift.end - job.service and w.end >= shift.start for w in job.windows or ()
+    ):
+        return CLOSED_DURING_SHIFT
+    return CANNOT_FIT
+
+
+def _insertion(problem: s.Problem, vehicle: s.Vehicle, job_ids: list, job_id) -> list | None:
+    """The order with `job_id` inserted where the route drives least, if it fits anywhere."""
+    best = None
+    for position in range(len(job_ids) + 1):
+        trial = [*job_ids[:position], job_id, *job_ids[position:]]
+        checked = s.schedule(problem, vehicle, trial)
+        if checked.ok and (best is None or checked.travel < best[0]):
+            best = (checked.travel, trial)
+    return best[1] if best else None
+
+
+def _exchange(problem, vehicle, job_ids: list, job_id, below: int | None) -> list | None:
+    """The order with `job_id` in place of one stop (of priority below `below` when given),
+    if one fits."""
+    priority = {job.id: job.priority for job in problem.jobs}
+    for dropped in job_ids:
+        if below is None or priority[dropped] < below:
+            rest = [j for j in job_ids if j != dropped]
+            trial = _insertion(problem, vehicle, rest, job_id)
+            if trial is not None:
+                return trial
+    return None
+
+
+def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tuple]:
+    """Check every left-out job against the routes, and say why it is left out.
+
+    A job that fits into a route as it stands is put there; one that fits in place of a stop
+    of lower priority takes that stop's place (the dropped stop is checked in turn). Each
+    such change serves more priority, so this ends. What remains is left out because it
+    fits only in place of a stop of the same or higher priority (lower priority), or in no
+    route at all, not even in place of one stop (too far to fit with the others)."""
+    priority = {job.id: job.priority for job in problem.jobs}
+    vehicles = {v.id: v for v in problem.vehicles}
+    left = sorted(left, key=lambda j: -priority[j])
+    changed = True
+    while changed:
+        changed = False
+        for job_id in list(left):
+            for vehicle_id, job_ids in orders.items():
+                vehicle = vehicles[vehicle_id]
+                trial = _insertion(problem, vehicle, job_ids, job_id)
+                if trial is None:
+                    trial = _exchange(problem, vehicle, job_ids, job_id, priority[job_id])
+                if trial is not None:
+                    left.remove(job_id)
+                    left.extend(j for j in job_ids if j not in trial)
+                    left.sort(key=lambda j: -priority[j])
+                    orders[vehicle_id] = trial
+                    changed = True
+                    break
+            if changed:
+                break
+    explained = []
+    for job_id in left:
+        instead = any(
+            _exchange(problem, vehicles[v], ids, job_id, None) is not None
+            for v, ids in orders.items()
+        )
+        explained.append((job_id, LOWER_PRIORITY if instead else TOO_FAR))
+    return explained
+
+
 def plan_day(
     settings: DaySettings,
     candidates: Sequence[Candidate],
@@ -278,8 +358,11 @@ def plan_day(
     considered, overflow = eligible[:max_candidates], eligible[max_candidates:]
     estimate = getattr(travel, "fallback", travel)  # no network calls for the overflow
     for candidate in overflow:
-        fits = _fits_alone(settings, candidate, estimate)
-        unassigned.append((candidate.id, LOWER_PRIORITY if fits else CANNOT_FIT))
+        if _fits_alone(settings, candidate, estimate):
+            unassigned.append((candidate.id, NOT_CONSIDERED))
+        else:
+            problem, _ = build_problem(settings, [candidate], estimate)
+            unassigned.append((candidate.id, _alone_reason(problem.jobs[0], problem.vehicles[0])))
     if not considered:
         return DayPlan([], unassigned, travel.description)
 
@@ -290,28 +373,33 @@ def plan_day(
         if s.fits_alone(problem, vehicle, job.id):
             feasible.append(job)
         else:
-            unassigned.append((job.id, CANNOT_FIT))
+            unassigned.append((job.id, _alone_reason(job, vehicle)))
     problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
     solution = solver.solve(problem)
 
-    routes = []
     vehicles = {v.id: v for v in problem.vehicles}
+    orders: dict = {v.id: [] for v in problem.vehicles}
+    left = list(solution.unassigned)
     for route in solution.routes:
         job_ids = list(route.job_ids)
         schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids, route.break_position)
-        if not schedule.ok:
-            schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids)
         # The solver and the check should agree; if they ever do not, the check wins and the
         # stops it objects to are left out rather than sent out broken.
         while not schedule.ok and job_ids:
+            schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids)
+            if schedule.ok:
+                break
             culprit = next((v.job_id for v in schedule.violations if v.job_id), job_ids[-1])
             job_ids.remove(culprit)
-            unassigned.append((culprit, LOWER_PRIORITY))
-            schedule = s.schedule(problem, vehicles[route.vehicle_id], job_ids)
-        if job_ids:
-            routes.append(_planned_route(schedule, clock))
-    unassigned.extend((job_id, LOWER_PRIORITY) for job_id in solution.unassigned)
-    routes.sort(key=lambda r: r.vehicle)
+            left.append(culprit)
+        orders[route.vehicle_id] = job_ids
+    # Every reason is checked against the routes, never assumed (_fill_and_explain).
+    unassigned.extend(_fill_and_explain(problem, orders, left))
+    routes = [
+        _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)
+        for vehicle_id, job_ids in sorted(orders.items())
+        if job_ids
+    ]
     return DayPlan(routes, unassigned, model, solution.seconds)
 
 

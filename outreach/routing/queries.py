@@ -13,7 +13,7 @@ from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.orgs.models import Organisation
 from outreach.paging import paginate
-from outreach.routing.models import PlannedRoute, RoutePlan
+from outreach.routing.models import DELETED, PlannedRoute, RoutePlan
 from outreach.routing.planner import LOCAL_TZ
 from outreach.routing.wording import reason_text
 from outreach.tenancy import get_in_org, tenant_select
@@ -71,7 +71,7 @@ def list_plans(
     page: int = 1,
     per_page: int = 50,
 ):
-    stmt = tenant_select(RoutePlan, organisation_id)
+    stmt = tenant_select(RoutePlan, organisation_id).where(RoutePlan.status != DELETED)
     if date_from:
         stmt = stmt.where(RoutePlan.date >= date_from)
     if date_to:
@@ -84,7 +84,8 @@ def list_plans(
 
 
 def get_plan(organisation_id, plan_id) -> RoutePlan | None:
-    return get_in_org(RoutePlan, plan_id, organisation_id)
+    plan = get_in_org(RoutePlan, plan_id, organisation_id)
+    return None if plan is None or plan.status == DELETED else plan
 
 
 def clinics_of(plan: RoutePlan) -> dict[uuid.UUID, Clinic]:
@@ -104,7 +105,7 @@ def _local(moment: datetime | None) -> datetime | None:
 
 def route_representation(route: PlannedRoute, clinics: dict) -> dict:
     stops = []
-    for stop in route.stops:
+    for position, stop in enumerate(route.stops):
         clinic = clinics.get(stop.clinic_id)
         stops.append(
             {
@@ -114,7 +115,7 @@ def route_representation(route: PlannedRoute, clinics: dict) -> dict:
                 "lon": clinic.lon if clinic else None,
                 "arrival": _local(stop.arrival_at),
                 "departure": _local(stop.departure_at),
-                "wait_minutes": round((stop.arrival_at - stop.reached_at).total_seconds() / 60, 1),
+                "wait_minutes": route.wait_minutes(position),
                 "distance_km": stop.distance_km,
                 "drive_minutes": stop.drive_minutes,
                 "violations": stop.violations,

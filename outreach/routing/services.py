@@ -17,8 +17,8 @@ from outreach.db import db, utcnow
 from outreach.denmark import in_denmark
 from outreach.errors import FieldErrors
 from outreach.routing import planner
-from outreach.routing.candidates import candidate_pool
-from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
+from outreach.routing.candidates import candidate_pool, top_choice
+from outreach.routing.models import DELETED, PlannedRoute, RoutePlan, RouteStop
 from outreach.routing.optimisation import optimal_routes, retimed_routes, route_orders
 from outreach.routing.queries import active_users, clinics_by_id, has_violations
 
@@ -143,10 +143,22 @@ def _selection(inp: PlanInput) -> dict:
     }
 
 
-def create_plan(user, inp: PlanInput) -> RoutePlan:
+# A region or area chosen on the page puts this many candidates per visit a nurse's shift
+# could hold on the list (the rest stay one tap away): a choice for the optimiser, not a
+# list of 87 to read.
+CHOICE_PER_VISIT = 2
+
+
+def create_plan(user, inp: PlanInput, *, top_only: bool = False) -> RoutePlan:
     """A draft plan whose candidate list is the requested clinics (or the region's, the
-    area's); optimise() makes its routes."""
+    area's; with `top_only`, only those of highest priority: CHOICE_PER_VISIT for each visit
+    the nurses' shifts could hold); optimise() makes its routes."""
     clinics, staff = validate_input(user, inp)
+    if top_only and inp.clinic_ids is None:
+        nurses = len(staff) if staff else (inp.nurses or 1)
+        shift = hhmm_minutes(inp.shift_end) - hhmm_minutes(inp.shift_start)
+        visits = nurses * max(1, shift // inp.service_minutes)
+        clinics = top_choice(user.organisation, clinics, inp.day, CHOICE_PER_VISIT * visits)
     plan = RoutePlan(
         organisation_id=user.organisation_id,
         created_by_id=user.id,
@@ -366,3 +378,30 @@ def save_plan(user, plan: RoutePlan, nurse_ids: Sequence, confirm_violations: bo
     plan.saved_at = utcnow()
     plan.saved_by_id = user.id
     _changed(user, plan, "route_plan.save", routes=len(plan.routes))
+
+
+def reopen_plan(user, plan: RoutePlan) -> None:
+    """Take a saved plan back to a draft: it leaves the nurses' phones (a plan without routes
+    is dropped there) until it is saved again; its routes stay for the coordinator to change."""
+    if plan.status != "saved":
+        return
+    plan.status = "draft"
+    _changed(user, plan, "route_plan.reopen")
+
+
+def delete_plan(user, plan: RoutePlan) -> None:
+    """Delete a plan. One that was never saved is on no phone and goes at once; one that was
+    saved keeps its row, without routes and hidden everywhere, so that the phones that hold it
+    drop it at their next pull."""
+    on_phones = plan.status == "saved" or plan.saved_at is not None
+    record("route_plan.delete", user=user, obj=plan, saved=on_phones)
+    if not on_phones:
+        db.session.delete(plan)
+        db.session.flush()
+        return
+    plan.routes.clear()
+    plan.unassigned = []
+    plan.status = DELETED
+    plan.updated_at = utcnow()
+    stamp(plan)
+    db.session.flush()

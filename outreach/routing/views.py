@@ -8,7 +8,9 @@ JavaScript; the maps (area drawing, the routes) are added by static/js/routing/ 
 import uuid
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from outreach.audit.services import record
@@ -25,6 +27,13 @@ from outreach.tenancy import get_in_org_or_404
 
 bp = Blueprint("routing", __name__, url_prefix="/routes")
 
+# The colours of clinics on the maps (static/css/routing.css), as the legends name them.
+STATUS_LEGEND = {
+    "active": _l("Not on a route: active clinic"),
+    "unknown": _l("Not on a route: status unknown"),
+    "closed": _l("Not on a route: marked closed"),
+}
+
 
 def _actor() -> User:
     return current_user._get_current_object()
@@ -35,11 +44,16 @@ def _staff() -> list[User]:
 
 
 def _plan(plan_id: uuid.UUID) -> RoutePlan:
-    return get_in_org_or_404(RoutePlan, plan_id, current_user.organisation_id)
+    plan = queries.get_plan(current_user.organisation_id, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
 
 
 def _to_plan(plan: RoutePlan, anchor: str | None = None):
-    return redirect(url_for("routing.plan", plan_id=plan.id, _anchor=anchor), 303)
+    # The candidates are folded away unless the coordinator is working on them.
+    unfold = {"candidates": 1} if anchor == "candidates" else {}
+    return redirect(url_for("routing.plan", plan_id=plan.id, _anchor=anchor, **unfold), 303)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -49,7 +63,7 @@ def index():
     form = PlanForm(organisation, _staff())
     if form.validate_on_submit():
         try:
-            plan = services.create_plan(_actor(), form.plan_input())
+            plan = services.create_plan(_actor(), form.plan_input(), top_only=True)
         except FieldErrors as exc:
             form.show_errors(exc.errors)
         else:
@@ -75,6 +89,9 @@ def _plan_page(plan: RoutePlan, *, save=None, status: int = 200):
     found_ids = {c.id for c in found}
     users = _staff()
     clinics = queries.clinics_of(plan)
+    by_id = {str(k): v for k, v in clinics.items()}
+    left_out = [by_id.get(u["clinic_id"]) for u in plan.unassigned]
+    on_map = {c.status for c in left_out if c and c.lat is not None}
     return (
         render_template(
             "routing/plan.html",
@@ -84,7 +101,9 @@ def _plan_page(plan: RoutePlan, *, save=None, status: int = 200):
             found=[r for r in rows if not r.included and r.clinic.id in found_ids],
             search=search,
             clinics=clinics,
-            clinics_by_id={str(k): v for k, v in clinics.items()},
+            clinics_by_id=by_id,
+            left_out_statuses=[s for s in STATUS_LEGEND if s in on_map],
+            status_legend=STATUS_LEGEND,
             names={str(u.id): u.display_name for u in users},
             save=save or save_form(plan, users),
             has_violations=queries.has_violations(plan),
@@ -201,6 +220,30 @@ def save(plan_id: uuid.UUID):
     problems = [*form.form_errors, *(m for field in form for m in field.errors)]
     flash(_("The plan was not saved: %(problems)s", problems=" ".join(map(str, problems))), "error")
     return _plan_page(plan, save=form, status=422)
+
+
+@bp.route("/<uuid:plan_id>/reopen", methods=["POST"])
+@role_required("coordinator")
+def reopen(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    services.reopen_plan(_actor(), plan)
+    db.session.commit()
+    flash(
+        _("The plan is a draft again and has left the nurses' phones; save it to send it again."),
+        "success",
+    )
+    return _to_plan(plan, "result")
+
+
+@bp.route("/<uuid:plan_id>/delete", methods=["POST"])
+@role_required("coordinator")
+def delete(plan_id: uuid.UUID):
+    plan = _plan(plan_id)
+    day = plan.date
+    services.delete_plan(_actor(), plan)
+    db.session.commit()
+    flash(_("The plan for %(day)s is deleted.", day=format_date(day, "full")), "success")
+    return redirect(url_for("routing.index"), 303)
 
 
 @bp.route("/<uuid:plan_id>/sheet")

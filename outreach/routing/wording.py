@@ -20,9 +20,21 @@ REASON_TEXT = {
         "Cannot fit in the shift: even as the only stop, the drive from the base and back "
         "and the visit do not fit the shift and the opening hours."
     ),
+    planner.CLOSED_DURING_SHIFT: _l(
+        "Closed during the shift: it is open that day, but no visit can start and end "
+        "within its opening hours while the shift runs."
+    ),
     planner.LOWER_PRIORITY: _l(
-        "Lower priority than those chosen: it fits alone, but the day is full with clinics "
-        "of higher priority or on the way."
+        "Lower priority: it fits into a route only in place of a clinic of the same or "
+        "higher priority."
+    ),
+    planner.TOO_FAR: _l(
+        "Too far to fit with the others: it fits as the only stop, but no route has room "
+        "for it, not even in place of one of its stops."
+    ),
+    planner.NOT_CONSIDERED: _l(
+        "Not considered: the list holds more clinics than the planner takes at once, and "
+        "this one ranks below those it took."
     ),
     planner.REMOVED: _l("Taken off the route by the coordinator."),
 }

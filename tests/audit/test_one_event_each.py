@@ -588,6 +588,20 @@ CASES = [
         [("route_plan.sheet", "plan")],
     ),
     Case(
+        "re-open a saved route plan",
+        COORDINATOR,
+        lambda c, w: c.form_post(f"/routes/{w.plan.id}/reopen", {}),
+        303,
+        [("route_plan.reopen", "plan")],
+    ),
+    Case(
+        "delete a route plan",
+        COORDINATOR,
+        lambda c, w: c.form_post(f"/routes/{w.plan.id}/delete", {}),
+        303,
+        [("route_plan.delete", "plan")],
+    ),
+    Case(
         "audit log csv",
         ADMIN,
         lambda c, w: c.get("/admin/audit/export.csv"),

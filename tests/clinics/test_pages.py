@@ -363,7 +363,8 @@ def test_ticking_hours_not_known_stores_no_opening_hours(coordinator_client, fac
         ({"lat": "10.204", "lon": "56.157"}, "lat", "outside Denmark"),
         ({"hours_tue": "10 til 14"}, "hours_tue", "Write the hours like 10:00-14:00"),
         ({"hours_wed": "10:00-14:00, 12:00-16:00"}, "hours_wed", "The intervals overlap."),
-        ({"hours_thu": "22:00-10:00"}, "hours_thu", "ends before it starts"),
+        # 22:00-10:00 runs past midnight (test_overnight_hours_...); an empty interval does not.
+        ({"hours_thu": "10:00-10:00"}, "hours_thu", "ends before it starts"),
         ({"kind": "castle"}, "kind", "Not a valid choice"),
     ],
 )
@@ -550,3 +551,62 @@ def test_the_pages_have_no_inline_scripts_or_styles(coordinator_client, path):
     assert "<style" not in page
     for tag in re.findall(r"<script[^>]*>", page):
         assert "src=" in tag or 'type="application/json"' in tag
+
+
+def _edit(client, clinic, **hours_fields):
+    edit_page = text(client.get(f"/clinics/{clinic.id}/edit"))
+    version = html.unescape(
+        re.search(r'name="version" type="hidden" value="([^"]+)"', edit_page)[1]
+    )
+    return client.form_post(
+        f"/clinics/{clinic.id}/edit",
+        form_data(version=version, lat="", lon="", **hours_fields),
+    )
+
+
+def test_overnight_hours_are_stored_as_two_days_and_shown_as_typed(
+    coordinator_client, factory, org
+):
+    # 22:00-02:00 on a Monday: the part after midnight belongs to Tuesday (DESIGN.md §4 keeps
+    # intervals within a day); Sunday night's runs into Monday.
+    clinic = factory.clinic(org)
+    response = _edit(
+        coordinator_client,
+        clinic,
+        hours_mon="22:00-02:00",
+        hours_tue="",
+        hours_fri="18:00-00:00",
+        hours_sun="23:00-01:30",
+    )
+    assert response.status_code == 302, text(response)[:2000]
+    db.session.refresh(clinic)
+    assert clinic.opening_hours["mon"] == [["00:00", "01:30"], ["22:00", "24:00"]]
+    assert clinic.opening_hours["tue"] == [["00:00", "02:00"]]
+    assert clinic.opening_hours["fri"] == [["18:00", "24:00"]]
+    assert clinic.opening_hours["sat"] == [["10:00", "22:00"]]
+    again = text(coordinator_client.get(f"/clinics/{clinic.id}/edit"))
+    assert re.search(r'name="hours_mon"[^>]*value="22:00-02:00"', again)
+    assert re.search(r'name="hours_tue"[^>]*value=""', again)
+    assert re.search(r'name="hours_sun"[^>]*value="23:00-01:30"', again)
+    # The API answers in its own format: every interval within its day.
+    body = coordinator_client.get(f"/api/v1/clinics/{clinic.id}").json
+    assert body["opening_hours"]["tue"] == [["00:00", "02:00"]]
+
+
+def test_overnight_hours_that_overlap_the_next_morning_are_refused(
+    coordinator_client, factory, org
+):
+    clinic = factory.clinic(org)
+    response = _edit(coordinator_client, clinic, hours_mon="22:00-03:00", hours_tue="01:00-05:00")
+    assert response.status_code == 422
+    assert "overlap" in text(response)
+    db.session.refresh(clinic)
+    assert clinic.opening_hours["mon"] == [["10:00", "22:00"]]  # nothing stored is lost
+
+
+def test_the_api_keeps_its_format_for_hours_past_midnight(coordinator_client):
+    body = {"name": "Night", "kind": "massage_clinic", "postcode": "8000"}
+    body["opening_hours"] = {"mon": [["22:00", "02:00"]]}
+    response = coordinator_client.put(f"/api/v1/clinics/{uuid.uuid4()}", json=body)
+    assert response.status_code == 422
+    assert "opening_hours" in response.json["errors"]

@@ -72,3 +72,65 @@ def test_plan_a_day_from_an_area_drawn_on_the_map(page, log_in, screenshot):
     page.get_by_role("link", name="Day sheet").click()
     expect(page.get_by_role("heading", name=re.compile("Day sheet"))).to_be_visible()
     assert page_width(page) <= 390
+
+
+def demo_plan_id(in_db, base_name: str) -> str:
+    """A saved plan of the demo (demo.DEMO_PLANS): the next working days from each office."""
+    from sqlalchemy import select
+
+    from outreach.db import db
+    from outreach.routing.models import RoutePlan
+
+    return in_db(
+        lambda: str(
+            db.session.scalars(
+                select(RoutePlan.id).where(RoutePlan.base_name == base_name).limit(1)
+            ).one()
+        )
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
+def test_the_optimise_button_stays_in_reach_and_the_map_has_a_legend(
+    page, log_in, in_db, screenshot, width, height
+):
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, COORDINATOR)
+    use_english(page)
+    page.goto(f"/routes/{demo_plan_id(in_db, 'Aalborg')}")
+    button = page.get_by_role("button", name="Optimise again")
+    expect(button).to_be_in_viewport()
+    expect(page.locator("details.candidates-box")).not_to_have_attribute("open", "")
+    legend = page.locator(".map-legend")
+    expect(legend).to_contain_text("Route 1")
+    expect(legend).to_contain_text("Route 2")
+    expect(page.locator("[data-plan-map] .stop-marker").first).to_be_visible()
+    assert page_width(page) <= width
+    screenshot(page, f"routing-plan-top-{width}", full_page=False)
+    # Far down the page, by the last stop, the button is still at the top of the screen.
+    page.locator("li[data-stop]").last.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 400)
+    expect(button).to_be_in_viewport()
+    assert button.bounding_box()["y"] < 80
+    screenshot(page, f"routing-plan-scrolled-{width}", full_page=False)
+    screenshot(page, f"routing-plan-full-{width}")
+
+
+def test_moving_a_stop_to_another_route_keeps_the_page_where_it_was(page, log_in, in_db):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, COORDINATOR)
+    use_english(page)
+    page.goto(f"/routes/{demo_plan_id(in_db, 'Aalborg')}")
+    first_route = page.locator("li[data-stop][data-route='0']")
+    assert first_route.count() >= 2
+    stop = first_route.nth(1)
+    name = stop.get_attribute("data-name")
+    stop.evaluate("element => element.scrollIntoView({block: 'center'})")
+    before = page.evaluate("window.scrollY")
+    assert before > 300  # well down the page, not at a heading
+    stop.get_by_role("button", name="Move", exact=True).click()
+    page.wait_for_url(re.compile(r"#route-1$"))
+    page.wait_for_load_state("load")
+    moved = page.locator("li[data-stop][data-route='1']").last
+    assert moved.get_attribute("data-name") == name
+    assert abs(page.evaluate("window.scrollY") - before) <= 2

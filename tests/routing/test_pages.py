@@ -5,7 +5,7 @@ and the GPX export."""
 import re
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output in a test
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -402,3 +402,111 @@ def test_pages_have_no_inline_scripts_or_styles(coordinator_client, office, clin
 def test_the_nav_links_to_routes_for_coordinators_only(coordinator_client, nurse_client):
     assert 'href="/routes/"' in coordinator_client.get("/clinics/").get_data(as_text=True)
     assert 'href="/routes/"' not in nurse_client.get("/clinics/").get_data(as_text=True)
+
+
+def test_left_out_clinics_show_their_address_and_town(coordinator_client, office, factory, org):
+    # Two clinics of one name: one routed, one closed that Monday and left out. The list of
+    # those left out names the address and town, so the two are not taken for one.
+    factory.clinic(org, name="Happy Healing", lat=56.1629, lon=10.2039)
+    closed_monday = factory.clinic(
+        org,
+        name="Happy Healing",
+        address="Storegade 12",
+        postcode="8900",
+        city="Randers C",
+        lat=56.4607,
+        lon=10.0364,
+        opening_hours={"tue": [["10:00", "22:00"]]},
+    )
+    plan = create(coordinator_client)
+    coordinator_client.form_post(f"/routes/{plan.id}/candidates/{closed_monday.id}/include", {})
+    optimise(coordinator_client, plan)
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    left_out = html[html.index('id="unassigned"') :]
+    assert "Happy Healing" in left_out
+    assert "Storegade 12, 8900 Randers C" in left_out
+    assert "Vestergade 3" not in left_out
+
+
+def test_a_draft_never_saved_is_deleted_at_once(coordinator_client, office, clinics):
+    plan_id = create(coordinator_client).id
+    response = coordinator_client.form_post(f"/routes/{plan_id}/delete", {})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/routes/")
+    db.session.expire_all()
+    assert db.session.get(RoutePlan, plan_id) is None
+    assert coordinator_client.get(f"/routes/{plan_id}").status_code == 404
+
+
+def test_the_optimise_button_is_at_the_top_and_the_candidates_are_folded(
+    coordinator_client, office, clinics
+):
+    plan = create(coordinator_client)
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    bar = html.index('id="plan-bar"')
+    assert bar < html.index("Optimise the routes") < html.index('id="candidates"')
+    assert html.count("Optimise the routes") == 1
+    assert '<details class="candidates-box">' in html  # folded
+    # Working on the candidates opens them again after the redirect.
+    response = coordinator_client.form_post(
+        f"/routes/{plan.id}/candidates/{clinics[0].id}/exclude", {}
+    )
+    assert "candidates=1" in response.headers["Location"]
+    html = coordinator_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<details class="candidates-box" open>' in html
+
+
+def test_a_lunch_break_is_shown_as_the_break_not_as_waiting(coordinator_client, factory, org):
+    clinic = factory.clinic(org, name="After Lunch")
+    plan = optimised_plan(factory, org, [clinic])
+    plan.optimised_at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    route, stop = plan.routes[0], plan.routes[0].stops[0]
+    # Reached at 11:00, lunch 11:00-11:30 on arrival, the visit from 11:30.
+    route.break_position = 0
+    route.break_start_at = stop.arrival_at
+    route.break_end_at = stop.arrival_at + (stop.departure_at - stop.arrival_at) * 0.75
+    stop.arrival_at, stop.departure_at = (
+        route.break_end_at,
+        route.break_end_at + (stop.departure_at - stop.arrival_at),
+    )
+    db.session.flush()
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    assert "Lunch break 11:00–11:30" in html
+    assert "min wait before" not in html
+    # The API and the phones get the same: no wait at that stop.
+    answer = coordinator_client.get(f"/api/v1/route-plans/{plan.id}").json
+    assert answer["routes"][0]["stops"][0]["wait_minutes"] == 0
+
+
+def test_the_map_legend_names_the_routes_and_the_left_out_clinics(
+    coordinator_client, factory, org, clinics
+):
+    plan = optimised_plan(factory, org, clinics[:2])
+    plan.optimised_at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    plan.unassigned = [{"clinic_id": str(clinics[2].id), "reason": "too_far_to_fit"}]
+    db.session.flush()
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    legend = html[html.index('class="map-legend"') : html.index("</ul>", html.index("map-legend"))]
+    assert "Route 1" in legend
+    assert "legend-clinic-active" in legend and "Not on a route: active clinic" in legend
+    assert "legend-clinic-closed" not in legend  # no closed clinic is left out
+
+
+def test_a_region_puts_only_the_top_candidates_on_the_list(
+    coordinator_client, office, factory, org
+):
+    # Two hours hold three 40-minute visits: six candidates (two a visit) are chosen, of
+    # those open that Monday; the rest of the region stays one tap away.
+    closed_monday = factory.clinic(
+        org, name="Aa Closed", opening_hours={"tue": [["10:00", "22:00"]]}
+    )
+    others = [
+        factory.clinic(org, name=f"Open {i:02d}", lat=lat, lon=lon)
+        for i, (lat, lon) in enumerate(POINTS * 3)
+    ]
+    plan = create(coordinator_client, lunch=None, shift_start="10:00", shift_end="12:00")
+    assert len(plan.clinic_ids) == 6
+    assert str(closed_monday.id) not in plan.clinic_ids
+    assert set(plan.clinic_ids) <= {str(c.id) for c in others}
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    assert "Candidates: 6" in html
+    assert "Taken off the list (7)" in html

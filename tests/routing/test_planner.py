@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from geopy.distance import great_circle
 
-from outreach.routing import planner
+from outreach.routing import planner, solver
 from outreach.routing.planner import Candidate, DaySettings, RouteOrder
 from outreach.routing.solver import VroomSolver
 from outreach.routing.travel import GreatCircle
@@ -203,14 +203,19 @@ def test_clinics_without_coordinates_or_hours_are_left_out_with_their_reasons():
 
 def test_a_clinic_too_far_for_the_shift_cannot_fit_even_alone():
     skagen = clinic((57.7210, 10.5830))  # about 3 h 20 min each way from Aarhus at this model
-    result = plan(settings(shift_start="09:00", shift_end="13:00"), [skagen, clinic(PLACES[0])])
+    day = settings(shift_start="09:00", shift_end="13:00")
+    candidates = [skagen, clinic(PLACES[0])]
+    result = plan(day, candidates)
     assert reasons(result) == {skagen.id: planner.CANNOT_FIT}
+    assert_reasons_hold(result, day, candidates)
 
 
-def test_an_evening_clinic_cannot_fit_a_morning_shift():
+def test_an_evening_clinic_is_closed_during_a_morning_shift():
     evening = clinic(PLACES[0], {"mon": [["18:00", "23:00"]]})
-    result = plan(settings(shift_start="08:00", shift_end="14:00"), [evening])
-    assert reasons(result) == {evening.id: planner.CANNOT_FIT}
+    day = settings(shift_start="08:00", shift_end="14:00")
+    result = plan(day, [evening])
+    assert reasons(result) == {evening.id: planner.CLOSED_DURING_SHIFT}
+    assert_reasons_hold(result, day, [evening])
 
 
 def test_lower_priority_clinics_are_left_out_when_the_day_is_full():
@@ -224,9 +229,10 @@ def test_lower_priority_clinics_are_left_out_when_the_day_is_full():
     routed = {s.clinic_id for r in result.routes for s in r.stops}
     assert routed == {c.id for c in urgent}
     assert reasons(result) == {c.id: planner.LOWER_PRIORITY for c in routine}
+    assert_reasons_hold(result, day, routine + urgent)
 
 
-def test_candidates_beyond_the_cap_are_lower_priority_or_cannot_fit():
+def test_candidates_beyond_the_cap_are_not_considered_or_cannot_fit():
     candidates = [clinic(p, priority=50 - i) for i, p in enumerate(PLACES)]
     far = clinic((57.7210, 10.5830), priority=0)
     day = settings(shift_start="09:00", shift_end="13:00")
@@ -234,7 +240,8 @@ def test_candidates_beyond_the_cap_are_lower_priority_or_cannot_fit():
     assert_feasible(result, day, [*candidates, far])
     assert_each_once(result, [*candidates, far])
     assert reasons(result)[far.id] == planner.CANNOT_FIT
-    assert all(r in (planner.LOWER_PRIORITY, planner.CANNOT_FIT) for r in reasons(result).values())
+    assert {reasons(result)[c.id] for c in candidates[4:]} == {planner.NOT_CONSIDERED}
+    assert_reasons_hold(result, day, [*candidates, far], max_candidates=4)
 
 
 def test_the_same_clinic_twice_is_one_stop():
@@ -273,6 +280,111 @@ def test_route_leaves_late_rather_than_waiting_outside_a_closed_door():
     assert route.stops[0].arrival == local(MONDAY, "14:00")
     assert route.stops[0].reached == route.stops[0].arrival
     assert route.start > local(MONDAY, "09:00")
+
+
+# --- honest reasons: each one checked against the routes with the independent judge ---------
+
+
+def _problem(day_settings, candidates, max_candidates=80):
+    """The day's problem over every clinic the planner routed or could have: those open that
+    day with a visit's length of opening hours."""
+    clock = day_settings.clock
+    located = [
+        c
+        for c in candidates
+        if planner.exclusion_reason(c, clock.weekday) is None
+        and planner.service_windows(c.opening_hours, clock.weekday, clock, day_settings.service)
+    ]
+    problem, _ = planner.build_problem(day_settings, located, GreatCircle(1.3, 60))
+    return problem, located
+
+
+def _fits_somewhere(problem, vehicle, order, job_id) -> bool:
+    return any(
+        solver.schedule(problem, vehicle, [*order[:i], job_id, *order[i:]]).ok
+        for i in range(len(order) + 1)
+    )
+
+
+def assert_reasons_hold(result, day_settings, candidates, max_candidates=80) -> None:
+    """Every stated reason is true, checked here with `schedule` and the opening hours."""
+    problem, located = _problem(day_settings, candidates)
+    by_id = {c.id: c for c in candidates}
+    orders = {r.vehicle: [s.clinic_id for s in r.stops] for r in result.routes}
+    vehicles = [day_settings.vehicle(k) for k in range(day_settings.vehicles)]
+    clock = day_settings.clock
+    shift = (clock.seconds(day_settings.shift_start), clock.seconds(day_settings.shift_end))
+    for clinic_id, reason in result.unassigned:
+        c = by_id[clinic_id]
+        if reason in (planner.CANNOT_FIT, planner.CLOSED_DURING_SHIFT) and c in located:
+            assert not solver.fits_alone(problem, vehicles[0], clinic_id)
+            opens_in_shift = any(
+                max(clock.seconds(a), shift[0]) + day_settings.service
+                <= min(clock.seconds(b), shift[1])
+                for a, b in c.opening_hours[clock.weekday]
+            )
+            assert opens_in_shift == (reason == planner.CANNOT_FIT)
+        elif reason == planner.CANNOT_FIT:  # open that day, never long enough for a visit
+            assert c not in located and c.opening_hours[clock.weekday]
+        elif reason in (planner.LOWER_PRIORITY, planner.TOO_FAR):
+            assert solver.fits_alone(problem, vehicles[0], clinic_id), "it fits alone"
+            for vehicle in vehicles:
+                order = orders.get(vehicle.id, [])
+                assert not _fits_somewhere(problem, vehicle, order, clinic_id), "room for it"
+                in_place_of = [
+                    by_id[d].priority
+                    for d in order
+                    if _fits_somewhere(problem, vehicle, [x for x in order if x != d], clinic_id)
+                ]
+                if reason == planner.TOO_FAR:
+                    assert not in_place_of, "it fits in place of a stop"
+                else:
+                    assert all(p >= c.priority for p in in_place_of)
+            if reason == planner.LOWER_PRIORITY:
+                assert any(
+                    _fits_somewhere(
+                        problem, vehicles[0], [x for x in orders.get(v, []) if x != d], clinic_id
+                    )
+                    for v in orders
+                    for d in orders[v]
+                )
+        elif reason == planner.NOT_CONSIDERED:
+            higher = [x for x in located if x.priority >= c.priority and x.id != c.id]
+            assert len(higher) >= max_candidates
+        else:
+            assert reason == planner.exclusion_reason(c, clock.weekday)
+
+
+def test_a_far_clinic_of_higher_priority_is_too_far_not_lower_priority():
+    # The issue's case: priority 65 left out while 44 is routed. The far clinic fits alone
+    # (91 min each way and the visit: 222 of 240 min), but not with any of the near ones,
+    # and the three near ones together serve more priority.
+    near = [clinic(PLACES[0], priority=44), clinic(PLACES[1], priority=40)]
+    near.append(clinic(PLACES[2], priority=40))
+    far = clinic((56.7870, 10.2107), priority=65)  # 70 km north of the base
+    day = settings(shift_start="09:00", shift_end="13:00")
+    result = plan(day, [far, *near])
+    routed = {s.clinic_id for r in result.routes for s in r.stops}
+    assert near[0].id in routed
+    assert reasons(result) == {far.id: planner.TOO_FAR}
+    assert_reasons_hold(result, day, [far, *near])
+
+
+class LeavesAllOut:
+    """A solver that routes nothing: the reasons must still be checked, not assumed."""
+
+    def solve(self, problem):
+        return solver.Solution((), tuple(job.id for job in problem.jobs))
+
+
+def test_reasons_are_checked_even_when_the_solver_leaves_everything_out():
+    candidates = [clinic(p, priority=10 * i) for i, p in enumerate(PLACES[:5])]
+    day = settings(shift_start="10:00", shift_end="12:30", vehicles=2)
+    result = planner.plan_day(day, candidates, travel=GreatCircle(1.3, 60), solver=LeavesAllOut())
+    assert_feasible(result, day, candidates)
+    assert_each_once(result, candidates)
+    assert sum(len(r.stops) for r in result.routes) >= 4  # two visits fit each shift
+    assert_reasons_hold(result, day, candidates)
 
 
 # --- hand re-ordering ----------------------------------------------------------------------
@@ -343,3 +455,21 @@ def test_generated_days_are_always_feasible(nurses):
     result = plan(day, candidates)
     assert_feasible(result, day, candidates)
     assert_each_once(result, candidates)
+
+
+def test_overnight_hours_belong_partly_to_the_next_day():
+    # Typed as Monday 22:00-02:00: stored as Monday 22:00-24:00 and Tuesday 00:00-02:00.
+    from outreach.clinics.hours import spill_overnight
+
+    hours = spill_overnight({d: [] for d in ALL_WEEK} | {"mon": [["22:00", "02:00"]]})
+    night = clinic(PLACES[0], hours)
+    monday = settings(shift_start="20:00", shift_end="24:00")
+    result = plan(monday, [night])
+    assert [s.arrival for r in result.routes for s in r.stops] == [local(MONDAY, "22:00")]
+    tuesday = settings(day=date(2026, 3, 3), shift_start="00:00", shift_end="04:00")
+    result = plan(tuesday, [night])
+    stop = result.routes[0].stops[0]
+    assert stop.departure <= local(date(2026, 3, 3), "02:00")
+    assert_feasible(result, tuesday, [night])
+    wednesday = settings(day=date(2026, 3, 4), shift_start="00:00", shift_end="04:00")
+    assert reasons(plan(wednesday, [night])) == {night.id: planner.CLOSED_THAT_DAY}

@@ -107,3 +107,36 @@ def test_the_cursor_moves_past_a_saved_plan(nurse_client, nurse, coordinator, cl
     first = pull(nurse_client)
     assert first["cursor"] >= plan.sync_seq
     assert pull(nurse_client, first["cursor"])["route_plans"] == []
+
+
+def test_a_deleted_plan_leaves_the_phone_and_every_list(
+    nurse_client, coordinator_client, nurse, coordinator, clinics
+):
+    plan = make_plan(coordinator, clinics, nurses=1)
+    services.save_plan(coordinator, plan, [nurse.id])
+    cursor = pull(nurse_client)["cursor"]
+    response = coordinator_client.form_post(f"/routes/{plan.id}/delete", {})
+    assert response.status_code == 303
+    answer = pull(nurse_client, cursor)
+    assert [(p["id"], p["routes"]) for p in answer["route_plans"]] == [(str(plan.id), [])]
+    assert coordinator_client.get(f"/routes/{plan.id}").status_code == 404
+    assert coordinator_client.get(f"/api/v1/route-plans/{plan.id}").status_code == 404
+    assert coordinator_client.get("/api/v1/route-plans").json["items"] == []
+    assert str(plan.id) not in coordinator_client.get("/routes/").get_data(as_text=True)
+
+
+def test_a_reopened_plan_leaves_the_phone_until_saved_again(
+    nurse_client, coordinator_client, nurse, coordinator, clinics
+):
+    plan = make_plan(coordinator, clinics, nurses=1)
+    services.save_plan(coordinator, plan, [nurse.id])
+    cursor = pull(nurse_client)["cursor"]
+    response = coordinator_client.form_post(f"/routes/{plan.id}/reopen", {})
+    assert response.status_code == 303
+    answer = pull(nurse_client, cursor)
+    assert [(p["status"], p["routes"]) for p in answer["route_plans"]] == [("draft", [])]
+    db.session.expire_all()
+    assert plan.status == "draft" and plan.routes  # the routes stay to be changed
+    services.save_plan(coordinator, plan, [nurse.id])
+    again = pull(nurse_client, answer["cursor"])["route_plans"]
+    assert [p["status"] for p in again] == ["saved"] and again[0]["routes"]

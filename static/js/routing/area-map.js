@@ -135,7 +135,8 @@ function setUp(picker, L) {
       clinics.forEach((c) => {
         const label = document.createElement('span');
         label.textContent = c.name;
-        clinicLayer.addLayer(L.circleMarker([c.lat, c.lon], { radius: 5, weight: 1 }).bindTooltip(label));
+        const marker = L.circleMarker([c.lat, c.lon], { radius: 5, className: `clinic-dot clinic-dot-${c.status}` });
+        clinicLayer.addLayer(marker.bindTooltip(label));
       });
       const focus = area || clinics.map((c) => [c.lat, c.lon]);
       if (focus.length) map.fitBounds(L.latLngBounds(focus), { padding: [20, 20], maxZoom: 13 });

@@ -47,5 +47,13 @@ function draw(element, L) {
       bounds.push(stop.point);
     });
   });
+  // The clinics left out of the plan, in their status colour (the legend names them).
+  document.querySelectorAll('li[data-left-out]').forEach((li) => {
+    const point = [Number(li.dataset.lat), Number(li.dataset.lon)];
+    const label = document.createElement('span');
+    label.textContent = li.dataset.name;
+    L.circleMarker(point, { radius: 6, className: `clinic-dot clinic-dot-${li.dataset.status}` })
+      .bindTooltip(label).addTo(map);
+  });
   map.fitBounds(L.latLngBounds(bounds), { padding: [24, 24], maxZoom: 14 });
 }
