@@ -20,6 +20,7 @@ import * as loginScreen from "./screens/login.js";
 import * as menuScreen from "./screens/menu.js";
 import * as outboxScreen from "./screens/outbox.js";
 import * as personForm from "./screens/person-form.js";
+import * as pinScreen from "./screens/pin.js";
 import * as todayScreen from "./screens/today.js";
 import * as visitForm from "./screens/visit-form.js";
 import * as visitScreen from "./screens/visit.js";
@@ -27,6 +28,9 @@ import * as visitScreen from "./screens/visit.js";
 const ID = "([0-9a-fA-F-]{36})";
 const ROUTES = [
   [/^#\/login$/, loginScreen.render],
+  [/^#\/unlock$/, pinScreen.renderUnlock],
+  [/^#\/pin$/, pinScreen.renderSet],
+  [/^#\/pin\/change$/, pinScreen.renderChange],
   [/^#\/today$/, todayScreen.render],
   [/^#\/clinics\/new$/, (_, ctx) => clinicForm.render({ mode: "new" }, ctx)],
   [new RegExp(`^#/clinic/${ID}$`), ([id], ctx) => clinicScreen.render({ id }, ctx)],
@@ -161,8 +165,12 @@ export function go(hash, { replace = false } = {}) {
 
 async function route() {
   let hash = location.hash || "#/today";
-  if (!session.current() && hash !== "#/login") {
-    location.replace("#/login");
+  // Before anything personal: the login, the PIN to set, or the PIN to unlock with.
+  const gate = await session.gate();
+  const allowed = gate === "#/unlock" ? ["#/unlock", "#/login"] : [gate];
+  if (gate && !allowed.includes(hash)) {
+    if (gate === "#/unlock") session.rememberScreen(hash);
+    location.replace(gate);
     return;
   }
   for (const unsubscribe of leaveScreen) unsubscribe();
@@ -198,7 +206,7 @@ async function route() {
   document.title = `${screen.title} · Outreach`;
   chrome.back.hidden = !screen.back;
   if (screen.back) chrome.back.setAttribute("href", screen.back);
-  chrome.nav.hidden = hash === "#/login" && !session.current();
+  chrome.nav.hidden = Boolean(gate);
   markNav(hash);
   screenChanged();
   fill(chrome.main, screen.node);
@@ -269,6 +277,8 @@ async function main() {
     updateHeader();
     if (!session.current() && location.hash !== "#/login") go("#/login", { replace: true });
   });
+  // Unlocked (a PIN given or set): what waited is sent, and the phone pulls.
+  on("unlocked", () => whenOnline());
   on("network", (up) => updateNetwork(up));
   on("language", async () => {
     buildChrome(root);

@@ -128,6 +128,7 @@ async function replayOnce() {
   const result = { sent: 0, refused: 0, stop: null };
   const user = session.current();
   if (!user || session.needsLogin()) return { ...result, stop: "auth" };
+  if (!db.isUnlocked(user.id)) return { ...result, stop: "locked" }; // sent after the unlock
   const blocked = new Set(); // ids that did not go out: whatever refers to them waits
   let lastSeq = 0;
   for (;;) {
