@@ -5,11 +5,12 @@
 import * as db from "./db.js";
 import { emit, on } from "./events.js";
 import * as i18n from "./i18n.js";
+import * as lock from "./lock.js";
 import { t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as sync from "./sync.js";
-import { clear, fill, h, icon, redraw, screenChanged } from "./ui.js";
+import { clear, fill, h, icon, notice, redraw, screenChanged } from "./ui.js";
 import * as vocabulary from "./vocabulary.js";
 
 import * as clinicScreen from "./screens/clinic.js";
@@ -69,6 +70,11 @@ function buildChrome(root) {
     icon("cloudOff", t("Offline")),
   );
   chrome.unsent = h("a", { class: "unsent", href: "#/outbox", "data-count": "0" });
+  chrome.lock = h(
+    "button",
+    { type: "button", class: "lock-button", hidden: true, onclick: () => session.lock() },
+    icon("lock", t("Lock the app now")),
+  );
   chrome.banners = h("div", { class: "banners" });
   chrome.main = h("main", { id: "main", class: "main" });
   chrome.nav = h(
@@ -84,7 +90,7 @@ function buildChrome(root) {
       { class: "topbar" },
       chrome.back,
       chrome.title,
-      h("div", { class: "topbar-end" }, chrome.network, chrome.unsent),
+      h("div", { class: "topbar-end" }, chrome.network, chrome.unsent, chrome.lock),
     ),
     chrome.banners,
     h("div", { id: "notice", class: "notice", role: "status", "aria-live": "polite", hidden: true }),
@@ -115,6 +121,7 @@ function showHeader(described) {
   // Its visible text is its name (a screen reader says what is shown). Before a login, "all
   // sent" would claim what nobody did; records kept from an earlier login still show.
   chrome.unsent.hidden = !session.current() && n === 0;
+  chrome.lock.hidden = !session.isOpen();
   updateBanners(n);
 }
 
@@ -279,6 +286,18 @@ async function main() {
   });
   // Unlocked (a PIN given or set): what waited is sent, and the phone pulls.
   on("unlocked", () => whenOnline());
+  // Locked: nothing personal stays on screen (the key is gone already); the PIN screen.
+  on("locked", ({ idle }) => {
+    for (const dialog of document.querySelectorAll("dialog")) dialog.dispatchEvent(new Event("cancel"));
+    for (const unsubscribe of leaveScreen) unsubscribe();
+    leaveScreen = [];
+    clear(chrome.main);
+    chrome.title.textContent = t("Unlock");
+    const hash = location.hash || "#/today";
+    if (!["#/unlock", "#/login", "#/pin"].includes(hash)) session.rememberScreen(hash);
+    go("#/unlock", { replace: true });
+    if (idle) notice(t("The app locked itself: it was not used for a while."), "warn");
+  });
   on("network", (up) => updateNetwork(up));
   on("language", async () => {
     buildChrome(root);
@@ -308,6 +327,7 @@ async function main() {
   // must not compete with what that screen needs.
   registerServiceWorker();
   outbox.start();
+  lock.start();
   whenOnline();
   emit("ready");
   document.documentElement.dataset.ready = "true";

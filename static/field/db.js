@@ -60,8 +60,20 @@ export const PIN_FAILURES_ALLOWED = 5;
 // The fields of each store that stay readable: keys and indexed fields (ids, no personal
 // data), and in the outbox what the replay decides by. Everything else is sealed.
 const CLEAR = {
-  outbox: ["seq", "id", "kind", "method", "url", "refs", "user_id", "state", "attempts",
-    "last_status", "created_at", "updated_at"],
+  outbox: [
+    "seq",
+    "id",
+    "kind",
+    "method",
+    "url",
+    "refs",
+    "user_id",
+    "state",
+    "attempts",
+    "last_status",
+    "created_at",
+    "updated_at",
+  ],
   clinics: ["id"],
   visits: ["id", "clinic_id"],
   persons: ["id"],
@@ -77,7 +89,9 @@ const SEALED_ONE_BY_ONE = { outbox: ["body", "headers", "error"] };
 export class Locked extends Error {}
 
 let unlocked = null; // { userId, key }: the data key of the nurse logged in, unwrapped
-let pending = null; // { userId, key, raw, recoveryKey, reset }: a key waiting for its PIN
+// A key waiting for its PIN: { userId, key, raw (its bytes, zeroed once wrapped), wrapping
+// (the recovery key's wrapping key, for a new data key; null when only the PIN is new) }.
+let pending = null;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -143,13 +157,9 @@ async function decode(store, value) {
 }
 
 async function decodeAll(store, values) {
-  const out = [];
-  for (const value of values) {
-    const opened = await decode(store, value);
-    // Local copies of another user's (wiped at her login) are as good as absent.
-    if (!opened.locked || SEALED_ONE_BY_ONE[store]) out.push(opened);
-  }
-  return out;
+  const opened = await Promise.all(values.map((value) => decode(store, value)));
+  // Local copies of another user's (wiped at her login) are as good as absent.
+  return opened.filter((value) => !value.locked || SEALED_ONE_BY_ONE[store]);
 }
 
 function unb64(text) {
@@ -255,14 +265,15 @@ export async function unlockWithRecovery(userId, recoveryKey, { reset = false } 
       "decrypt",
     ]);
     const raw = await crypto.subtle.exportKey("raw", made);
-    pending = { userId, key: await usable(raw), raw, wrapping, reset: false };
+    pending = { userId, key: await usable(raw), raw, wrapping };
     unlocked = null;
     return "pin_needed";
   }
-  const found = await unwrap(entry.recovery, wrapping, reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED);
-  if (reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED) {
+  const newPin = reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED;
+  const found = await unwrap(entry.recovery, wrapping, newPin);
+  if (newPin) {
     const raw = await crypto.subtle.exportKey("raw", found);
-    pending = { userId, key: await usable(raw), raw, wrapping: null, reset: true };
+    pending = { userId, key: await usable(raw), raw, wrapping: null };
     unlocked = null;
     return "pin_needed";
   }
@@ -582,8 +593,7 @@ export async function deleteDraft(key) {
 export async function applyPull({ puts = {}, removals = {}, meta = {} }) {
   const sealed = {};
   for (const [store, values] of Object.entries(puts)) {
-    sealed[store] = [];
-    for (const value of values) sealed[store].push(await encode(store, value));
+    sealed[store] = await Promise.all(values.map((value) => encode(store, value)));
   }
   const names = ["outbox", "meta", ...Object.keys(puts), ...Object.keys(removals)];
   await run([...new Set(names)], "readwrite", async (s) => {

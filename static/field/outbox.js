@@ -147,7 +147,7 @@ async function replayOnce() {
         result.refused += 1;
         blocked.add(entry.id);
       } else {
-        result.stop = outcome; // "retry" or "auth": later records wait, in order
+        result.stop = outcome; // "retry", "auth" or "locked": later records wait, in order
         break;
       }
     }
@@ -210,6 +210,8 @@ async function send(entry) {
     emit("network", true);
     return "refused";
   } catch (error) {
+    // Locked while it was on the wire: it stays, and goes (again, harmlessly) after the unlock.
+    if (error instanceof db.Locked) return "locked";
     if (!(error instanceof api.NetworkError)) throw error;
     lastProblem = "offline";
     emit("network", false);

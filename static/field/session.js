@@ -109,11 +109,16 @@ export function unlocked() {
   emit("unlocked");
 }
 
-/** Drops the data key: the PIN is needed again. */
-export function lock() {
+/** Whether her data is unlocked now. */
+export function isOpen() {
+  return Boolean(user) && db.isUnlocked(user.id);
+}
+
+/** Drops the data key: the PIN is needed again (`idle`: the app locked itself). */
+export function lock({ idle = false } = {}) {
   db.lock();
+  emit("locked", { idle });
   emit("session");
-  emit("locked");
 }
 
 /** GET /me for the user and a fresh CSRF token: "ok" | "auth" | "offline" | "retry". */

@@ -88,6 +88,7 @@ async function pullPages() {
       if (!data.more) break;
     }
   } catch (error) {
+    if (error instanceof db.Locked) return "locked"; // locked mid-pull: the cursor stays
     if (!(error instanceof api.NetworkError)) throw error;
     emit("network", false);
     return "offline";
