@@ -279,3 +279,56 @@ def test_an_old_phone_with_clear_records_is_migrated_without_losing_one(phone, i
     assert notes == [f"{note_marker} 0", f"{note_marker} 1"]
     assert count == 2
     assert live_server.faults.statuses == []
+
+
+def test_a_colleagues_login_keeps_the_first_nurses_sealed_record_for_her(phone, in_db, screenshot):
+    """Each nurse has her own data key: a colleague logging in on the same phone can neither
+    read nor send the first nurse's unsent visit, and it arrives once at the first nurse's
+    next login."""
+    from outreach.orgs.models import Organisation
+    from tests.conftest import PASSWORD, Factory
+
+    clinic, _ = known_person(in_db, unique("Twoalias"))
+    note = f"Twonote {uuid.uuid4().hex[:8]}"
+
+    def colleague():
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        org = db.session.get(Organisation, nurse.organisation_id)
+        return Factory().user(org, "nurse").email
+
+    other = in_db(colleague)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    device.go_offline()
+    open_clinic(page, clinic)
+    visit_id = log_visit(page, admitted=True, note=note)
+    page.get_by_role("link", name="Menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.locator("dialog").get_by_role("button", name="Log out, keep them").click()
+    page.wait_for_url(re.compile(r"#/login$"))
+
+    device.go_online()
+    device.log_in(other, PASSWORD, pin="739102")  # her first login here: her own PIN
+    page.get_by_role("link", name="Outbox").click()
+    expect(page.locator("main")).to_contain_text("Made by another user")
+    expect(page.locator("main")).to_contain_text("Encrypted: only the user who made it")
+    assert note not in page.content()
+    screenshot(page, "field-outbox-other-user")
+    entries = device.outbox()
+    assert [(e["id"], e["body"]) for e in entries] == [(visit_id, None)]
+    assert server_records(in_db, [{"kind": "visit", "id": visit_id}]) == {}
+
+    page.get_by_role("link", name="Menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.locator("dialog").get_by_role("button", name="Log out, keep them").click()
+    page.wait_for_url(re.compile(r"#/login$"))
+    device.log_in()  # the first nurse again: her key, by the recovery key; no new PIN
+    device.wait_all_sent()
+
+    def arrived():
+        count = select(func.count()).select_from(Visit).where(Visit.id == uuid.UUID(visit_id))
+        return db.session.scalar(count), db.session.get(Visit, uuid.UUID(visit_id)).notes
+
+    assert in_db(arrived) == (1, note)
