@@ -64,6 +64,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 NURSE = "nurse@demo.outreach.dk"
+PIN = "480317"
 
 TAP_SECONDS = 1.2
 CHAR_SECONDS = 0.25
@@ -350,6 +351,22 @@ def wait_for(page, expression: str, seconds: float = 30):
         page.wait_for_timeout(100)
 
 
+def set_pin(page, pin: str = PIN):
+    """After the first login on a phone: the app PIN (issue 13), then Today."""
+    page.wait_for_url(re.compile(r"#/pin$"))
+    page.fill('form.pin-form input[name="pin"]', pin)
+    page.fill('form.pin-form input[name="pin_again"]', pin)
+    page.locator("form.pin-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#/today$"), timeout=30_000)
+
+
+def unlock(page, pin: str = PIN):
+    page.wait_for_url(re.compile(r"#/unlock$"))
+    page.fill('form.pin-form input[name="pin"]', pin)
+    page.locator("form.pin-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"#/today$"), timeout=30_000)
+
+
 def serve():
     """The app on a throwaway SQLite database with the demo, on a free port of 127.0.0.1."""
     from flask_migrate import upgrade
@@ -410,7 +427,7 @@ def main() -> int:
         page.fill('input[name="email"]', NURSE)
         page.fill('input[name="password"]', DEMO_PASSWORD)
         page.locator("form.login button[type=submit]").click()
-        page.wait_for_url(re.compile(r"#/today$"))
+        set_pin(page)
         wait_for(page, "Boolean(await m.getMeta('last_sync'))")
         wait_for(page, "navigator.serviceWorker.controller !== null")
         known = pick_known_person(page)
@@ -418,6 +435,7 @@ def main() -> int:
         server.shutdown()
         page.reload()
         page.wait_for_selector("html[data-ready=true]")
+        unlock(page)  # the app starts locked (issue 13); the PIN is not part of the path
         if args.screenshots:
             args.screenshots.mkdir(parents=True, exist_ok=True)
         figures = visit_path(page, known, screenshots=args.screenshots)

@@ -28,6 +28,8 @@ ACCOUNT_DEACTIVATED = "account_deactivated"
 SECOND_FACTOR_REQUIRED = "second_factor_required"
 SECOND_FACTOR_WRONG = "second_factor_wrong"
 SECOND_FACTOR_ENROLMENT_REQUIRED = "second_factor_enrolment_required"
+# A phone's recovery key is handed out only just after a full login on that phone (403).
+FRESH_LOGIN_REQUIRED = "fresh_login_required"
 REASONS = (
     CSRF,
     SESSION_EXPIRED,
@@ -36,6 +38,7 @@ REASONS = (
     SECOND_FACTOR_REQUIRED,
     SECOND_FACTOR_WRONG,
     SECOND_FACTOR_ENROLMENT_REQUIRED,
+    FRESH_LOGIN_REQUIRED,
 )
 # A 422 lists this many field messages and counts the rest: a body of 400,000 bad items must
 # not answer 60 MB.
@@ -54,8 +57,9 @@ class ErrorSchema(Schema):
     reason = fields.String(
         metadata={
             "enum": list(REASONS),
-            "description": "What the client should do about it: on every 401, and on a "
-            "refused CSRF token (400).",
+            "description": "What the client should do about it: on every 401, on a "
+            "refused CSRF token (400), and on a recovery key asked for without a fresh login "
+            "(403).",
         }
     )
 

@@ -1,7 +1,7 @@
 """Imports every model so that Alembic and the tests see the whole schema."""
 
 from outreach.audit.models import AuditEvent
-from outreach.auth.models import ApiToken, RecoveryCode, SecondFactor, User, UserSession
+from outreach.auth.models import ApiToken, DeviceKey, RecoveryCode, SecondFactor, User, UserSession
 from outreach.clinics.models import Clinic, ClinicImport
 from outreach.geo import GeocodeCacheEntry
 from outreach.orgs.models import Organisation, Region, organisation_regions
@@ -18,6 +18,7 @@ __all__ = [
     "Clinic",
     "ClinicImport",
     "Conversation",
+    "DeviceKey",
     "GeocodeCacheEntry",
     "JobLock",
     "Organisation",

@@ -149,6 +149,7 @@ AUDIT_ACTIONS = {
     "auth.password_change": N_("Changed password (every session ended)"),
     "auth.revoke": N_("Ended every session of a user"),
     "auth.session_end": N_("Ended a session"),
+    "auth.device_key": N_("Fetched a phone's recovery key"),
     "auth.token_failed": N_("Refused an API token"),
     "auth.second_factor": N_("Gave the second factor's code"),
     "auth.second_factor_failed": N_("Wrong or missing second-factor code"),

@@ -155,6 +155,7 @@ def test_the_openapi_error_schema_documents_the_reasons(client):
         "second_factor_required",
         "second_factor_wrong",
         "second_factor_enrolment_required",
+        "fresh_login_required",
     ]
     assert set(schema["properties"]) == {"code", "message", "errors", "reason"}
 

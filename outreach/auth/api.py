@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from outreach import errors
 from outreach.apiutil import Blueprint, caller
-from outreach.auth import second_factor, services
+from outreach.auth import devices, second_factor, services
 from outreach.auth.access import bearer_token, start_session
 from outreach.auth.views import login_limits
 from outreach.db import db
@@ -38,6 +38,13 @@ class LoginSchema(Schema):
         allow_none=True,
         validate=validate.Length(max=32),
         metadata={"description": "One of the account's one-time recovery codes, instead."},
+    )
+    device_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "The field app's own random id of this phone: the login may then "
+            "fetch the phone's recovery key once, at once (POST /api/v1/auth/device-key)."
+        },
     )
 
 
@@ -95,6 +102,8 @@ class Login(MethodView):
             method = _second_step(user, data.get("totp_code"), data.get("recovery_code"))
         start_session(user)
         services.complete_login(user, method)
+        if data.get("device_id"):
+            devices.grant(data["device_id"])
         db.session.commit()
         return user
 
@@ -128,6 +137,41 @@ def _second_step(user, totp_code: str | None, recovery_code: str | None) -> str:
             message=N_("The code is wrong or was used already."),
             reason=errors.SECOND_FACTOR_WRONG,
         )
+
+
+class DeviceKeyRequestSchema(Schema):
+    device_id = fields.UUID(required=True)
+
+
+class DeviceKeySchema(Schema):
+    device_id = fields.UUID()
+    recovery_key = fields.String(
+        metadata={"description": "Base64 of 32 random bytes: the phone wraps its data key in it."}
+    )
+
+
+@blp.route("/device-key")
+class DeviceKeyResource(MethodView):
+    @blp.arguments(DeviceKeyRequestSchema)
+    @blp.response(200, DeviceKeySchema)
+    @blp.alt_response(
+        403,
+        description="Reason `fresh_login_required`: the key is handed out once per login of the"
+        " JSON API that named this device_id, within five minutes of it.",
+    )
+    def post(self, data):
+        """The recovery key of the caller's phone (made on first use), after a fresh login."""
+        try:
+            key = devices.hand_out(caller(), data["device_id"])
+        except devices.NotFresh:
+            db.session.rollback()
+            abort(
+                403,
+                message=N_("Log in on this phone again to unlock its data."),
+                reason=errors.FRESH_LOGIN_REQUIRED,
+            )
+        db.session.commit()
+        return {"device_id": data["device_id"], "recovery_key": key}
 
 
 @blp.route("/logout")

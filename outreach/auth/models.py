@@ -133,3 +133,26 @@ class RecoveryCode(UUIDPrimaryKey, db.Model):
     code_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeviceKey(UUIDPrimaryKey, db.Model):
+    """The recovery key of one phone of one user (SECURITY.md 22; docs/security.md, "Phone
+    data protection (issue 13)"): the phone wraps its data key under it as well as under the
+    nurse's PIN, so that a forgotten PIN loses nothing. The phone names itself by a random id
+    it made; the key is handed out only after a fresh, full login on that phone
+    (auth.devices)."""
+
+    __tablename__ = "device_keys"
+    __table_args__ = (UniqueConstraint("user_id", "device_id", name="uq_device_keys_user_device"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id"), nullable=False, index=True
+    )
+    device_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    # 32 random bytes, base64; encrypted at rest (outreach/crypto.py).
+    _recovery_key: Mapped[str] = mapped_column("recovery_key", SealedText, nullable=False)
+    recovery_key = Encrypted("_recovery_key")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    last_handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

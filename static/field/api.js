@@ -73,12 +73,18 @@ export function classify(answer) {
 
 /** `code`: the second factor, when the server asked for it: six digits from the
  * authenticator app (totp_code), anything else a recovery code. */
-export function login(email, password, code = "") {
+export function login(email, password, code = "", deviceId = null) {
   const body = { email, password };
+  if (deviceId) body.device_id = deviceId;
   const given = code.replace(/\s+/g, "");
   if (/^\d{6}$/.test(given)) body.totp_code = given;
   else if (given) body.recovery_code = given;
   return request("POST", "/api/v1/auth/login", { body });
+}
+
+/** This phone's recovery key: once, just after a login that named the phone (deviceId). */
+export function deviceKey(deviceId) {
+  return request("POST", "/api/v1/auth/device-key", { body: { device_id: deviceId } });
 }
 
 export function me() {

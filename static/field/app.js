@@ -5,11 +5,12 @@
 import * as db from "./db.js";
 import { emit, on } from "./events.js";
 import * as i18n from "./i18n.js";
+import * as lock from "./lock.js";
 import { t } from "./i18n.js";
 import * as outbox from "./outbox.js";
 import * as session from "./session.js";
 import * as sync from "./sync.js";
-import { clear, fill, h, icon, redraw, screenChanged } from "./ui.js";
+import { clear, fill, h, icon, notice, redraw, screenChanged } from "./ui.js";
 import * as vocabulary from "./vocabulary.js";
 
 import * as clinicScreen from "./screens/clinic.js";
@@ -20,6 +21,7 @@ import * as loginScreen from "./screens/login.js";
 import * as menuScreen from "./screens/menu.js";
 import * as outboxScreen from "./screens/outbox.js";
 import * as personForm from "./screens/person-form.js";
+import * as pinScreen from "./screens/pin.js";
 import * as todayScreen from "./screens/today.js";
 import * as visitForm from "./screens/visit-form.js";
 import * as visitScreen from "./screens/visit.js";
@@ -27,6 +29,9 @@ import * as visitScreen from "./screens/visit.js";
 const ID = "([0-9a-fA-F-]{36})";
 const ROUTES = [
   [/^#\/login$/, loginScreen.render],
+  [/^#\/unlock$/, pinScreen.renderUnlock],
+  [/^#\/pin$/, pinScreen.renderSet],
+  [/^#\/pin\/change$/, pinScreen.renderChange],
   [/^#\/today$/, todayScreen.render],
   [/^#\/clinics\/new$/, (_, ctx) => clinicForm.render({ mode: "new" }, ctx)],
   [new RegExp(`^#/clinic/${ID}$`), ([id], ctx) => clinicScreen.render({ id }, ctx)],
@@ -65,6 +70,11 @@ function buildChrome(root) {
     icon("cloudOff", t("Offline")),
   );
   chrome.unsent = h("a", { class: "unsent", href: "#/outbox", "data-count": "0" });
+  chrome.lock = h(
+    "button",
+    { type: "button", class: "lock-button", hidden: true, onclick: () => session.lock() },
+    icon("lock", t("Lock the app now")),
+  );
   chrome.banners = h("div", { class: "banners" });
   chrome.main = h("main", { id: "main", class: "main" });
   chrome.nav = h(
@@ -80,7 +90,7 @@ function buildChrome(root) {
       { class: "topbar" },
       chrome.back,
       chrome.title,
-      h("div", { class: "topbar-end" }, chrome.network, chrome.unsent),
+      h("div", { class: "topbar-end" }, chrome.network, chrome.unsent, chrome.lock),
     ),
     chrome.banners,
     h("div", { id: "notice", class: "notice", role: "status", "aria-live": "polite", hidden: true }),
@@ -111,6 +121,7 @@ function showHeader(described) {
   // Its visible text is its name (a screen reader says what is shown). Before a login, "all
   // sent" would claim what nobody did; records kept from an earlier login still show.
   chrome.unsent.hidden = !session.current() && n === 0;
+  chrome.lock.hidden = !session.isOpen();
   updateBanners(n);
 }
 
@@ -161,8 +172,12 @@ export function go(hash, { replace = false } = {}) {
 
 async function route() {
   let hash = location.hash || "#/today";
-  if (!session.current() && hash !== "#/login") {
-    location.replace("#/login");
+  // Before anything personal: the login, the PIN to set, or the PIN to unlock with.
+  const gate = await session.gate();
+  const allowed = gate === "#/unlock" ? ["#/unlock", "#/login"] : [gate];
+  if (gate && !allowed.includes(hash)) {
+    if (gate === "#/unlock") session.rememberScreen(hash);
+    location.replace(gate);
     return;
   }
   for (const unsubscribe of leaveScreen) unsubscribe();
@@ -198,7 +213,7 @@ async function route() {
   document.title = `${screen.title} · Outreach`;
   chrome.back.hidden = !screen.back;
   if (screen.back) chrome.back.setAttribute("href", screen.back);
-  chrome.nav.hidden = hash === "#/login" && !session.current();
+  chrome.nav.hidden = Boolean(gate);
   markNav(hash);
   screenChanged();
   fill(chrome.main, screen.node);
@@ -269,6 +284,20 @@ async function main() {
     updateHeader();
     if (!session.current() && location.hash !== "#/login") go("#/login", { replace: true });
   });
+  // Unlocked (a PIN given or set): what waited is sent, and the phone pulls.
+  on("unlocked", () => whenOnline());
+  // Locked: nothing personal stays on screen (the key is gone already); the PIN screen.
+  on("locked", ({ idle }) => {
+    for (const dialog of document.querySelectorAll("dialog")) dialog.dispatchEvent(new Event("cancel"));
+    for (const unsubscribe of leaveScreen) unsubscribe();
+    leaveScreen = [];
+    clear(chrome.main);
+    chrome.title.textContent = t("Unlock");
+    const hash = location.hash || "#/today";
+    if (!["#/unlock", "#/login", "#/pin"].includes(hash)) session.rememberScreen(hash);
+    go("#/unlock", { replace: true });
+    if (idle) notice(t("The app locked itself: it was not used for a while."), "warn");
+  });
   on("network", (up) => updateNetwork(up));
   on("language", async () => {
     buildChrome(root);
@@ -298,6 +327,7 @@ async function main() {
   // must not compete with what that screen needs.
   registerServiceWorker();
   outbox.start();
+  lock.start();
   whenOnline();
   emit("ready");
   document.documentElement.dataset.ready = "true";

@@ -3,6 +3,8 @@
 //   "data"    local clinics/visits/persons changed (a pull or a confirmed record)
 //   "session" logged in or out, or a new login is needed
 //   "network" the connection looks up or down
+//   "unlocked" the data key is open (a PIN given or set)
+//   "locked"  the data key was dropped ({idle}: the app locked itself)
 
 const bus = new EventTarget();
 

@@ -128,6 +128,7 @@ async function replayOnce() {
   const result = { sent: 0, refused: 0, stop: null };
   const user = session.current();
   if (!user || session.needsLogin()) return { ...result, stop: "auth" };
+  if (!db.isUnlocked(user.id)) return { ...result, stop: "locked" }; // sent after the unlock
   const blocked = new Set(); // ids that did not go out: whatever refers to them waits
   let lastSeq = 0;
   for (;;) {
@@ -146,7 +147,7 @@ async function replayOnce() {
         result.refused += 1;
         blocked.add(entry.id);
       } else {
-        result.stop = outcome; // "retry" or "auth": later records wait, in order
+        result.stop = outcome; // "retry", "auth" or "locked": later records wait, in order
         break;
       }
     }
@@ -209,6 +210,8 @@ async function send(entry) {
     emit("network", true);
     return "refused";
   } catch (error) {
+    // Locked while it was on the wire: it stays, and goes (again, harmlessly) after the unlock.
+    if (error instanceof db.Locked) return "locked";
     if (!(error instanceof api.NetworkError)) throw error;
     lastProblem = "offline";
     emit("network", false);

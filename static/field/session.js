@@ -1,4 +1,7 @@
-// session.js — who is logged in on this phone, the CSRF token, "log in again", and logout.
+// session.js — who is logged in on this phone, the CSRF token, "log in again", and logout;
+// and whether her data is unlocked (the data key of db.js): a full login fetches the phone's
+// recovery key and unlocks with it, a first one (or one after a forgotten PIN) then asks for a
+// PIN, and the PIN unlocks afterwards (gate() says which screen comes first).
 // A session that ends while offline loses nothing: records wait in the outbox for a login.
 
 import * as api from "./api.js";
@@ -7,6 +10,8 @@ import { emit } from "./events.js";
 
 let user = null;
 let loginNeeded = false;
+let wanted = null; // the screen asked for while locked
+let forgotPin = false; // the nurse chose "Forgot your PIN?": the next login asks for a new one
 
 export async function init() {
   user = await db.getMeta("user");
@@ -34,22 +39,86 @@ function withoutToken(data) {
   return rest;
 }
 
-/** POST /api/v1/auth/login. Resolves with the answer; throws api.NetworkError offline. */
+/** POST /api/v1/auth/login, then (unless her data is unlocked already) the phone's recovery
+ * key, which unlocks it. Resolves with the answer, `keyFailed` when the key could not be had;
+ * throws api.NetworkError offline. */
 export async function login(email, password, code = "") {
-  const answer = await api.login(email, password, code);
+  const deviceId = await db.deviceId();
+  const answer = await api.login(email, password, code, deviceId);
   if (!answer.ok || !answer.data || !answer.data.id) return answer;
   const next = withoutToken(answer.data);
   if (user && user.id !== next.id) {
     // Another nurse on this phone: the previous copy of clinics and persons goes (her
-    // unsent records stay, and wait for her next login).
+    // unsent records stay, sealed under her key, and wait for her next login).
+    db.lock();
     await db.wipe();
   }
   user = next;
   loginNeeded = false;
   await db.setMeta({ user, pending_logout: null });
   await api.setToken(answer.data.csrf_token);
+  if (!db.isUnlocked(user.id) || forgotPin) {
+    const key = await api.deviceKey(deviceId);
+    if (!key.ok || !key.data || !key.data.recovery_key) {
+      emit("session");
+      return { ...answer, ok: false, keyFailed: true };
+    }
+    await db.unlockWithRecovery(user.id, key.data.recovery_key, { reset: forgotPin });
+    forgotPin = false;
+  }
   emit("session");
   return answer;
+}
+
+/** The screen that must come before any other, or null: the login, the PIN to set (after a
+ * first login or a forgotten PIN), or the PIN to unlock with. Too many wrong PINs, or a phone
+ * whose data an earlier version kept in clear, need a full login. */
+export async function gate() {
+  if (!user) return "#/login";
+  if (db.pinNeeded(user.id)) return "#/pin";
+  if (db.isUnlocked(user.id)) return null;
+  if (forgotPin || !(await db.hasKey(user.id))) return "#/login";
+  if ((await db.pinFailures(user.id)) >= db.PIN_FAILURES_ALLOWED) return "#/login";
+  return "#/unlock";
+}
+
+/** The screen asked for when the app was locked: shown after the unlock. */
+export function rememberScreen(hash) {
+  wanted = hash;
+}
+
+export function takeRememberedScreen() {
+  const hash = wanted;
+  wanted = null;
+  return hash || "#/today";
+}
+
+/** "Forgot your PIN?": a full login unlocks with the recovery key and asks for a new PIN. */
+export function forgetPin() {
+  forgotPin = true;
+  emit("session");
+}
+
+export function forgettingPin() {
+  return forgotPin;
+}
+
+/** The PIN set, or the data unlocked with it: the app goes on (app.js listens). */
+export function unlocked() {
+  emit("session");
+  emit("unlocked");
+}
+
+/** Whether her data is unlocked now. */
+export function isOpen() {
+  return Boolean(user) && db.isUnlocked(user.id);
+}
+
+/** Drops the data key: the PIN is needed again (`idle`: the app locked itself). */
+export function lock({ idle = false } = {}) {
+  db.lock();
+  emit("locked", { idle });
+  emit("session");
 }
 
 /** GET /me for the user and a fresh CSRF token: "ok" | "auth" | "offline" | "retry". */
@@ -103,6 +172,7 @@ export async function logout({ discardOutbox = false } = {}) {
   await db.wipe({ outbox: discardOutbox, keepMeta: ended ? [] : ["csrf"] });
   await db.setMeta({ pending_logout: ended ? null : true });
   if (ended) await api.setToken(null);
+  db.lock();
   user = null;
   loginNeeded = false;
   emit("session");

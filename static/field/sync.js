@@ -69,7 +69,8 @@ function prepare(page) {
 }
 
 async function pullPages() {
-  if (!session.current() || session.needsLogin()) return "skipped";
+  const user = session.current();
+  if (!user || session.needsLogin() || !db.isUnlocked(user.id)) return "skipped";
   let cursor = (await db.getMeta("cursor")) || 0;
   try {
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -87,6 +88,7 @@ async function pullPages() {
       if (!data.more) break;
     }
   } catch (error) {
+    if (error instanceof db.Locked) return "locked"; // locked mid-pull: the cursor stays
     if (!(error instanceof api.NetworkError)) throw error;
     emit("network", false);
     return "offline";

@@ -69,6 +69,7 @@ const ICONS = {
   cloudOff:
     "M3.3 2.3L2 3.6l3 3A6 6 0 0 0 6 18h11.4l3 3 1.3-1.3L3.3 2.3zM19.4 10A7 7 0 0 0 8.6 5.8l10.9 10.9A4 4 0 0 0 19.4 10z",
   check: "M9 16.2l-3.5-3.5L4 14.2l5 5 11-11-1.4-1.5z",
+  lock: "M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 0 1 6 0v3H9z",
 };
 
 export function icon(name, label = null) {

@@ -27,6 +27,7 @@ from tests.browsing import (
 from tests.conftest import Factory
 
 NURSE = "nurse@demo.outreach.dk"
+PIN = "480317"  # the app PIN every test phone is given at its first login (issue 13)
 
 
 @pytest.fixture
@@ -80,19 +81,48 @@ class Phone:
             self.context = None
             self.page = None
 
-    def start_app(self):
-        """Opens the app and waits until its start-up is done."""
+    def start_app(self, pin: str | None = PIN):
+        """Opens the app and waits until its start-up is done; a phone whose app is locked
+        (every start after a login) is unlocked with `pin` (None: left locked)."""
         self.page.goto(f"{self.server.url}/field/")
         self.page.wait_for_selector("html[data-ready=true]")
+        if pin is not None and self.page.evaluate("location.hash") == "#/unlock":
+            self.unlock(pin)
         return self.page
 
-    def log_in(self, email: str = NURSE, password: str = demo.DEMO_PASSWORD):
+    def reload(self, pin: str | None = PIN):
+        """Reloads the app (it starts locked) and unlocks it with `pin` (None: not)."""
+        self.page.reload()
+        self.page.wait_for_selector("html[data-ready=true]")
+        if pin is not None and self.page.evaluate("location.hash") == "#/unlock":
+            self.unlock(pin)
+
+    def unlock(self, pin: str = PIN):
+        page = self.page
+        page.wait_for_selector("form.pin-form")
+        page.get_by_label("PIN", exact=True).fill(pin)
+        page.get_by_role("button", name="Unlock", exact=True).click()
+        page.wait_for_url(re.compile(r"#/(?!unlock$).+$"), timeout=TIMEOUT_MS * 2)
+
+    def log_in(self, email: str = NURSE, password: str = demo.DEMO_PASSWORD, pin: str = PIN):
+        """The login form; at the first login on this phone (or after a forgotten PIN) the
+        app then asks for a PIN, and gets `pin`."""
         page = self.page
         page.wait_for_selector("form.login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in", exact=True).click()
-        page.wait_for_url(re.compile(r"#/today$"))
+        page.wait_for_url(re.compile(r"#/(today|pin)$"))
+        if page.evaluate("location.hash") == "#/pin":
+            self.set_pin(pin)
+
+    def set_pin(self, pin: str = PIN):
+        page = self.page
+        page.wait_for_selector("form.pin-form")
+        page.get_by_label("New PIN", exact=True).fill(pin)
+        page.get_by_label("The new PIN again").fill(pin)
+        page.get_by_role("button", name="Save PIN").click()
+        page.wait_for_url(re.compile(r"#/today$"), timeout=TIMEOUT_MS * 2)
 
     def wait_until(self, module: str, expression: str, timeout_ms: int = TIMEOUT_MS):
         """Polls an expression over one of the app's modules until it is truthy."""

@@ -52,8 +52,7 @@ def test_a_half_filled_visit_comes_back_after_a_reload_and_saving_removes_the_dr
     wait_for_draft(device, "d.fields.notes && d.fields.notes.values[0] === 'Half a visit'")
     (kept,) = drafts(device)
 
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
+    device.reload()
     page.wait_for_selector("form.visit-form")
     screenshot(page, "field-draft-offer")
     answer_the_offer(page, "Continue draft")
@@ -73,8 +72,7 @@ def test_a_half_filled_visit_comes_back_after_a_reload_and_saving_removes_the_dr
     visit_id = page.url.rsplit("/", 1)[1]
     assert visit_id == kept["ids"]["id"]  # the draft's own id: a resumed save never doubles
     device.wait_until("db.js", "(await m.drafts()).length === 0")
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
+    device.reload()
     assert page.locator("dialog.dialog").count() == 0
 
 
@@ -125,8 +123,7 @@ def test_a_conversation_with_a_new_person_comes_back_after_a_reload(phone, in_db
     choose(page, "topics", "Health advice")
     wait_for_draft(device, "d.state && d.state.mode === 'new' && d.fields.topics.checked.length")
 
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
+    device.reload()
     answer_the_offer(page, "Continue draft")
 
     form = page.locator("form.conversation-form")

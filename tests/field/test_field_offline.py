@@ -39,8 +39,7 @@ def test_a_visit_with_two_conversations_made_offline_arrives_exactly_once(phone,
     screenshot(page, "field-today")
 
     device.go_offline()
-    page.reload()  # the shell now comes from the service worker
-    page.wait_for_selector("html[data-ready=true]")
+    device.reload()  # the shell now comes from the service worker
     assert page.locator("header .network").is_visible()
 
     open_clinic(page, clinic)

@@ -17,8 +17,7 @@ def test_the_admitted_visit_with_two_conversations_takes_at_most_25_taps_and_is_
     device.log_in()
     device.wait_synced()
     device.go_offline()
-    page.reload()
-    page.wait_for_selector("html[data-ready=true]")
+    device.reload()
 
     figures = visit_path(page, {"alias": alias, "id": known_id})
 

@@ -17,6 +17,9 @@ import { h, notice } from "../ui.js";
 export async function render() {
   const user = session.current();
   const unsent = await outbox.count();
+  // Logged in, but her data is locked and only the password opens it: too many wrong PINs,
+  // a forgotten PIN, or a phone an earlier version of the app kept in clear.
+  const locked = Boolean(user) && (await session.gate()) === "#/login";
   const email = input("email", {
     type: "email",
     autocomplete: "username",
@@ -46,7 +49,11 @@ export async function render() {
     h(
       "p",
       { class: "lead" },
-      user ? t("Log in again to send your records.") : t("Log in with your work account."),
+      locked
+        ? t("Log in with your password to unlock the data on this phone.")
+        : user
+          ? t("Log in again to send your records.")
+          : t("Log in with your work account."),
     ),
     unsent
       ? h(
@@ -107,6 +114,8 @@ export async function render() {
         codeField.hidden = false;
         showErrors(form, t("Give the code from your authenticator app."));
         code.focus();
+      } else if (answer.keyFailed) {
+        showErrors(form, t("The data on this phone could not be unlocked. Log in again."));
       } else if (reason === "second_factor_wrong") {
         code.value = "";
         showErrors(form, t("The code is wrong or was used already."));
@@ -138,7 +147,7 @@ export async function render() {
     name: "login",
     title: t("Log in"),
     node: h("section", { class: "screen" }, form),
-    back: user && !session.needsLogin() ? "#/today" : null,
+    back: user && !session.needsLogin() && !locked ? "#/today" : null,
     focus: () => (email.value ? password : email).focus(),
   };
 }

@@ -1,5 +1,6 @@
-// screens/menu.js — who is logged in, language, updating, storage, and logging out (which
-// wipes the phone's copy of clinics and persons, but unsent records only by explicit choice).
+// screens/menu.js — who is logged in, language, updating, storage, changing the app PIN, and
+// logging out (which wipes the phone's copy of clinics and persons, but unsent records only by
+// explicit choice).
 
 import {
   formatDate,
@@ -123,6 +124,7 @@ export async function render() {
     h(
       "div",
       { class: "card" },
+      h("a", { href: "#/pin/change", class: "button secondary wide" }, t("Change PIN")),
       h("button", { type: "button", class: "danger wide", onclick: logout }, t("Log out")),
     ),
   );

@@ -19,6 +19,7 @@ const FIX_ROUTES = {
 
 async function summary(entry) {
   const body = entry.body;
+  if (!body) return t("Encrypted: only the user who made it can open it");
   if (entry.kind === "visit") {
     const clinic = await db.get("clinics", body.clinic_id);
     return `${clinic ? clinic.name : "–"} · ${label("visit_outcomes", body.outcome)} · ${formatTime(body.started_at)}`;
