@@ -2,6 +2,7 @@
 login and is named by what it shows, and a notice never lies over a button."""
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.field.conftest import known_person, log_visit, open_clinic, start_conversation, unique
@@ -82,6 +83,15 @@ def test_a_notice_never_lies_over_a_button_or_the_suggestions(phone, in_db):
     # Sending the outbox redraws the visit screen: measure the screen it settles on.
     device.wait_all_sent()
     done = page.get_by_role("link", name="Done")
-    done.scroll_into_view_if_needed()
+    # The redraw after sending may still replace the screen (slow under load): scroll the
+    # link of the screen that is there once it stays.
+    for _ in range(20):
+        try:
+            done.scroll_into_view_if_needed(timeout=2000)
+            break
+        except PlaywrightError:
+            page.wait_for_timeout(250)
+    else:
+        raise AssertionError("the visit screen kept being redrawn")
     assert covered_by_the_notice(page) == []
     page.screenshot(path="test-artifacts/screenshots/field-notice-done-390.png")
