@@ -160,3 +160,19 @@ def town_for_postcode(postcode: str) -> Town | None:
         if town.postcode == postcode:
             return town
     return None
+
+
+def town_named(name: str) -> Town | None:
+    """A town by its name as people write it ('aarhus c', 'Aarhus', 'København'): the exact
+    name first, else the first town whose name starts with the same word."""
+    wanted = " ".join(name.casefold().split())
+    if not wanted:
+        return None
+    for town in towns():
+        if town.name.casefold() == wanted:
+            return town
+    first = wanted.split()[0]
+    for town in towns():
+        if town.name.casefold().split()[0] == first:
+            return town
+    return None

@@ -17,7 +17,7 @@ from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.db import UTCDateTime, db, utcnow
-from outreach.denmark import town_for_postcode
+from outreach.denmark import town_for_postcode, town_named
 
 
 class GeocodingUnavailable(Exception):
@@ -88,6 +88,15 @@ class TownGeocoder:
                 if town:
                     return (town.lat, town.lon)
         return None
+
+
+def town_centre(postcode: str | None, city: str | None) -> tuple[float, float] | None:
+    """The centre of the clinic's town, by postcode or else by the town's name; offline.
+    Where the geocoder can't be reached, a clinic stands there until it can."""
+    town = town_for_postcode(postcode) if postcode else None
+    if town is None and city:
+        town = town_named(city)
+    return (town.lat, town.lon) if town else None
 
 
 class GeocodeCacheEntry(db.Model):

@@ -89,11 +89,13 @@ REGION_SOURCES = {
     "manual": N_("chosen by hand"),
 }
 # manual: coordinates given by a person or the phone's GPS; geocoded: looked up from the
-# address; pending: geocoder unreachable, retried by the scheduler; not_found: the geocoder
-# does not know the address; none: no address to look up.
+# address; town: geocoder unreachable, the centre of the clinic's town until the scheduler's
+# retry finds the address; pending: geocoder unreachable and no town known, retried by the
+# scheduler; not_found: the geocoder does not know the address; none: no address to look up.
 GEOCODE_STATUSES = {
     "manual": N_("Coordinates given"),
     "geocoded": N_("Found from the address"),
+    "town": N_("Town centre for now (the address is looked up again automatically)"),
     "pending": N_("Not geocoded yet (retried automatically)"),
     "not_found": N_("Address not found"),
     "none": N_("No address"),

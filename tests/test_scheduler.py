@@ -16,6 +16,7 @@ from sqlalchemy import delete, text
 from outreach import create_app, scheduler
 from outreach.clinics.services import retry_pending_geocoding
 from outreach.db import db
+from outreach.denmark import town_for_postcode
 from outreach.geo import LocalGeocoder
 from tests.conftest import PLACES, TEST_DATA_KEYS, TEST_LOOKUP_KEY, database_url, make_app
 
@@ -55,13 +56,16 @@ def test_the_retry_job_marks_an_unknown_address_not_found(app, factory, org):
     assert (clinic.lat, clinic.geocode_status) == (None, "not_found")
 
 
-def test_the_retry_job_leaves_clinics_pending_while_the_geocoder_is_away(app, factory, org):
+def test_the_retry_job_puts_clinics_at_their_town_while_the_geocoder_is_away(app, factory, org):
     app.extensions["geocoder"] = LocalGeocoder(available=False)
     clinic = pending_clinic(factory, org)
+    nowhere = pending_clinic(factory, org, postcode=None, city=None)
 
     assert retry_pending_geocoding() == 0
 
-    assert clinic.geocode_status == "pending"
+    aarhus = town_for_postcode("8000")
+    assert (clinic.lat, clinic.lon, clinic.geocode_status) == (aarhus.lat, aarhus.lon, "town")
+    assert (nowhere.lat, nowhere.geocode_status) == (None, "pending")
 
 
 def test_the_retry_job_stops_at_the_first_failure_instead_of_asking_for_every_clinic(
@@ -69,12 +73,24 @@ def test_the_retry_job_stops_at_the_first_failure_instead_of_asking_for_every_cl
 ):
     geocoder = LocalGeocoder(available=False)
     app.extensions["geocoder"] = geocoder
-    for _ in range(3):
-        pending_clinic(factory, org)
+    clinics = [pending_clinic(factory, org) for _ in range(3)]
 
     retry_pending_geocoding()
 
     assert len(geocoder.calls) == 1
+    # The rest of a bulk import still goes on the map, at the town, without a request each.
+    assert {c.geocode_status for c in clinics} == {"town"}
+
+
+def test_the_retry_job_finds_the_address_of_a_clinic_at_its_town_once_the_geocoder_is_back(
+    app, factory, org
+):
+    aarhus = town_for_postcode("8000")
+    clinic = pending_clinic(factory, org, lat=aarhus.lat, lon=aarhus.lon, geocode_status="town")
+
+    assert retry_pending_geocoding() == 1
+
+    assert (clinic.lat, clinic.lon, clinic.geocode_status) == (56.1570, 10.2040, "geocoded")
 
 
 def test_the_retry_job_derives_the_region_from_the_found_coordinates(app, factory, org):

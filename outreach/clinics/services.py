@@ -79,25 +79,41 @@ def defer_geocode(clinic: Clinic) -> None:
     clinic.geocode_status = "none" if geocode_query(clinic) is None else "pending"
 
 
-def try_geocode(clinic: Clinic) -> None:
-    """Fill lat/lon from the address; unreachable geocoder → 'pending' for the retry job."""
+def place_at_town(clinic: Clinic) -> None:
+    """The geocoder can't be reached: the centre of the clinic's town for now (offline), or
+    no coordinates when no town is known; either way the retry job looks it up later."""
+    town = geo.town_centre(clinic.postcode, clinic.city)
+    if town is None:
+        clinic.lat = clinic.lon = None
+        clinic.geocode_status = "pending"
+    else:
+        clinic.lat, clinic.lon = town
+        clinic.geocode_status = "town"
+
+
+def try_geocode(clinic: Clinic) -> bool:
+    """Fill lat/lon from the address. Returns False when the geocoder could not be reached:
+    the clinic then stands at the centre of its town for now ('town', on the map and in
+    routing) or, with no town known, waits as 'pending'; the retry job looks it up later."""
     query = geocode_query(clinic)
     if query is None:
         clinic.geocode_status = "none"
-        return
+        return True
     clinic.geocode_attempted_at = utcnow()
     # An organisation with no external services: no third-party geocoder (docs/security.md).
     third_party = uses_external_services(db.session.get(Organisation, clinic.organisation_id))
     try:
         found = geo.geocode(query, third_party=third_party)
     except geo.GeocodingUnavailable:
-        clinic.geocode_status = "pending"
-        return
+        place_at_town(clinic)
+        return False
     if found is None:
+        clinic.lat = clinic.lon = None
         clinic.geocode_status = "not_found"
     else:
         clinic.lat, clinic.lon = found
         clinic.geocode_status = "geocoded"
+    return True
 
 
 def _apply(clinic: Clinic, data: dict, user, defer_geocoding: bool = False) -> None:
@@ -191,10 +207,11 @@ def _follow_last_visit(visit: Visit, clinic_ids: set) -> None:
 
 
 def retry_pending_geocoding(limit: int = 50) -> int:
-    """The scheduler's job: geocode clinics saved while the geocoder was unreachable."""
+    """The scheduler's job: geocode clinics saved while the geocoder was unreachable (those
+    waiting without coordinates, and those standing at their town's centre for now)."""
     pending = (
         select(Clinic)
-        .where(Clinic.geocode_status == "pending")
+        .where(Clinic.geocode_status.in_(("pending", "town")))
         .order_by(Clinic.geocode_attempted_at)
         .limit(limit)
     )
@@ -202,13 +219,19 @@ def retry_pending_geocoding(limit: int = 50) -> int:
         unscoped(pending, "the geocoding job serves every organisation's clinics")
     ).all()
     done = 0
+    reachable = True
     for clinic in clinics:
-        try_geocode(clinic)
-        if clinic.geocode_status == "pending":
-            break  # still unreachable: stop hammering, the next run tries again
-        if clinic.region_source != "manual":
-            _derive_region(clinic, None)
-        stamp(clinic)
-        done += 1
+        before = (clinic.lat, clinic.lon, clinic.geocode_status)
+        if reachable:
+            reachable = try_geocode(clinic)
+            done += reachable
+        elif clinic.geocode_status == "pending":
+            # Still unreachable: no more requests this run (the next run tries again), but
+            # the clinics of a bulk import go on the map at their towns meanwhile.
+            place_at_town(clinic)
+        if (clinic.lat, clinic.lon, clinic.geocode_status) != before:
+            if clinic.region_source != "manual":
+                _derive_region(clinic, None)
+            stamp(clinic)
     db.session.flush()
     return done

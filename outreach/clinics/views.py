@@ -158,6 +158,15 @@ def _save(form: ClinicForm, clinic: Clinic | None):
     db.session.commit()
     if not result.changed:
         flash(_("Nothing was changed."), "info")
+    elif result.obj.geocode_status == "town":
+        flash(
+            _(
+                "Clinic saved. The address could not be looked up right now, so the clinic "
+                "stands at the centre of its town on the map until it is (tried again "
+                "automatically)."
+            ),
+            "success",
+        )
     elif result.obj.geocode_status == "pending":
         flash(
             _(

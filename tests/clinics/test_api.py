@@ -11,6 +11,7 @@ from outreach.audit.models import AuditEvent
 from outreach.auth.services import create_token, revoke_token
 from outreach.clinics.models import Clinic
 from outreach.db import db
+from outreach.denmark import town_for_postcode
 from outreach.geo import LocalGeocoder
 from tests.conftest import assert_envelope
 
@@ -703,15 +704,60 @@ def test_an_unknown_address_is_saved_as_not_found(coordinator_client):
     assert answer["geocode_status"] == "not_found"
 
 
-def test_an_unreachable_geocoder_saves_the_clinic_as_pending(app, coordinator_client):
+def test_an_unreachable_geocoder_puts_the_clinic_at_its_town_until_it_is_looked_up(
+    app, coordinator_client
+):
+    # A clinic created at the door without a position, synced while the geocoder is away
+    # (or on a machine without internet): on the map and in routing at its town's centre.
     app.extensions["geocoder"] = LocalGeocoder(available=False)
     clinic_id = new_id()
 
     response = coordinator_client.put(url(clinic_id), json=body(lat=None, lon=None))
 
     assert response.status_code == 201
-    assert response.json["geocode_status"] == "pending"
-    assert stored(clinic_id).geocode_status == "pending"
+    aarhus = town_for_postcode("8000")
+    assert response.json["geocode_status"] == "town"
+    assert (response.json["lat"], response.json["lon"]) == (aarhus.lat, aarhus.lon)
+    assert response.json["region"] == "midtjylland"
+    assert stored(clinic_id).geocode_status == "town"
+
+
+def test_the_town_is_found_by_its_name_when_the_postcode_is_not_a_known_town(
+    app, coordinator_client
+):
+    app.extensions["geocoder"] = LocalGeocoder(available=False)
+
+    answer = coordinator_client.put(
+        url(new_id()), json=body(lat=None, lon=None, postcode="8210", city="Aarhus V")
+    ).json
+
+    aarhus = town_for_postcode("8000")
+    assert answer["geocode_status"] == "town"
+    assert (answer["lat"], answer["lon"]) == (aarhus.lat, aarhus.lon)
+
+
+def test_an_unreachable_geocoder_and_no_known_town_leaves_the_clinic_pending(
+    app, coordinator_client
+):
+    app.extensions["geocoder"] = LocalGeocoder(available=False)
+
+    answer = coordinator_client.put(
+        url(new_id()), json=body(lat=None, lon=None, postcode=None, city=None)
+    ).json
+
+    assert answer["geocode_status"] == "pending"
+    assert (answer["lat"], answer["lon"]) == (None, None)
+
+
+def test_a_resend_of_a_clinic_placed_at_its_town_changes_nothing(app, coordinator_client):
+    app.extensions["geocoder"] = LocalGeocoder(available=False)
+    clinic_id = new_id()
+    first = coordinator_client.put(url(clinic_id), json=body(lat=None, lon=None))
+
+    again = coordinator_client.put(url(clinic_id), json=body(lat=None, lon=None))
+
+    assert again.status_code == 200
+    assert again.headers["ETag"] == first.headers["ETag"]
 
 
 def test_a_resend_after_geocoding_keeps_the_coordinates_and_changes_nothing(coordinator_client):

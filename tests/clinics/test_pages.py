@@ -436,7 +436,7 @@ def test_editing_keeps_looked_up_coordinates_and_the_source(coordinator_client, 
     assert (clinic.geocode_status, clinic.source) == ("geocoded", "import")
 
 
-def test_a_clinic_saved_while_the_geocoder_is_down_is_not_geocoded_yet(
+def test_a_clinic_saved_while_the_geocoder_is_down_stands_at_its_town_for_now(
     app, coordinator_client, org
 ):
     app.extensions["geocoder"] = LocalGeocoder(available=False)
@@ -444,6 +444,29 @@ def test_a_clinic_saved_while_the_geocoder_is_down_is_not_geocoded_yet(
 
     response = coordinator_client.form_post(
         "/clinics/new", form_data(clinic_id=clinic_id, lat="", lon="", address="Nygade 1")
+    )
+    assert response.status_code == 302
+    saved = text(coordinator_client.get(response.headers["Location"]))
+    assert "stands at the centre of its town" in saved
+
+    page = text(coordinator_client.get(f"/clinics/{clinic_id}"))
+    assert "Town centre for now (the address is looked up again automatically)" in page
+    clinic = db.session.get(Clinic, uuid.UUID(clinic_id))
+    assert clinic.geocode_status == "town"
+    assert clinic.lat is not None
+    edit = text(coordinator_client.get(f"/clinics/{clinic_id}/edit"))
+    assert "Found from the address" not in edit
+
+
+def test_a_clinic_saved_while_the_geocoder_is_down_without_a_town_is_not_geocoded_yet(
+    app, coordinator_client, org
+):
+    app.extensions["geocoder"] = LocalGeocoder(available=False)
+    clinic_id = str(uuid.uuid4())
+
+    response = coordinator_client.form_post(
+        "/clinics/new",
+        form_data(clinic_id=clinic_id, lat="", lon="", address="Nygade 1", postcode="", city=""),
     )
     assert response.status_code == 302
 

@@ -13,7 +13,7 @@ from tests.field.conftest import choose, server_records, unique
 
 pytestmark = pytest.mark.browser
 
-AARHUS = {"latitude": 56.1572, "longitude": 10.2107}
+AARHUS = {"latitude": 56.1572, "longitude": 10.2107, "accuracy": 12}
 
 
 def test_a_clinic_found_in_the_field_is_registered_and_its_hours_edited(
@@ -24,14 +24,17 @@ def test_a_clinic_found_in_the_field_is_registered_and_its_hours_edited(
     device.log_in()
     device.wait_synced()
 
-    page.get_by_role("link", name="New clinic").click()
-    status = page.locator(".geo-status")
-    status.filter(has_text="may not use your position").wait_for()  # no permission yet
-
     device.context.grant_permissions(["geolocation"], origin=live_server.url)
     device.context.set_geolocation(AARHUS)
+    page.get_by_role("link", name="New clinic").click()
+    status = page.locator(".geo-status")
+    # Her consent first: the position is read only when she taps, even with the permission.
+    status.filter(has_text="Tap to put the clinic where you stand").wait_for()
+    page.wait_for_timeout(300)
+    assert page.get_by_label("Latitude").input_value() == ""
+
     page.get_by_role("button", name="Use my position").click()
-    status.filter(has_text="Position found").wait_for()
+    status.filter(has_text="Position found (within 12 m)").wait_for()
     assert page.get_by_label("Latitude").input_value() == "56.157200"
     name = unique("Lotus Field Spa")
     page.get_by_label("Name").fill(name)
@@ -176,3 +179,55 @@ def test_a_clinic_last_visited_over_a_year_ago_shows_its_date_and_follows_a_new_
     page.locator(f'a.clinic-row[href="#/clinic/{clinic_id}"]', has_text=shown).wait_for()
     row.click()
     assert shown in page.locator(".facts").first.inner_text()
+
+
+def test_a_rough_position_is_shown_with_its_accuracy_and_a_refused_one_says_what_to_do(
+    phone, live_server
+):
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    page.get_by_role("link", name="New clinic").click()
+    status = page.locator(".geo-status")
+
+    page.get_by_role("button", name="Use my position").click()  # no permission given
+    status.filter(has_text="may not use your position").wait_for()
+    assert page.get_by_label("Latitude").input_value() == ""
+
+    device.context.grant_permissions(["geolocation"], origin=live_server.url)
+    device.context.set_geolocation({**AARHUS, "accuracy": 850})
+    page.get_by_role("button", name="Use my position").click()
+    status.filter(has_text="Rough position (within 850 m)").wait_for()
+    assert "geo-warn" in status.get_attribute("class")
+
+
+def test_a_clinic_created_offline_without_a_position_is_looked_up_when_it_reaches_the_server(
+    phone, in_db
+):
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    device.go_offline()
+    page.get_by_role("link", name="New clinic").click()
+    name = unique("Door Spa")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Address (optional)").fill("Vestergade 3")
+    page.get_by_label("Postcode (optional)").fill("8000")
+    page.get_by_label("Town (optional)").fill("Aarhus C")
+    page.get_by_role("button", name="Save new clinic").click()
+    page.wait_for_url(re.compile(r"#/clinic/[0-9a-f-]{36}$"))
+    clinic_id = page.url.rsplit("/", 1)[1]
+
+    device.go_online()
+    device.wait_all_sent()
+
+    stored = server_records(in_db, [{"kind": "clinic", "id": clinic_id}])[clinic_id]
+    # On the map and in routing: the address found by the server's geocoder.
+    assert (stored["lat"], stored["lon"], stored["geocode_status"]) == (
+        56.1570,
+        10.2040,
+        "geocoded",
+    )
+    assert stored["region_slug"] == "midtjylland"

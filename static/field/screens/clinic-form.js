@@ -28,10 +28,20 @@ import { empty } from "./common.js";
 const MAX_INTERVALS = 4;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-function positionBlock(initial, { automatic }) {
+// Beyond this many metres a phone's position may put the clinic in the wrong street.
+const ROUGH_METRES = 150;
+
+function positionBlock(initial) {
   const lat = input("lat", { inputmode: "decimal", value: initial.lat ?? "", autocomplete: "off" });
   const lon = input("lon", { inputmode: "decimal", value: initial.lon ?? "", autocomplete: "off" });
-  const status = h("p", { class: "geo-status", role: "status" });
+  // The position is asked for only when the nurse taps the button: her consent, each time.
+  const status = h(
+    "p",
+    { class: "geo-status", role: "status" },
+    t(
+      "Tap to put the clinic where you stand. The position is read once, for this clinic only. Without it, the address is looked up when the clinic reaches the server.",
+    ),
+  );
   const locate = h("button", { type: "button", class: "secondary" }, t("Use my position"));
   function say(text, kind = "info") {
     status.textContent = text;
@@ -54,10 +64,18 @@ function positionBlock(initial, { automatic }) {
         locate.disabled = false;
         lat.value = position.coords.latitude.toFixed(6);
         lon.value = position.coords.longitude.toFixed(6);
-        say(
-          t("Position found (within %(metres)s m).", { metres: Math.round(position.coords.accuracy) }),
-          "ok",
-        );
+        const metres = Math.round(position.coords.accuracy);
+        if (metres > ROUGH_METRES) {
+          say(
+            t(
+              "Rough position (within %(metres)s m). Give the address too, or try again outdoors.",
+              { metres },
+            ),
+            "warn",
+          );
+        } else {
+          say(t("Position found (within %(metres)s m).", { metres }), "ok");
+        }
       },
       (error) => {
         locate.disabled = false;
@@ -81,7 +99,6 @@ function positionBlock(initial, { automatic }) {
     );
   }
   locate.addEventListener("click", find);
-  if (automatic) queueMicrotask(find);
   return h(
     "fieldset",
     { class: "position", "data-field": "lat" },
@@ -292,7 +309,7 @@ export async function render({ mode, id = null }) {
     "form",
     { class: "form clinic-form", novalidate: true },
     errorBox(),
-    editing ? null : positionBlock(initial, { automatic: true }),
+    editing ? null : positionBlock(initial),
     field(
       t("Name"),
       input("name", { value: initial.name || "", required: true, maxlength: 200, autocomplete: "off" }),
@@ -331,7 +348,7 @@ export async function render({ mode, id = null }) {
       ),
     ),
     editing ? hoursEditor(initial.opening_hours) : null,
-    editing ? positionBlock(initial, { automatic: false }) : null,
+    editing ? positionBlock(initial) : null,
     editing
       ? field(t("Notes about the clinic"), textarea("notes", initial.notes, { maxlength: 5000 }), {
           name: "notes",
