@@ -121,6 +121,9 @@ class DaySettings:
         shift = s.Window(clock.seconds(self.shift_start), clock.seconds(self.shift_end))
         return s.Vehicle(index, 0, 0, shift, rest)
 
+    def build_problem(self, located, travel) -> tuple[s.Problem, str]:
+        return build_problem(self, located, travel)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -375,8 +378,21 @@ def plan_day(
         else:
             unassigned.append((job.id, _alone_reason(job, vehicle)))
     problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
-    solution = solver.solve(problem)
+    orders, left_out, seconds = _solve_and_check(problem, solver)
+    unassigned.extend(left_out)
+    vehicles = {v.id: v for v in problem.vehicles}
+    routes = [
+        _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)
+        for vehicle_id, job_ids in sorted(orders.items())
+        if job_ids
+    ]
+    return DayPlan(routes, unassigned, model, seconds)
 
+
+def _solve_and_check(problem: s.Problem, solver: s.Solver) -> tuple[dict, list, float]:
+    """The solver's routes as the check accepts them ({vehicle id: job ids}), and every job
+    left out with its checked reason."""
+    solution = solver.solve(problem)
     vehicles = {v.id: v for v in problem.vehicles}
     orders: dict = {v.id: [] for v in problem.vehicles}
     left = list(solution.unassigned)
@@ -394,13 +410,7 @@ def plan_day(
             left.append(culprit)
         orders[route.vehicle_id] = job_ids
     # Every reason is checked against the routes, never assumed (_fill_and_explain).
-    unassigned.extend(_fill_and_explain(problem, orders, left))
-    routes = [
-        _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)
-        for vehicle_id, job_ids in sorted(orders.items())
-        if job_ids
-    ]
-    return DayPlan(routes, unassigned, model, solution.seconds)
+    return orders, _fill_and_explain(problem, orders, left), solution.seconds
 
 
 @dataclass
@@ -412,7 +422,7 @@ class RouteOrder:
 
 
 def recheck(
-    settings: DaySettings,
+    settings,  # DaySettings, or trip.TripSettings: the same methods
     orders: Sequence[RouteOrder],
     candidates: Sequence[Candidate],
     *,
@@ -435,7 +445,7 @@ def recheck(
     located = [c for _, kept in kept_orders for c in kept]
     if not located:
         return [], dropped
-    problem, _ = build_problem(settings, located, travel)
+    problem, _ = settings.build_problem(located, travel)  # a day's, or a trip's (trip.py)
     clock = settings.clock
     routes = []
     for vehicle_index, kept in kept_orders:
