@@ -333,3 +333,75 @@ def test_nobody_is_sent_twice_on_a_day_but_may_drive_every_day(
     assert saved.status_code == 200, saved.get_data(as_text=True)
     assert saved.json["status"] == "saved"
     assert uuid.UUID(saved.json["routes"][0]["nurse_id"]) == first.id
+
+
+# --- the phones -------------------------------------------------------------------------------
+
+
+def make_trip(user, clinics, first_day, nurses=2):
+    from outreach.routing import services
+
+    night = services.NightInput(town="Aalborg")
+    plan = services.create_plan(
+        user,
+        services.PlanInput(
+            day=first_day,
+            base_lat=ROSKILDE["lat"],
+            base_lon=ROSKILDE["lon"],
+            base_name="Roskilde",
+            shift_start="07:00",
+            shift_end="21:00",
+            nurses=nurses,
+            clinic_ids=[c.id for c in clinics],
+            days=[
+                services.DayInput(first_day + timedelta(days=i), "07:00", "21:00", night)
+                for i in range(2)
+            ]
+            + [services.DayInput(first_day + timedelta(days=2), "07:00", "21:00")],
+        ),
+    )
+    services.optimise(user, plan)
+    return plan
+
+
+def test_each_nurse_gets_her_routes_of_a_trip_under_way_each_with_its_date(
+    app, nurse_client, nurse, coordinator, clinics, factory, org
+):
+    from outreach.db import db
+    from outreach.routing import queries, services
+
+    colleague = factory.user(org, "nurse")
+    yesterday = queries.today() - timedelta(days=1)
+    plan = make_trip(coordinator, clinics, yesterday)
+    # Nurse k drives route k of every day.
+    seen, nurses = set(), []
+    for route in plan.routes:
+        nurses.append(colleague.id if route.day in seen else nurse.id)
+        seen.add(route.day)
+    services.save_plan(coordinator, plan, nurses)
+    db.session.commit()
+
+    sent = nurse_client.get("/api/v1/sync", query_string={"cursor": 0}).json["route_plans"]
+
+    # Begun yesterday, it is still under way: the phone gets it (and keeps it to end_date).
+    assert [p["id"] for p in sent] == [str(plan.id)]
+    trip = sent[0]
+    assert trip["date"] == yesterday.isoformat()
+    assert trip["end_date"] == (yesterday + timedelta(days=2)).isoformat()
+    assert len(trip["days"]) == 3
+    mine = trip["routes"]
+    assert {r["nurse_id"] for r in mine} == {str(nurse.id)}
+    assert [r["date"] for r in mine] == [
+        (yesterday + timedelta(days=i)).isoformat() for i in range(3)
+    ]
+    assert mine[0]["start_base"]["name"] == "Roskilde"
+    assert mine[0]["end_base"]["name"] == "Aalborg"
+    assert mine[2]["end_base"]["name"] == "Roskilde"
+    for route in mine:
+        for stop in route["stops"]:
+            assert stop["arrival"].startswith(route["date"])
+    # A trip over by yesterday is not sent.
+    plan.end_date = plan.date = yesterday - timedelta(days=3)
+    services.reopen_plan(coordinator, plan)
+    db.session.commit()
+    assert nurse_client.get("/api/v1/sync", query_string={"cursor": 0}).json["route_plans"] == []
