@@ -101,6 +101,16 @@ def _time_errors(inp: PlanInput) -> dict[str, list[str]]:
     return errors
 
 
+def is_town(name: str) -> bool:
+    """True when `name` is a Danish town's (data/towns.csv)."""
+    return _town(name) is not None
+
+
+def _town(name: str):
+    wanted = normalise_query(name or "")
+    return next((t for t in towns() if normalise_query(t.name) == wanted), None)
+
+
 def _night(night: NightInput, organisation) -> tuple[dict | None, str | None]:
     """{"name", "lat", "lon"} of a night's base, or why it cannot be found. A town is looked
     up among Denmark's towns, an address through the geocoder (as a clinic's address is)."""
@@ -108,8 +118,7 @@ def _night(night: NightInput, organisation) -> tuple[dict | None, str | None]:
     if night.lat is not None and night.lon is not None:
         found = (night.lat, night.lon)
     elif night.town:
-        wanted = normalise_query(night.town)
-        town = next((t for t in towns() if normalise_query(t.name) == wanted), None)
+        town = _town(night.town)
         if town is None:
             return None, str(_l("No Danish town has this name."))
         found, name = (town.lat, town.lon), name or town.name

@@ -52,7 +52,16 @@ PLACES = [
 @pytest.fixture
 def clinics(factory, org):
     return [
-        factory.clinic(org, name=name, lat=lat, lon=lon, opening_hours=hours, city=name)
+        factory.clinic(
+            org,
+            name=name,
+            lat=lat,
+            lon=lon,
+            opening_hours=hours,
+            city=name,
+            postcode="9000",
+            region_slug="nordjylland",
+        )
         for name, lat, lon, hours in PLACES
     ]
 
@@ -405,3 +414,137 @@ def test_each_nurse_gets_her_routes_of_a_trip_under_way_each_with_its_date(
     services.reopen_plan(coordinator, plan)
     db.session.commit()
     assert nurse_client.get("/api/v1/sync", query_string={"cursor": 0}).json["route_plans"] == []
+
+
+# --- the page, the day sheets, the GPX ---------------------------------------------------------
+
+
+@pytest.fixture
+def roskilde_office(org):
+    from outreach.db import db
+
+    org.settings = {
+        **(org.settings or {}),
+        "offices": [
+            {"name": "Roskilde office", "lat": ROSKILDE["lat"], "lon": ROSKILDE["lon"]},
+            {"name": "Aalborg office", "lat": 57.0480, "lon": 9.9210},
+        ],
+    }
+    db.session.flush()
+    return org
+
+
+def trip_form(**overrides) -> dict:
+    values = {
+        "date": DAYS[0].isoformat(),
+        "regions": ["nordjylland"],
+        "area": "",
+        "office": "0",
+        "shift_start": "07:00",
+        "shift_end": "20:00",
+        "lunch": "y",
+        "break_start": "11:30",
+        "break_end": "13:30",
+        "break_minutes": "30",
+        "nurses": "2",
+        "service_minutes": "40",
+        "day_count": "3",
+        "night_2_office": "place",
+        "night_2_place": HOTEL_ADDRESS,
+        "shift_2_start": "09:00",
+        "shift_2_end": "17:00",
+        "night_3_office": "place",
+        "night_3_place": "Aalborg",
+        "shift_3_start": "08:00",
+        "shift_3_end": "20:00",
+    }
+    values.update(overrides)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def the_plan():
+    from sqlalchemy import select
+
+    from outreach.db import db
+    from outreach.routing.models import RoutePlan
+
+    db.session.expire_all()
+    return db.session.scalars(select(RoutePlan)).one()
+
+
+def test_the_coordinator_plans_a_three_day_trip_on_the_page(
+    coordinator_client, roskilde_office, clinics, hotel
+):
+    page = coordinator_client.get("/routes/").get_data(as_text=True)
+    assert "Several days (a trip)" in page
+
+    response = coordinator_client.form_post("/routes/", trip_form())
+    assert response.status_code == 303, response.get_data(as_text=True)
+    plan = the_plan()
+    assert plan.is_trip and plan.end_date == DAYS[2]
+    assert [d["date"] for d in plan.days] == [d.isoformat() for d in DAYS]
+    assert plan.days[0]["night"]["name"] == HOTEL_ADDRESS
+    assert plan.days[1]["night"]["name"] == "Aalborg"
+    assert (plan.days[1]["shift_start"], plan.days[2]["shift_end"]) == ("09:00", "20:00")
+    assert coordinator_client.form_post(f"/routes/{plan.id}/optimise", {}).status_code == 303
+
+    html = coordinator_client.get(f"/routes/{plan.id}").get_data(as_text=True)
+    for n in (1, 2, 3):
+        assert f'id="day-{n}"' in html
+        assert f"/routes/{plan.id}/sheet?day={n}" in html
+    assert "Day 1 of 3" in html and "From Roskilde office to Vesterbro 2, 9000 Aalborg" in html
+    assert "From Aalborg to Roskilde office" in html
+
+    # The settings page shows the trip as it is.
+    settings = coordinator_client.get(f"/routes/{plan.id}/settings").get_data(as_text=True)
+    assert 'name="day_count" type="number" value="3"' in settings
+    assert 'value="Aalborg"' in settings
+
+
+def test_a_night_the_page_cannot_find_is_shown_on_its_field(
+    coordinator_client, roskilde_office, clinics, hotel
+):
+    response = coordinator_client.form_post(
+        "/routes/", trip_form(night_3_place="Nowhere street 1, 9999 Nowhere")
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "The address was not found; give a town or coordinates." in html
+
+    missing = coordinator_client.form_post("/routes/", trip_form(night_2_place=""))
+    assert missing.status_code == 422
+    assert "Give a town or the hotel's address." in missing.get_data(as_text=True)
+
+
+def test_each_day_has_its_sheet_and_its_gpx(coordinator_client, roskilde_office, clinics, hotel):
+    import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output in a test
+
+    coordinator_client.form_post("/routes/", trip_form())
+    plan = the_plan()
+    coordinator_client.form_post(f"/routes/{plan.id}/optimise", {})
+    plan = the_plan()
+
+    second = coordinator_client.get(f"/routes/{plan.id}/sheet?day=2").get_data(as_text=True)
+    assert "Day 2 of 3" in second and "Day 1 of 3" not in second
+    assert "From Vesterbro 2, 9000 Aalborg to Aalborg" in second
+    on_day_two = [r for r in plan.routes if r.day == 1]
+    for route in on_day_two:
+        for stop in route.stops:
+            assert stop.clinic.name in second
+    others = {s.clinic.name for r in plan.routes if r.day != 1 for s in r.stops}
+    assert not any(f"<td>{name}" in second for name in others)
+    every = coordinator_client.get(f"/routes/{plan.id}/sheet").get_data(as_text=True)
+    assert all(f"Day {n} of 3" in every for n in (1, 2, 3))
+    assert coordinator_client.get(f"/routes/{plan.id}/sheet?day=4").status_code == 404
+
+    gpx = coordinator_client.get(f"/routes/{plan.id}/plan.gpx?day=3")
+    assert gpx.status_code == 200
+    assert "day-3" in gpx.headers["Content-Disposition"]
+    ns = "{http://www.topografix.com/GPX/1/1}"
+    routes = ET.fromstring(gpx.data).findall(f"{ns}rte")  # noqa: S314 - our own output
+    assert len(routes) == len([r for r in plan.routes if r.day == 2])
+    for rte in routes:
+        points = rte.findall(f"{ns}rtept")
+        assert points[0].find(f"{ns}name").text == "Aalborg"  # the night before
+        assert points[-1].find(f"{ns}name").text == "Roskilde office"  # home
+        assert float(points[-1].get("lat")) == pytest.approx(ROSKILDE["lat"])
