@@ -258,12 +258,18 @@ def _fits_alone(settings: DaySettings, candidate: Candidate, travel: TravelModel
 def _alone_reason(job: s.Job, vehicle: s.Vehicle) -> str:
     """Why a job that does not fit even alone does not: no visit could start while the shift
     runs (closed during the shift), or the drive there and back does not fit (cannot fit)."""
-    shift = vehicle.shift
-    if shift is not None and not any(
-        w.start <= shift.end - job.service and w.end >= shift.start for w in job.windows or ()
-    ):
+    if job.windows is not None and not _open_in_shift(job, vehicle):
         return CLOSED_DURING_SHIFT
     return CANNOT_FIT
+
+
+def _open_in_shift(job: s.Job, vehicle: s.Vehicle) -> bool:
+    """Whether a visit to the job could start and end inside the vehicle's shift at all (a
+    trip's vehicles run on different days; those of one day share the shift)."""
+    shift = vehicle.shift
+    if shift is None or job.windows is None:
+        return True
+    return any(w.start <= shift.end - job.service and w.end >= shift.start for w in job.windows)
 
 
 def _insertion(problem: s.Problem, vehicle: s.Vehicle, job_ids: list, job_id) -> list | None:
@@ -300,6 +306,7 @@ def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tupl
     route at all, not even in place of one stop (too far to fit with the others)."""
     priority = {job.id: job.priority for job in problem.jobs}
     vehicles = {v.id: v for v in problem.vehicles}
+    jobs = {job.id: job for job in problem.jobs}
     left = sorted(left, key=lambda j: -priority[j])
     changed = True
     while changed:
@@ -307,6 +314,8 @@ def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tupl
         for job_id in list(left):
             for vehicle_id, job_ids in orders.items():
                 vehicle = vehicles[vehicle_id]
+                if not _open_in_shift(jobs[job_id], vehicle):
+                    continue  # never open while this route runs: no order could change that
                 trial = _insertion(problem, vehicle, job_ids, job_id)
                 if trial is None:
                     trial = _exchange(problem, vehicle, job_ids, job_id, priority[job_id])
@@ -324,6 +333,7 @@ def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tupl
         instead = any(
             _exchange(problem, vehicles[v], ids, job_id, None) is not None
             for v, ids in orders.items()
+            if _open_in_shift(jobs[job_id], vehicles[v])
         )
         explained.append((job_id, LOWER_PRIORITY if instead else TOO_FAR))
     return explained
