@@ -459,19 +459,20 @@ def recheck(
     clock = settings.clock
     routes = []
     for vehicle_index, kept in kept_orders:
-        if not kept:
-            continue
         vehicle = settings.vehicle(vehicle_index, clock)
+        if not kept and not problem.durations[vehicle.start][vehicle.end]:
+            continue  # a route with no stops stays only when it drives (a trip's day)
         job_ids = [c.id for c in kept]
         schedule = s.schedule(problem, vehicle, job_ids)
         # VROOM's check mode judges the same order; a late visit or return it finds that our
         # recomputation did not is reported too, so a hand-made route is never shown as fine
         # when either check objects.
         ours = {(v.kind, v.job_id) for v in schedule.violations}
-        schedule.violations.extend(
-            v
-            for v in s.vroom_check(problem, vehicle, job_ids, schedule.break_position)
-            if (v.kind, v.job_id) not in ours
-        )
+        if job_ids:  # VROOM checks nothing without a task: a trip's day with no stop left
+            schedule.violations.extend(
+                v
+                for v in s.vroom_check(problem, vehicle, job_ids, schedule.break_position)
+                if (v.kind, v.job_id) not in ours
+            )
         routes.append(_planned_route(schedule, clock))
     return routes, dropped

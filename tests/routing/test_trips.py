@@ -347,10 +347,11 @@ def test_nobody_is_sent_twice_on_a_day_but_may_drive_every_day(
 # --- the phones -------------------------------------------------------------------------------
 
 
-def make_trip(user, clinics, first_day, nurses=2):
+def make_trip(user, clinics, first_day, nurses=2, first_night=None):
     from outreach.routing import services
 
     night = services.NightInput(town="Aalborg")
+    nights = [first_night or night, night]
     plan = services.create_plan(
         user,
         services.PlanInput(
@@ -363,7 +364,7 @@ def make_trip(user, clinics, first_day, nurses=2):
             nurses=nurses,
             clinic_ids=[c.id for c in clinics],
             days=[
-                services.DayInput(first_day + timedelta(days=i), "07:00", "21:00", night)
+                services.DayInput(first_day + timedelta(days=i), "07:00", "21:00", nights[i])
                 for i in range(2)
             ]
             + [services.DayInput(first_day + timedelta(days=2), "07:00", "21:00")],
@@ -548,3 +549,38 @@ def test_each_day_has_its_sheet_and_its_gpx(coordinator_client, roskilde_office,
         assert points[0].find(f"{ns}name").text == "Aalborg"  # the night before
         assert points[-1].find(f"{ns}name").text == "Roskilde office"  # home
         assert float(points[-1].get("lat")) == pytest.approx(ROSKILDE["lat"])
+
+
+def test_a_stop_moved_to_another_day_is_timed_on_that_day(coordinator, clinics, hotel):
+    from outreach.routing import services
+
+    plan = make_trip(coordinator, clinics, DAYS[0], nurses=1)
+    by_day = {r.day: r for r in plan.routes}
+    assert set(by_day) == {0, 1, 2}
+    first = by_day[0]
+    moved = first.stops[0].clinic_id
+    services.move_stop_to_route(coordinator, plan, first.position, 0, by_day[2].position)
+
+    routes = {r.day: r for r in plan.routes}
+    assert set(routes) == {0, 1, 2}, "every day's drive stays, with or without stops"
+    last = routes[2]
+    assert last.stops[-1].clinic_id == moved
+    assert last.stops[-1].arrival_at.astimezone(TZ).date() == DAYS[2]
+    assert moved not in [s.clinic_id for s in routes[0].stops]
+
+
+def test_a_day_whose_stops_are_all_taken_off_keeps_its_drive(coordinator, clinics, hotel):
+    from outreach.routing import services
+    from outreach.routing.services import NightInput
+
+    hotel_night = NightInput(address=HOTEL_ADDRESS)
+    plan = make_trip(coordinator, clinics, DAYS[0], nurses=1, first_night=hotel_night)
+    second = next(r for r in plan.routes if r.day == 1)
+    position, count = second.position, len(second.stops)
+    assert count
+    for _ in range(count):
+        services.remove_stop(coordinator, plan, position, 0)
+
+    kept = next(r for r in plan.routes if r.day == 1)
+    assert kept.stops == [] and kept.distance_km > 0  # from the hotel to the town's centre
+    assert {r.day for r in plan.routes} == {0, 1, 2}
