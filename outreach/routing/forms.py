@@ -287,7 +287,7 @@ class PlanForm(FlaskForm):
         return form
 
 
-# A trip on the page: up to MAX_FORM_DAYS days (the API takes up to services.MAX_TRIP_DAYS);
+# A trip on the page: up to MAX_FORM_DAYS days (the API takes up to 7: schemas.py);
 # for each day after the first, where the night before it is spent and its shift.
 for _n in EXTRA_DAYS:
     setattr(

@@ -26,8 +26,6 @@ from outreach.routing.queries import active_users, clinics_by_id, has_violations
 
 # --- input ---------------------------------------------------------------------------------
 
-MAX_TRIP_DAYS = 7
-
 
 @dataclass
 class NightInput:
@@ -149,8 +147,7 @@ def _trip_errors(user, inp: PlanInput) -> tuple[dict, list[dict]]:
     for index, day in enumerate(inp.days):
         found: dict = {}
         one_day = replace(inp, day=day.day, shift_start=day.shift_start, shift_end=day.shift_end)
-        for key, messages in _time_errors(one_day).items():
-            found["shift" if key == "shift" else key] = messages
+        found.update(_time_errors(one_day))  # "shift" is this day's; "break" is the plan's
         if "break" in found:
             errors["break"] = found.pop("break")
         if index and day.day != inp.days[index - 1].day + timedelta(days=1):
