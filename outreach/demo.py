@@ -691,6 +691,46 @@ def _route_plans(coordinator, drivers: list, today: datetime) -> None:
         routing.optimise(coordinator, plan)
         if plan.routes:
             routing.save_plan(coordinator, plan, [r.nurse_id for r in plan.routes])
+    _trip(coordinator, drivers, day)
+
+
+# The demo's trip: three days in Nordjylland from the Roskilde office, two nights at a hotel
+# in Aalborg; (shift start, shift end) of each day: the first and last with the long drive.
+DEMO_TRIP_HOTEL = {"name": "Hotel in Aalborg", "lat": 57.0482, "lon": 9.9187}
+DEMO_TRIP_SHIFTS = [("07:30", "19:30"), ("09:00", "17:00"), ("08:00", "19:30")]
+
+
+def _trip(coordinator, drivers: list, after) -> None:
+    """A saved trip of three working days in a row after `after` (the last plan's day)."""
+    day = after + timedelta(days=1)
+    while day.weekday() > 2:  # Monday to Wednesday at the latest: three weekdays in a row
+        day += timedelta(days=1)
+    lat, lon = OFFICES["Roskilde"]
+    hotel = routing.NightInput(**DEMO_TRIP_HOTEL)
+    last = len(DEMO_TRIP_SHIFTS) - 1
+    plan = routing.create_plan(
+        coordinator,
+        routing.PlanInput(
+            day=day,
+            base_lat=lat,
+            base_lon=lon,
+            base_name="Roskilde",
+            shift_start=DEMO_TRIP_SHIFTS[0][0],
+            shift_end=DEMO_TRIP_SHIFTS[0][1],
+            break_start="11:30",
+            break_end="13:30",
+            break_minutes=30,
+            staff=[u.id for u in drivers],
+            regions=["nordjylland"],
+            days=[
+                routing.DayInput(day + timedelta(days=i), start, end, None if i == last else hotel)
+                for i, (start, end) in enumerate(DEMO_TRIP_SHIFTS)
+            ],
+        ),
+        top_only=True,
+    )
+    routing.optimise(coordinator, plan)
+    routing.save_plan(coordinator, plan, [r.nurse_id for r in plan.routes])
 
 
 def second_factors() -> list[tuple[str, str, str]]:

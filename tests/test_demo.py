@@ -7,7 +7,7 @@ import json
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -405,7 +405,7 @@ def test_demo_conversations_are_valid_and_resending_them_changes_nothing(loaded,
 def test_saved_route_plans_for_the_next_working_days(loaded):
     # One from each office (Aarhus, Aalborg, Roskilde) on the next three working days after
     # Monday 15 June 2026, saved, each route with a driver and every stop checked.
-    plans = sorted(loaded.plans, key=lambda p: p.date)
+    plans = sorted((p for p in loaded.plans if not p.is_trip), key=lambda p: p.date)
     assert [p.date.isoformat() for p in plans] == ["2026-06-16", "2026-06-17", "2026-06-18"]
     assert [p.base_name for p in plans] == ["Aarhus", "Aalborg", "Roskilde"]
     for plan in plans:
@@ -416,3 +416,29 @@ def test_saved_route_plans_for_the_next_working_days(loaded):
             loaded.clinics[s.clinic_id].status != "closed" for r in plan.routes for s in r.stops
         )
     assert len(plans[1].routes) == 2
+
+
+def test_a_saved_three_day_trip_from_roskilde_with_a_hotel_in_aalborg(loaded):
+    """Monday 22 to Wednesday 24 June 2026 in Nordjylland, two nights at the hotel: each
+    clinic at most once, on a day when it is open, every route checked and with a driver."""
+    from outreach.routing.planner import DayClock
+
+    (trip,) = [p for p in loaded.plans if p.is_trip]
+    assert (trip.date.isoformat(), trip.end_date.isoformat()) == ("2026-06-22", "2026-06-24")
+    assert trip.status == "saved" and trip.base_name == "Roskilde"
+    assert [d["night"]["name"] if d["night"] else None for d in trip.days] == [
+        "Hotel in Aalborg",
+        "Hotel in Aalborg",
+        None,
+    ]
+    assert sorted({r.day for r in trip.routes}) == [0, 1, 2]
+    assert all(r.nurse_id and not r.violations for r in trip.routes)
+    visited = [s.clinic_id for r in trip.routes for s in r.stops]
+    assert len(visited) == len(set(visited)) > 20
+    for route in trip.routes:
+        day = DayClock(date.fromisoformat(trip.days[route.day]["date"]))
+        for stop in route.stops:
+            clinic = loaded.clinics[stop.clinic_id]
+            assert clinic.region_slug == "nordjylland" and not stop.violations
+            assert clinic.opening_hours.get(day.weekday)
+            assert stop.arrival_at.astimezone(day.tz).date() == day.day

@@ -77,7 +77,9 @@ def _organisation():
 
 
 def _plan():
-    return SimpleNamespace(routes=[SimpleNamespace(position=0, nurse_id=None)])
+    return SimpleNamespace(
+        routes=[SimpleNamespace(position=0, nurse_id=None, day=0)], is_trip=False
+    )
 
 
 def _with(form, prepare):

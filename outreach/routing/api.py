@@ -29,19 +29,42 @@ blp = Blueprint(
 
 ERRORS_422 = (
     "Invalid body, or a plan that cannot be made: a base outside Denmark, a shift shorter "
-    "than one visit, clinic ids that are not your organisation's, no clinics selected."
+    "than one visit, clinic ids that are not your organisation's, no clinics selected; "
+    "for a trip, days that do not follow each other or a night base that cannot be found."
 )
+
+
+def _day_input(day: dict, shift: dict | None) -> services.DayInput:
+    shift = day.get("shift") or shift
+    night = day.get("night")
+    return services.DayInput(
+        day=day["date"],
+        shift_start=shift["start"],
+        shift_end=shift["end"],
+        night=services.NightInput(
+            name=night.get("name") or "",
+            lat=night.get("lat"),
+            lon=night.get("lon"),
+            address=night.get("address"),
+            town=night.get("town"),
+        )
+        if night
+        else None,
+    )
 
 
 def plan_input(data: dict) -> services.PlanInput:
     pause = data.get("break_") or {}
+    days = [_day_input(d, data.get("shift")) for d in data["days"]] if data.get("days") else None
+    first = days[0] if days else None
     return services.PlanInput(
-        day=data["date"],
+        day=first.day if first else data["date"],
         base_lat=data["base"]["lat"],
         base_lon=data["base"]["lon"],
         base_name=data["base"].get("name") or "",
-        shift_start=data["shift"]["start"],
-        shift_end=data["shift"]["end"],
+        shift_start=first.shift_start if first else data["shift"]["start"],
+        shift_end=first.shift_end if first else data["shift"]["end"],
+        days=days,
         service_minutes=data["service_minutes"],
         nurses=data.get("nurses"),
         staff=data.get("staff"),
@@ -90,6 +113,11 @@ class RoutePlanCollection(MethodView):
         Each stop is served inside the clinic's opening hours for that weekday (the visit
         ends before closing); each route leaves the base after the shift starts and is back
         before it ends. The plan is stored as a draft; save it to send it to the nurses.
+
+        Or plan a trip of several days (`days` instead of `date`): one route per nurse and
+        day, each clinic at most once in the trip and on a day when it is open; day one
+        starts at `base`, each day ends at its `night` base where the next one starts, and
+        the last day ends at `base`. Errors name the day: `{"days": {"1": {"night": [...]}}}`.
         """
         user = caller()
         plan = services.create_plan(user, plan_input(data))

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.orgs.models import Organisation
-from outreach.routing import planner, priority
+from outreach.routing import planner, priority, trip
 from outreach.routing.models import RoutePlan
 from outreach.routing.queries import clinics_by_id
 from outreach.tenancy import tenant_select
@@ -112,16 +112,28 @@ def priorities(organisation: Organisation, clinics: Sequence[Clinic], day: date)
     }
 
 
+def weekdays_of(days: Sequence[date]) -> list[str]:
+    return [planner.DayClock(d).weekday for d in days]
+
+
+def exclusion_reason(clinic: Clinic, weekdays: Sequence[str]) -> str | None:
+    """Why the clinic cannot be visited on the plan's day, or on any day of a trip."""
+    return trip.exclusion_reason(as_candidate(clinic, 0), weekdays)
+
+
 def top_choice(
-    organisation: Organisation, clinics: Sequence[Clinic], day: date, count: int
+    organisation: Organisation,
+    clinics: Sequence[Clinic],
+    day: date,
+    count: int,
+    days: Sequence[date] = (),
 ) -> list[Clinic]:
     """The `count` clinics of highest priority on the day among those that can be visited
-    that weekday at all (open, located, with opening hours that day)."""
+    that weekday at all (open, located, with opening hours that day); on a trip's `days`,
+    on one of them."""
     ranked = priorities(organisation, clinics, day)
-    weekday = planner.DayClock(day).weekday
-    open_that_day = [
-        c for c in clinics if planner.exclusion_reason(as_candidate(c, 0), weekday) is None
-    ]
+    weekdays = weekdays_of(days or [day])
+    open_that_day = [c for c in clinics if exclusion_reason(c, weekdays) is None]
     open_that_day.sort(key=lambda c: (-ranked[c.id].score, c.name))
     return open_that_day[:count]
 
@@ -146,13 +158,13 @@ def candidate_rows(plan: RoutePlan, extra: Sequence[Clinic] = ()) -> list[Candid
         clinics.setdefault(clinic.id, clinic)
     organisation = db.session.get(Organisation, plan.organisation_id)
     ranked = priorities(organisation, list(clinics.values()), plan.date)
-    weekday = planner.DayClock(plan.date).weekday
+    weekdays = weekdays_of([date.fromisoformat(d["date"]) for d in plan.days or ()] or [plan.date])
     chosen = set(included)
     rows = [
         CandidateRow(
             clinic,
             ranked[clinic.id],
-            planner.exclusion_reason(as_candidate(clinic, 0), weekday),
+            exclusion_reason(clinic, weekdays),
             clinic.id in chosen,
         )
         for clinic in clinics.values()

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from outreach.routing.models import RoutePlan
 from outreach.routing.planner import LOCAL_TZ
+from outreach.routing.queries import trip_bases
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 
@@ -38,9 +39,10 @@ def _point(parent, tag: str, lat: float, lon: float, name: str, **extra) -> ET.E
     return element
 
 
-def gpx(plan: RoutePlan, clinics: dict, route: int | None = None) -> bytes:
-    """GPX 1.1 with one <rte> per route (only route number `route` when given, 1-based):
-    the base, the stops in order with their planned arrival, and the base again."""
+def gpx(plan: RoutePlan, clinics: dict, route: int | None = None, day: int | None = None) -> bytes:
+    """GPX 1.1 with one <rte> per route (only route number `route` when given, 1-based; on
+    a trip only those of day `day`, 1-based): the base, the stops in order with their
+    planned arrival, and the base again (a trip's day: its start base and its end base)."""
     root = ET.Element("gpx", version="1.1", creator="Outreach", xmlns=GPX_NS)
     metadata = ET.SubElement(root, "metadata")
     ET.SubElement(metadata, "name").text = _("Route plan %(date)s", date=plan.date.isoformat())
@@ -48,9 +50,21 @@ def gpx(plan: RoutePlan, clinics: dict, route: int | None = None) -> bytes:
     for planned in plan.routes:
         if route is not None and planned.position != route - 1:
             continue
+        if day is not None and planned.day != day - 1:
+            continue
+        start = end = {"name": base_name, "lat": plan.base_lat, "lon": plan.base_lon}
+        if plan.is_trip:
+            start, end = trip_bases(plan, planned.day)
         rte = ET.SubElement(root, "rte")
         ET.SubElement(rte, "name").text = _("Route %(n)d", n=planned.position + 1)
-        _point(rte, "rtept", plan.base_lat, plan.base_lon, base_name, time=planned.start_at)
+        _point(
+            rte,
+            "rtept",
+            start["lat"],
+            start["lon"],
+            start["name"] or base_name,
+            time=planned.start_at,
+        )
         for number, stop in enumerate(planned.stops, start=1):
             clinic = clinics.get(stop.clinic_id)
             if clinic is None or clinic.lat is None:
@@ -67,5 +81,5 @@ def gpx(plan: RoutePlan, clinics: dict, route: int | None = None) -> bytes:
                 desc=f"{local_start:%H:%M}-{local_end:%H:%M}"
                 + (f" {clinic.address}" if clinic.address else ""),
             )
-        _point(rte, "rtept", plan.base_lat, plan.base_lon, base_name, time=planned.end_at)
+        _point(rte, "rtept", end["lat"], end["lon"], end["name"] or base_name, time=planned.end_at)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

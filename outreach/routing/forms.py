@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     InputRequired,
+    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -33,9 +34,12 @@ from outreach.inputs import PLANNED_DAY, InRange
 from outreach.orgs.models import REGION_NAMES
 from outreach.routing.queries import route_bases, today
 from outreach.routing.schemas import TIME
-from outreach.routing.services import PlanInput
+from outreach.routing.services import DayInput, NightInput, PlanInput, is_town
 
 REQUIRED = _l("Fill in this field.")
+MAX_FORM_DAYS = 4
+EXTRA_DAYS = range(2, MAX_FORM_DAYS + 1)
+TOWN_OR_ADDRESS = "place"
 HHMM = Regexp(TIME, message=_l("Give a time as HH:MM."))
 OTHER_PLACE = "other"
 
@@ -103,6 +107,12 @@ class PlanForm(FlaskForm):
         validators=[InputRequired(REQUIRED), NumberRange(5, 480)],
     )
 
+    day_count = IntegerField(
+        _l("Days"),
+        default=1,
+        validators=[Optional(), NumberRange(1, MAX_FORM_DAYS)],
+    )
+
     def __init__(self, organisation, users, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.offices = route_bases(organisation)
@@ -110,6 +120,12 @@ class PlanForm(FlaskForm):
             (str(i), o["name"] or f"{o['lat']:.4f}, {o['lon']:.4f}")
             for i, o in enumerate(self.offices)
         ] + [(OTHER_PLACE, _l("Another place (latitude, longitude below)"))]
+        night_choices = [(TOWN_OR_ADDRESS, _l("A town or a hotel (below)"))] + [
+            (str(i), o["name"] or f"{o['lat']:.4f}, {o['lon']:.4f}")
+            for i, o in enumerate(self.offices)
+        ]
+        for n in EXTRA_DAYS:
+            self[f"night_{n}_office"].choices = night_choices
         self.regions.choices = [(s, REGION_NAMES[s]) for s in organisation.region_slugs]
         self.staff.choices = [(str(u.id), u.display_name) for u in users]
         if self.date.data is None and not self.is_submitted():
@@ -122,6 +138,48 @@ class PlanForm(FlaskForm):
     def validate_break_minutes(self, field):
         if self.lunch.data and not (self.break_start.data and self.break_end.data and field.data):
             raise ValidationError(_l("Give the break's window and minutes, or untick it."))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # A trip: where each night is spent (the days beyond day_count are not used).
+        for n in range(2, min(self.day_count.data or 1, MAX_FORM_DAYS) + 1):
+            place = self[f"night_{n}_place"]
+            if self[f"night_{n}_office"].data == TOWN_OR_ADDRESS and not (place.data or "").strip():
+                place.errors = [*place.errors, _l("Give a town or the hotel's address.")]
+                valid = False
+        return valid
+
+    def trip_days(self) -> list[DayInput] | None:
+        """The trip's days (day 1 is the date above, each next day the day after), or None
+        for one day."""
+        count = self.day_count.data or 1
+        if count < 2:
+            return None
+        days = []
+        for n in range(1, count + 1):
+            start = self.shift_start.data if n == 1 else self[f"shift_{n}_start"].data
+            end = self.shift_end.data if n == 1 else self[f"shift_{n}_end"].data
+            night = self._night(n + 1) if n < count else None
+            days.append(
+                DayInput(
+                    self.date.data + timedelta(days=n - 1),
+                    start or self.shift_start.data,
+                    end or self.shift_end.data,
+                    night,
+                )
+            )
+        return days
+
+    def _night(self, n: int) -> NightInput:
+        """The night before day n: an office, a Danish town, or an address to look up."""
+        choice = self[f"night_{n}_office"].data
+        if choice != TOWN_OR_ADDRESS:
+            office = self.offices[int(choice)]
+            return NightInput(name=office["name"], lat=office["lat"], lon=office["lon"])
+        text = (self[f"night_{n}_place"].data or "").strip()
+        if is_town(text):
+            return NightInput(town=text)
+        return NightInput(address=text)
 
     def base(self) -> tuple[str, float, float]:
         if self.office.data != OTHER_PLACE:
@@ -147,6 +205,7 @@ class PlanForm(FlaskForm):
             break_start=self.break_start.data if self.lunch.data else None,
             break_end=self.break_end.data if self.lunch.data else None,
             break_minutes=self.break_minutes.data if self.lunch.data else None,
+            days=self.trip_days(),
         )
 
     # Which field shows a service's error (services.validate_input's field names).
@@ -160,7 +219,20 @@ class PlanForm(FlaskForm):
         "clinic_ids": "regions",
     }
 
+    def _day_field(self, index: int, key: str):
+        """The field that shows an error on a trip's day `index` (0-based)."""
+        n = index + 1
+        if key == "night":
+            return self[f"night_{n + 1}_place"] if n + 1 <= MAX_FORM_DAYS else self.day_count
+        if key == "shift":
+            return self.shift_end if n == 1 else self[f"shift_{n}_end"]
+        return self.date
+
     def show_errors(self, errors: dict) -> None:
+        for index, by_field in (errors.pop("days", None) or {}).items():
+            for key, messages in by_field.items():
+                field = self._day_field(int(index), key)
+                field.errors = [*field.errors, *messages]
         for key, messages in errors.items():
             field = getattr(self, self.ERROR_FIELDS.get(key, key), None)
             if field is None:
@@ -195,7 +267,49 @@ class PlanForm(FlaskForm):
         form.nurses.data = plan.nurse_count
         form.staff.data = list(plan.staff)
         form.service_minutes.data = plan.service_minutes
+        form.day_count.data = len(plan.days or ()) or 1
+        for index, day in enumerate((plan.days or [])[1:MAX_FORM_DAYS], start=2):
+            form[f"shift_{index}_start"].data = day["shift_start"]
+            form[f"shift_{index}_end"].data = day["shift_end"]
+        for index, day in enumerate((plan.days or [])[: MAX_FORM_DAYS - 1], start=2):
+            night = day.get("night") or {}
+            office = next(
+                (
+                    str(i)
+                    for i, o in enumerate(form.offices)
+                    if (o["lat"], o["lon"]) == (night.get("lat"), night.get("lon"))
+                ),
+                TOWN_OR_ADDRESS,
+            )
+            form[f"night_{index}_office"].data = office
+            if office == TOWN_OR_ADDRESS:
+                form[f"night_{index}_place"].data = night.get("name", "")
         return form
+
+
+# A trip on the page: up to MAX_FORM_DAYS days (the API takes up to 7: schemas.py);
+# for each day after the first, where the night before it is spent and its shift.
+for _n in EXTRA_DAYS:
+    setattr(
+        PlanForm,
+        f"night_{_n}_office",
+        SelectField(_l("Night before day %(n)d", n=_n), default=TOWN_OR_ADDRESS),
+    )
+    setattr(
+        PlanForm,
+        f"night_{_n}_place",
+        StringField(_l("Town or hotel address"), validators=[Optional(), Length(max=200)]),
+    )
+    setattr(
+        PlanForm,
+        f"shift_{_n}_start",
+        StringField(_l("Day %(n)d: shift starts", n=_n), validators=[Optional(), HHMM]),
+    )
+    setattr(
+        PlanForm,
+        f"shift_{_n}_end",
+        StringField(_l("Day %(n)d: shift ends", n=_n), validators=[Optional(), HHMM]),
+    )
 
 
 class SaveForm(FlaskForm):
@@ -213,7 +327,9 @@ def save_form(plan, users, formdata=None) -> SaveForm:
             _Form,
             f"route_{route.position}",
             SelectField(
-                _l("Nurse for route %(n)d", n=route.position + 1),
+                _l("Day %(day)d: nurse for route %(n)d", day=route.day + 1, n=route.position + 1)
+                if plan.is_trip
+                else _l("Nurse for route %(n)d", n=route.position + 1),
                 default=str(route.nurse_id) if route.nurse_id else "",
             ),
         )

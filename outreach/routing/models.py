@@ -1,5 +1,6 @@
 """Route plan tables: a planned day, its routes (one per nurse) and their ordered stops."""
 
+import datetime as dt
 import uuid
 from datetime import date, datetime
 
@@ -60,6 +61,12 @@ class RoutePlan(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     # [{"clinic_id": "...", "reason": "closed_that_day"}, ...] after optimising.
     unassigned: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     travel_model: Mapped[str | None] = mapped_column(String(120))
+    # A trip of several days: [{"date", "shift_start", "shift_end", "night": {"name", "lat",
+    # "lon"} or None on the last day}], day 0 first (its date and shift are also `date` and
+    # `shift_*`); the base above is home, where the first day starts and the last one ends.
+    # Null for a plan of one day.
+    days: Mapped[list | None] = mapped_column(JSON)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)  # a trip's last day
     optimised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     saved_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
@@ -74,6 +81,10 @@ class RoutePlan(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     @property
     def has_break(self) -> bool:
         return bool(self.break_minutes and self.break_start and self.break_end)
+
+    @property
+    def is_trip(self) -> bool:
+        return bool(self.days)
 
     def __repr__(self) -> str:
         return f"<RoutePlan {self.date} {self.status}>"
@@ -91,6 +102,8 @@ class PlannedRoute(UUIDPrimaryKey, db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     # The solver's vehicle number: with named staff, staff[vehicle] drives this route.
     vehicle: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # The day of a trip this route is driven on (0: the first; always 0 for a single day).
+    day: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
     nurse_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

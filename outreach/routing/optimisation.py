@@ -4,12 +4,13 @@ changes the plan; routing.services stores what comes back."""
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 from flask import current_app
 
 from outreach.db import db
 from outreach.orgs.models import Organisation
-from outreach.routing import planner
+from outreach.routing import planner, trip
 from outreach.routing.candidates import as_candidate, priorities
 from outreach.routing.models import RoutePlan
 from outreach.routing.queries import clinics_by_id
@@ -29,6 +30,32 @@ def day_settings(plan: RoutePlan) -> planner.DaySettings:
         break_to=plan.break_end if plan.has_break else None,
         break_minutes=plan.break_minutes if plan.has_break else None,
     )
+
+
+def trip_settings(plan: RoutePlan) -> trip.TripSettings:
+    """A trip's settings: home is the plan's base, each day its date, shift and night."""
+    return trip.TripSettings(
+        home=(plan.base_lat, plan.base_lon),
+        days=tuple(
+            trip.TripDay(
+                day=date.fromisoformat(d["date"]),
+                shift_start=d["shift_start"],
+                shift_end=d["shift_end"],
+                night=(d["night"]["lat"], d["night"]["lon"]) if d.get("night") else None,
+            )
+            for d in plan.days
+        ),
+        service_minutes=plan.service_minutes,
+        nurses=plan.nurse_count,
+        break_from=plan.break_start if plan.has_break else None,
+        break_to=plan.break_end if plan.has_break else None,
+        break_minutes=plan.break_minutes if plan.has_break else None,
+    )
+
+
+def plan_settings(plan: RoutePlan):
+    """The planner's settings for the plan: a day's, or a trip's."""
+    return trip_settings(plan) if plan.is_trip else day_settings(plan)
 
 
 def configured_solver(config=None) -> VroomSolver:
@@ -51,8 +78,9 @@ def optimal_routes(plan: RoutePlan) -> planner.DayPlan:
     organisation = db.session.get(Organisation, plan.organisation_id)
     ranked = priorities(organisation, ordered, plan.date)
     config = current_app.config
-    return planner.plan_day(
-        day_settings(plan),
+    plan_it = trip.plan_trip if plan.is_trip else planner.plan_day
+    return plan_it(
+        plan_settings(plan),
         [as_candidate(c, ranked[c.id].score) for c in ordered],
         travel=configured_model(config),
         solver=configured_solver(config),
@@ -73,7 +101,7 @@ def retimed_routes(
     wanted = [i for order in orders for i in order.clinic_ids]
     clinics = clinics_by_id(plan.organisation_id, wanted)
     return planner.recheck(
-        day_settings(plan),
+        plan_settings(plan),
         orders,
         [as_candidate(c, 0) for c in clinics.values()],
         travel=configured_model(),

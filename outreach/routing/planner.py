@@ -121,6 +121,9 @@ class DaySettings:
         shift = s.Window(clock.seconds(self.shift_start), clock.seconds(self.shift_end))
         return s.Vehicle(index, 0, 0, shift, rest)
 
+    def build_problem(self, located, travel) -> tuple[s.Problem, str]:
+        return build_problem(self, located, travel)
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -255,12 +258,18 @@ def _fits_alone(settings: DaySettings, candidate: Candidate, travel: TravelModel
 def _alone_reason(job: s.Job, vehicle: s.Vehicle) -> str:
     """Why a job that does not fit even alone does not: no visit could start while the shift
     runs (closed during the shift), or the drive there and back does not fit (cannot fit)."""
-    shift = vehicle.shift
-    if shift is not None and not any(
-        w.start <= shift.end - job.service and w.end >= shift.start for w in job.windows or ()
-    ):
+    if job.windows is not None and not _open_in_shift(job, vehicle):
         return CLOSED_DURING_SHIFT
     return CANNOT_FIT
+
+
+def _open_in_shift(job: s.Job, vehicle: s.Vehicle) -> bool:
+    """Whether a visit to the job could start and end inside the vehicle's shift at all (a
+    trip's vehicles run on different days; those of one day share the shift)."""
+    shift = vehicle.shift
+    if shift is None or job.windows is None:
+        return True
+    return any(w.start <= shift.end - job.service and w.end >= shift.start for w in job.windows)
 
 
 def _insertion(problem: s.Problem, vehicle: s.Vehicle, job_ids: list, job_id) -> list | None:
@@ -297,6 +306,7 @@ def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tupl
     route at all, not even in place of one stop (too far to fit with the others)."""
     priority = {job.id: job.priority for job in problem.jobs}
     vehicles = {v.id: v for v in problem.vehicles}
+    jobs = {job.id: job for job in problem.jobs}
     left = sorted(left, key=lambda j: -priority[j])
     changed = True
     while changed:
@@ -304,6 +314,8 @@ def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tupl
         for job_id in list(left):
             for vehicle_id, job_ids in orders.items():
                 vehicle = vehicles[vehicle_id]
+                if not _open_in_shift(jobs[job_id], vehicle):
+                    continue  # never open while this route runs: no order could change that
                 trial = _insertion(problem, vehicle, job_ids, job_id)
                 if trial is None:
                     trial = _exchange(problem, vehicle, job_ids, job_id, priority[job_id])
@@ -321,6 +333,7 @@ def _fill_and_explain(problem: s.Problem, orders: dict, left: list) -> list[tupl
         instead = any(
             _exchange(problem, vehicles[v], ids, job_id, None) is not None
             for v, ids in orders.items()
+            if _open_in_shift(jobs[job_id], vehicles[v])
         )
         explained.append((job_id, LOWER_PRIORITY if instead else TOO_FAR))
     return explained
@@ -375,8 +388,21 @@ def plan_day(
         else:
             unassigned.append((job.id, _alone_reason(job, vehicle)))
     problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
-    solution = solver.solve(problem)
+    orders, left_out, seconds = _solve_and_check(problem, solver)
+    unassigned.extend(left_out)
+    vehicles = {v.id: v for v in problem.vehicles}
+    routes = [
+        _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)
+        for vehicle_id, job_ids in sorted(orders.items())
+        if job_ids
+    ]
+    return DayPlan(routes, unassigned, model, seconds)
 
+
+def _solve_and_check(problem: s.Problem, solver: s.Solver) -> tuple[dict, list, float]:
+    """The solver's routes as the check accepts them ({vehicle id: job ids}), and every job
+    left out with its checked reason."""
+    solution = solver.solve(problem)
     vehicles = {v.id: v for v in problem.vehicles}
     orders: dict = {v.id: [] for v in problem.vehicles}
     left = list(solution.unassigned)
@@ -394,13 +420,7 @@ def plan_day(
             left.append(culprit)
         orders[route.vehicle_id] = job_ids
     # Every reason is checked against the routes, never assumed (_fill_and_explain).
-    unassigned.extend(_fill_and_explain(problem, orders, left))
-    routes = [
-        _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)
-        for vehicle_id, job_ids in sorted(orders.items())
-        if job_ids
-    ]
-    return DayPlan(routes, unassigned, model, solution.seconds)
+    return orders, _fill_and_explain(problem, orders, left), solution.seconds
 
 
 @dataclass
@@ -412,7 +432,7 @@ class RouteOrder:
 
 
 def recheck(
-    settings: DaySettings,
+    settings,  # DaySettings, or trip.TripSettings: the same methods
     orders: Sequence[RouteOrder],
     candidates: Sequence[Candidate],
     *,
@@ -435,23 +455,24 @@ def recheck(
     located = [c for _, kept in kept_orders for c in kept]
     if not located:
         return [], dropped
-    problem, _ = build_problem(settings, located, travel)
+    problem, _ = settings.build_problem(located, travel)  # a day's, or a trip's (trip.py)
     clock = settings.clock
     routes = []
     for vehicle_index, kept in kept_orders:
-        if not kept:
-            continue
         vehicle = settings.vehicle(vehicle_index, clock)
+        if not kept and not problem.durations[vehicle.start][vehicle.end]:
+            continue  # a route with no stops stays only when it drives (a trip's day)
         job_ids = [c.id for c in kept]
         schedule = s.schedule(problem, vehicle, job_ids)
         # VROOM's check mode judges the same order; a late visit or return it finds that our
         # recomputation did not is reported too, so a hand-made route is never shown as fine
         # when either check objects.
         ours = {(v.kind, v.job_id) for v in schedule.violations}
-        schedule.violations.extend(
-            v
-            for v in s.vroom_check(problem, vehicle, job_ids, schedule.break_position)
-            if (v.kind, v.job_id) not in ours
-        )
+        if job_ids:  # VROOM checks nothing without a task: a trip's day with no stop left
+            schedule.violations.extend(
+                v
+                for v in s.vroom_check(problem, vehicle, job_ids, schedule.break_position)
+                if (v.kind, v.job_id) not in ours
+            )
         routes.append(_planned_route(schedule, clock))
     return routes, dropped

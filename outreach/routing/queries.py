@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case
+from sqlalchemy import case, or_
 
 from outreach.auth.models import User
 from outreach.clinics.models import Clinic
@@ -122,7 +122,17 @@ def route_representation(route: PlannedRoute, clinics: dict) -> dict:
             }
         )
     has_break = route.break_start_at is not None
+    trip = {}
+    if route.plan is not None and route.plan.is_trip:
+        start, end = trip_bases(route.plan, route.day)
+        trip = {
+            "day": route.day,
+            "date": date.fromisoformat(route.plan.days[route.day]["date"]),
+            "start_base": start,
+            "end_base": end,
+        }
     return {
+        **trip,
         "nurse_id": route.nurse_id,
         "start": _local(route.start_at),
         "end": _local(route.end_at),
@@ -138,10 +148,37 @@ def route_representation(route: PlannedRoute, clinics: dict) -> dict:
     }
 
 
+def home_base(plan: RoutePlan) -> dict:
+    return {"name": plan.base_name, "lat": plan.base_lat, "lon": plan.base_lon}
+
+
+def trip_bases(plan: RoutePlan, day: int) -> tuple[dict, dict]:
+    """Where a trip's day starts (the night before it; home on the first) and ends (its
+    night; home on the last)."""
+    days = plan.days
+    start = days[day - 1]["night"] if day > 0 else None
+    end = days[day]["night"] if day < len(days) - 1 else None
+    return start or home_base(plan), end or home_base(plan)
+
+
+def trip_days(plan: RoutePlan) -> list[dict]:
+    """A trip's days as the API and the phones show them."""
+    return [
+        {
+            "date": date.fromisoformat(d["date"]),
+            "shift": {"start": d["shift_start"], "end": d["shift_end"]},
+            "night": d.get("night"),
+        }
+        for d in plan.days
+    ]
+
+
 def _settings_representation(plan: RoutePlan) -> dict:
+    trip = {"days": trip_days(plan), "end_date": plan.end_date} if plan.is_trip else {}
     return {
         "id": plan.id,
         "date": plan.date,
+        **trip,
         "status": plan.status,
         "base": {"name": plan.base_name, "lat": plan.base_lat, "lon": plan.base_lon},
         "shift": {"start": plan.shift_start, "end": plan.shift_end},
@@ -170,7 +207,7 @@ def representation(plan: RoutePlan) -> dict:
             {
                 "clinic_id": u["clinic_id"],
                 "reason": u["reason"],
-                "message": reason_text(u["reason"], plan.date),
+                "message": reason_text(u["reason"], plan.date, trip=plan.is_trip),
             }
             for u in plan.unassigned
         ],
@@ -184,7 +221,9 @@ def representation(plan: RoutePlan) -> dict:
 def sync_select(organisation_id):
     """Plans the phone may need: today's and later ones of the organisation. Only plans that
     have been saved at least once carry a sync number above 0."""
-    return tenant_select(RoutePlan, organisation_id).where(RoutePlan.date >= today())
+    return tenant_select(RoutePlan, organisation_id).where(
+        or_(RoutePlan.date >= today(), RoutePlan.end_date >= today())  # a trip under way
+    )
 
 
 def sync_representation(plan: RoutePlan, user) -> dict:

@@ -48,6 +48,67 @@ class BreakSchema(Schema):
     minutes = Integer(required=True, validate=validate.Range(5, 180), metadata={"example": 30})
 
 
+class NightInSchema(Schema):
+    """Where a day of a trip ends: coordinates, an address (geocoded) or a town's name."""
+
+    OPENAPI_RULES = {
+        "oneOf": [
+            {"required": ["lat", "lon"]},
+            {"required": ["address"]},
+            {"required": ["town"]},
+        ]
+    }
+    lat = fields.Float(load_default=None, validate=validate.Range(-90, 90))
+    lon = fields.Float(load_default=None, validate=validate.Range(-180, 180))
+    address = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=3, max=200), no_bidi_controls],
+        metadata={"description": "A hotel's address, looked up by the geocoder."},
+    )
+    town = fields.String(
+        load_default=None,
+        validate=[validate.Length(min=2, max=80), no_bidi_controls],
+        metadata={"description": "A Danish town's name: its centre.", "example": "Aalborg"},
+    )
+    name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(max=120), no_bidi_controls],
+        metadata={"example": "Hotel in Aalborg"},
+    )
+
+    @validates_schema
+    def _one_place(self, data, **kwargs):
+        given = [
+            data.get("lat") is not None or data.get("lon") is not None,
+            data.get("address") is not None,
+            data.get("town") is not None,
+        ]
+        if sum(given) != 1:
+            raise ValidationError("Give lat and lon, an address or a town: one of them.")
+        if given[0] and (data.get("lat") is None or data.get("lon") is None):
+            raise ValidationError("Give both lat and lon.")
+
+
+class TripDaySchema(Schema):
+    date = fields.Date(required=True, validate=PLANNED_DAY, metadata={"example": "2026-03-03"})
+    shift = fields.Nested(
+        ShiftSchema,
+        load_default=None,
+        metadata={"description": "This day's shift; default: the plan's `shift`."},
+    )
+    night = fields.Nested(
+        NightInSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Where the night after this day is spent: every day's route ends "
+            "there and the next day's starts there. Required on every day but the last, "
+            "which ends at `base` (home)."
+        },
+    )
+
+
 class RoutePlanInSchema(Schema):
     # _choices, for the OpenAPI document.
     OPENAPI_RULES = {
@@ -66,9 +127,28 @@ class RoutePlanInSchema(Schema):
             "required": ["nurses", "staff"],
             "properties": {"nurses": {"type": "integer"}, "staff": {"type": "array"}},
         },
+        # One day (`date` and `shift`), or a trip (`days`).
+        "oneOf": [
+            {"required": ["date", "shift"], "properties": {"days": NULL}},
+            {"required": ["days"], "properties": {"date": NULL}},
+        ],
     }
     date = fields.Date(
-        required=True, validate=PLANNED_DAY, metadata={"description": "The day to plan (local)."}
+        load_default=None,
+        validate=PLANNED_DAY,
+        metadata={"description": "The day to plan (local); required unless `days` is given."},
+    )
+    days = fields.List(
+        fields.Nested(TripDaySchema),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=2, max=7),
+        metadata={
+            "description": "Or: a trip of several days in a row, instead of `date`. Each "
+            "clinic is visited at most once in the trip, on a day when it is open; the first "
+            "day starts at `base` (home), each night is spent at that day's `night`, the "
+            "last day ends at home. One route per nurse and day."
+        },
     )
     base = fields.Nested(
         BaseInSchema,
@@ -77,8 +157,11 @@ class RoutePlanInSchema(Schema):
     )
     shift = fields.Nested(
         ShiftSchema,
-        required=True,
-        metadata={"description": "Local times: leave the base after start, back before end."},
+        load_default=None,
+        metadata={
+            "description": "Local times: leave the base after start, back before end. "
+            "Required for one day; for a trip, the shift of each day without its own."
+        },
     )
     nurses = Integer(
         load_default=None,
@@ -130,6 +213,29 @@ class RoutePlanInSchema(Schema):
         allow_none=True,
         metadata={"description": "An optional lunch break for every nurse."},
     )
+
+    @validates_schema
+    def _one_day_or_trip(self, data, **kwargs):
+        if data.get("days") is None:
+            # One day, exactly as before trips: `date` and `shift` are required.
+            missing = {
+                key: ["Missing data for required field."]
+                for key in ("date", "shift")
+                if data.get(key) is None
+            }
+            if missing:
+                raise ValidationError(missing)
+            return
+        if data.get("date") is not None:
+            raise ValidationError("Give date (one day) or days (a trip), not both.", "days")
+        if data.get("shift") is None:
+            missing = {
+                index: {"shift": ["Give this day's shift, or the plan's shift."]}
+                for index, day in enumerate(data["days"])
+                if day.get("shift") is None
+            }
+            if missing:
+                raise ValidationError({"days": missing})
 
     @validates_schema
     def _choices(self, data, **kwargs):
@@ -198,6 +304,14 @@ class BreakOutSchema(Schema):
 
 class RouteOutSchema(Schema):
     nurse_id = fields.UUID(allow_none=True)
+    day = Integer(metadata={"description": "A trip's routes only: the day, 0 the first."})
+    date = fields.Date(metadata={"description": "A trip's routes only: the day's date."})
+    start_base = fields.Nested(
+        "BaseOutSchema", metadata={"description": "A trip's routes only: where the day starts."}
+    )
+    end_base = fields.Nested(
+        "BaseOutSchema", metadata={"description": "A trip's routes only: where it ends."}
+    )
     start = fields.DateTime(metadata={"description": "Leaves the base."})
     end = fields.DateTime(metadata={"description": "Back at the base."})
     stops = fields.List(fields.Nested(StopOutSchema))
@@ -225,9 +339,22 @@ class BreakSettingOutSchema(Schema):
     minutes = Integer()
 
 
+class TripDayOutSchema(Schema):
+    date = fields.Date()
+    shift = fields.Nested(ShiftSchema)
+    night = fields.Nested(
+        BaseOutSchema, allow_none=True, metadata={"description": "Null on the last day: home."}
+    )
+
+
 class RoutePlanOutSchema(Schema):
     id = fields.UUID()
-    date = fields.Date()
+    date = fields.Date(metadata={"description": "The day; a trip's first day."})
+    days = fields.List(
+        fields.Nested(TripDayOutSchema),
+        metadata={"description": "A trip only: its days, in order."},
+    )
+    end_date = fields.Date(metadata={"description": "A trip only: its last day."})
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     base = fields.Nested(BaseOutSchema)
     shift = fields.Nested(ShiftSchema)
@@ -253,10 +380,13 @@ RoutePlanListSchema = list_schema("RoutePlanList", RoutePlanOutSchema)
 
 class RoutePlanSyncSchema(Schema):
     """A plan as the field app keeps it. `routes` holds only what the caller drives (a
-    coordinator gets all); a plan with no routes is one the phone should drop."""
+    coordinator gets all); a plan with no routes is one the phone should drop. A trip's
+    routes each carry their `date`; the phone keeps the trip until its `end_date`."""
 
     id = fields.UUID()
     date = fields.Date()
+    days = fields.List(fields.Nested(TripDayOutSchema))
+    end_date = fields.Date()
     status = fields.String()
     base = fields.Nested(BaseOutSchema)
     shift = fields.Nested(ShiftSchema)

@@ -4,8 +4,8 @@ flushes and writes its audit event; the caller commits."""
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -14,8 +14,10 @@ from outreach.changes import stamp
 from outreach.clinics.hours import minutes as hhmm_minutes
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow
-from outreach.denmark import in_denmark
+from outreach.denmark import in_denmark, towns
 from outreach.errors import FieldErrors
+from outreach.geo import GeocodingUnavailable, geocode, normalise_query
+from outreach.orgs.queries import uses_external_services
 from outreach.routing import planner
 from outreach.routing.candidates import candidate_pool, top_choice
 from outreach.routing.models import DELETED, PlannedRoute, RoutePlan, RouteStop
@@ -23,6 +25,27 @@ from outreach.routing.optimisation import optimal_routes, retimed_routes, route_
 from outreach.routing.queries import active_users, clinics_by_id, has_violations
 
 # --- input ---------------------------------------------------------------------------------
+
+
+@dataclass
+class NightInput:
+    """Where a trip's day ends: coordinates, or an address to geocode, or a town's name."""
+
+    name: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    address: str | None = None
+    town: str | None = None
+
+
+@dataclass
+class DayInput:
+    """One day of a trip: its date and shift, and where its night is (None: home)."""
+
+    day: date
+    shift_start: str
+    shift_end: str
+    night: NightInput | None = None
 
 
 @dataclass
@@ -44,6 +67,9 @@ class PlanInput:
     break_start: str | None = None
     break_end: str | None = None
     break_minutes: int | None = None
+    # A trip of several days instead of one: the first day's date and shift are also `day`
+    # and `shift_*`; the base is home.
+    days: list[DayInput] | None = None
 
 
 def _time_errors(inp: PlanInput) -> dict[str, list[str]]:
@@ -73,10 +99,101 @@ def _time_errors(inp: PlanInput) -> dict[str, list[str]]:
     return errors
 
 
-def validate_input(user, inp: PlanInput) -> tuple[list[Clinic], list[uuid.UUID]]:
-    """The clinics to plan for and the named staff; FieldErrors when the request cannot be
-    planned. Fields: base, shift, break, staff, clinic_ids, region, area."""
-    errors = _time_errors(inp)
+def is_town(name: str) -> bool:
+    """True when `name` is a Danish town's (data/towns.csv)."""
+    return _town(name) is not None
+
+
+def _town(name: str):
+    wanted = normalise_query(name or "")
+    return next((t for t in towns() if normalise_query(t.name) == wanted), None)
+
+
+def _night(night: NightInput, organisation) -> tuple[dict | None, str | None]:
+    """{"name", "lat", "lon"} of a night's base, or why it cannot be found. A town is looked
+    up among Denmark's towns, an address through the geocoder (as a clinic's address is)."""
+    name = (night.name or "").strip()[:120]
+    if night.lat is not None and night.lon is not None:
+        found = (night.lat, night.lon)
+    elif night.town:
+        town = _town(night.town)
+        if town is None:
+            return None, str(_l("No Danish town has this name."))
+        found, name = (town.lat, town.lon), name or town.name
+    elif night.address:
+        try:
+            found = geocode(night.address, third_party=uses_external_services(organisation))
+        except GeocodingUnavailable:
+            return None, str(
+                _l("The address could not be looked up now; give a town or coordinates.")
+            )
+        if found is None:
+            return None, str(_l("The address was not found; give a town or coordinates."))
+        name = name or night.address.strip()[:120]
+    else:
+        return None, str(_l("Give the night's base: coordinates, an address or a town."))
+    if not in_denmark(*found):
+        return None, str(_l("The base is outside Denmark; check latitude and longitude."))
+    return {"name": name, "lat": float(found[0]), "lon": float(found[1])}, None
+
+
+def _trip_errors(user, inp: PlanInput) -> tuple[dict, list[dict]]:
+    """The errors of a trip's days by field ({"days": {"1": {"shift": [...]}}}), and the
+    days as stored, each night's base found."""
+    errors: dict = {}
+    by_day: dict[str, dict] = {}
+    stored = []
+    last = len(inp.days) - 1
+    for index, day in enumerate(inp.days):
+        found: dict = {}
+        one_day = replace(inp, day=day.day, shift_start=day.shift_start, shift_end=day.shift_end)
+        found.update(_time_errors(one_day))  # "shift" is this day's; "break" is the plan's
+        if "break" in found:
+            errors["break"] = found.pop("break")
+        if index and day.day != inp.days[index - 1].day + timedelta(days=1):
+            found["date"] = [_l("The days of a trip follow each other: the day after the last.")]
+        night = None
+        if index == last and day.night is not None:
+            found["night"] = [_l("The last day ends at home (the base): give it no night.")]
+        elif index < last and day.night is None:
+            found["night"] = [_l("Say where the night after this day is spent.")]
+        elif day.night is not None:
+            night, problem = _night(day.night, user.organisation)
+            if problem:
+                found["night"] = [problem]
+        if found:
+            by_day[str(index)] = found
+        stored.append(
+            {
+                "date": day.day.isoformat(),
+                "shift_start": day.shift_start,
+                "shift_end": day.shift_end,
+                "night": night,
+            }
+        )
+    if by_day:
+        errors["days"] = by_day
+    return errors, stored
+
+
+@dataclass
+class Checked:
+    """A request that can be planned: its clinics, named staff and (a trip) its days."""
+
+    clinics: list[Clinic]
+    staff: list[uuid.UUID]
+    days: list[dict] | None = None
+
+
+def validate_input(user, inp: PlanInput) -> Checked:
+    """The clinics to plan for, the named staff, a trip's days with each night's base found;
+    FieldErrors when the request cannot be planned. Fields: base, shift, break, staff,
+    clinic_ids, region, area, and a trip's days (by day: date, shift, night)."""
+    days = None
+    if inp.days:
+        errors, days = _trip_errors(user, inp)
+    else:
+        errors = _time_errors(inp)
     if not in_denmark(inp.base_lat, inp.base_lon):
         errors["base"] = [_l("The base is outside Denmark; check latitude and longitude.")]
     staff: list[uuid.UUID] = []
@@ -118,13 +235,16 @@ def validate_input(user, inp: PlanInput) -> tuple[list[Clinic], list[uuid.UUID]]
         errors["clinic_ids"] = [_l("Choose clinics, a region or an area.")]
     if errors:
         raise FieldErrors(errors)
-    return clinics, staff
+    return Checked(clinics, staff, days)
 
 
 # --- the plan and its settings ---------------------------------------------------------------
 
 
-def _apply_settings(plan: RoutePlan, inp: PlanInput, staff: list[uuid.UUID]) -> None:
+def _apply_settings(plan: RoutePlan, inp: PlanInput, checked: Checked) -> None:
+    staff = checked.staff
+    plan.days = checked.days
+    plan.end_date = date.fromisoformat(checked.days[-1]["date"]) if checked.days else None
     plan.date = inp.day
     plan.base_name = (inp.base_name or "").strip()[:120]
     plan.base_lat, plan.base_lon = inp.base_lat, inp.base_lon
@@ -153,12 +273,24 @@ def create_plan(user, inp: PlanInput, *, top_only: bool = False) -> RoutePlan:
     """A draft plan whose candidate list is the requested clinics (or the region's, the
     area's; with `top_only`, only those of highest priority: CHOICE_PER_VISIT for each visit
     the nurses' shifts could hold); optimise() makes its routes."""
-    clinics, staff = validate_input(user, inp)
+    checked = validate_input(user, inp)
+    clinics, staff = checked.clinics, checked.staff
     if top_only and inp.clinic_ids is None:
         nurses = len(staff) if staff else (inp.nurses or 1)
-        shift = hhmm_minutes(inp.shift_end) - hhmm_minutes(inp.shift_start)
-        visits = nurses * max(1, shift // inp.service_minutes)
-        clinics = top_choice(user.organisation, clinics, inp.day, CHOICE_PER_VISIT * visits)
+        shifts = [(d.shift_start, d.shift_end) for d in inp.days or ()] or [
+            (inp.shift_start, inp.shift_end)
+        ]
+        visits = nurses * sum(
+            max(1, (hhmm_minutes(end) - hhmm_minutes(start)) // inp.service_minutes)
+            for start, end in shifts
+        )
+        clinics = top_choice(
+            user.organisation,
+            clinics,
+            inp.day,
+            CHOICE_PER_VISIT * visits,
+            [d.day for d in inp.days or ()],
+        )
     plan = RoutePlan(
         organisation_id=user.organisation_id,
         created_by_id=user.id,
@@ -167,22 +299,28 @@ def create_plan(user, inp: PlanInput, *, top_only: bool = False) -> RoutePlan:
         clinic_ids=[str(c.id) for c in clinics],
         unassigned=[],
     )
-    _apply_settings(plan, inp, staff)
+    _apply_settings(plan, inp, checked)
     db.session.add(plan)
     db.session.flush()
-    record("route_plan.create", user=user, obj=plan, clinics=len(clinics))
+    record(
+        "route_plan.create",
+        user=user,
+        obj=plan,
+        clinics=len(clinics),
+        **({"days": len(checked.days)} if checked.days else {}),
+    )
     return plan
 
 
 def update_settings(user, plan: RoutePlan, inp: PlanInput) -> None:
     """New settings make the routes stale: they are dropped until the next optimise. A new
     region or area also starts the candidate list afresh."""
-    clinics, staff = validate_input(user, inp)
+    checked = validate_input(user, inp)
     selection = _selection(inp)
     if selection != {"regions": plan.regions, "area": plan.area}:
         plan.regions, plan.area = selection["regions"], selection["area"]
-        plan.clinic_ids = [str(c.id) for c in clinics]
-    _apply_settings(plan, inp, staff)
+        plan.clinic_ids = [str(c.id) for c in checked.clinics]
+    _apply_settings(plan, inp, checked)
     _clear_result(plan)
     _changed(user, plan, "route_plan.update")
 
@@ -234,6 +372,8 @@ def _store_routes(plan: RoutePlan, routes: Sequence[planner.PlannedRoute], nurse
             PlannedRoute(
                 position=position,
                 vehicle=route.vehicle,
+                # A trip's vehicles are numbered day by day (trip.TripSettings.day_of).
+                day=route.vehicle // plan.nurse_count if plan.is_trip else 0,
                 nurse_id=nurses.get(route.vehicle),
                 start_at=route.start,
                 end_at=route.end,
@@ -264,7 +404,13 @@ def optimise(user, plan: RoutePlan) -> None:
     """Routes for the plan's candidates; every one of them ends up on exactly one route or
     in `unassigned` with a reason. A saved plan goes back to draft until saved again."""
     result = optimal_routes(plan)
-    nurses = {k: uuid.UUID(i) for k, i in enumerate(plan.staff)}
+    # Named staff: nurse k drives vehicle k, and on a trip vehicle k of every day.
+    count = max(1, plan.nurse_count)
+    nurses = {
+        route.vehicle: uuid.UUID(plan.staff[route.vehicle % count])
+        for route in result.routes
+        if route.vehicle % count < len(plan.staff)
+    }
     _store_routes(plan, result.routes, nurses)
     plan.unassigned = [{"clinic_id": str(c), "reason": r} for c, r in result.unassigned]
     plan.travel_model = result.travel_model[:120]
@@ -362,8 +508,16 @@ def save_plan(user, plan: RoutePlan, nurse_ids: Sequence, confirm_violations: bo
             messages.append(_l("Route %(n)d has no nurse.", n=number))
         elif nurse_id not in known:
             messages.append(_l("Route %(n)d: not an active user of your organisation.", n=number))
-    if len({i for i in chosen if i}) != len([i for i in chosen if i]):
-        messages.append(_l("A nurse can drive only one route."))
+    # One route per nurse a day (a trip has a route per nurse on each of its days).
+    for day in {r.day for r in plan.routes}:
+        that_day = [i for r, i in zip(plan.routes, chosen, strict=True) if r.day == day and i]
+        if len(set(that_day)) != len(that_day):
+            messages.append(
+                _l("A nurse can drive only one route a day.")
+                if plan.is_trip
+                else _l("A nurse can drive only one route.")
+            )
+            break
     if messages:
         errors["nurses"] = messages
     if has_violations(plan) and not confirm_violations:

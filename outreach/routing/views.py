@@ -6,6 +6,7 @@ JavaScript; the maps (area drawing, the routes) are added by static/js/routing/ 
 """
 
 import uuid
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -110,6 +111,7 @@ def _plan_page(plan: RoutePlan, *, save=None, status: int = 200):
             reason_text=reason_text,
             violation_text=violation_text,
             maps=export,
+            trip_days=sheet_days(plan, None) if plan.is_trip else [],
         ),
         status,
     )
@@ -246,15 +248,59 @@ def delete(plan_id: uuid.UUID):
     return redirect(url_for("routing.index"), 303)
 
 
+def _trip_day(plan: RoutePlan) -> int | None:
+    """The `day` asked for (1-based) on a trip's sheet or GPX; 404 outside the trip, None
+    when not asked (a trip's sheet then has every day, each on its own page)."""
+    day = request.args.get("day", type=int)
+    if day is not None and not (plan.is_trip and 1 <= day <= len(plan.days)):
+        abort(404)
+    return day
+
+
+def sheet_days(plan: RoutePlan, day: int | None) -> list[dict]:
+    """The days a sheet shows: {number, date, shift, start, end, routes}; one for a plan of
+    one day."""
+    if not plan.is_trip:
+        home = queries.home_base(plan)
+        return [
+            {
+                "number": None,
+                "date": plan.date,
+                "shift": (plan.shift_start, plan.shift_end),
+                "start": home,
+                "end": home,
+                "routes": list(plan.routes),
+            }
+        ]
+    found = []
+    for index, stored in enumerate(plan.days):
+        if day is not None and index != day - 1:
+            continue
+        start, end = queries.trip_bases(plan, index)
+        found.append(
+            {
+                "number": index + 1,
+                "date": date.fromisoformat(stored["date"]),
+                "shift": (stored["shift_start"], stored["shift_end"]),
+                "start": start,
+                "end": end,
+                "routes": [r for r in plan.routes if r.day == index],
+            }
+        )
+    return found
+
+
 @bp.route("/<uuid:plan_id>/sheet")
 @role_required("coordinator")
 def sheet(plan_id: uuid.UUID):
     plan = _plan(plan_id)
+    day = _trip_day(plan)
     with write_transaction():  # who printed which day's addresses and staff
-        record("route_plan.sheet", user=_actor(), obj=plan)
+        record("route_plan.sheet", user=_actor(), obj=plan, **({"day": day} if day else {}))
     return render_template(
         "routing/sheet.html",
         plan=plan,
+        days=sheet_days(plan, day),
         clinics=queries.clinics_of(plan),
         names={str(u.id): u.display_name for u in _staff()},
         violation_text=violation_text,
@@ -269,10 +315,18 @@ def gpx(plan_id: uuid.UUID):
     route = request.args.get("route", type=int)
     if route is not None and not 1 <= route <= len(plan.routes):
         abort(404)
-    body = export.gpx(plan, queries.clinics_of(plan), route=route)
+    day = _trip_day(plan)
+    body = export.gpx(plan, queries.clinics_of(plan), route=route, day=day)
     with write_transaction():  # an export leaves the system: audited
-        record("route_plan.gpx", user=_actor(), obj=plan, route=route)
-    name = f"route-plan-{plan.date.isoformat()}" + (f"-{route}" if route else "") + ".gpx"
+        record(
+            "route_plan.gpx", user=_actor(), obj=plan, route=route, **({"day": day} if day else {})
+        )
+    name = (
+        f"route-plan-{plan.date.isoformat()}"
+        + (f"-day-{day}" if day else "")
+        + (f"-{route}" if route else "")
+        + ".gpx"
+    )
     return Response(
         body,
         mimetype="application/gpx+xml",

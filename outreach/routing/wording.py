@@ -46,7 +46,24 @@ VIOLATION_TEXT = {
 }
 
 
-def reason_text(reason: str, day: date | None = None) -> str:
+TRIP_REASON_TEXT = {
+    planner.CLOSED_THAT_DAY: _l("Closed on every day of the trip."),
+    planner.CLOSED_DURING_SHIFT: _l(
+        "Closed during the shifts: on no day of the trip can a visit start and end within "
+        "its opening hours while the shift runs."
+    ),
+    planner.CANNOT_FIT: _l(
+        "Cannot fit in any day of the trip: even as the only stop of a day, the drive from "
+        "that day's base, the visit and the drive to its night's base do not fit the shift "
+        "and the opening hours."
+    ),
+}
+
+
+def reason_text(reason: str, day: date | None = None, *, trip: bool = False) -> str:
+    """The reason in words; `trip`: it holds for every day of a trip of several days."""
+    if trip and reason in TRIP_REASON_TEXT:
+        return str(TRIP_REASON_TEXT[reason])
     if reason == planner.CLOSED_THAT_DAY and day is not None:
         weekday = planner.DayClock(day).weekday
         return str(_l("Closed on %(weekday)s.", weekday=label(WEEKDAYS, weekday)))

@@ -98,7 +98,8 @@ async function pullPages() {
   const conversationCutoff = new Date(now - CONVERSATION_DAYS * 86400000);
   await db.prune("visits", (v) => new Date(v.started_at) < visitCutoff);
   await db.prune("conversations", (c) => new Date(c.kept_at || 0) < conversationCutoff);
-  await db.prune("route_plans", (plan) => plan.date < localDate());
+  // A trip stays until its last day is over.
+  await db.prune("route_plans", (plan) => (plan.end_date || plan.date) < localDate());
   emit("network", true);
   emit("data");
   return "ok";

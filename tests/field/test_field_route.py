@@ -136,3 +136,91 @@ def test_the_nurses_route_for_tomorrow_shows_too_the_evening_before(phone, in_db
     in_db(lambda: back_to_draft(plan_id))
     device.evaluate_module("sync.js", "await m.pull()")
     later.wait_for(state="detached")
+
+
+def test_a_trips_day_shows_on_its_date_from_the_night_before_to_the_next(phone, in_db, screenshot):
+    """A trip of three days begun yesterday: today's route (its second day) heads the Today
+    screen, from the hotel to the hotel; tomorrow's (home) shows below it."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from outreach.routing.models import PlannedRoute, RouteStop
+
+    today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    hotel = {"name": "Hotel Aalborg", "lat": 57.049, "lon": 9.917}
+
+    def create():
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        clinics = db.session.scalars(
+            select(Clinic)
+            .where(Clinic.organisation_id == nurse.organisation_id, Clinic.status == "active")
+            .order_by(Clinic.name)
+            .limit(3)
+        ).all()
+        for demo_plan in db.session.scalars(select(RoutePlan).where(RoutePlan.date >= today)):
+            back_to_draft(str(demo_plan.id))
+        days = [
+            {
+                "date": (today + timedelta(days=i)).isoformat(),
+                "shift_start": "08:00",
+                "shift_end": "18:00",
+                "night": hotel if i < 2 else None,
+            }
+            for i in (-1, 0, 1)
+        ]
+        plan = Factory().route_plan(
+            nurse.organisation,
+            [(nurse, clinics[:2])],
+            day=today,
+            days=days,
+            end_date=today + timedelta(days=1),
+            base_name="Roskilde",
+            base_lat=55.6415,
+            base_lon=12.0803,
+        )
+        plan.date = today - timedelta(days=1)
+        plan.routes[0].day = 1
+        start = plan.routes[0].start_at + timedelta(days=1)
+        home = PlannedRoute(
+            position=1,
+            vehicle=2,
+            day=2,
+            nurse_id=nurse.id,
+            start_at=start,
+            end_at=start + timedelta(hours=6),
+            distance_km=300.0,
+            drive_minutes=300.0,
+        )
+        home.stops.append(
+            RouteStop(
+                position=0,
+                clinic_id=clinics[2].id,
+                reached_at=start + timedelta(hours=1),
+                arrival_at=start + timedelta(hours=1),
+                departure_at=start + timedelta(hours=1, minutes=40),
+            )
+        )
+        plan.routes.append(home)
+        stamp(plan)
+        return str(plan.id), [str(c.id) for c in clinics]
+
+    plan_id, clinic_ids = in_db(create)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+
+    route = page.locator("section.route")
+    route.wait_for()
+    stops = route.locator("a.route-stop")
+    assert [stops.nth(i).get_attribute("href") for i in range(stops.count())] == [
+        f"#/clinic/{c}" for c in clinic_ids[:2]
+    ]
+    assert "From Hotel Aalborg 10:00 to Hotel Aalborg 16:00" in route.inner_text()
+    later = page.locator("section.route-tomorrow")
+    assert [a.get_attribute("href") for a in later.locator("a.route-stop").all()] == [
+        f"#/clinic/{clinic_ids[2]}"
+    ]
+    assert "to Roskilde" in later.inner_text()
+    screenshot(page, "field-today-trip-day")
+    in_db(lambda: back_to_draft(plan_id))

@@ -134,3 +134,75 @@ def test_moving_a_stop_to_another_route_keeps_the_page_where_it_was(page, log_in
     moved = page.locator("li[data-stop][data-route='1']").last
     assert moved.get_attribute("data-name") == name
     assert abs(page.evaluate("window.scrollY") - before) <= 2
+
+
+def demo_trip_id(in_db) -> str:
+    """The demo's saved trip (demo._trip): three days from Roskilde, nights in Aalborg."""
+    from sqlalchemy import select
+
+    from outreach.db import db
+    from outreach.routing.models import RoutePlan
+
+    return in_db(
+        lambda: str(
+            db.session.scalars(select(RoutePlan.id).where(RoutePlan.end_date.is_not(None))).one()
+        )
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
+def test_a_trip_shows_each_day_with_its_bases_sheet_and_map(
+    page, log_in, in_db, screenshot, width, height
+):
+    page.set_viewport_size({"width": width, "height": height})
+    log_in(page, COORDINATOR)
+    use_english(page)
+    trip = demo_trip_id(in_db)
+    page.goto(f"/routes/{trip}")
+    expect(page.get_by_role("button", name="Optimise again")).to_be_in_viewport()
+    for n in (1, 2, 3):
+        expect(page.locator(f"#day-{n}")).to_contain_text(f"Day {n} of 3")
+    expect(page.locator("#day-1")).to_contain_text("From Roskilde to Hotel in Aalborg")
+    expect(page.locator("#day-3")).to_contain_text("From Hotel in Aalborg to Roskilde")
+    # The hotel is on the map with the home base, and the routes leave from it.
+    expect(page.locator("[data-plan-map] .night-marker")).to_have_count(1)
+    expect(page.locator("[data-plan-map] .stop-marker").first).to_be_visible()
+    assert page_width(page) <= width
+    screenshot(page, f"routing-trip-top-{width}", full_page=False)
+    page.locator("#day-2").scroll_into_view_if_needed()
+    screenshot(page, f"routing-trip-day-2-{width}", full_page=False)
+
+    page.locator("#day-2").get_by_role("link", name="Day sheet").click()
+    expect(page.get_by_role("heading", name=re.compile("Day 2 of 3"))).to_be_visible()
+    assert page.get_by_role("heading", name=re.compile("Day 1 of 3")).count() == 0
+    assert page_width(page) <= width
+    screenshot(page, f"routing-trip-sheet-{width}")
+
+
+def test_the_coordinator_plans_a_trip_on_the_form(page, log_in, screenshot):
+    log_in(page, COORDINATOR)
+    use_english(page)
+    page.goto("/routes/")
+    page.get_by_label("Nordjylland").check()
+    page.get_by_label("Base", exact=True).select_option(label="Roskilde")
+    page.locator("details.trip-fields summary").click()
+    page.get_by_label("Days", exact=True).fill("2")
+    expect(page.locator("[data-trip-day='3']")).to_be_hidden()  # only the days asked for
+    page.locator("input[name=night_2_place]").fill("Aalborg")
+    page.get_by_label("Shift starts", exact=True).fill("07:30")
+    page.get_by_label("Shift ends", exact=True).fill("19:30")
+    page.locator("input[name=shift_2_start]").fill("08:00")
+    page.locator("input[name=shift_2_end]").fill("19:30")
+    assert page_width(page) <= 390
+    page.locator("details.trip-fields").scroll_into_view_if_needed()
+    screenshot(page, "routing-trip-form-390", full_page=False)
+    page.get_by_role("button", name="Find candidates").click()
+    page.wait_for_url(re.compile(r"/routes/[0-9a-f-]{36}"))
+    # Two days of one nurse from the region's top candidates: a few seconds on a busy
+    # machine (docs/routing.md, "Trips").
+    page.get_by_role("button", name="Optimise the routes").click(timeout=60_000)
+    page.wait_for_url(re.compile(r"#result"), timeout=60_000)
+    expect(page.locator("#day-1")).to_contain_text("From Roskilde to Aalborg")
+    expect(page.locator("#day-2")).to_contain_text("From Aalborg to Roskilde")
+    expect(page.locator("li[data-stop]").first).to_be_visible()
+    assert page_width(page) <= 390

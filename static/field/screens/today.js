@@ -80,9 +80,30 @@ function tomorrow() {
 }
 
 function routesOn(plans, date, user) {
-  return plans
-    .filter((plan) => plan.date === date)
-    .flatMap((plan) => plan.routes.filter((r) => r.nurse_id === user.id).map((r) => ({ plan, route: r })));
+  // A trip's routes carry their own date (one for each of its days); a day's are the plan's.
+  return plans.flatMap((plan) =>
+    plan.routes
+      .filter((r) => r.nurse_id === user.id && (r.date || plan.date) === date)
+      .map((r) => ({ plan, route: r })),
+  );
+}
+
+function routeMeta(plan, route) {
+  if (route.start_base && route.end_base) {
+    return t("From %(base)s %(start)s to %(end_base)s %(end)s · %(km)s km", {
+      base: route.start_base.name,
+      start: formatTime(route.start),
+      end_base: route.end_base.name,
+      end: formatTime(route.end),
+      km: Math.round(route.distance_km || 0),
+    });
+  }
+  return t("From %(base)s %(start)s, back %(end)s · %(km)s km", {
+    base: plan.base ? plan.base.name : "",
+    start: formatTime(route.start),
+    end: formatTime(route.end),
+    km: Math.round(route.distance_km || 0),
+  });
 }
 
 /** Today's route with each stop's state, or tomorrow's (checked the evening before). */
@@ -96,7 +117,9 @@ function routeSection(routes, byClinic, { later = false } = {}) {
       "h2",
       { id: titleId },
       later
-        ? t("Your route tomorrow, %(date)s", { date: formatDate(`${routes[0].plan.date}T12:00:00`) })
+        ? t("Your route tomorrow, %(date)s", {
+            date: formatDate(`${routes[0].route.date || routes[0].plan.date}T12:00:00`),
+          })
         : t("Your route today"),
     ),
     routes.map(({ plan, route }) =>
@@ -106,12 +129,7 @@ function routeSection(routes, byClinic, { later = false } = {}) {
         h(
           "p",
           { class: "route-meta" },
-          t("From %(base)s %(start)s, back %(end)s · %(km)s km", {
-            base: plan.base ? plan.base.name : "",
-            start: formatTime(route.start),
-            end: formatTime(route.end),
-            km: Math.round(route.distance_km || 0),
-          }),
+          routeMeta(plan, route),
         ),
         h(
           "ol",

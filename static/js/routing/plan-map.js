@@ -32,13 +32,35 @@ function draw(element, L) {
     });
   });
 
+  // A trip's day runs from the night before's base to its night's (article[data-from]).
+  const ends = new Map();
+  document.querySelectorAll('[data-route-ends]').forEach((article) => {
+    const d = article.dataset;
+    ends.set(Number(d.routeEnds), {
+      from: [Number(d.fromLat), Number(d.fromLon)],
+      to: [Number(d.toLat), Number(d.toLon)],
+      toName: d.toName,
+    });
+  });
+
   const bounds = [base];
   const baseLabel = document.createElement('span');
   baseLabel.textContent = element.dataset.baseName;
   marker(L, 'base-marker', 'B', base).bindTooltip(baseLabel).addTo(map);
+  const nights = new Set();
+  ends.forEach(({ to, toName }) => {
+    const key = to.join(',');
+    if (nights.has(key) || (to[0] === base[0] && to[1] === base[1])) return;
+    nights.add(key);
+    const label = document.createElement('span');
+    label.textContent = toName;
+    marker(L, 'base-marker night-marker', 'N', to).bindTooltip(label).addTo(map);
+    bounds.push(to);
+  });
   routes.forEach((stops, route) => {
     const colour = `route-${route % 6}`;
-    const line = [base, ...stops.map((s) => s.point), base];
+    const trip = ends.get(route);
+    const line = [trip ? trip.from : base, ...stops.map((s) => s.point), trip ? trip.to : base];
     L.polyline(line, { className: `route-line-${route % 6}`, weight: 4, opacity: 0.8 }).addTo(map);
     stops.forEach((stop) => {
       const label = document.createElement('span');
