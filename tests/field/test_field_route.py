@@ -126,6 +126,10 @@ def test_the_nurses_route_for_tomorrow_shows_too_the_evening_before(phone, in_db
     later = page.locator("section.route-tomorrow")
     later.wait_for()
     assert "Your route tomorrow" in later.locator("h2").inner_text()
+    # Folded to one line (today's clinics stay where the thumb is); a tap opens it.
+    assert "Stops: 3" in later.locator("summary").inner_text()
+    assert not later.locator("a.route-stop").first.is_visible()
+    later.locator("summary").click()
     stops = later.locator("a.route-stop")
     assert [stops.nth(i).get_attribute("href") for i in range(stops.count())] == [
         f"#/clinic/{c}" for c in clinic_ids
@@ -218,6 +222,7 @@ def test_a_trips_day_shows_on_its_date_from_the_night_before_to_the_next(phone, 
     ]
     assert "From Hotel Aalborg 10:00 to Hotel Aalborg 16:00" in route.inner_text()
     later = page.locator("section.route-tomorrow")
+    later.locator("summary").click()
     assert [a.get_attribute("href") for a in later.locator("a.route-stop").all()] == [
         f"#/clinic/{clinic_ids[2]}"
     ]

@@ -106,58 +106,69 @@ function routeMeta(plan, route) {
   });
 }
 
-/** Today's route with each stop's state, or tomorrow's (checked the evening before). */
+/** Today's route with each stop's state, or tomorrow's (checked the evening before: folded
+ * to one line, so that it never pushes today's clinics down the screen). */
 function routeSection(routes, byClinic, { later = false } = {}) {
   if (!routes.length) return null;
   const titleId = later ? "route-tomorrow-title" : "route-title";
-  return h(
-    "section",
-    { class: ["card", later ? "route-tomorrow" : "route"], "aria-labelledby": titleId },
+  const title = h(
+    "h2",
+    { id: titleId },
+    later
+      ? t("Your route tomorrow, %(date)s", {
+          date: formatDate(`${routes[0].route.date || routes[0].plan.date}T12:00:00`),
+        })
+      : t("Your route today"),
+  );
+  const blocks = routes.map(({ plan, route }) =>
     h(
-      "h2",
-      { id: titleId },
-      later
-        ? t("Your route tomorrow, %(date)s", {
-            date: formatDate(`${routes[0].route.date || routes[0].plan.date}T12:00:00`),
-          })
-        : t("Your route today"),
-    ),
-    routes.map(({ plan, route }) =>
+      "div",
+      { class: "route-block" },
       h(
-        "div",
-        { class: "route-block" },
-        h(
-          "p",
-          { class: "route-meta" },
-          routeMeta(plan, route),
-        ),
-        h(
-          "ol",
-          { class: "route-stops" },
-          route.stops.map((stop) => {
-            const item = byClinic.get(stop.clinic_id);
-            const state = item && !later ? item.state : "not_yet";
-            return h(
-              "li",
-              {},
+        "p",
+        { class: "route-meta" },
+        routeMeta(plan, route),
+      ),
+      h(
+        "ol",
+        { class: "route-stops" },
+        route.stops.map((stop) => {
+          const item = byClinic.get(stop.clinic_id);
+          const state = item && !later ? item.state : "not_yet";
+          return h(
+            "li",
+            {},
+            h(
+              "a",
+              { class: ["route-stop", !later && `state-${state}`], href: `#/clinic/${stop.clinic_id}` },
+              h("span", { class: "route-time" }, formatTime(stop.arrival)),
               h(
-                "a",
-                { class: ["route-stop", !later && `state-${state}`], href: `#/clinic/${stop.clinic_id}` },
-                h("span", { class: "route-time" }, formatTime(stop.arrival)),
-                h(
-                  "span",
-                  { class: "route-name" },
-                  item ? item.clinic.name : stop.name,
-                  item && item.clinic.city ? h("small", {}, item.clinic.city) : null,
-                ),
-                later ? null : h("span", { class: `badge state state-${state}` }, STATE_LABELS[state]()),
+                "span",
+                { class: "route-name" },
+                item ? item.clinic.name : stop.name,
+                item && item.clinic.city ? h("small", {}, item.clinic.city) : null,
               ),
-            );
-          }),
-        ),
+              later ? null : h("span", { class: `badge state state-${state}` }, STATE_LABELS[state]()),
+            ),
+          );
+        }),
       ),
     ),
   );
+  if (later) {
+    const count = routes.reduce((n, { route }) => n + route.stops.length, 0);
+    return h(
+      "section",
+      { class: ["card", "route-tomorrow"], "aria-labelledby": titleId },
+      h(
+        "details",
+        {},
+        h("summary", {}, title, h("span", { class: "route-count" }, t("Stops: %(count)s", { count }))),
+        blocks,
+      ),
+    );
+  }
+  return h("section", { class: ["card", "route"], "aria-labelledby": titleId }, title, blocks);
 }
 
 const DRAFT_KINDS = {
