@@ -123,14 +123,17 @@ def session_device_revoked(row_id) -> bool:
 
 
 def list_live_sessions(user: User, *, seen_after: datetime, created_after: datetime):
-    """The user's sessions that still count: not ended, not idle since `seen_after`, begun
-    after `created_after` (the idle and absolute timeouts); the newest first."""
+    """The user's sessions that still count: not ended, not made on a revoked phone, not idle
+    since `seen_after`, begun after `created_after` (the idle and absolute timeouts); the
+    newest first."""
     return list(
         db.session.scalars(
             select(UserSession)
+            .outerjoin(DeviceKey, DeviceKey.id == UserSession.device_key_id)
             .where(
                 UserSession.user_id == user.id,
                 UserSession.ended_at.is_(None),
+                DeviceKey.revoked_at.is_(None),
                 UserSession.last_seen_at > seen_after,
                 UserSession.created_at > created_after,
             )

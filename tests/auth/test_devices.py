@@ -144,6 +144,20 @@ def test_a_revoked_phone_whose_session_also_timed_out_is_told_it_was_revoked(
     assert answer.json["reason"] == "device_revoked"
 
 
+def test_the_sessions_of_a_revoked_phone_leave_the_admins_list_of_sessions(
+    phone, login, admin, nurse
+):
+    lost = phone(nurse)
+    admin_client = login(admin)
+    session_end = f"/admin/users/{nurse.id}/sessions/"
+    assert admin_client.get(f"/admin/users/{nurse.id}").get_data(as_text=True).count(session_end)
+
+    revoke_as(admin_client, lost)
+
+    page = admin_client.get(f"/admin/users/{nurse.id}").get_data(as_text=True)
+    assert session_end not in page
+
+
 def test_the_users_other_phones_and_browsers_keep_working(phone, login, admin, nurse):
     lost, other = phone(nurse), phone(nurse)
     laptop = login(nurse)

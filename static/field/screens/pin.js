@@ -128,7 +128,13 @@ export async function renderUnlock() {
   const form = h(
     "form",
     { class: "form pin-form", novalidate: true },
-    h("p", { class: "lead" }, t("The app is locked. Give your PIN.")),
+    h(
+      "p",
+      { class: "lead" },
+      db.rewrapNeeded(user.id)
+        ? t("Give your PIN to open the records kept on this phone.")
+        : t("The app is locked. Give your PIN."),
+    ),
     unsent
       ? h(
           "p",
