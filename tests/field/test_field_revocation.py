@@ -170,7 +170,7 @@ def test_a_revoked_phone_deletes_what_was_sent_keeps_two_unsent_visits_and_sends
 
 
 def test_a_colleague_logging_in_on_a_revoked_phone_neither_reads_nor_sends_its_records(
-    phone, in_db, page, log_in, live_server
+    phone, in_db, page, log_in, live_server, screenshot
 ):
     from outreach.orgs.models import Organisation
 
@@ -199,3 +199,12 @@ def test_a_colleague_logging_in_on_a_revoked_phone_neither_reads_nor_sends_its_r
     assert [e["body"] for e in device.outbox()] == [None, None]
     assert arrivals(in_db, visit_ids) == 0
     assert stored == dict.fromkeys(visit_ids, 0)
+    # Her account page (same browser, same session) lists this phone as hers, in use.
+    account = device.context.new_page()
+    account.goto(f"{live_server.url}/account#devices")
+    devices = account.locator("#devices")
+    expect(devices).to_contain_text("In use")
+    expect(devices.get_by_role("button", name="Revoke this phone")).to_have_count(1)
+    devices.scroll_into_view_if_needed()
+    screenshot(account, "account-devices-390")
+    account.close()
