@@ -272,9 +272,10 @@ export async function unlockWithRecovery(userId, recoveryKey, { reset = false } 
   const entry = await keyOf(userId);
   const wrapping = await recoveryWrappingKey(recoveryKey);
   rewrapping = null;
+  const newPin = Boolean(entry) && (reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED);
   let opened = null;
   if (entry && entry.recovery) {
-    opened = await unwrap(entry.recovery, wrapping, true).catch(() => null);
+    opened = await unwrap(entry.recovery, wrapping, newPin).catch(() => null);
   }
   if (entry && !opened) {
     if (entry.failures) await saveKey(userId, { ...entry, failures: 0 });
@@ -293,16 +294,13 @@ export async function unlockWithRecovery(userId, recoveryKey, { reset = false } 
     unlocked = null;
     return "pin_needed";
   }
-  const newPin = reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED;
-  const raw = await crypto.subtle.exportKey("raw", opened);
   if (newPin) {
+    const raw = await crypto.subtle.exportKey("raw", opened);
     pending = { userId, key: await usable(raw), raw, wrapping: null };
     unlocked = null;
     return "pin_needed";
   }
-  const found = await usable(raw);
-  new Uint8Array(raw).fill(0);
-  unlocked = { userId, key: found };
+  unlocked = { userId, key: opened };
   pending = null;
   return "unlocked";
 }
