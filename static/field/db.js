@@ -584,7 +584,8 @@ export async function outboxConfirm(seq, store, stored) {
       if (!entry) return;
       await done(s.outbox.delete(seq));
       const newer = await done(s.outbox.index("id").count(IDBKeyRange.only(entry.id)));
-      if (!newer && sealed) await done(s[store].put(sealed));
+      // A revocation meanwhile deleted the copies: this one goes with them.
+      if (!newer && sealed && unlocked) await done(s[store].put(sealed));
     },
     "strict",
   );
@@ -628,6 +629,8 @@ export async function applyPull({ puts = {}, removals = {}, meta = {} }) {
   }
   const names = ["outbox", "meta", ...Object.keys(puts), ...Object.keys(removals)];
   await run([...new Set(names)], "readwrite", async (s) => {
+    // Locked or revoked while the page was sealed: nothing of it is kept, the cursor stays.
+    if (!unlocked) throw new Locked("locked");
     const pending = await pendingIds(s.outbox);
     for (const [store, values] of Object.entries(sealed)) {
       for (const value of values) {
