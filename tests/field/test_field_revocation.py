@@ -157,9 +157,12 @@ def test_a_revoked_phone_deletes_what_was_sent_keeps_two_unsent_visits_and_sends
     stored = count_stored_puts(device, visit_ids)
     log_in_on_the_revoked_phone(app_page)
     app_page.wait_for_url(re.compile(r"#/unlock$"))
-    expect(app_page.locator("form.pin-form")).to_contain_text(
-        "Give your PIN to open the records kept on this phone."
-    )
+    pin_form = app_page.locator("form.pin-form")
+    expect(pin_form).to_contain_text("Give your PIN to open the records kept on this phone.")
+    # A new login cannot replace a forgotten PIN here: the screen says so, offers no such login.
+    expect(pin_form).to_contain_text("Only your PIN opens them now")
+    expect(pin_form.get_by_role("button", name=re.compile("Forgot your PIN"))).to_have_count(0)
+    screenshot(app_page, "field-revoked-pin")
     device.unlock(PIN)
     device.wait_all_sent()
     assert arrivals(in_db, visit_ids) == 2
