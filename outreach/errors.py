@@ -20,6 +20,9 @@ from outreach.tenancy import owner_of_row
 CSRF = "csrf"  # a fresh token from GET /api/v1/auth/me, then the same request again
 SESSION_EXPIRED = "session_expired"  # a session ended (timeout, logout elsewhere): log in again
 LOGIN_REQUIRED = "login_required"  # no session or no valid token was sent at all
+# The session was made on a phone that its user or an admin revoked (a lost phone): the phone
+# forgets what the server already has, keeps its unsent records, and asks for a new login.
+DEVICE_REVOKED = "device_revoked"
 # The right password of an account an admin has deactivated: logging in again will not help.
 ACCOUNT_DEACTIVATED = "account_deactivated"
 # The JSON login's second step (SECURITY.md 5): the password was right and the account needs
@@ -34,6 +37,7 @@ REASONS = (
     CSRF,
     SESSION_EXPIRED,
     LOGIN_REQUIRED,
+    DEVICE_REVOKED,
     ACCOUNT_DEACTIVATED,
     SECOND_FACTOR_REQUIRED,
     SECOND_FACTOR_WRONG,
@@ -144,6 +148,7 @@ URL_ID_TABLES = dict(  # pairs, not a dict display: bandit reads "token_id" as a
         ("user_id", "users"),
         ("token_id", "api_tokens"),
         ("session_id", "user_sessions"),
+        ("device_key_id", "device_keys"),
     ]
 )
 

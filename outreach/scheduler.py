@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach import throttle
+from outreach.auth import devices
 from outreach.clinics.services import retry_pending_geocoding
 from outreach.db import UTCDateTime, db, utcnow
 from outreach.reports import queries, services
@@ -143,6 +144,14 @@ def retention_job(now: datetime | None = None) -> int:
     return sum(counts["persons"] for counts in retention.purge(now).values())
 
 
+def revoked_devices_job(now: datetime | None = None) -> int:
+    """Drops the recovery keys of phones revoked longer ago than the revocation can be undone
+    (auth.devices); returns how many."""
+    dropped = devices.drop_revoked_keys(now)
+    db.session.commit()
+    return dropped
+
+
 def throttle_cleanup_job() -> int:
     """Deletes the login throttle's expired counts (outreach/throttle.py), a batch per run:
     a run takes a short write, and rows left over count as nothing until the next run."""
@@ -169,6 +178,7 @@ JOBS: dict[str, Callable[[], object]] = {
     "planner-statistics": planner_statistics_job,
     "report-snapshots": report_snapshots_job,
     "retention": retention_job,
+    "revoked-devices": revoked_devices_job,
     "throttle-cleanup": throttle_cleanup_job,
 }
 
@@ -226,6 +236,17 @@ def build_scheduler(app, scheduler_class=None):
         hour=app.config["RETENTION_HOUR"],
         minute=30,
         id="retention",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
+    )
+    # Daily, with the retention purge: the keys of phones revoked more than 30 days ago.
+    scheduler.add_job(
+        _in_app(app, "revoked-devices"),
+        "cron",
+        hour=app.config["RETENTION_HOUR"],
+        minute=40,
+        id="revoked-devices",
         coalesce=True,
         max_instances=1,
         misfire_grace_time=6 * 3600,

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
+from outreach.auth import devices
 from outreach.auth.services import create_token, start_user_session
 from outreach.db import db
 from outreach.persons.services import merge_persons
@@ -45,6 +46,7 @@ ROUTES = {
     ("auth.account", "POST"): NURSE,
     ("auth.token_create", "POST"): NURSE,  # her own tokens only
     ("auth.token_revoke", "POST"): NURSE,
+    ("auth.device_revoke", "POST"): NURSE,  # her own phones only (tests/auth/test_devices.py)
     ("auth_api.Login", "POST"): PUBLIC,
     ("auth_api.Logout", "POST"): NURSE,
     ("auth_api.Me", "GET"): NURSE,
@@ -62,6 +64,8 @@ ROUTES = {
     ("admin.user_end_sessions", "POST"): ADMIN,
     ("admin.token_revoke", "POST"): ADMIN,
     ("admin.session_end", "POST"): ADMIN,
+    ("admin.device_revoke", "POST"): ADMIN,
+    ("admin.device_restore", "POST"): ADMIN,
     ("admin.audit", "GET"): ADMIN,
     ("admin.audit_export", "GET"): ADMIN,
     ("admin.user_second_factor_reset", "POST"): ADMIN,
@@ -188,7 +192,7 @@ def build(rule, ids: dict) -> str:
 
 def random_ids() -> dict:
     names = ("user_id", "token_id", "clinic_id", "visit_id", "person_id", "other_id")
-    names += ("conversation_id", "merge_id", "plan_id", "session_id")
+    names += ("conversation_id", "merge_id", "plan_id", "session_id", "device_key_id")
     return {name: uuid.uuid4() for name in names}
 
 
@@ -259,8 +263,10 @@ def foreign_ids(factory, other_org):
     plan = factory.route_plan(other_org, [(coordinator, [clinic])])
     token, _ = create_token(coordinator, "foreign")
     session = start_user_session(coordinator, "Mozilla/5.0 (Android 14) Chrome/130")
+    device = devices.register(coordinator, uuid.uuid4(), "Mozilla/5.0 (Android 14) Chrome/130")
     return {
         "session_id": session.id,
+        "device_key_id": device.id,
         "user_id": coordinator.id,
         "token_id": token.id,
         "clinic_id": clinic.id,

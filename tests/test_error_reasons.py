@@ -5,8 +5,10 @@ import uuid
 
 import pytest
 
-from outreach.auth import access
+from outreach.auth import access, devices
 from outreach.auth.services import set_active
+from outreach.db import db
+from tests.conftest import ActorClient, login_body
 
 ME = "/api/v1/auth/me"
 CSRF_MESSAGE = "The CSRF token is missing or invalid; send it in the X-CSRFToken header."
@@ -108,6 +110,20 @@ def test_a_write_of_an_expired_session_is_told_it_expired_before_any_csrf_check(
     assert_reason(response, 401, "session_expired")
 
 
+# device_revoked (tests/auth/test_devices.py has the rest)
+
+
+def test_a_session_of_a_revoked_phone_is_told_the_phone_was_revoked(app, login, admin, nurse):
+    device_id = uuid.uuid4()
+    phone = ActorClient(app, nurse, body={**login_body(nurse), "device_id": str(device_id)})
+    device = devices.find(nurse, device_id)
+    devices.revoke(device, actor=admin)
+    db.session.commit()
+
+    assert_reason(phone.get(ME), 401, "device_revoked")
+    assert login(nurse).get(ME).status_code == 200  # her other sessions go on
+
+
 # csrf
 
 
@@ -151,6 +167,7 @@ def test_the_openapi_error_schema_documents_the_reasons(client):
         "csrf",
         "session_expired",
         "login_required",
+        "device_revoked",
         "account_deactivated",
         "second_factor_required",
         "second_factor_wrong",

@@ -675,7 +675,12 @@ def admin_routes(app, user_id, token_id):
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):
             continue
-        values = {"user_id": user_id, "token_id": token_id, "session_id": token_id}
+        values = {
+            "user_id": user_id,
+            "token_id": token_id,
+            "session_id": token_id,
+            "device_key_id": token_id,
+        }
         url = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, url
@@ -1148,7 +1153,7 @@ def test_end_all_sessions_makes_every_earlier_session_id_invalid(nurse):
     assert load_session_user(old_id, old_row.id) is None
     assert load_session_user(nurse.get_id(), old_row.id) is None
     new_row = start_user_session(nurse, "")
-    assert load_session_user(nurse.get_id(), new_row.id) == (nurse, new_row)
+    assert load_session_user(nurse.get_id(), new_row.id) == (nurse, new_row, None)
 
 
 def test_set_active_false_ends_the_sessions_too(nurse, admin):

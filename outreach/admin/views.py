@@ -28,7 +28,7 @@ from outreach import csvsafe
 from outreach.admin import audit_log
 from outreach.admin.forms import AuditFilterForm
 from outreach.audit.services import record
-from outreach.auth import queries, second_factor, services
+from outreach.auth import devices, queries, second_factor, services
 from outreach.auth.access import current_session_id
 from outreach.auth.forms import RoleForm, UserCreateForm
 from outreach.auth.models import User
@@ -80,6 +80,10 @@ def _user_page(user: User, *, role_form=None, status: int = 200):
             # act as that user (see the account page).
             tokens=queries.list_tokens(user),
             sessions=_live_sessions(user),
+            devices=devices.list_devices(user),
+            can_restore=devices.can_restore,
+            undo_deadline=devices.undo_deadline,
+            undo_days=devices.REVOCATION_UNDO_DAYS,
             current_session_id=current_session_id(),
             now=utcnow(),
             is_self=user.id == current_user.id,
@@ -234,6 +238,44 @@ def token_revoke(user_id: uuid.UUID, token_id: uuid.UUID):
     return redirect(url_for("admin.user", user_id=account.id), 303)
 
 
+def _device_of(account: User, device_key_id: uuid.UUID):
+    device = devices.find_device(account, device_key_id)
+    if device is None:
+        abort(404)
+    return device
+
+
+@bp.route("/users/<uuid:user_id>/devices/<uuid:device_key_id>/revoke", methods=["POST"])
+@role_required("admin")
+def device_revoke(user_id: uuid.UUID, device_key_id: uuid.UUID):
+    """A lost phone: its sessions are refused (reason device_revoked), and at its next
+    connection it deletes what the server already has, keeping its unsent records."""
+    account = _user_in_org(user_id)
+    devices.revoke(_device_of(account, device_key_id), actor=_actor())
+    db.session.commit()
+    flash(
+        _("The phone is revoked. At its next connection it deletes what the server already has."),
+        "success",
+    )
+    return redirect(url_for("admin.user", user_id=account.id, _anchor="devices"), 303)
+
+
+@bp.route("/users/<uuid:user_id>/devices/<uuid:device_key_id>/restore", methods=["POST"])
+@role_required("admin")
+def device_restore(user_id: uuid.UUID, device_key_id: uuid.UUID):
+    """Undoes a revocation made by mistake, within devices.REVOCATION_UNDO_DAYS."""
+    account = _user_in_org(user_id)
+    device = _device_of(account, device_key_id)
+    try:
+        devices.restore(device, actor=_actor())
+    except devices.DeviceError:
+        flash(_("This revocation can no longer be undone: the phone's key is deleted."), "error")
+    else:
+        db.session.commit()
+        flash(_("The revocation is undone: the phone works again as before."), "success")
+    return redirect(url_for("admin.user", user_id=account.id, _anchor="devices"), 303)
+
+
 # The audit log ------------------------------------------------------------------------------
 
 AUDIT_PER_PAGE = 50
@@ -246,8 +288,8 @@ OBJECT_PAGES = {
     "route_plans": ("routing.plan", "plan_id"),
     "users": ("admin.user", "user_id"),
 }
-# Tokens and sessions have no page of their own: their owner's page lists them.
-OWNER_PAGES = {"api_tokens", "user_sessions"}
+# Tokens, sessions and phones have no page of their own: their owner's page lists them.
+OWNER_PAGES = {"api_tokens", "user_sessions", "device_keys"}
 
 
 def object_url(event) -> str | None:

@@ -43,14 +43,21 @@ SESSION_ROW_KEY = "sid"  # the cookie's UserSession id
 def _load_user(session_id: str):
     if bearer_token() is not None:
         return None  # a request with a token is judged by the token alone
-    found = queries.load_session_user(session_id, session.get(SESSION_ROW_KEY))
+    try:
+        found = queries.load_session_user(session_id, session.get(SESSION_ROW_KEY))
+    except queries.DeviceRevoked:
+        g.device_revoked = True  # the 401 tells the phone to forget what the server has
+        return None
     if found is None:
         return None
-    user, row = found
-    if services.session_seen_is_due(row):
+    user, row, device = found
+    device_due = device is not None and services.device_seen_is_due(device)
+    if services.session_seen_is_due(row) or device_due:
         # As a token's last use: in a transaction of its own, so that reads stay reads.
         with write_transaction():
             services.note_session_seen(row)
+            if device_due:
+                services.note_device_seen(device)
     return user
 
 
@@ -89,6 +96,8 @@ def _session_ended() -> bool:
 @login_manager.unauthorized_handler
 def _unauthorized():
     if is_api_request():
+        if g.get("device_revoked", False):
+            api_abort(401, reason=errors.DEVICE_REVOKED)
         api_abort(401, reason=errors.SESSION_EXPIRED if _session_ended() else errors.LOGIN_REQUIRED)
     flash(_("Please log in to continue."), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -120,6 +129,8 @@ def enforce_session_timeouts():
         now - seen_at > cfg["SESSION_IDLE_MINUTES"] * 60
         or now - login_at > cfg["SESSION_ABSOLUTE_HOURS"] * 3600
     ):
+        # A revoked phone must hear that it was revoked, not only that its session is over.
+        g.device_revoked = queries.session_device_revoked(session.get(SESSION_ROW_KEY))
         logout_user()
         session.clear()
         g.session_timed_out = True  # the 401 says why; the cleared cookie no longer can
@@ -146,12 +157,13 @@ def protect_writes():
     csrf.protect()
 
 
-def start_session(user) -> None:
-    """A fresh session at login: nothing from before survives in the cookie."""
+def start_session(user, device=None) -> None:
+    """A fresh session at login: nothing from before survives in the cookie. `device`: the
+    phone the field app's login named (auth.devices.register)."""
     locale = session.get("locale")
     session.clear()
     login_user(user)
-    row = services.start_user_session(user, request.user_agent.string)
+    row = services.start_user_session(user, request.user_agent.string, device)
     session[SESSION_ROW_KEY] = str(row.id)
     now = clock()
     session["login_at"] = now
@@ -162,11 +174,17 @@ def start_session(user) -> None:
 
 
 # What is kept in `g` for one request: the user (Flask-Login), the CSRF token (Flask-WTF), the
-# locale (Flask-Babel) and this module's session_timed_out. A request gets a fresh `g` only
-# when it pushes its own app context; one that runs inside an app context that is already open
-# (a test holding one, a script using the test client) would otherwise be judged by an earlier
-# request's user.
-_PER_REQUEST_CACHES = ("_login_user", "csrf_token", "_flask_babel", "session_timed_out")
+# locale (Flask-Babel) and this module's session_timed_out and device_revoked. A request gets
+# a fresh `g` only when it pushes its own app context; one that runs inside an app context
+# that is already open (a test holding one, a script using the test client) would otherwise
+# be judged by an earlier request's user.
+_PER_REQUEST_CACHES = (
+    "_login_user",
+    "csrf_token",
+    "_flask_babel",
+    "session_timed_out",
+    "device_revoked",
+)
 
 
 def _forget_earlier_requests(sender, **extra) -> None:

@@ -1,6 +1,6 @@
 """/api/v1/auth: JSON login for the field app, logout, and who am I."""
 
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from flask_login import current_user, logout_user
 from flask_smorest import abort
@@ -42,8 +42,11 @@ class LoginSchema(Schema):
     device_id = fields.UUID(
         allow_none=True,
         metadata={
-            "description": "The field app's own random id of this phone: the login may then "
-            "fetch the phone's recovery key once, at once (POST /api/v1/auth/device-key)."
+            "description": "The field app's own random id of this phone: the login registers "
+            "the phone as a device of the user (registers a revoked one again, with a new "
+            "recovery key) and may then fetch the phone's recovery key once, at once (POST "
+            "/api/v1/auth/device-key). The sessions of a revoked device answer 401 with reason "
+            "`device_revoked`."
         },
     )
 
@@ -100,9 +103,12 @@ class Login(MethodView):
         method = None
         if second_factor.required(user) or second_factor.is_enrolled(user):
             method = _second_step(user, data.get("totp_code"), data.get("recovery_code"))
-        start_session(user)
-        services.complete_login(user, method)
+        device = None
         if data.get("device_id"):
+            device = devices.register(user, data["device_id"], request.user_agent.string)
+        start_session(user, device)
+        services.complete_login(user, method)
+        if device is not None:
             devices.grant(data["device_id"])
         db.session.commit()
         return user

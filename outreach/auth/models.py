@@ -94,6 +94,11 @@ class UserSession(UUIDPrimaryKey, db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # "Firefox · Android": a summary, never the whole User-Agent header.
     device: Mapped[str] = mapped_column(String(60), default="", nullable=False)
+    # The phone this session was made on (a login of the field app that named it): revoking
+    # the phone refuses the session with reason device_revoked (auth.devices).
+    device_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("device_keys.id"), index=True
+    )
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
@@ -136,11 +141,17 @@ class RecoveryCode(UUIDPrimaryKey, db.Model):
 
 
 class DeviceKey(UUIDPrimaryKey, db.Model):
-    """The recovery key of one phone of one user (SECURITY.md 22; docs/security.md, "Phone
-    data protection (issue 13)"): the phone wraps its data key under it as well as under the
-    nurse's PIN, so that a forgotten PIN loses nothing. The phone names itself by a random id
-    it made; the key is handed out only after a fresh, full login on that phone
-    (auth.devices)."""
+    """One phone of one user (SECURITY.md 22 and 23; docs/security.md, "Phone data protection
+    (issue 13)"): made by the field app's first login on it, named from its User-Agent, seen
+    now and then, revocable by its user and by an admin; and its recovery key. The phone wraps
+    its data key under that key as well as under the nurse's PIN, so that a forgotten PIN
+    loses nothing. The phone names itself by a random id it made; the key is handed out only
+    after a fresh, full login on that phone (auth.devices).
+
+    A revoked phone's sessions are refused (reason device_revoked). An admin may undo the
+    revocation for REVOCATION_UNDO_DAYS, which gives the phone its key back; after that the
+    key is dropped (recovery_key None) and only a new login on the phone registers it again,
+    with a new key."""
 
     __tablename__ = "device_keys"
     __table_args__ = (UniqueConstraint("user_id", "device_id", name="uq_device_keys_user_device"),)
@@ -149,10 +160,16 @@ class DeviceKey(UUIDPrimaryKey, db.Model):
         Uuid, ForeignKey("users.id"), nullable=False, index=True
     )
     device_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
-    # 32 random bytes, base64; encrypted at rest (outreach/crypto.py).
-    _recovery_key: Mapped[str] = mapped_column("recovery_key", SealedText, nullable=False)
+    # "Chrome · Android" (auth.services.device_summary), never the whole User-Agent header.
+    name: Mapped[str] = mapped_column(String(60), default="", nullable=False)
+    # 32 random bytes, base64; encrypted at rest (outreach/crypto.py). None: dropped after a
+    # revocation that was not undone in time.
+    _recovery_key: Mapped[str | None] = mapped_column("recovery_key", SealedText)
     recovery_key = Encrypted("_recovery_key")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Saved at most once per auth.devices.SEEN_RESOLUTION, so most requests stay reads.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_handed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

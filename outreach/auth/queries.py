@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from outreach.auth.models import ApiToken, User, UserSession
+from outreach.auth.models import ApiToken, DeviceKey, User, UserSession
 from outreach.db import db
 from outreach.tenancy import tenant_select, unscoped
 
@@ -75,8 +75,13 @@ def _uuid(text) -> uuid.UUID | None:
         return None
 
 
-def load_session_user(session_id: str, row_id) -> tuple[User, UserSession] | None:
-    """The user and the session row of a cookie, if the session still counts.
+class DeviceRevoked(Exception):
+    """The session was made on a phone that has been revoked (auth.devices.revoke)."""
+
+
+def load_session_user(session_id: str, row_id) -> tuple[User, UserSession, DeviceKey | None] | None:
+    """The user, the session row and the phone it was made on (None: a browser) of a cookie,
+    if the session still counts; raises DeviceRevoked when its phone was revoked.
 
     Flask-Login's id is `uuid:session_version`: an older version is a dead session; `row_id`
     is the cookie's UserSession, which must be the user's and not ended."""
@@ -85,8 +90,9 @@ def load_session_user(session_id: str, row_id) -> tuple[User, UserSession] | Non
     if user_uuid is None or row_uuid is None:
         return None
     stmt = (
-        select(User, UserSession)
+        select(User, UserSession, DeviceKey)
         .join(UserSession, UserSession.user_id == User.id)
+        .outerjoin(DeviceKey, DeviceKey.id == UserSession.device_key_id)
         .where(User.id == user_uuid, UserSession.id == row_uuid, UserSession.ended_at.is_(None))
     )
     found = db.session.execute(
@@ -94,21 +100,40 @@ def load_session_user(session_id: str, row_id) -> tuple[User, UserSession] | Non
     ).first()
     if found is None:
         return None
-    user, row = found
+    user, row, device = found
+    if device is not None and device.revoked_at is not None:
+        raise DeviceRevoked()
     if not user.active or str(user.session_version) != version:
         return None
-    return user, row
+    return user, row, device
+
+
+def session_device_revoked(row_id) -> bool:
+    """Whether the session row `row_id` (a cookie's, ended or not) was made on a phone that has
+    been revoked: a revoked phone hears so even when its session has timed out meanwhile."""
+    row_uuid = _uuid(row_id)
+    if row_uuid is None:
+        return False
+    stmt = (
+        select(DeviceKey.revoked_at)
+        .join(UserSession, UserSession.device_key_id == DeviceKey.id)
+        .where(UserSession.id == row_uuid)
+    )
+    return db.session.scalar(stmt) is not None
 
 
 def list_live_sessions(user: User, *, seen_after: datetime, created_after: datetime):
-    """The user's sessions that still count: not ended, not idle since `seen_after`, begun
-    after `created_after` (the idle and absolute timeouts); the newest first."""
+    """The user's sessions that still count: not ended, not made on a revoked phone, not idle
+    since `seen_after`, begun after `created_after` (the idle and absolute timeouts); the
+    newest first."""
     return list(
         db.session.scalars(
             select(UserSession)
+            .outerjoin(DeviceKey, DeviceKey.id == UserSession.device_key_id)
             .where(
                 UserSession.user_id == user.id,
                 UserSession.ended_at.is_(None),
+                DeviceKey.revoked_at.is_(None),
                 UserSession.last_seen_at > seen_after,
                 UserSession.created_at > created_after,
             )

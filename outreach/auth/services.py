@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from outreach.audit.services import record
-from outreach.auth.models import ROLES, ApiToken, User, UserSession
+from outreach.auth.models import ROLES, ApiToken, DeviceKey, User, UserSession
 from outreach.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from outreach.auth.queries import (
     find_user_in_org,
@@ -32,6 +32,8 @@ TOKEN_MAX_DAYS = 3650
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 # The same for a session's last_seen_at.
 SESSION_SEEN_RESOLUTION = timedelta(minutes=1)
+# And a phone's (auth.models.DeviceKey): its list shows the day and hour, not the minute.
+DEVICE_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 class AccountError(ValueError):
@@ -192,15 +194,22 @@ def device_summary(user_agent: str | None) -> str:
     return browser or system
 
 
-def start_user_session(user: User, user_agent: str | None) -> UserSession:
-    """A new session row at login; this user's rows past the absolute timeout are removed."""
+def start_user_session(
+    user: User, user_agent: str | None, device: DeviceKey | None = None
+) -> UserSession:
+    """A new session row at login, made on `device` when the field app named its phone (then
+    revoking the phone refuses it); this user's rows past the absolute timeout are removed."""
     now = utcnow()
     oldest = now - timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     db.session.execute(
         delete(UserSession).where(UserSession.user_id == user.id, UserSession.created_at < oldest)
     )
     row = UserSession(
-        user_id=user.id, created_at=now, last_seen_at=now, device=device_summary(user_agent)
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        device=device_summary(user_agent),
+        device_key_id=device.id if device is not None else None,
     )
     db.session.add(row)
     db.session.flush()
@@ -213,6 +222,15 @@ def session_seen_is_due(row: UserSession, now: datetime | None = None) -> bool:
 
 def note_session_seen(row: UserSession) -> None:
     row.last_seen_at = utcnow()
+
+
+def device_seen_is_due(device: DeviceKey, now: datetime | None = None) -> bool:
+    seen = device.last_seen_at
+    return seen is None or (now or utcnow()) - seen >= DEVICE_SEEN_RESOLUTION
+
+
+def note_device_seen(device: DeviceKey) -> None:
+    device.last_seen_at = utcnow()
 
 
 def end_session(row: UserSession, *, actor: User) -> None:

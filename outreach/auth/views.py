@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from outreach.auth import access, queries, second_factor, services
+from outreach.auth import access, devices, queries, second_factor, services
 from outreach.auth.access import start_session
 from outreach.auth.forms import LoginForm, PasswordChangeForm, SecondFactorForm, TokenCreateForm
 from outreach.db import db, utcnow, write_transaction
@@ -391,6 +391,7 @@ def _account_page(*, form=None, token_form=None, status: int = 200):
             form=form or PasswordChangeForm(formdata=None),
             token_form=token_form or TokenCreateForm(formdata=None),
             tokens=queries.list_tokens(user),
+            devices=devices.list_devices(user),
             factor=second_factor.enrolled_factor(user),
             factor_required=second_factor.required(user),
             recovery_codes_left=len(second_factor.unused_recovery_codes(user)),
@@ -435,3 +436,19 @@ def token_revoke(token_id: uuid.UUID):
     db.session.commit()
     flash(_("The token %(prefix)s… is revoked.", prefix=token.prefix), "success")
     return redirect(url_for("auth.account"), 303)
+
+
+@bp.route("/account/devices/<uuid:device_key_id>/revoke", methods=["POST"])
+def device_revoke(device_key_id: uuid.UUID):
+    """A user revokes one of her own phones (a lost one); an admin can undo it."""
+    user = current_user._get_current_object()
+    device = devices.find_device(user, device_key_id)
+    if device is None:
+        abort(404)
+    devices.revoke(device, actor=user)
+    db.session.commit()
+    flash(
+        _("The phone is revoked. At its next connection it deletes what the server already has."),
+        "success",
+    )
+    return redirect(url_for("auth.account", _anchor="devices"), 303)

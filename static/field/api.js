@@ -62,6 +62,12 @@ export function isCsrfError(answer) {
   return answer.status === 400 && Boolean(answer.data) && answer.data.reason === "csrf";
 }
 
+/** The phone was revoked (a lost phone): the 401's `reason` says so (DESIGN.md §4), and the
+ * phone forgets what the server already has (session.requireLogin). */
+export function isRevoked(answer) {
+  return answer.status === 401 && Boolean(answer.data) && answer.data.reason === "device_revoked";
+}
+
 /** "ok" | "auth" (log in again) | "csrf" (fresh token, then again) | "retry" | "refused". */
 export function classify(answer) {
   if (answer.ok) return "ok";

@@ -22,6 +22,7 @@ import * as menuScreen from "./screens/menu.js";
 import * as outboxScreen from "./screens/outbox.js";
 import * as personForm from "./screens/person-form.js";
 import * as pinScreen from "./screens/pin.js";
+import * as revokedScreen from "./screens/revoked.js";
 import * as todayScreen from "./screens/today.js";
 import * as visitForm from "./screens/visit-form.js";
 import * as visitScreen from "./screens/visit.js";
@@ -32,6 +33,7 @@ const ROUTES = [
   [/^#\/unlock$/, pinScreen.renderUnlock],
   [/^#\/pin$/, pinScreen.renderSet],
   [/^#\/pin\/change$/, pinScreen.renderChange],
+  [/^#\/revoked$/, revokedScreen.render],
   [/^#\/today$/, todayScreen.render],
   [/^#\/clinics\/new$/, (_, ctx) => clinicForm.render({ mode: "new" }, ctx)],
   [new RegExp(`^#/clinic/${ID}$`), ([id], ctx) => clinicScreen.render({ id }, ctx)],
@@ -127,7 +129,7 @@ function showHeader(described) {
 
 function updateBanners(unsent) {
   const banners = [];
-  if (session.current() && session.needsLogin()) {
+  if (session.current() && session.needsLogin() && !session.isRevoked()) {
     banners.push(
       h(
         "div",
@@ -174,7 +176,7 @@ async function route() {
   let hash = location.hash || "#/today";
   // Before anything personal: the login, the PIN to set, or the PIN to unlock with.
   const gate = await session.gate();
-  const allowed = gate === "#/unlock" ? ["#/unlock", "#/login"] : [gate];
+  const allowed = ["#/unlock", "#/revoked"].includes(gate) ? [gate, "#/login"] : [gate];
   if (gate && !allowed.includes(hash)) {
     if (gate === "#/unlock") session.rememberScreen(hash);
     location.replace(gate);
@@ -286,15 +288,21 @@ async function main() {
   });
   // Unlocked (a PIN given or set): what waited is sent, and the phone pulls.
   on("unlocked", () => whenOnline());
-  // Locked: nothing personal stays on screen (the key is gone already); the PIN screen.
-  on("locked", ({ idle }) => {
+  // Locked: nothing personal stays on screen (the key is gone already); the PIN screen, or
+  // the screen of a revoked phone.
+  on("locked", ({ idle, revoked }) => {
     for (const dialog of document.querySelectorAll("dialog")) dialog.dispatchEvent(new Event("cancel"));
     for (const unsubscribe of leaveScreen) unsubscribe();
     leaveScreen = [];
     clear(chrome.main);
+    if (revoked) {
+      if (location.hash === "#/revoked") route();
+      else go("#/revoked", { replace: true });
+      return;
+    }
     chrome.title.textContent = t("Unlock");
     const hash = location.hash || "#/today";
-    if (!["#/unlock", "#/login", "#/pin"].includes(hash)) session.rememberScreen(hash);
+    if (!["#/unlock", "#/login", "#/pin", "#/revoked"].includes(hash)) session.rememberScreen(hash);
     go("#/unlock", { replace: true });
     if (idle) notice(t("The app locked itself: it was not used for a while."), "warn");
   });

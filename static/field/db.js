@@ -92,6 +92,10 @@ let unlocked = null; // { userId, key }: the data key of the nurse logged in, un
 // A key waiting for its PIN: { userId, key, raw (its bytes, zeroed once wrapped), wrapping
 // (the recovery key's wrapping key, for a new data key; null when only the PIN is new) }.
 let pending = null;
+// A fresh login whose recovery key opens no copy of the data key (the phone was revoked and
+// forgot that copy; the server then gave it a new key): { userId, wrapping }. Her PIN opens
+// the data key (unlockWithPin), which is then wrapped under the new key as well.
+let rewrapping = null;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -247,18 +251,39 @@ export async function pinFailures(userId) {
   return entry ? entry.failures || 0 : 0;
 }
 
+/** Whether a fresh login waits for the PIN to open the data key (see `rewrapping`). */
+export function rewrapNeeded(userId) {
+  return Boolean(rewrapping) && rewrapping.userId === userId;
+}
+
 /** Drops the unwrapped key (the lock): nothing sealed can be read until the next unlock. */
 export function lock() {
   unlocked = null;
   pending = null;
+  rewrapping = null;
 }
 
 /** After a fresh, full login with the server's recovery key for this phone: a first login
  * makes the nurse's data key; a later one unwraps hers. `reset` (after a forgotten PIN, or too
- * many wrong ones): the key waits for a new PIN (pinNeeded) before anything is read. */
+ * many wrong ones): the key waits for a new PIN (pinNeeded) before anything is read. A phone
+ * that was revoked has no copy under the key (forgetDevice): "pin_to_open", her PIN opens the
+ * data key (unlockWithPin), and each full login allows PIN_FAILURES_ALLOWED tries. */
 export async function unlockWithRecovery(userId, recoveryKey, { reset = false } = {}) {
   const entry = await keyOf(userId);
   const wrapping = await recoveryWrappingKey(recoveryKey);
+  rewrapping = null;
+  const newPin = Boolean(entry) && (reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED);
+  let opened = null;
+  if (entry && entry.recovery) {
+    opened = await unwrap(entry.recovery, wrapping, newPin).catch(() => null);
+  }
+  if (entry && !opened) {
+    if (entry.failures) await saveKey(userId, { ...entry, failures: 0 });
+    rewrapping = { userId, wrapping };
+    unlocked = null;
+    pending = null;
+    return "pin_to_open";
+  }
   if (!entry) {
     const made = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, [
       "encrypt",
@@ -269,15 +294,13 @@ export async function unlockWithRecovery(userId, recoveryKey, { reset = false } 
     unlocked = null;
     return "pin_needed";
   }
-  const newPin = reset || (entry.failures || 0) >= PIN_FAILURES_ALLOWED;
-  const found = await unwrap(entry.recovery, wrapping, newPin);
   if (newPin) {
-    const raw = await crypto.subtle.exportKey("raw", found);
+    const raw = await crypto.subtle.exportKey("raw", opened);
     pending = { userId, key: await usable(raw), raw, wrapping: null };
     unlocked = null;
     return "pin_needed";
   }
-  unlocked = { userId, key: found };
+  unlocked = { userId, key: opened };
   pending = null;
   return "unlocked";
 }
@@ -314,15 +337,23 @@ export async function unlockWithPin(userId, pin) {
   const entry = await keyOf(userId);
   if (!entry || !entry.pin) return "blocked";
   if ((entry.failures || 0) >= PIN_FAILURES_ALLOWED) return "blocked";
+  const rewrap = rewrapNeeded(userId) ? rewrapping.wrapping : null;
   let key;
   try {
-    key = await unwrap(entry.pin, await pinKey(pin, entry.salt, entry.iterations));
+    key = await unwrap(entry.pin, await pinKey(pin, entry.salt, entry.iterations), Boolean(rewrap));
   } catch {
     const failures = (entry.failures || 0) + 1;
     await saveKey(userId, { ...entry, failures });
     return failures >= PIN_FAILURES_ALLOWED ? "blocked" : "wrong";
   }
-  if (entry.failures) await saveKey(userId, { ...entry, failures: 0 });
+  if (rewrap) {
+    // The copy under the phone's new recovery key: a forgotten PIN loses nothing again.
+    await saveKey(userId, { ...entry, failures: 0, recovery: await wrap(key, rewrap) });
+    const raw = await crypto.subtle.exportKey("raw", key);
+    key = await usable(raw);
+    new Uint8Array(raw).fill(0);
+    rewrapping = null;
+  } else if (entry.failures) await saveKey(userId, { ...entry, failures: 0 });
   unlocked = { userId, key };
   pending = null;
   await sealClearData();
@@ -553,7 +584,8 @@ export async function outboxConfirm(seq, store, stored) {
       if (!entry) return;
       await done(s.outbox.delete(seq));
       const newer = await done(s.outbox.index("id").count(IDBKeyRange.only(entry.id)));
-      if (!newer && sealed) await done(s[store].put(sealed));
+      // A revocation meanwhile deleted the copies: this one goes with them.
+      if (!newer && sealed && unlocked) await done(s[store].put(sealed));
     },
     "strict",
   );
@@ -597,6 +629,8 @@ export async function applyPull({ puts = {}, removals = {}, meta = {} }) {
   }
   const names = ["outbox", "meta", ...Object.keys(puts), ...Object.keys(removals)];
   await run([...new Set(names)], "readwrite", async (s) => {
+    // Locked or revoked while the page was sealed: nothing of it is kept, the cursor stays.
+    if (!unlocked) throw new Locked("locked");
     const pending = await pendingIds(s.outbox);
     for (const [store, values] of Object.entries(sealed)) {
       for (const value of values) {
@@ -622,6 +656,39 @@ export async function prune(store, old) {
     const pending = await pendingIds(s.outbox);
     for (const id of gone) if (!pending.has(id)) await done(s[store].delete(id));
   });
+}
+
+/** This phone was revoked (the server's 401 said `device_revoked`, DESIGN.md §4): in one
+ * transaction, the copies of what the server already has go (clinics, visits, persons,
+ * conversations, routes), with the drafts, the session and the cursor, as at a logout; so does
+ * the copy of `userId`'s data key wrapped under the phone's recovery key. The outbox stays,
+ * sealed: only her PIN opens it, after her next full login (unlockWithRecovery). The phone
+ * remembers it was revoked (revokedUser) until then. */
+export async function forgetDevice(userId) {
+  lock();
+  await run(
+    ALL_STORES,
+    "readwrite",
+    async (s) => {
+      for (const store of DATA_STORES) await done(s[store].clear());
+      await done(s[DRAFTS].clear());
+      for (const key of SESSION_META) if (key !== "user") await done(s.meta.delete(key));
+      const row = await done(s.meta.get("keyring"));
+      const ring = row ? row.value : {};
+      if (ring[userId]) {
+        const { recovery: _forgotten, ...rest } = ring[userId];
+        ring[userId] = rest;
+        await done(s.meta.put({ key: "keyring", value: ring }));
+      }
+      await done(s.meta.put({ key: "revoked", value: userId }));
+    },
+    "strict",
+  );
+}
+
+/** The user whose phone was revoked and who has not logged in on it since, or null. */
+export function revokedUser() {
+  return getMeta("revoked");
 }
 
 /** Logout: the phone's copy of clinics, visits, persons and conversations goes, the drafts of

@@ -193,8 +193,9 @@ async function send(entry) {
       return "sent";
     }
     if (verdict === "auth") {
-      session.requireLogin();
-      return await keep(entry, "auth", answer);
+      await keep(entry, "auth", answer); // before a revocation locks the key
+      await session.requireLogin(answer);
+      return "auth";
     }
     if (verdict === "retry" || verdict === "csrf") return await keep(entry, "retry", answer);
     await db.outboxUpdate(entry.seq, {

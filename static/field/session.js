@@ -12,9 +12,13 @@ let user = null;
 let loginNeeded = false;
 let wanted = null; // the screen asked for while locked
 let forgotPin = false; // the nurse chose "Forgot your PIN?": the next login asks for a new one
+let revoked = false; // this phone was revoked for `user`: only her new login goes on
+let forgetting = null; // the revocation being carried out
 
 export async function init() {
   user = await db.getMeta("user");
+  revoked = Boolean(user) && (await db.revokedUser()) === user.id;
+  if (revoked) loginNeeded = true;
   await api.loadToken();
 }
 
@@ -26,12 +30,40 @@ export function needsLogin() {
   return loginNeeded;
 }
 
-/** The server answered 401: keep everything, ask for a new login. */
-export function requireLogin() {
+/** The server answered 401 (`answer`): keep everything, ask for a new login; unless the
+ * answer says this phone was revoked (deviceRevoked). */
+export function requireLogin(answer = null) {
+  if (answer && api.isRevoked(answer)) return deviceRevoked();
   if (!loginNeeded) {
     loginNeeded = true;
     emit("session");
   }
+  return Promise.resolve();
+}
+
+/** Whether this phone was revoked and waits for a new login of its nurse (#/revoked). */
+export function isRevoked() {
+  return revoked;
+}
+
+/** The phone was revoked (a lost phone): what the server already has is deleted from it, and
+ * the copy of the data key under its recovery key (db.forgetDevice); the unsent records stay,
+ * sealed, and go after her next full login and her PIN. Once, however many answers said so. */
+export function deviceRevoked() {
+  if (!user || revoked) return Promise.resolve(); // said by a later answer too: done already
+  if (!forgetting) {
+    forgetting = (async () => {
+      await db.forgetDevice(user.id);
+      await api.setToken(null);
+      revoked = true;
+      loginNeeded = true;
+      emit("locked", { revoked: true });
+      emit("session");
+      emit("data");
+      emit("outbox");
+    })().finally(() => (forgetting = null));
+  }
+  return forgetting;
 }
 
 function withoutToken(data) {
@@ -55,7 +87,8 @@ export async function login(email, password, code = "") {
   }
   user = next;
   loginNeeded = false;
-  await db.setMeta({ user, pending_logout: null });
+  revoked = false;
+  await db.setMeta({ user, pending_logout: null, revoked: null });
   await api.setToken(answer.data.csrf_token);
   if (!db.isUnlocked(user.id) || forgotPin) {
     const key = await api.deviceKey(deviceId);
@@ -75,7 +108,9 @@ export async function login(email, password, code = "") {
  * whose data an earlier version kept in clear, need a full login. */
 export async function gate() {
   if (!user) return "#/login";
+  if (revoked) return "#/revoked";
   if (db.pinNeeded(user.id)) return "#/pin";
+  if (db.rewrapNeeded(user.id)) return "#/unlock";
   if (db.isUnlocked(user.id)) return null;
   if (forgotPin || !(await db.hasKey(user.id))) return "#/login";
   if ((await db.pinFailures(user.id)) >= db.PIN_FAILURES_ALLOWED) return "#/login";
@@ -131,7 +166,8 @@ export async function refresh() {
     throw error;
   }
   if (answer.status === 401 || (answer.ok && user && answer.data.id !== user.id)) {
-    requireLogin(); // no session, or the browser's cookie belongs to someone else now
+    // No session, a revoked phone, or the browser's cookie belongs to someone else now.
+    await requireLogin(answer.status === 401 ? answer : null);
     return "auth";
   }
   if (!answer.ok || !answer.data) return "retry";
@@ -175,6 +211,7 @@ export async function logout({ discardOutbox = false } = {}) {
   db.lock();
   user = null;
   loginNeeded = false;
+  revoked = false;
   emit("session");
   emit("data");
   emit("outbox");

@@ -76,7 +76,7 @@ async function pullPages() {
     for (let page = 0; page < MAX_PAGES; page++) {
       const answer = await api.request("GET", `/api/v1/sync?cursor=${encodeURIComponent(cursor)}`);
       if (answer.status === 401) {
-        session.requireLogin();
+        await session.requireLogin(answer);
         return "auth";
       }
       const data = answer.data;

@@ -22,13 +22,20 @@ import pytest
 from sqlalchemy import select
 
 from outreach.audit.models import AuditEvent
-from outreach.auth import second_factor
+from outreach.auth import devices, second_factor
 from outreach.auth.services import create_token, revoke_token, start_user_session
 from outreach.db import db
 from outreach.errors import URL_ID_TABLES
 from outreach.persons.services import merge_persons
 from tests.clinics.test_csv_import import GOOD, csv_bytes, sealed_upload, upload
-from tests.conftest import PASSWORD, TOTP_CLOCK, ActorClient, csrf_token_from, second_step
+from tests.conftest import (
+    PASSWORD,
+    TOTP_CLOCK,
+    ActorClient,
+    csrf_token_from,
+    login_body,
+    second_step,
+)
 
 MARKER = "Zqx7 Marker Alias"
 NOTES = "Zqx7 marker notes"
@@ -61,6 +68,7 @@ class World:
         self.revoked, self.plain_revoked = create_token(self.nurse, "old script")
         revoke_token(self.revoked, actor=self.nurse)
         self.session = start_user_session(self.nurse, "Mozilla/5.0 (Android 14) Chrome/130")
+        self.device = devices.register(self.nurse, uuid.uuid4(), "Mozilla/5.0 (Android 14)")
         self.foreign_user = factory.user(other_org, "coordinator")
         self.foreign_person = factory.person(other_org, alias="Zqx7 Foreign")
         foreign_clinic = factory.clinic(other_org)
@@ -666,6 +674,39 @@ CASES = [
         lambda c, w: c.form_post(f"/admin/users/{w.nurse.id}/sessions/{w.session.id}/end", {}),
         303,
         [("auth.session_end", "session")],
+    ),
+    Case(
+        "revoke a user's phone",
+        ADMIN,
+        lambda c, w: c.form_post(f"/admin/users/{w.nurse.id}/devices/{w.device.id}/revoke", {}),
+        303,
+        [("device.revoke", "device")],
+    ),
+    Case(
+        "undo the revocation of a user's phone",
+        ADMIN,
+        lambda c, w: c.form_post(f"/admin/users/{w.nurse.id}/devices/{w.device.id}/restore", {}),
+        303,
+        [("device.restore", "device")],
+        setup=lambda w: devices.revoke(w.device, actor=w.admin),
+    ),
+    Case(
+        "revoke one's own phone",
+        NURSE,
+        lambda c, w: c.form_post(f"/account/devices/{w.device.id}/revoke", {}),
+        303,
+        [("device.revoke", "device")],
+    ),
+    Case(
+        "log in again on a revoked phone",
+        ANONYMOUS,
+        lambda c, w: c.post(
+            "/api/v1/auth/login",
+            json={**login_body(w.nurse), "device_id": str(w.device.device_id)},
+        ),
+        200,
+        [("device.reregister", "device"), ("auth.login", None)],
+        setup=lambda w: devices.revoke(w.device, actor=w.admin),
     ),
     Case(
         "revoke a user's token",

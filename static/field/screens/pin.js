@@ -113,22 +113,37 @@ export async function renderUnlock() {
   const unsent = await outbox.count();
   const pin = pinInput("pin", "current-password");
   const submit = h("button", { type: "submit", class: "primary big" }, t("Unlock"));
-  const forgot = h(
-    "button",
-    {
-      type: "button",
-      class: "link",
-      onclick: () => {
-        session.forgetPin();
-        location.replace("#/login");
-      },
-    },
-    t("Forgot your PIN? Log in with your password"),
-  );
+  // After a revocation only the PIN opens the data key (the recovery key's copy is gone): a
+  // new login cannot replace a forgotten PIN, and the screen says so instead of offering it.
+  const onlyPin = db.rewrapNeeded(user.id);
+  const forgot = onlyPin
+    ? h(
+        "p",
+        { class: "muted only-pin" },
+        t("Only your PIN opens them now: this phone was revoked. If you have forgotten it, call your coordinator."),
+      )
+    : h(
+        "button",
+        {
+          type: "button",
+          class: "link",
+          onclick: () => {
+            session.forgetPin();
+            location.replace("#/login");
+          },
+        },
+        t("Forgot your PIN? Log in with your password"),
+      );
   const form = h(
     "form",
     { class: "form pin-form", novalidate: true },
-    h("p", { class: "lead" }, t("The app is locked. Give your PIN.")),
+    h(
+      "p",
+      { class: "lead" },
+      onlyPin
+        ? t("Give your PIN to open the records kept on this phone.")
+        : t("The app is locked. Give your PIN."),
+    ),
     unsent
       ? h(
           "p",
