@@ -368,12 +368,20 @@ def plan_day(
 
     problem, model = build_problem(settings, considered, travel)
     vehicle = problem.vehicles[0]  # every vehicle has the same base, shift and break
-    feasible = []
+    feasible, alone_reasons = [], {}
     for job in problem.jobs:
         if s.fits_alone(problem, vehicle, job.id):
             feasible.append(job)
+            continue
+        reason = _alone_reason(job, vehicle)
+        if reason == CANNOT_FIT and vehicle.rest is not None:
+            # With a lunch break a clinic can fit with others and not alone: visited just
+            # before it, another stop is where the break falls inside its window. The
+            # solver tries; if it is left out, "cannot fit even alone" is still true.
+            feasible.append(job)
+            alone_reasons[job.id] = reason
         else:
-            unassigned.append((job.id, _alone_reason(job, vehicle)))
+            unassigned.append((job.id, reason))
     problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
     solution = solver.solve(problem)
 
@@ -393,8 +401,12 @@ def plan_day(
             job_ids.remove(culprit)
             left.append(culprit)
         orders[route.vehicle_id] = job_ids
-    # Every reason is checked against the routes, never assumed (_fill_and_explain).
-    unassigned.extend(_fill_and_explain(problem, orders, left))
+    # Every reason is checked against the routes, never assumed (_fill_and_explain); one
+    # that does not fit even alone keeps that reason, true whatever the routes.
+    unassigned.extend(
+        (job_id, alone_reasons.get(job_id, reason))
+        for job_id, reason in _fill_and_explain(problem, orders, left)
+    )
     routes = [
         _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)
         for vehicle_id, job_ids in sorted(orders.items())
