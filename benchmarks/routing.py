@@ -36,7 +36,15 @@ from outreach.routing import solver as s  # noqa: E402
 from outreach.routing.travel import GreatCircle  # noqa: E402
 
 # Known optimal tour lengths (TSPLIB; /work/shared/data/tsplib/README.md).
-OPTIMA = {"eil51": 426, "berlin52": 7542, "kroA100": 21282, "ch150": 6528}
+OPTIMA = {
+    "eil51": 426,
+    "berlin52": 7542,
+    "kroA100": 21282,
+    "ch150": 6528,
+    "st70": 675,
+    "eil76": 538,
+    "pr76": 108159,
+}
 
 
 # --- (a) TSPLIB ----------------------------------------------------------------------------

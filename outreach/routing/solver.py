@@ -111,6 +111,7 @@ class VroomSolver:
         polish: int = 3,
         polish_rounds: int = 500,
         ruins: int = 400,
+        tour_kicks: int = 300,
     ):
         self.exploration_level = max(1, min(5, int(exploration_level)))
         self.threads = max(1, int(threads))
@@ -126,13 +127,14 @@ class VroomSolver:
         self.polish = max(0, int(polish))
         self.polish_rounds = max(0, int(polish_rounds))
         self.ruins = max(0, int(ruins))
+        self.tour_kicks = max(0, int(tour_kicks))
 
     def describe(self) -> str:
         return (
             f"VROOM level {self.exploration_level}, {self.threads} threads, "
             f"{self.restarts} perturbed re-runs at level {self.restart_level}, the best "
             f"{self.polish} polished (at most {self.polish_rounds} moves), {self.ruins} "
-            f"ruin-and-recreate steps; safety net "
+            f"ruin-and-recreate steps (a plain tour: {self.tour_kicks} kicks); safety net "
             f"{self.search_seconds:g} s"
         )
 
@@ -149,6 +151,9 @@ class VroomSolver:
             return Solution((), never + tuple(job.id for job in problem.jobs))
         answers = [self._checked(problem, self._run(problem, None, self.exploration_level))]
         plain_tour = len(problem.vehicles) == 1 and all(j.windows is None for j in problem.jobs)
+        tour = self._tour(problem, answers[0]) if plain_tour else None
+        if tour is not None:
+            return Solution(tour.routes, never, time.perf_counter() - started)
         rng = random.Random(self.seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
         for restart in range(self.restarts if len(problem.jobs) > 1 else 0):
             if time.perf_counter() - started > self.search_seconds:
@@ -179,6 +184,29 @@ class VroomSolver:
         elif self.ruins and time.perf_counter() - started <= self.search_seconds:
             best = _Polish(problem, best, self.polish_rounds).run(self.ruins, self.seed)
         return Solution(best.routes, never + best.unassigned, time.perf_counter() - started)
+
+    def _tour(self, problem: Problem, answer: Solution) -> Solution | None:
+        """A plain tour (one vehicle with neither shift nor break, jobs without windows, a
+        symmetric matrix, every job served) improved by _plain_tour; None for anything else."""
+        vehicle = problem.vehicles[0]
+        d = problem.durations
+        size = len(d)
+        if (
+            vehicle.shift is not None
+            or vehicle.rest is not None
+            or vehicle.start != vehicle.end
+            or answer.unassigned
+            or len(answer.routes) != 1
+            or any(d[a][b] != d[b][a] for a in range(size) for b in range(a))
+        ):
+            return None
+        jobs = {job.location: job.id for job in problem.jobs}
+        if len(jobs) != len(problem.jobs) or vehicle.start in jobs:
+            return None  # two jobs in one place, or at the start: leave it to VROOM
+        location = {job.id: job.location for job in problem.jobs}
+        order = [location[j] for j in answer.routes[0].job_ids]
+        order = _plain_tour(d, vehicle.start, order, self.tour_kicks, self.seed)
+        return Solution((Route(vehicle.id, tuple(jobs[place] for place in order)),), ())
 
     def _checked(self, problem: Problem, answer: Solution) -> Solution:
         """The answer as the check sees it: VROOM takes a break before driving on, the check
@@ -937,3 +965,84 @@ class _Polish:
                             self.left.remove(job)
                             return True
         return False
+
+
+def _plain_tour(durations: Matrix, start: int, locations: Sequence[int], kicks: int, seed: int):
+    """The shortest closed tour we find through `start` and every location (in the order
+    given to begin with) of a symmetric matrix: 2-opt and or-opt moves over each place's
+    nearest neighbours until none shortens the tour, then `kicks` times a double bridge
+    (three stretches nearby reordered) and the same again, keeping the result when it is
+    no longer (iterated local search). Seeded: deterministic. Returns the locations in
+    tour order after `start`."""
+    d = durations
+    nodes = [start, *locations]
+    near = {a: sorted((b for b in nodes if b != a), key=lambda b: d[a][b])[:10] for a in nodes}
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
+
+    def length(tour):
+        return sum(d[a][b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
+
+    def improve(tour):
+        size = len(tour)
+        improved = True
+        while improved:
+            improved = False
+            at = {node: n for n, node in enumerate(tour)}
+            for i in range(size):  # 2-opt
+                a, b = tour[i], tour[(i + 1) % size]
+                for c in near[a]:
+                    j = at[c]
+                    e = tour[(j + 1) % size]
+                    if c == b or e == a:
+                        continue
+                    if d[a][c] + d[b][e] < d[a][b] + d[c][e]:
+                        low, high = (i, j) if i < j else (j, i)
+                        tour[low + 1 : high + 1] = tour[low + 1 : high + 1][::-1]
+                        improved = True
+                        break
+                if improved:
+                    break
+            if improved:
+                continue
+            for span in (1, 2, 3):  # or-opt: a stretch of 1-3 places elsewhere
+                for i in range(1, size - span + 1):
+                    piece = tour[i : i + span]
+                    before, after = tour[i - 1], tour[(i + span) % size]
+                    gain = d[before][piece[0]] + d[piece[-1]][after] - d[before][after]
+                    rest = tour[:i] + tour[i + span :]
+                    where = {node: n for n, node in enumerate(rest)}
+                    for end, other in ((piece[0], piece[-1]), (piece[-1], piece[0])):
+                        for u in near[end]:
+                            if u in piece:
+                                continue
+                            k = where[u]
+                            v = rest[(k + 1) % len(rest)]
+                            # u, end ... other, v  (the piece turned when end is its last)
+                            if d[u][end] + d[other][v] - d[u][v] < gain:
+                                moved = piece if end == piece[0] else piece[::-1]
+                                tour[:] = rest[: k + 1] + moved + rest[k + 1 :]
+                                improved = True
+                                break
+                        if improved:
+                            break
+                    if improved:
+                        break
+                if improved:
+                    break
+        return tour
+
+    best = improve(nodes[:])
+    best_length = length(best)
+    for _ in range(kicks if len(best) > 7 else 0):
+        size = len(best)
+        first = rng.randrange(size)
+        cuts = sorted(rng.sample(range(1, min(size, 30)), 3))
+        turned = best[first:] + best[:first]
+        one, two, three = cuts
+        trial = turned[:one] + turned[two:three] + turned[one:two] + turned[three:]
+        trial = improve(trial)
+        trial_length = length(trial)
+        if trial_length <= best_length:
+            best, best_length = trial, trial_length
+    zero = best.index(start)
+    return (best[zero:] + best[:zero])[1:]

@@ -241,3 +241,28 @@ def test_a_clinic_that_fits_only_with_another_because_of_the_lunch_break_is_rout
         settings, [far_clinic], travel=GreatCircle(), solver=solver.VroomSolver()
     )
     assert alone.unassigned == [(far_clinic.id, planner.CANNOT_FIT)]
+
+
+def test_a_plain_tour_is_the_shortest_on_small_instances():
+    """One vehicle, no shift, no windows: the tour search finds the optimum that trying every
+    order finds, on random instances of 8 places."""
+    from itertools import permutations
+
+    rng = random.Random(5)
+    for _ in range(5):
+        points = [(rng.uniform(0, 100), rng.uniform(0, 100)) for _ in range(8)]
+        matrix = [
+            [round(((a - c) ** 2 + (b - d) ** 2) ** 0.5) for c, d in points] for a, b in points
+        ]
+        problem = solver.Problem(
+            matrix, tuple(solver.Job(f"p{i}", i) for i in range(1, 8)), (solver.Vehicle(0, 0, 0),)
+        )
+        answer = solver.VroomSolver().solve(problem)
+        assert not answer.unassigned and len(answer.routes) == 1
+        found = solver.travel_time(problem, answer.routes[0])
+        shortest = min(
+            sum(matrix[a][b] for a, b in zip((0, *order), (*order, 0), strict=True))
+            for order in permutations(range(1, 8))
+        )
+        assert found == shortest
+        assert sorted(answer.routes[0].job_ids) == [f"p{i}" for i in range(1, 8)]
