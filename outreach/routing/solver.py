@@ -182,7 +182,11 @@ class VroomSolver:
         if best is None:
             best = ranked[0][1]
         elif self.ruins and time.perf_counter() - started <= self.search_seconds:
-            best = _Polish(problem, best, self.polish_rounds).run(self.ruins, self.seed)
+            best = _Polish(problem, best, self.polish_rounds).run(
+                self.ruins,
+                self.seed,
+                lambda: time.perf_counter() - started > self.search_seconds,
+            )
         return Solution(best.routes, never + best.unassigned, time.perf_counter() - started)
 
     def _tour(self, problem: Problem, answer: Solution) -> Solution | None:
@@ -740,10 +744,10 @@ class _Polish:
                 return added, trial
         return None
 
-    def run(self, ruins: int = 0, seed: int = 0) -> Solution:
+    def run(self, ruins: int = 0, seed: int = 0, late=lambda: False) -> Solution:
         self.descend()
         if ruins and any(self.routes):
-            self.ruin_and_recreate(ruins, seed)
+            self.ruin_and_recreate(ruins, seed, late)
         return self.solution()
 
     def descend(self) -> None:
@@ -766,7 +770,7 @@ class _Polish:
             sum(self.travel(number, jobs) for number, jobs in enumerate(self.routes)),
         )
 
-    def ruin_and_recreate(self, ruins: int, seed: int) -> None:
+    def ruin_and_recreate(self, ruins: int, seed: int, late=lambda: False) -> None:
         """Take out strings of consecutive stops around a job and its neighbours (from a
         few routes) and the left-out jobs near it, put them back one by one where each fits
         cheapest, in one of a few orders, now and then skipping a place (string removal
@@ -779,6 +783,8 @@ class _Polish:
         best = ([list(jobs) for jobs in self.routes], list(self.left))
         start_threshold = self.threshold * (best_key[2] + 1)
         for step in range(ruins):
+            if step % 100 == 99 and late():
+                break  # the safety net (VroomSolver.search_seconds), looked at now and then
             routed = [job for jobs in self.routes for job in jobs]
             if not routed:
                 break
