@@ -3,16 +3,22 @@
 (a) TSPLIB instances given on the command line (EUC_2D, distances rounded to the nearest
     integer), solved through our solver interface (outreach.routing.solver) with one vehicle
     and no time windows: tour length, gap to the known optimum, time (median of --runs).
-(b) Generated day plans at Danish coordinates (10-25 clinics, 1-4 nurses, opening hours,
-    40-minute visits, a shift; deterministic): our planner (outreach.routing.planner.plan_day
-    with VROOM) against OR-Tools (parallel cheapest insertion, then guided local search for
-    --ortools-seconds) on the same travel matrix and the same visit windows. Both answers
-    are re-timed by our independent check, and their clinics served and driving minutes are
-    counted here, not taken from either solver.
+(b) --scenarios (200; --quick: 20) seeded days: 10-40 clinics clustered in real towns of
+    Nordjylland, Midtjylland or Sjælland, 1-4 nurses from Aalborg, Aarhus or Roskilde, the
+    issue's opening hours and narrower ones (2-hour windows, split days, evening only),
+    clinics closed that weekday, with and without a lunch break (scenario()). Our planner
+    (outreach.routing.planner.plan_day with the app's solver defaults) against OR-Tools
+    (parallel cheapest insertion, then guided local search for --ortools-seconds) on the
+    same travel matrix and the same visit windows, one day after the other with a line of
+    progress each. Both answers are re-timed by our independent check, and their clinics
+    served and driving minutes are counted here, not taken from either solver. Prints the
+    distribution (served difference, driving ratio at equal served, our time), the load
+    average, and every day that misses the target (docs/performance.md, "Routing").
 
-    .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python benchmarks/routing.py /work/shared/data/tsplib/*.tsp
-    .venv/bin/python benchmarks/routing.py --no-days eil51.tsp     # only (a)
+    .venv/bin/pip install 'ortools>=9.10'          # the 'bench' extra
+    .venv/bin/python benchmarks/routing.py --quick                  # 20 days
+    .venv/bin/python benchmarks/routing.py --ortools-cache /tmp/or.json   # 200 days
+    .venv/bin/python benchmarks/routing.py --no-days eil51.tsp      # only (a)
 """
 
 import argparse
