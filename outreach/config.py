@@ -100,13 +100,17 @@ def from_environment(instance_path: str) -> dict:
         "ROUTING_SPEED_KMH": float(env.get("ROUTING_SPEED_KMH", "60")),
         "OSRM_URL": env.get("OSRM_URL", ""),
         "OSRM_TIMEOUT": float(env.get("OSRM_TIMEOUT", "10")),
-        # The solver: VROOM's search effort (1-5), threads, the time cap of one run; then up
-        # to ROUTING_RESTARTS runs with perturbed costs within ROUTING_SEARCH_SECONDS.
+        # The solver's effort is fixed, never a matter of seconds (the same day gives the same
+        # plan on a busy machine): VROOM's search effort (1-5) and threads, ROUTING_RESTARTS
+        # runs with perturbed costs, ROUTING_RUINS ruin-and-recreate steps of the local
+        # search. The seconds are only safety nets: the cap of one VROOM run, and the time
+        # after which no further re-run or local search starts.
         "ROUTING_EXPLORATION_LEVEL": int(env.get("ROUTING_EXPLORATION_LEVEL", "5")),
         "ROUTING_THREADS": int(env.get("ROUTING_THREADS", "2")),
         "ROUTING_TIMEOUT_SECONDS": float(env.get("ROUTING_TIMEOUT_SECONDS", "10")),
-        "ROUTING_SEARCH_SECONDS": float(env.get("ROUTING_SEARCH_SECONDS", "0.45")),
-        "ROUTING_RESTARTS": int(env.get("ROUTING_RESTARTS", "12")),
+        "ROUTING_SEARCH_SECONDS": float(env.get("ROUTING_SEARCH_SECONDS", "10")),
+        "ROUTING_RESTARTS": int(env.get("ROUTING_RESTARTS", "4")),
+        "ROUTING_RUINS": int(env.get("ROUTING_RUINS", "400")),
         # At most this many clinics (highest priority first) go to the solver per plan.
         "ROUTING_MAX_CANDIDATES": int(env.get("ROUTING_MAX_CANDIDATES", "80")),
         # Days between visits to one clinic that the priority counts as "due".

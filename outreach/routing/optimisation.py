@@ -67,6 +67,7 @@ def configured_solver(config=None) -> VroomSolver:
         timeout=float(config["ROUTING_TIMEOUT_SECONDS"]) or None,
         restarts=int(config["ROUTING_RESTARTS"]),
         search_seconds=float(config["ROUTING_SEARCH_SECONDS"]),
+        ruins=int(config["ROUTING_RUINS"]),
     )
 
 

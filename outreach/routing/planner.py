@@ -381,15 +381,24 @@ def plan_day(
 
     problem, model = build_problem(settings, considered, travel)
     vehicle = problem.vehicles[0]  # every vehicle has the same base, shift and break
-    feasible = []
+    feasible, alone_reasons = [], {}
     for job in problem.jobs:
         if s.fits_alone(problem, vehicle, job.id):
             feasible.append(job)
+            continue
+        reason = _alone_reason(job, vehicle)
+        if reason == CANNOT_FIT and vehicle.rest is not None:
+            # With a lunch break a clinic can fit with others and not alone: visited just
+            # before it, another stop is where the break falls inside its window. The
+            # solver tries; if it is left out, "cannot fit even alone" is still true.
+            feasible.append(job)
+            alone_reasons[job.id] = reason
         else:
-            unassigned.append((job.id, _alone_reason(job, vehicle)))
+            unassigned.append((job.id, reason))
     problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
     orders, left_out, seconds = _solve_and_check(problem, solver)
-    unassigned.extend(left_out)
+    # One that does not fit even alone keeps that reason, true whatever the routes.
+    unassigned.extend((job_id, alone_reasons.get(job_id, reason)) for job_id, reason in left_out)
     vehicles = {v.id: v for v in problem.vehicles}
     routes = [
         _planned_route(s.schedule(problem, vehicles[vehicle_id], job_ids), clock)

@@ -80,18 +80,21 @@ class Solver(Protocol):
 
 
 class VroomSolver:
-    """VROOM through pyvroom: the highest total priority first, then the most jobs, then the
-    least travel time.
+    """VROOM through pyvroom, then a local search of our own: the highest total priority
+    first, then the most jobs, then the least travel time.
 
-    One VROOM run ends in one local optimum. Up to `restarts` more runs look elsewhere: on a
-    plain tour (one vehicle, no time windows) the first with VROOM's TSPFix operator switched
-    the other way; the others quicker (`restart_level`) and seeing the travel times perturbed
-    by up to ±`noise` *as costs only* (durations, and so every time window, stay exact),
-    which lands them in other local optima. The best answer by the true travel times is kept.
-    The perturbations come from a fixed seed, so the same problem gives the same answer,
-    unless the runs are cut short: none starts that would end after `search_seconds` (judged
-    by the previous run), and the best so far, never an invalid one, is the answer then.
-    benchmarks/routing.py measured these defaults (docs/performance.md).
+    The effort is fixed, never a matter of seconds, so the same problem gives the same
+    answer on a quiet machine and a busy one: one VROOM run at `exploration_level`, then
+    `restarts` more that look elsewhere (on a plain tour, one vehicle and no time windows,
+    the first with VROOM's TSPFix operator switched the other way; the others quicker, at
+    `restart_level`, and seeing the travel times perturbed by up to ±`noise` *as costs
+    only* from a fixed seed, so durations and every time window stay exact). Every answer
+    is judged by the check's rules (a stop VROOM's break semantics allow but the check does
+    not is left out), and the `polish` best distinct ones are improved by a local search
+    judged by the same rules (_Polish, at most `polish_rounds` moves); the best wins.
+    `search_seconds` is only a safety net for a machine far slower than this one: no re-run
+    or local search starts after it (the best so far, never an invalid one, is the answer
+    then). benchmarks/routing.py measured these defaults (docs/performance.md).
     """
 
     def __init__(
@@ -100,11 +103,15 @@ class VroomSolver:
         threads: int = 2,
         timeout: float | None = None,
         tsp_fix: bool = True,
-        restarts: int = 12,
-        search_seconds: float = 0.45,
+        restarts: int = 4,
+        search_seconds: float = 10.0,
         restart_level: int = 1,
         noise: float = 0.2,
         seed: int = 20190,
+        polish: int = 3,
+        polish_rounds: int = 500,
+        ruins: int = 400,
+        tour_kicks: int = 300,
     ):
         self.exploration_level = max(1, min(5, int(exploration_level)))
         self.threads = max(1, int(threads))
@@ -117,6 +124,19 @@ class VroomSolver:
         self.restart_level = max(1, min(5, int(restart_level)))
         self.noise = noise
         self.seed = seed
+        self.polish = max(0, int(polish))
+        self.polish_rounds = max(0, int(polish_rounds))
+        self.ruins = max(0, int(ruins))
+        self.tour_kicks = max(0, int(tour_kicks))
+
+    def describe(self) -> str:
+        return (
+            f"VROOM level {self.exploration_level}, {self.threads} threads, "
+            f"{self.restarts} perturbed re-runs at level {self.restart_level}, the best "
+            f"{self.polish} polished (at most {self.polish_rounds} moves), {self.ruins} "
+            f"ruin-and-recreate steps (a plain tour: {self.tour_kicks} kicks); safety net "
+            f"{self.search_seconds:g} s"
+        )
 
     def solve(self, problem: Problem) -> Solution:
         started = time.perf_counter()
@@ -129,15 +149,15 @@ class VroomSolver:
         )
         if not problem.jobs or not problem.vehicles:
             return Solution((), never + tuple(job.id for job in problem.jobs))
-        best = self._run(problem, None, self.exploration_level, self.tsp_fix)
-        best_key = objective(problem, best)
-        last_run = 0.0  # how long a re-run takes is known after the first one
+        answers = [self._checked(problem, self._run(problem, None, self.exploration_level))]
         plain_tour = len(problem.vehicles) == 1 and all(j.windows is None for j in problem.jobs)
+        tour = self._tour(problem, answers[0]) if plain_tour else None
+        if tour is not None:
+            return Solution(tour.routes, never, time.perf_counter() - started)
         rng = random.Random(self.seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
         for restart in range(self.restarts if len(problem.jobs) > 1 else 0):
-            run_started = time.perf_counter()
-            if run_started - started + last_run > self.search_seconds:
-                break  # the next run would end after the time limit
+            if time.perf_counter() - started > self.search_seconds:
+                break  # the safety net: a machine far slower than the effort was sized for
             if restart == 0 and plain_tour:
                 # The same search with TSPFix the other way: on a plain tour each setting
                 # finds tours the other misses (benchmarks/routing.py, TSPLIB).
@@ -147,21 +167,76 @@ class VroomSolver:
                 costs = [
                     [round(d * rng.uniform(low, high)) for d in row] for row in problem.durations
                 ]
-                answer = self._run(problem, costs, self.restart_level, self.tsp_fix)
-            last_run = time.perf_counter() - run_started
-            key = objective(problem, answer)
-            if key < best_key and all(
-                schedule(problem, vehicle_of(problem, r.vehicle_id), r.job_ids).ok
-                for r in answer.routes
-            ):
-                best, best_key = answer, key
+                answer = self._run(problem, costs, self.restart_level)
+            answers.append(self._checked(problem, answer))
+        # The best few distinct answers, each improved by the local search: the best wins.
+        ranked = sorted({objective(problem, a): a for a in reversed(answers)}.items())
+        best, best_key = None, None
+        for _, answer in ranked[: self.polish]:
+            if time.perf_counter() - started > self.search_seconds and best is not None:
+                break
+            polished = _Polish(problem, answer, self.polish_rounds).run()
+            key = objective(problem, polished)
+            if best is None or key < best_key:
+                best, best_key = polished, key
+        if best is None:
+            best = ranked[0][1]
+        elif self.ruins and time.perf_counter() - started <= self.search_seconds:
+            best = _Polish(problem, best, self.polish_rounds).run(
+                self.ruins,
+                self.seed,
+                lambda: time.perf_counter() - started > self.search_seconds,
+            )
         return Solution(best.routes, never + best.unassigned, time.perf_counter() - started)
 
-    def _run(self, problem: Problem, costs: Matrix | None, level: int, tsp_fix: bool) -> Solution:
+    def _tour(self, problem: Problem, answer: Solution) -> Solution | None:
+        """A plain tour (one vehicle with neither shift nor break, jobs without windows, a
+        symmetric matrix, every job served) improved by _plain_tour; None for anything else."""
+        vehicle = problem.vehicles[0]
+        d = problem.durations
+        size = len(d)
+        if (
+            vehicle.shift is not None
+            or vehicle.rest is not None
+            or vehicle.start != vehicle.end
+            or answer.unassigned
+            or len(answer.routes) != 1
+            or any(d[a][b] != d[b][a] for a in range(size) for b in range(a))
+        ):
+            return None
+        jobs = {job.location: job.id for job in problem.jobs}
+        if len(jobs) != len(problem.jobs) or vehicle.start in jobs:
+            return None  # two jobs in one place, or at the start: leave it to VROOM
+        location = {job.id: job.location for job in problem.jobs}
+        order = [location[j] for j in answer.routes[0].job_ids]
+        order = _plain_tour(d, vehicle.start, order, self.tour_kicks, self.seed)
+        return Solution((Route(vehicle.id, tuple(jobs[place] for place in order)),), ())
+
+    def _checked(self, problem: Problem, answer: Solution) -> Solution:
+        """The answer as the check sees it: VROOM takes a break before driving on, the check
+        after arriving, so a route VROOM finds valid may not be; the stops the check objects
+        to are left out (the local search may put them back elsewhere)."""
+        routes, left = [], list(answer.unassigned)
+        for route in answer.routes:
+            vehicle = vehicle_of(problem, route.vehicle_id)
+            job_ids = list(route.job_ids)
+            checked = schedule(problem, vehicle, job_ids)
+            while not checked.ok and job_ids:
+                culprit = next((v.job_id for v in checked.violations if v.job_id), job_ids[-1])
+                job_ids.remove(culprit)
+                left.append(culprit)
+                checked = schedule(problem, vehicle, job_ids)
+            if job_ids:
+                routes.append(Route(route.vehicle_id, tuple(job_ids), checked.break_position))
+        return _canonical(problem, Solution(tuple(routes), tuple(left)))
+
+    def _run(
+        self, problem: Problem, costs: Matrix | None, level: int, tsp_fix: bool | None = None
+    ) -> Solution:
         import numpy
         import vroom
 
-        vroom_input = vroom.Input(apply_TSPFix=tsp_fix)
+        vroom_input = vroom.Input(apply_TSPFix=self.tsp_fix if tsp_fix is None else tsp_fix)
         vroom_input.set_durations_matrix("car", numpy.asarray(problem.durations, dtype="uint32"))
         if costs is not None:
             vroom_input.set_costs_matrix("car", numpy.asarray(costs, dtype="uint32"))
@@ -208,6 +283,33 @@ class VroomSolver:
             ),
             unassigned=tuple(job.id for job in problem.jobs if job.id not in assigned),
         )
+
+
+def _canonical(problem: Problem, answer: Solution) -> Solution:
+    """The same answer with its routes among interchangeable vehicles (the same start, end,
+    shift and break) in one order: by the first job of the problem each serves. VROOM gives
+    the same routes run after run, but not always to the same one of such vehicles."""
+    index = {job.id: n for n, job in enumerate(problem.jobs)}
+    by_vehicle = {route.vehicle_id: route for route in answer.routes}
+    groups: dict = {}
+    for vehicle in problem.vehicles:
+        groups.setdefault((vehicle.start, vehicle.end, vehicle.shift, vehicle.rest), []).append(
+            vehicle.id
+        )
+    routes = []
+    for vehicle_ids in groups.values():
+        served = sorted(
+            (by_vehicle[v] for v in vehicle_ids if v in by_vehicle),
+            key=lambda route: min(index[j] for j in route.job_ids),
+        )
+        routes.extend(
+            Route(vehicle_id, route.job_ids, route.break_position)
+            for vehicle_id, route in zip(vehicle_ids, served, strict=False)
+        )
+    order = {vehicle.id: n for n, vehicle in enumerate(problem.vehicles)}
+    routes.sort(key=lambda route: order[route.vehicle_id])
+    unassigned = tuple(sorted(answer.unassigned, key=lambda job_id: index[job_id]))
+    return Solution(tuple(routes), unassigned, answer.seconds)
 
 
 def _vroom_vehicle(number: int, vehicle: Vehicle, **extra):
@@ -382,16 +484,78 @@ def schedule(
     """
     by_id = {job.id: job for job in problem.jobs}
     jobs = [by_id[job_id] for job_id in job_ids]
-    if vehicle.rest is None:
-        return _simulate(problem, vehicle, jobs, None)
-    positions = [break_position] if break_position is not None else range(len(jobs) + 1)
-    best = None
-    for position in positions:
-        candidate = _simulate(problem, vehicle, jobs, position)
-        key = (len(candidate.violations), candidate.lateness(), candidate.end)
-        if best is None or key < best[0]:
-            best = (key, candidate)
-    return best[1]
+    if vehicle.rest is None or break_position is not None:
+        return _simulate(problem, vehicle, jobs, break_position)
+    return _simulate(problem, vehicle, jobs, _break_position(problem.durations, vehicle, jobs)[0])
+
+
+def _serve(now: int, job: Job) -> tuple[int, int, int]:
+    """(when the service ends, violations, seconds late) for a job reached at `now`, as in
+    _simulate: the earliest start inside a window, or at once and late when every window
+    is over."""
+    windows = job.windows
+    if windows is None:
+        return now + job.service, 0, 0
+    for window in windows:
+        if now <= window.end:
+            return max(now, window.start) + job.service, 0, 0
+    return now + job.service, 1, (now - windows[-1].end) if windows else 0
+
+
+def _break_position(
+    durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]
+) -> tuple[int, tuple[int, int, int]]:
+    """(position, its (violations, seconds late, return time)): the first break position
+    with the fewest violations, then the least lateness, then the earliest return, as
+    simulating the route with the break at every position and keeping the best would
+    choose, in plain integers and without building schedules.
+
+    The route without a break is timed once; with the break at position p, the times up to
+    p are the same, and once a later departure is back to the time it has without a break
+    (the break was absorbed by a wait), everything after is the same too."""
+    rest, shift = vehicle.rest, vehicle.shift
+    places = [job.location for job in jobs] + [vehicle.end]
+    size = len(jobs)
+    arrive, leave = [0] * (size + 1), [0] * (size + 1)
+    count_before, late_before = [0] * (size + 2), [0] * (size + 2)  # of the jobs before p
+    now, here, count, late = (shift.start if shift else 0), vehicle.start, 0, 0
+    for position in range(size + 1):
+        now += durations[here][places[position]]
+        arrive[position] = now
+        if position < size:
+            now, more, later = _serve(now, jobs[position])
+            count, late = count + more, late + later
+        count_before[position + 1], late_before[position + 1] = count, late
+        leave[position] = now
+        here = places[position]
+    best, best_key = 0, None
+    for position in range(size + 1):
+        now = arrive[position]
+        count, late = count_before[position], late_before[position]
+        start = max(now, rest.window.start)
+        if start > rest.window.end:
+            count, late = count + 1, late + start - rest.window.end
+        now = start + rest.duration
+        step = position
+        while True:
+            if step < size:
+                now, more, later = _serve(now, jobs[step])
+                count, late = count + more, late + later
+            if now == leave[step]:  # back on the times without a break: the rest is theirs
+                count += count_before[size + 1] - count_before[step + 1]
+                late += late_before[size + 1] - late_before[step + 1]
+                now = leave[size]
+                break
+            if step == size:
+                break
+            now += durations[places[step]][places[step + 1]]
+            step += 1
+        if shift is not None and now > shift.end:
+            count, late = count + 1, late + now - shift.end
+        key = (count, late, now)
+        if best_key is None or key < best_key:
+            best, best_key = position, key
+    return best, best_key
 
 
 def fits_alone(problem: Problem, vehicle: Vehicle, job_id: object) -> bool:
@@ -451,3 +615,440 @@ def vroom_check(
             elif step["type"] == "end":
                 found.append(Violation(SHIFT_END, None, delay))
     return found
+
+
+def _route_key(durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]) -> tuple[int, int, int]:
+    """(violations, seconds late, return time) of `schedule` on this route, without building
+    it: with a break, at the position `schedule` would choose."""
+    if vehicle.rest is None:
+        now = vehicle.shift.start if vehicle.shift else 0
+        here, count, late = vehicle.start, 0, 0
+        for job in jobs:
+            now, more, later = _serve(now + durations[here][job.location], job)
+            count, late, here = count + more, late + later, job.location
+        now += durations[here][vehicle.end]
+        if vehicle.shift is not None and now > vehicle.shift.end:
+            count, late = count + 1, late + now - vehicle.shift.end
+        return count, late, now
+    return _break_position(durations, vehicle, jobs)[1]
+
+
+def _fits(durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]) -> bool:
+    """Whether `schedule` would find nothing wrong with this route: _route_key's verdict,
+    stopping at the first sign of a violation. With a break, some position must give no
+    violation; a position reached after the break's window is over, or after a late visit,
+    cannot, nor can any later one."""
+    shift, rest = vehicle.shift, vehicle.rest
+    end = shift.end if shift is not None else None
+    places = [job.location for job in jobs] + [vehicle.end]
+    size = len(jobs)
+    now, here = (shift.start if shift else 0), vehicle.start
+    if rest is None:
+        for position in range(size + 1):
+            now += durations[here][places[position]]
+            if position < size:
+                now, late, _ = _serve(now, jobs[position])
+                if late:
+                    return False
+            here = places[position]
+        return end is None or now <= end
+    arrive, leave, on_time = [], [], 0  # on_time: how many first jobs are served in time
+    for position in range(size + 1):
+        now += durations[here][places[position]]
+        arrive.append(now)
+        if position < size:
+            now, late, _ = _serve(now, jobs[position])
+            if not late and on_time == position:
+                on_time += 1
+        leave.append(now)
+        here = places[position]
+    for position in range(size + 1):
+        if position > on_time or arrive[position] > rest.window.end:
+            return False
+        now = max(arrive[position], rest.window.start) + rest.duration
+        step, good = position, True
+        while True:
+            if step < size:
+                now, late, _ = _serve(now, jobs[step])
+                if late:
+                    good = False
+                    break
+            if now == leave[step]:  # the times without a break from here on
+                good = on_time == size and (end is None or leave[size] <= end)
+                break
+            if step == size:
+                good = end is None or now <= end
+                break
+            now += durations[places[step]][places[step + 1]]
+            step += 1
+        if good:
+            return True
+    return False
+
+
+class _Polish:
+    """A local search over one answer, judged by the rules of `schedule` (through
+    _route_key): put left-out jobs in (at the cheapest place that fits, or in place of a
+    job of lower priority, or of the same priority for less driving, or by moving one job
+    to another route to make room), then move jobs within and between routes, swap two
+    jobs of different routes and reverse a stretch of a route while that drives less.
+    Every change serves more priority, more jobs or drives less, so this ends; `rounds`
+    bounds it all the same. Deterministic: the same answer in gives the same answer out."""
+
+    threshold = 0.02  # accept a result driving this share more at first, none at the end
+    wide = 0.1  # the share of wide ruins
+
+    def __init__(self, problem: Problem, solution: Solution, rounds: int):
+        self.durations = problem.durations
+        self.vehicles = list(problem.vehicles)
+        by_id = {job.id: job for job in problem.jobs}
+        routes = {r.vehicle_id: [by_id[j] for j in r.job_ids] for r in solution.routes}
+        self.routes = [routes.get(v.id, []) for v in self.vehicles]
+        # Highest priority first, then the order of the problem: deterministic.
+        order = {job.id: n for n, job in enumerate(problem.jobs)}
+        self.left = sorted(
+            (by_id[j] for j in solution.unassigned if j in by_id),
+            key=lambda job: (-job.priority, order[job.id]),
+        )
+        self.rounds = rounds
+
+    def fits(self, number: int, jobs: Sequence[Job]) -> bool:
+        return _fits(self.durations, self.vehicles[number], jobs)
+
+    def travel(self, number: int, jobs: Sequence[Job]) -> int:
+        vehicle, d = self.vehicles[number], self.durations
+        path = [vehicle.start, *(job.location for job in jobs), vehicle.end]
+        return sum(d[a][b] for a, b in zip(path, path[1:], strict=False))
+
+    def cheapest(self, number: int, jobs: list, job: Job, blink=None) -> tuple[int, list] | None:
+        """The insertion of `job` into `jobs` that fits and adds the least travel (with a
+        random generator as `blink`, each place is skipped with a chance of 1 in 100)."""
+        vehicle, d = self.vehicles[number], self.durations
+        path = [vehicle.start, *(j.location for j in jobs), vehicle.end]
+        # When the vehicle can leave each place at the earliest (no break: a lower bound);
+        # a place from which the job's last window is over cannot take it.
+        leave = [vehicle.shift.start if vehicle.shift else 0]
+        for before, other in zip(path, jobs, strict=False):
+            leave.append(_serve(leave[-1] + d[before][other.location], other)[0])
+        last = job.windows[-1].end if job.windows else None
+        costs = sorted(
+            (d[a][job.location] + d[job.location][b] - d[a][b], position)
+            for position, (a, b) in enumerate(zip(path, path[1:], strict=False))
+            if last is None or leave[position] + d[a][job.location] <= last
+        )
+        for added, position in costs:
+            if blink is not None and blink.random() < 0.01:
+                continue
+            trial = [*jobs[:position], job, *jobs[position:]]
+            if self.fits(number, trial):
+                return added, trial
+        return None
+
+    def run(self, ruins: int = 0, seed: int = 0, late=lambda: False) -> Solution:
+        self.descend()
+        if ruins and any(self.routes):
+            self.ruin_and_recreate(ruins, seed, late)
+        return self.solution()
+
+    def descend(self) -> None:
+        for _ in range(self.rounds):
+            if not (
+                self.insert()
+                or self.replace()
+                or self.relocate()
+                or self.exchange()
+                or self.reverse()
+                or self.make_room()
+            ):
+                break
+
+    def key(self) -> tuple[int, int, int]:
+        served = [job for jobs in self.routes for job in jobs]
+        return (
+            -sum(job.priority for job in served),
+            -len(served),
+            sum(self.travel(number, jobs) for number, jobs in enumerate(self.routes)),
+        )
+
+    def ruin_and_recreate(self, ruins: int, seed: int, late=lambda: False) -> None:
+        """Take out strings of consecutive stops around a job and its neighbours (from a
+        few routes) and the left-out jobs near it, put them back one by one where each fits
+        cheapest, in one of a few orders, now and then skipping a place (string removal
+        and greedy insertion with blinks, after Christiaens and Vanden Berghe's SISR).
+        Accept the result when it is better, or worse by less than a threshold that falls
+        to zero over the steps; descend from each new best. Seeded: deterministic."""
+        d = self.durations
+        rng = random.Random(seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
+        best_key = current_key = self.key()
+        best = ([list(jobs) for jobs in self.routes], list(self.left))
+        start_threshold = self.threshold * (best_key[2] + 1)
+        for step in range(ruins):
+            if step % 100 == 99 and late():
+                break  # the safety net (VroomSolver.search_seconds), looked at now and then
+            routed = [job for jobs in self.routes for job in jobs]
+            if not routed:
+                break
+            centre = rng.choice(routed).location
+            near = sorted(routed, key=lambda job: d[centre][job.location])
+            removed, touched = [], set()
+            longest = rng.randint(2, 6)
+            if rng.random() < self.wide:  # now and then a wide ruin: a third to a half
+                removed = rng.sample(routed, max(1, len(routed) * rng.randint(3, 5) // 10))
+                near = []
+            for job in near[: rng.randint(1, 4)]:
+                number = next(n for n, jobs in enumerate(self.routes) if job in jobs)
+                if number in touched:
+                    continue
+                touched.add(number)
+                jobs = self.routes[number]
+                length = min(len(jobs), rng.randint(1, longest))
+                at = jobs.index(job)
+                first = max(0, min(at - rng.randrange(length), len(jobs) - length))
+                removed.extend(jobs[first : first + length])
+            nearby = sorted(self.left, key=lambda job: d[centre][job.location])[:6]
+            saved = ([list(jobs) for jobs in self.routes], list(self.left))
+            self.routes = [[j for j in jobs if j not in removed] for jobs in self.routes]
+            self.left = [job for job in self.left if job not in nearby]
+            pool = removed + nearby
+            order = rng.randrange(4)
+            if order == 0:
+                rng.shuffle(pool)
+            elif order == 1:  # the tightest hours first
+                pool.sort(key=lambda job: job.windows[-1].end if job.windows else 1 << 40)
+            elif order == 2:  # the farthest first
+                pool.sort(key=lambda job: -d[self.vehicles[0].start][job.location])
+            else:
+                pool.sort(key=lambda job: d[self.vehicles[0].start][job.location])
+            pool.sort(key=lambda job: -job.priority)  # stable: the order within a priority
+            for job in pool:
+                found = None
+                for number, jobs in enumerate(self.routes):
+                    fit = self.cheapest(number, jobs, job, rng)
+                    if fit is not None and (found is None or fit[0] < found[0]):
+                        found = (fit[0], number, fit[1])
+                if found is None:
+                    self.left.append(job)
+                else:
+                    self.routes[found[1]] = found[2]
+            key = self.key()
+            threshold = start_threshold * (1 - step / ruins)
+            if key < best_key:
+                self.descend()
+                key = self.key()
+                best_key, best = key, ([list(j) for j in self.routes], list(self.left))
+                current_key = key
+            elif key[:2] < current_key[:2] or (
+                key[:2] == current_key[:2] and key[2] <= current_key[2] + threshold
+            ):
+                current_key = key
+            else:
+                self.routes, self.left = saved
+        self.routes, self.left = best
+        self.left.sort(key=lambda job: -job.priority)
+
+    def solution(self) -> Solution:
+        routes = []
+        for number, jobs in enumerate(self.routes):
+            if not jobs:
+                continue
+            vehicle = self.vehicles[number]
+            position = _break_position(self.durations, vehicle, jobs)[0] if vehicle.rest else None
+            routes.append(Route(vehicle.id, tuple(j.id for j in jobs), position))
+        return Solution(tuple(routes), tuple(j.id for j in self.left))
+
+    def insert(self) -> bool:
+        for job in self.left:
+            best = None
+            for number, jobs in enumerate(self.routes):
+                found = self.cheapest(number, jobs, job)
+                if found is not None and (best is None or found[0] < best[0]):
+                    best = (found[0], number, found[1])
+            if best is not None:
+                self.routes[best[1]] = best[2]
+                self.left.remove(job)
+                return True
+        return False
+
+    def replace(self) -> bool:
+        """A left-out job in place of a routed one of lower priority, or of the same
+        priority when that drives less."""
+        for job in self.left:
+            for number, jobs in enumerate(self.routes):
+                before = self.travel(number, jobs)
+                for out in jobs:
+                    if out.priority > job.priority:
+                        continue
+                    rest = [j for j in jobs if j is not out]
+                    found = self.cheapest(number, rest, job)
+                    if found is None:
+                        continue
+                    if out.priority < job.priority or self.travel(number, found[1]) < before:
+                        self.routes[number] = found[1]
+                        self.left.remove(job)
+                        self.left.append(out)
+                        self.left.sort(key=lambda j: -j.priority)
+                        return True
+        return False
+
+    def relocate(self) -> bool:
+        """One job to another place, in its route or another, when that drives less."""
+        d = self.durations
+        for source, jobs in enumerate(self.routes):
+            vehicle = self.vehicles[source]
+            path = [vehicle.start, *(j.location for j in jobs), vehicle.end]
+            for index, job in enumerate(jobs):
+                saved = (
+                    d[path[index]][job.location]
+                    + d[job.location][path[index + 2]]
+                    - d[path[index]][path[index + 2]]
+                )
+                rest = jobs[:index] + jobs[index + 1 :]
+                for target in range(len(self.routes)):
+                    into = rest if target == source else self.routes[target]
+                    found = self.cheapest(target, into, job)
+                    if found is None or found[0] >= saved:
+                        continue
+                    if target == source:
+                        if found[1] == jobs:
+                            continue
+                        self.routes[source] = found[1]
+                        return True
+                    if self.fits(source, rest):
+                        self.routes[source], self.routes[target] = rest, found[1]
+                        return True
+        return False
+
+    def exchange(self) -> bool:
+        """Two jobs of different routes trade places, when that drives less."""
+        for first in range(len(self.routes)):
+            for second in range(first + 1, len(self.routes)):
+                a_jobs, b_jobs = self.routes[first], self.routes[second]
+                before = self.travel(first, a_jobs) + self.travel(second, b_jobs)
+                for i in range(len(a_jobs)):
+                    for k in range(len(b_jobs)):
+                        a_trial = [*a_jobs[:i], b_jobs[k], *a_jobs[i + 1 :]]
+                        b_trial = [*b_jobs[:k], a_jobs[i], *b_jobs[k + 1 :]]
+                        after = self.travel(first, a_trial) + self.travel(second, b_trial)
+                        if (
+                            after < before
+                            and self.fits(first, a_trial)
+                            and self.fits(second, b_trial)
+                        ):
+                            self.routes[first], self.routes[second] = a_trial, b_trial
+                            return True
+        return False
+
+    def reverse(self) -> bool:
+        """A stretch of a route driven the other way (2-opt), when that drives less."""
+        for number, jobs in enumerate(self.routes):
+            before = self.travel(number, jobs)
+            for i in range(len(jobs)):
+                for k in range(i + 2, len(jobs) + 1):
+                    trial = [*jobs[:i], *reversed(jobs[i:k]), *jobs[k:]]
+                    if self.travel(number, trial) < before and self.fits(number, trial):
+                        self.routes[number] = trial
+                        return True
+        return False
+
+    def make_room(self) -> bool:
+        """A left-out job in place of a routed one that moves to another route."""
+        if len(self.routes) < 2:
+            return False
+        for job in self.left:
+            for number, jobs in enumerate(self.routes):
+                for out in jobs:
+                    if out.priority > job.priority:
+                        continue
+                    found = self.cheapest(number, [j for j in jobs if j is not out], job)
+                    if found is None:
+                        continue
+                    for target, other in enumerate(self.routes):
+                        if target == number:
+                            continue
+                        moved = self.cheapest(target, other, out)
+                        if moved is not None:
+                            self.routes[number], self.routes[target] = found[1], moved[1]
+                            self.left.remove(job)
+                            return True
+        return False
+
+
+def _plain_tour(durations: Matrix, start: int, locations: Sequence[int], kicks: int, seed: int):
+    """The shortest closed tour we find through `start` and every location (in the order
+    given to begin with) of a symmetric matrix: 2-opt and or-opt moves over each place's
+    nearest neighbours until none shortens the tour, then `kicks` times a double bridge
+    (three stretches nearby reordered) and the same again, keeping the result when it is
+    no longer (iterated local search). Seeded: deterministic. Returns the locations in
+    tour order after `start`."""
+    d = durations
+    nodes = [start, *locations]
+    near = {a: sorted((b for b in nodes if b != a), key=lambda b: d[a][b])[:10] for a in nodes}
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
+
+    def length(tour):
+        return sum(d[a][b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
+
+    def improve(tour):
+        size = len(tour)
+        improved = True
+        while improved:
+            improved = False
+            at = {node: n for n, node in enumerate(tour)}
+            for i in range(size):  # 2-opt
+                a, b = tour[i], tour[(i + 1) % size]
+                for c in near[a]:
+                    j = at[c]
+                    e = tour[(j + 1) % size]
+                    if c == b or e == a:
+                        continue
+                    if d[a][c] + d[b][e] < d[a][b] + d[c][e]:
+                        low, high = (i, j) if i < j else (j, i)
+                        tour[low + 1 : high + 1] = tour[low + 1 : high + 1][::-1]
+                        improved = True
+                        break
+                if improved:
+                    break
+            if improved:
+                continue
+            for span in (1, 2, 3):  # or-opt: a stretch of 1-3 places elsewhere
+                for i in range(1, size - span + 1):
+                    piece = tour[i : i + span]
+                    before, after = tour[i - 1], tour[(i + span) % size]
+                    gain = d[before][piece[0]] + d[piece[-1]][after] - d[before][after]
+                    rest = tour[:i] + tour[i + span :]
+                    where = {node: n for n, node in enumerate(rest)}
+                    for end, other in ((piece[0], piece[-1]), (piece[-1], piece[0])):
+                        for u in near[end]:
+                            if u in piece:
+                                continue
+                            k = where[u]
+                            v = rest[(k + 1) % len(rest)]
+                            # u, end ... other, v  (the piece turned when end is its last)
+                            if d[u][end] + d[other][v] - d[u][v] < gain:
+                                moved = piece if end == piece[0] else piece[::-1]
+                                tour[:] = rest[: k + 1] + moved + rest[k + 1 :]
+                                improved = True
+                                break
+                        if improved:
+                            break
+                    if improved:
+                        break
+                if improved:
+                    break
+        return tour
+
+    best = improve(nodes[:])
+    best_length = length(best)
+    for _ in range(kicks if len(best) > 7 else 0):
+        size = len(best)
+        first = rng.randrange(size)
+        cuts = sorted(rng.sample(range(1, min(size, 30)), 3))
+        turned = best[first:] + best[:first]
+        one, two, three = cuts
+        trial = turned[:one] + turned[two:three] + turned[one:two] + turned[three:]
+        trial = improve(trial)
+        trial_length = length(trial)
+        if trial_length <= best_length:
+            best, best_length = trial, trial_length
+    zero = best.index(start)
+    return (best[zero:] + best[:zero])[1:]
