@@ -74,7 +74,31 @@ REFERRALS = {
 # In increasing power: auth.models ranks them in this order.
 ROLES = {"nurse": N_("Nurse"), "coordinator": N_("Coordinator"), "admin": N_("Admin")}
 
+# Leads (DESIGN.md §4, binding codes): what a screened ad shows, and where it stands.
+LEAD_FLAGS = {
+    "appears_very_young": N_("appears very young"),
+    "pressure_unprotected": N_("pressure to offer sex without protection"),
+    "extreme_services": N_("extreme services"),
+    "new_in_area": N_("new in the area"),
+    "moved": N_("moved"),
+    "controller_answers": N_("a controller answers the phone"),
+}
+LEAD_STATUSES = {
+    "new": N_("New"),
+    "to_verify": N_("To verify"),
+    "linked": N_("Linked to a clinic"),
+    "dismissed": N_("Dismissed"),
+}
+
 # Code lists of this application (extend freely).
+# Why a lead was dismissed.
+LEAD_DISMISS_REASONS = {
+    "duplicate": N_("Duplicate of another lead"),
+    "not_relevant": N_("Not relevant to the team"),
+    "outside_area": N_("Outside the organisation's regions"),
+    "gone": N_("The ad is gone"),
+    "other": N_("Other"),
+}
 CLINIC_SOURCES = {
     "registry": N_("Registry"),
     "field": N_("Found in the field"),
