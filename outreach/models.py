@@ -4,7 +4,7 @@ from outreach.audit.models import AuditEvent
 from outreach.auth.models import ApiToken, DeviceKey, RecoveryCode, SecondFactor, User, UserSession
 from outreach.clinics.models import Clinic, ClinicImport
 from outreach.geo import GeocodeCacheEntry
-from outreach.leads.models import Lead, LeadSighting
+from outreach.leads.models import Lead, LeadImport, LeadSighting
 from outreach.orgs.models import Organisation, Region, organisation_regions
 from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
 from outreach.reports.models import ReportSnapshot
@@ -23,6 +23,7 @@ __all__ = [
     "GeocodeCacheEntry",
     "JobLock",
     "Lead",
+    "LeadImport",
     "LeadSighting",
     "Organisation",
     "Person",

@@ -7,6 +7,7 @@ the E.164 form, under one purpose for every table: a number written "20 12 34 56
 "+45 20123456" on a clinic and "0045 20 12 34 56" on an SMS contact hashes the same."""
 
 import phonenumbers
+from marshmallow import ValidationError, fields
 
 from outreach.crypto import keyring
 from outreach.i18n import N_
@@ -63,3 +64,23 @@ def display(e164: str) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, fmt)
+
+
+class PhoneField(fields.String):
+    """A JSON body's phone number: any writing in, E.164 out; a bad one is a field error."""
+
+    def __init__(self, **kwargs):
+        metadata = {
+            "description": "A phone number in any common writing (Danish without +45); "
+            "stored and answered in E.164, e.g. +4520123456.",
+            "maxLength": MAX_LENGTH,
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalise(text)
+        except InvalidPhone as error:
+            raise ValidationError(str(error)) from None

@@ -228,6 +228,16 @@ AUDIT_ACTIONS = {
     "route_plan.reopen": N_("Took a saved route plan back to a draft"),
     "route_plan.delete": N_("Deleted a route plan"),
     "audit.export": N_("Exported the audit log"),
+    "lead.read": N_("Read a lead"),
+    "lead.list": N_("Listed leads"),
+    "lead.create": N_("Recorded a lead"),
+    "lead.update": N_("Changed a lead"),
+    "lead.sighting": N_("Recorded a sighting of a lead"),
+    "lead.dismiss": N_("Dismissed a lead"),
+    "lead.reopen": N_("Took a lead back to verify"),
+    "lead.link": N_("Linked a lead to a clinic"),
+    "lead.groups": N_("Looked at the phone-number groups"),
+    "lead.import": N_("Imported leads from a CSV file"),
 }
 # What an audit event is about (its object_type), for the filter and the columns.
 AUDIT_OBJECT_TYPES = {
@@ -246,6 +256,8 @@ AUDIT_OBJECT_TYPES = {
     "organisations": N_("Organisation"),
     "report": N_("Report"),
     "audit_events": N_("Audit log"),
+    "leads": N_("Lead"),
+    "lead_import": N_("Lead import"),
 }
 
 PHONE_LISTS = {
@@ -325,6 +337,9 @@ def template_helpers() -> dict:
         "match_reason": MATCH_REASONS,
         "audit_action": AUDIT_ACTIONS,
         "audit_object": AUDIT_OBJECT_TYPES,
+        "lead_status": LEAD_STATUSES,
+        "flag": LEAD_FLAGS,
+        "dismiss_reason": LEAD_DISMISS_REASONS,
     }
     helpers = {f"{name}_label": partial(label, codes) for name, codes in lists.items()}
     return {

@@ -85,6 +85,22 @@ def upgrade():
     with op.batch_alter_table('lead_sightings', schema=None) as batch_op:
         batch_op.create_index('ix_lead_sightings_lead_seen', ['lead_id', 'seen_at'], unique=False)
 
+    op.create_table('lead_imports',
+    sa.Column('organisation_id', sa.Uuid(), nullable=False),
+    sa.Column('upload_id', sa.String(length=64), nullable=False),
+    sa.Column('imported_by_id', sa.Uuid(), nullable=True),
+    sa.Column('imported_at', outreach.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rows', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('sightings', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['imported_by_id'], ['users.id'], name=op.f('fk_lead_imports_imported_by_id_users')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_lead_imports_organisation_id_organisations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lead_imports')),
+    sa.UniqueConstraint('organisation_id', 'upload_id', name='uq_lead_imports_upload')
+    )
+
     with op.batch_alter_table('clinics', schema=None) as batch_op:
         batch_op.add_column(sa.Column('phone', outreach.crypto.SealedText(), nullable=True))
         batch_op.add_column(sa.Column('phone_lookup', sa.String(length=64), nullable=True))
@@ -98,6 +114,7 @@ def downgrade():
         batch_op.drop_column('phone_lookup')
         batch_op.drop_column('phone')
 
+    op.drop_table('lead_imports')
     with op.batch_alter_table('lead_sightings', schema=None) as batch_op:
         batch_op.drop_index('ix_lead_sightings_lead_seen')
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach import phones, vocabulary
@@ -96,3 +96,24 @@ class LeadSighting(UUIDPrimaryKey, db.Model):
     flags: Mapped[list] = mapped_column(JSON, default=list, nullable=False)
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class LeadImport(UUIDPrimaryKey, db.Model):
+    """One confirmed CSV import of leads: the upload it came from (so the same upload is
+    imported once), who confirmed it, when, and the counts. Never the file or its rows."""
+
+    __tablename__ = "lead_imports"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "upload_id", name="uq_lead_imports_upload"),
+    )
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id"), nullable=False
+    )
+    upload_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    imported_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    created: Mapped[int] = mapped_column(Integer, nullable=False)
+    sightings: Mapped[int] = mapped_column(Integer, nullable=False)
+    skipped: Mapped[int] = mapped_column(Integer, nullable=False)
