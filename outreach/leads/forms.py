@@ -35,6 +35,14 @@ def _site_choices(sites: list[str], current: str | None = None) -> list[tuple[st
     return [(name, name) for name in names]
 
 
+def _flag_choices():
+    return vocabulary.choices(LEAD_FLAGS)
+
+
+def _dismiss_choices():
+    return vocabulary.choices(LEAD_DISMISS_REASONS)
+
+
 class LeadFilterForm(FlaskForm):
     """The list's filters, read from the query string (the same names as the API's)."""
 
@@ -127,7 +135,7 @@ class LeadForm(FlaskForm):
     lon = CoordinateField(_l("Longitude"))
     region = SelectField(_l("Region"))
     languages = StringField(_l("Languages"), validators=[Optional(), Length(max=60)])
-    flags = MultiCheckboxField(_l("What the ad shows"), choices=vocabulary.choices(LEAD_FLAGS))
+    flags = MultiCheckboxField(_l("What the ad shows"), choices=_flag_choices)
     flag_note = TextAreaField(_l("Anything else seen"), validators=[Optional(), Length(max=500)])
     seen_on = DateField(_l("Seen on"), validators=[DataRequired(), InRange(HAPPENED_DAY)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
@@ -237,7 +245,7 @@ class LeadForm(FlaskForm):
 class DismissForm(FlaskForm):
     reason = SelectField(
         _l("Why dismiss it?"),
-        choices=vocabulary.choices(LEAD_DISMISS_REASONS),
+        choices=_dismiss_choices,
         validators=[DataRequired()],
     )
 
