@@ -156,7 +156,9 @@ def put_lead(user, lead_id: uuid.UUID, data: dict, if_match: str | None = None) 
     def audit_action(lead: Lead, created: bool) -> str | None:
         if created or lead.status == data["status"]:
             return None
-        return {"dismissed": "lead.dismiss", "linked": "lead.link"}.get(data["status"])
+        if data["status"] == "dismissed":
+            return "lead.dismiss"
+        return "lead.link" if data["status"] == "linked" else None
 
     return create_or_replace(
         Lead,
@@ -237,19 +239,19 @@ def _require_coordinator(user) -> None:
         raise NotAllowed(str(_l(ONLY_COORDINATORS)))
 
 
-def _set_status(user, lead: Lead, status: str, action: str, **details) -> None:
+def _set_status(user, lead: Lead, status: str) -> None:
     lead.status = status
     lead.updated_by_id = user.id
     stamp(lead)
     db.session.flush()
-    record(action, user=user, obj=lead, status=status, **details)
 
 
 def mark_to_verify(user, lead: Lead) -> bool:
     """new → to_verify (nurses too); False when it is past that already."""
     if lead.status != "new":
         return False
-    _set_status(user, lead, "to_verify", "lead.update")
+    _set_status(user, lead, "to_verify")
+    record("lead.update", user=user, obj=lead, status="to_verify")
     return True
 
 
@@ -259,7 +261,8 @@ def dismiss(user, lead: Lead, reason: str) -> None:
         raise FieldErrors({"dismissed_reason": [N_("Say why the lead is dismissed.")]})
     lead.dismissed_reason = reason
     lead.clinic_id = None
-    _set_status(user, lead, "dismissed", "lead.dismiss", reason=reason)
+    _set_status(user, lead, "dismissed")
+    record("lead.dismiss", user=user, obj=lead, reason=reason)
 
 
 def reopen(user, lead: Lead) -> None:
@@ -267,7 +270,8 @@ def reopen(user, lead: Lead) -> None:
     _require_coordinator(user)
     lead.dismissed_reason = None
     lead.clinic_id = None
-    _set_status(user, lead, "to_verify", "lead.reopen")
+    _set_status(user, lead, "to_verify")
+    record("lead.reopen", user=user, obj=lead)
 
 
 def link(user, lead: Lead, clinic: Clinic) -> None:
@@ -281,7 +285,8 @@ def link(user, lead: Lead, clinic: Clinic) -> None:
         clinic.updated_by_id = user.id
         stamp(clinic)
         record("clinic.update", user=user, obj=clinic, fields=["phone"])
-    _set_status(user, lead, "linked", "lead.link", clinic_id=str(clinic.id))
+    _set_status(user, lead, "linked")
+    record("lead.link", user=user, obj=lead, clinic_id=str(clinic.id))
 
 
 def clinic_name(lead: Lead) -> str:
@@ -315,5 +320,6 @@ def create_clinic(user, lead: Lead, name: str | None = None) -> Clinic:
     clinic = result.obj
     lead.clinic_id = clinic.id
     lead.dismissed_reason = None
-    _set_status(user, lead, "linked", "lead.link", clinic_id=str(clinic.id), new_clinic=True)
+    _set_status(user, lead, "linked")
+    record("lead.link", user=user, obj=lead, clinic_id=str(clinic.id), new_clinic=True)
     return clinic
