@@ -133,13 +133,12 @@ def read(content: bytes, organisation_id: uuid.UUID) -> Preview:
     sites = lead_sites(org)
     seen: dict[str, int] = {}
     for row in preview.rows:
-        if row.data is None:
-            continue
-        if row.data["site"] not in sites:
+        if row.cells["site"] and row.cells["site"] not in sites and "site" not in row.errors:
             row.problem(
                 "site", translate_message(services.NO_SITES if not sites else services.NOT_A_SITE)
             )
             row.data = None
+        if row.data is None:
             continue
         if queries.same_ad(
             organisation_id,
