@@ -9,6 +9,7 @@ from functools import partial
 
 from flask_babel import get_locale, gettext, lazy_gettext
 
+from outreach import phones
 from outreach.codes import country_name, language_name
 from outreach.i18n import N_
 
@@ -317,6 +318,11 @@ def language_label(code: str | None) -> str:
     return language_name(code, current_language()) if code else "–"
 
 
+def phone_display(e164: str | None) -> str:
+    """A stored number as people write it ("20 12 34 56"), or "–"."""
+    return phones.display(e164) if e164 else "–"
+
+
 def template_helpers() -> dict:
     """The page templates' `<list>_label(code)` functions."""
     lists = {
@@ -347,4 +353,5 @@ def template_helpers() -> dict:
         "region_label": region_name,
         "country_label": country_label,
         "language_label": language_label,
+        "phone_display": phone_display,
     }

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, func, or_, select
 
-from outreach import phones
 from outreach.audit.services import record
 from outreach.clinics.models import Clinic
 from outreach.db import db
@@ -311,7 +310,3 @@ def recent_flags(organisation_id, clinic_ids: Sequence, since: datetime, until: 
 def window_start(day: date, days: int) -> datetime:
     """The first instant of the screening window that ends with `day` (local days)."""
     return datetime.combine(day - timedelta(days=days), time.min, LOCAL_TZ)
-
-
-def display_phone(e164: str | None) -> str:
-    return phones.display(e164) if e164 else "–"

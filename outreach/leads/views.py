@@ -99,7 +99,6 @@ def detail(lead_id):
         dismiss_form=DismissForm(),
         link_form=LinkForm(),
         clinic_form=NewClinicForm(name=services.clinic_name(lead)),
-        display_phone=queries.display_phone,
     )
 
 
@@ -262,9 +261,7 @@ def groups():
     found = queries.phone_groups(org_id, order=order, limit=GROUPS_SHOWN)
     with write_transaction():  # the page shows numbers and addresses: audited, never which
         record("lead.groups", user=caller(), object_type="leads", count=len(found), order=order)
-    return render_template(
-        "leads/groups.html", groups=found, order=order, display_phone=queries.display_phone
-    )
+    return render_template("leads/groups.html", groups=found, order=order)
 
 
 # The list of sites and the screening window (settings)

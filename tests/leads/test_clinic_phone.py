@@ -47,3 +47,17 @@ def test_the_phone_pull_does_not_carry_clinic_numbers(nurse_client, factory, org
 
     pulled = nurse_client.get("/api/v1/sync").json
     assert pulled["clinics"] and all("phone" not in c for c in pulled["clinics"])
+
+
+def test_the_clinic_form_takes_a_number_in_any_writing_and_names_a_bad_one(nurse_client):
+    from tests.clinics.test_pages import form_data
+
+    bad = nurse_client.form_post("/clinics/new", form_data(phone="12 34"))
+    assert bad.status_code == 422
+    assert "Not a valid phone number" in bad.get_data(as_text=True)
+
+    saved = nurse_client.form_post("/clinics/new", form_data(phone="0045 20 12 34 56"))
+    assert saved.status_code == 302
+    clinic = db.session.scalars(select(Clinic)).one()
+    assert clinic.phone == "+4520123456"
+    assert "20 12 34 56" in nurse_client.get(saved.headers["Location"]).get_data(as_text=True)
