@@ -135,7 +135,7 @@ class LeadForm(FlaskForm):
     lon = CoordinateField(_l("Longitude"))
     region = SelectField(_l("Region"))
     languages = StringField(_l("Languages"), validators=[Optional(), Length(max=60)])
-    flags = MultiCheckboxField(_l("What the ad shows"), choices=_flag_choices)
+    flags = MultiCheckboxField(_l("Flags"), choices=_flag_choices)
     flag_note = TextAreaField(_l("Anything else seen"), validators=[Optional(), Length(max=500)])
     seen_on = DateField(_l("Seen on"), validators=[DataRequired(), InRange(HAPPENED_DAY)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])

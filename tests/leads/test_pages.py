@@ -241,3 +241,17 @@ def test_the_list_filters_by_flag_and_status(nurse_client, factory, org):
     assert "Aarhus C" in flagged and "Aalborg" not in flagged
     waiting = nurse_client.get("/leads/?status=to_verify").get_data(as_text=True)
     assert "Aalborg" in waiting and "Aarhus C" not in waiting
+
+
+def test_a_nurse_sees_how_big_a_group_is_but_only_coordinators_see_its_members(
+    nurse_client, coordinator_client, factory, org
+):
+    lead = factory.lead(org, phone="+4520123456")
+    other = factory.lead(org, phone="+4520123456", site="Escortguiden")
+
+    as_nurse = nurse_client.get(f"/leads/{lead.id}").get_data(as_text=True)
+    as_coordinator = coordinator_client.get(f"/leads/{lead.id}").get_data(as_text=True)
+
+    assert "This number appears in 2 ads on 2 sites." in as_nurse
+    assert f"/leads/{other.id}" not in as_nurse
+    assert f"/leads/{other.id}" in as_coordinator
