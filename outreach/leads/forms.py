@@ -187,6 +187,8 @@ class LeadForm(FlaskForm):
         lead = self.lead
         first = seen
         if lead is not None and seen is not None:
+            if self.seen_on.data == lead.last_seen.astimezone(LOCAL_TZ).date():
+                seen = lead.last_seen  # the day as it was: the time stays too
             first = min(lead.first_seen, seen)
         return {
             "site": self.site.data,

@@ -1,6 +1,7 @@
 """The lead pages: record (and the same ad again), field errors, status actions, a clinic
 from a lead, linking to a clinic near it, the phone-number groups, the list of sites."""
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -255,3 +256,33 @@ def test_a_nurse_sees_how_big_a_group_is_but_only_coordinators_see_its_members(
     assert "This number appears in 2 ads on 2 sites." in as_nurse
     assert f"/leads/{other.id}" not in as_nurse
     assert f"/leads/{other.id}" in as_coordinator
+
+
+def test_saving_a_lead_unchanged_changes_nothing_not_even_its_times(nurse_client, factory, org):
+    seen = datetime(2026, 11, 2, 20, 15, tzinfo=UTC)
+    lead = factory.lead(org, phone="+4520123456", last_seen=seen, postcode="8000", city="Aarhus C")
+    page = nurse_client.get(f"/leads/{lead.id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="([^"]+)"', page)[1]
+
+    response = nurse_client.form_post(
+        f"/leads/{lead.id}/edit",
+        form(
+            lead_id=str(lead.id),
+            version=html.unescape(version),
+            url=lead.url,
+            phone="20 12 34 56",
+            alias="",
+            kind="",
+            languages="",
+            flags=[],
+            seen_on="2026-11-02",
+            notes="",
+        ),
+    )
+
+    assert response.status_code == 302
+    db.session.refresh(lead)
+    assert (lead.first_seen, lead.last_seen) == (seen, seen)
+    assert "Nothing was changed." in nurse_client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
