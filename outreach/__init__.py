@@ -115,6 +115,8 @@ def register_blueprints(app: Flask) -> None:
     from outreach.extensions import api
     from outreach.field import views as field_views
     from outreach.fieldwork import views as fieldwork_views
+    from outreach.leads import api as leads_api
+    from outreach.leads import views as leads_views
     from outreach.orgs import views as settings_views
     from outreach.persons import api as persons_api
     from outreach.persons import views as persons_views
@@ -135,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_views.bp)
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(routing_views.bp)
+    app.register_blueprint(leads_views.bp)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(clinics_api.blp)
     api.register_blueprint(visits_api.blp)
@@ -142,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(sync_api.blp)
     api.register_blueprint(reports_api.blp)
     api.register_blueprint(routing_api.blp)
+    api.register_blueprint(leads_api.blp)
 
 
 def register_errorhandlers(app: Flask) -> None:

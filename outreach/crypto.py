@@ -356,7 +356,9 @@ def _warn_unreadable(table: str, column: str, row_id, reason: str) -> None:
 
 class Encrypted:
     """The plaintext view of a SealedText column (see the module's docstring). `lookup` names
-    a column that gets `KeyRing.lookup(<table>.<column>, normalise(plaintext))` at each seal."""
+    a column that gets `KeyRing.lookup(<table>.<column>, normalise(plaintext))` at each seal;
+    `purpose` replaces `<table>.<column>` where equal values of several tables must hash
+    alike (phone numbers: outreach/phones.py)."""
 
     def __init__(
         self,
@@ -364,10 +366,12 @@ class Encrypted:
         *,
         lookup: str | None = None,
         normalise: Callable[[str], str] = str,
+        purpose: str | None = None,
     ):
         self.column_attr = column_attr
         self.lookup = lookup
         self.normalise = normalise
+        self.purpose = purpose
         self.name = ""
         self.owner: type | None = None
         self._place: tuple[str, str] | None = None
@@ -393,11 +397,16 @@ class Encrypted:
         beside the column (the table is not decrypted). Only for a field with `lookup=`."""
         if not self.lookup:
             raise TypeError(f"{self.name} is encrypted and has no look-up hash")
-        table, column = self.place()
-        ring = keyring()
-        return getattr(self.owner, self.lookup) == ring.lookup(
-            f"{table}.{column}", self.normalise(text)
+        return getattr(self.owner, self.lookup) == keyring().lookup(
+            self.lookup_purpose(), self.normalise(text)
         )
+
+    def lookup_purpose(self) -> str:
+        """What the look-up hash is keyed on besides the value: the column, or `purpose`."""
+        if self.purpose:
+            return self.purpose
+        table, column = self.place()
+        return f"{table}.{column}"
 
     # `Model.alias == "Mai"` would compare this descriptor, not the column, and quietly be
     # False in a WHERE clause: refuse it, and say what to use.
@@ -470,7 +479,7 @@ def _seal_pending(obj, ring: KeyRing) -> None:
         setattr(obj, f.column_attr, sealed)
         obj.__dict__.setdefault("_outreach_plaintext", {})[f.name] = (sealed, stored.text)
         if f.lookup:
-            setattr(obj, f.lookup, ring.lookup(f"{table}.{column}", f.normalise(stored.text)))
+            setattr(obj, f.lookup, ring.lookup(f.lookup_purpose(), f.normalise(stored.text)))
 
 
 @event.listens_for(Session, "before_flush")

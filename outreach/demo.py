@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
+from outreach import phones
 from outreach.auth import second_factor
 from outreach.auth.queries import find_users_by_email
 from outreach.auth.services import AccountError, create_user
@@ -21,6 +22,7 @@ from outreach.changes import stamp
 from outreach.clinics.models import Clinic
 from outreach.db import db
 from outreach.denmark import Town, towns
+from outreach.leads.models import LEAD_FLAGS, Lead, LeadSighting
 from outreach.orgs.models import Organisation
 from outreach.orgs.queries import find_organisation
 from outreach.orgs.services import create_organisation
@@ -602,6 +604,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
             "indicators": INDICATORS,
             "indicator_labels": INDICATOR_LABELS,
             "limits": {"pack": USUAL_PACK},  # the usual most: the defaults
+            "lead_sites": LEAD_SITES,
         },
     )
     staff = {}
@@ -623,6 +626,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     _add_synced(visits)
     _add_synced(persons)
     _add_synced(sorted(conversations, key=lambda c: c.occurred_at))
+    _screening(rng, org, clinics, region_towns, staff["coordinator"].id, today)
     _route_plans(staff["coordinator"], [staff["nurse"], staff["coordinator"]], today)
 
     second = create_organisation(
@@ -652,6 +656,134 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     # person's conversations by scanning them all (scheduler.planner_statistics_job).
     db.session.execute(text("ANALYZE"))
     return LOGINS
+
+
+# --- screening: a year of leads --------------------------------------------------------------
+
+# Invented site names; ad addresses are under .example, numbers are random Danish mobiles.
+LEAD_SITES = ["Annoncesiden", "Escortguiden", "Massageportalen", "Rødlygten"]
+LEAD_LANGUAGES = ["th", "th", "th", "ro", "ro", "bg", "es", "zh", "en", "hu"]
+LEAD_KINDS = ["massage_clinic", "apartment", "apartment", "apartment", "mobile_home", "motel"]
+CONTROLLERS = 12  # numbers that run several ads, some also at clinics
+SINGLE_ADS = 150
+
+
+def _mobile(rng: random.Random, used: set) -> str:
+    """A Danish mobile number in E.164 (2x xx xx xx), not used before in the demo."""
+    while True:
+        number = f"+452{rng.randint(0, 9_999_999):07d}"
+        try:
+            phones.normalise(number)
+        except phones.InvalidPhone:
+            continue  # not every 2x xx xx xx is in Denmark's numbering plan
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _ad_flags(rng: random.Random) -> list[str]:
+    """What an ad shows: mostly nothing of note; about one in five flagged."""
+    if rng.random() > 0.2:
+        return []
+    found = set(rng.sample(list(LEAD_FLAGS), rng.choice([1, 1, 2])))
+    return [flag for flag in LEAD_FLAGS if flag in found]
+
+
+def _screening(
+    rng: random.Random, org: Organisation, clinics: list, towns_: list, user_id, today: datetime
+) -> None:
+    """A year of screened ads: ~150 single ads and 12 numbers that each run 3-6 ads on two or
+    three sites (a controller moving persons between towns), a few of them also the number of
+    a clinic. Older leads are mostly linked or dismissed; recent flagged ones raise their
+    clinic's route priority."""
+    numbers: set = set()
+    aliases = " ".join(_ALIASES.values()).split()
+    open_clinics = [c for c in clinics if c.status != "closed"]
+    by_town: dict = {}
+    for clinic in open_clinics:
+        by_town.setdefault(clinic.postcode, []).append(clinic)
+    leads, sightings = [], []
+    serial = 1000
+
+    def ad(site, phone, town, first_seen, flags, clinic=None):
+        nonlocal serial
+        serial += 1
+        last_seen = min(first_seen + timedelta(days=rng.choice([0, 0, 3, 10, 30, 60])), today)
+        age = (today - first_seen).days
+        if clinic is not None:
+            status = "linked"
+        elif age > 60:
+            status = rng.choices(["dismissed", "to_verify", "new"], weights=[5, 3, 1])[0]
+        else:
+            status = rng.choices(["new", "to_verify"], weights=[2, 1])[0]
+        lead = Lead(
+            id=uuid.UUID(int=rng.getrandbits(128), version=4),
+            organisation_id=org.id,
+            site=site,
+            url=f"https://{site.lower().replace('ø', 'oe')}.example/annonce/{serial}",
+            phone=phone,
+            alias=rng.choice(aliases),
+            kind=clinic.kind if clinic else rng.choice(LEAD_KINDS),
+            postcode=town.postcode,
+            city=town.name,
+            region_slug=town.region,
+            region_source="postcode",
+            languages=[rng.choice(LEAD_LANGUAGES)],
+            flags=flags,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            status=status,
+            dismissed_reason=(
+                rng.choice(["not_relevant", "gone", "outside_area"])
+                if status == "dismissed"
+                else None
+            ),
+            clinic_id=clinic.id if clinic else None,
+            created_by_id=user_id,
+            created_at=first_seen,
+        )
+        leads.append(lead)
+        seen = [first_seen] + ([last_seen] if last_seen > first_seen else [])
+        for moment in seen:
+            sightings.append(
+                LeadSighting(
+                    organisation_id=org.id,
+                    lead_id=lead.id,
+                    seen_at=moment,
+                    site=site,
+                    flags=flags,
+                    recorded_by_id=user_id,
+                    recorded_at=moment,
+                )
+            )
+
+    def some_day() -> datetime:
+        return today - timedelta(days=rng.randint(0, 364), hours=rng.randint(0, 12))
+
+    for _ in range(CONTROLLERS):
+        phone = _mobile(rng, numbers)
+        sites = rng.sample(LEAD_SITES, rng.choice([2, 2, 3]))
+        for _ in range(rng.randint(3, 6)):
+            town = rng.choice(towns_)
+            ad(rng.choice(sites), phone, town, some_day(), _ad_flags(rng))
+        if rng.random() < 0.4:  # the number is also a clinic's
+            clinic = rng.choice(open_clinics)
+            clinic.phone = phone
+            stamp(clinic)
+    for _ in range(SINGLE_ADS):
+        town = rng.choice(towns_)
+        first_seen = some_day()
+        known = by_town.get(town.postcode) or []
+        # About a third of the older ads turn out to be a clinic of the registry.
+        clinic = rng.choice(known) if known and rng.random() < 0.35 else None
+        flags = _ad_flags(rng)
+        if clinic is not None and (today - first_seen).days < 30 and rng.random() < 0.5:
+            flags = flags or ["appears_very_young"]  # recent flags raise route priority
+        phone = _mobile(rng, numbers) if rng.random() < 0.9 else None
+        ad(rng.choice(LEAD_SITES), phone, town, first_seen, flags, clinic)
+    _add_synced(leads)
+    db.session.add_all(sightings)
+    db.session.flush()
 
 
 # Saved route plans of the next working days: (office, region, how many of the drivers).

@@ -144,6 +144,7 @@ URL_ID_TABLES = dict(  # pairs, not a dict display: bandit reads "token_id" as a
         ("merge_id", "person_merges"),
         ("visit_id", "visits"),
         ("clinic_id", "clinics"),
+        ("lead_id", "leads"),
         ("plan_id", "route_plans"),
         ("user_id", "users"),
         ("token_id", "api_tokens"),

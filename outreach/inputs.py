@@ -18,7 +18,9 @@ from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_babel import gettext
 from marshmallow import ValidationError, fields, validate
 from webargs.flaskparser import FlaskParser
+from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.i18n import N_
 
@@ -97,6 +99,13 @@ class InRange:
             self.between(field.data)
         except ValidationError:
             raise StopValidation(gettext(self.between.error)) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of codes as checkboxes, for the HTML forms (flags, indicators, regions)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class Integer(fields.Integer):

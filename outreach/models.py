@@ -4,6 +4,7 @@ from outreach.audit.models import AuditEvent
 from outreach.auth.models import ApiToken, DeviceKey, RecoveryCode, SecondFactor, User, UserSession
 from outreach.clinics.models import Clinic, ClinicImport
 from outreach.geo import GeocodeCacheEntry
+from outreach.leads.models import Lead, LeadImport, LeadSighting
 from outreach.orgs.models import Organisation, Region, organisation_regions
 from outreach.persons.models import Conversation, Person, PersonMerge, PersonSearch
 from outreach.reports.models import ReportSnapshot
@@ -21,6 +22,9 @@ __all__ = [
     "DeviceKey",
     "GeocodeCacheEntry",
     "JobLock",
+    "Lead",
+    "LeadImport",
+    "LeadSighting",
     "Organisation",
     "Person",
     "PersonMerge",

@@ -9,6 +9,7 @@ from functools import partial
 
 from flask_babel import get_locale, gettext, lazy_gettext
 
+from outreach import phones
 from outreach.codes import country_name, language_name
 from outreach.i18n import N_
 
@@ -74,7 +75,31 @@ REFERRALS = {
 # In increasing power: auth.models ranks them in this order.
 ROLES = {"nurse": N_("Nurse"), "coordinator": N_("Coordinator"), "admin": N_("Admin")}
 
+# Leads (DESIGN.md §4, binding codes): what a screened ad shows, and where it stands.
+LEAD_FLAGS = {
+    "appears_very_young": N_("appears very young"),
+    "pressure_unprotected": N_("pressure to offer sex without protection"),
+    "extreme_services": N_("extreme services"),
+    "new_in_area": N_("new in the area"),
+    "moved": N_("moved"),
+    "controller_answers": N_("a controller answers the phone"),
+}
+LEAD_STATUSES = {
+    "new": N_("New"),
+    "to_verify": N_("To verify"),
+    "linked": N_("Linked to a clinic"),
+    "dismissed": N_("Dismissed"),
+}
+
 # Code lists of this application (extend freely).
+# Why a lead was dismissed.
+LEAD_DISMISS_REASONS = {
+    "duplicate": N_("Duplicate of another lead"),
+    "not_relevant": N_("Not relevant to the team"),
+    "outside_area": N_("Outside the organisation's regions"),
+    "gone": N_("The ad is gone"),
+    "other": N_("Other"),
+}
 CLINIC_SOURCES = {
     "registry": N_("Registry"),
     "field": N_("Found in the field"),
@@ -209,6 +234,16 @@ AUDIT_ACTIONS = {
     "route_plan.reopen": N_("Took a saved route plan back to a draft"),
     "route_plan.delete": N_("Deleted a route plan"),
     "audit.export": N_("Exported the audit log"),
+    "lead.read": N_("Read a lead"),
+    "lead.list": N_("Listed leads"),
+    "lead.create": N_("Recorded a lead"),
+    "lead.update": N_("Changed a lead"),
+    "lead.sighting": N_("Recorded a sighting of a lead"),
+    "lead.dismiss": N_("Dismissed a lead"),
+    "lead.reopen": N_("Took a lead back to verify"),
+    "lead.link": N_("Linked a lead to a clinic"),
+    "lead.groups": N_("Looked at the phone-number groups"),
+    "lead.import": N_("Imported leads from a CSV file"),
 }
 # What an audit event is about (its object_type), for the filter and the columns.
 AUDIT_OBJECT_TYPES = {
@@ -227,6 +262,8 @@ AUDIT_OBJECT_TYPES = {
     "organisations": N_("Organisation"),
     "report": N_("Report"),
     "audit_events": N_("Audit log"),
+    "leads": N_("Lead"),
+    "lead_import": N_("Lead import"),
 }
 
 PHONE_LISTS = {
@@ -286,6 +323,11 @@ def language_label(code: str | None) -> str:
     return language_name(code, current_language()) if code else "–"
 
 
+def phone_display(e164: str | None) -> str:
+    """A stored number as people write it ("20 12 34 56"), or "–"."""
+    return phones.display(e164) if e164 else "–"
+
+
 def template_helpers() -> dict:
     """The page templates' `<list>_label(code)` functions."""
     lists = {
@@ -306,6 +348,9 @@ def template_helpers() -> dict:
         "match_reason": MATCH_REASONS,
         "audit_action": AUDIT_ACTIONS,
         "audit_object": AUDIT_OBJECT_TYPES,
+        "lead_status": LEAD_STATUSES,
+        "flag": LEAD_FLAGS,
+        "dismiss_reason": LEAD_DISMISS_REASONS,
     }
     helpers = {f"{name}_label": partial(label, codes) for name, codes in lists.items()}
     return {
@@ -313,4 +358,5 @@ def template_helpers() -> dict:
         "region_label": region_name,
         "country_label": country_label,
         "language_label": language_label,
+        "phone_display": phone_display,
     }

@@ -11,7 +11,7 @@ import re
 import time as _time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -362,6 +362,33 @@ class Factory:
                 )
             plan.routes.append(route)
         return self._stamped(plan)
+
+    def lead(self, org, **fields):
+        """A screened ad, last seen now unless given, with its first sighting."""
+        from outreach.leads.models import Lead, LeadSighting
+
+        seen = fields.pop("last_seen", None) or datetime.now(UTC)
+        values = {
+            "site": "Annoncesiden",
+            "url": f"https://annoncer.example/ad/{self._next()}",
+            "first_seen": seen,
+            "last_seen": seen,
+            "flags": [],
+            "languages": [],
+        }
+        values.update(fields)
+        lead = self._stamped(Lead(organisation_id=org.id, **values))
+        db.session.add(
+            LeadSighting(
+                organisation_id=org.id,
+                lead_id=lead.id,
+                seen_at=seen,
+                site=lead.site,
+                flags=list(lead.flags),
+            )
+        )
+        db.session.flush()
+        return lead
 
     @staticmethod
     def _stamped(row):

@@ -158,6 +158,31 @@ ROUTES = {
     ("settings.external_services", "POST"): ADMIN,
     ("settings.second_factor", "POST"): ADMIN,
     ("settings.retention", "POST"): ADMIN,
+    # Leads (issue 14): nurses record and update them; coordinators dismiss and link them,
+    # see the phone-number groups, keep the list of sites and import.
+    ("leads_api.LeadCollection", "GET"): NURSE,
+    ("leads_api.LeadResource", "GET"): NURSE,
+    ("leads_api.LeadResource", "PUT"): NURSE,
+    ("leads_api.LeadSightings", "POST"): NURSE,
+    ("leads.index", "GET"): NURSE,
+    ("leads.detail", "GET"): NURSE,
+    ("leads.create", "GET"): NURSE,
+    ("leads.create", "POST"): NURSE,
+    ("leads.edit", "GET"): NURSE,
+    ("leads.edit", "POST"): NURSE,
+    ("leads.seen_again", "POST"): NURSE,
+    ("leads.to_verify", "POST"): NURSE,
+    ("leads.dismiss", "POST"): COORDINATOR,
+    ("leads.reopen", "POST"): COORDINATOR,
+    ("leads.link", "POST"): COORDINATOR,
+    ("leads.new_clinic", "POST"): COORDINATOR,
+    ("leads.groups", "GET"): COORDINATOR,
+    ("leads.sites", "GET"): COORDINATOR,
+    ("leads.sites", "POST"): COORDINATOR,
+    ("leads.import_csv", "GET"): COORDINATOR,
+    ("leads.import_csv", "POST"): COORDINATOR,
+    ("leads.import_confirm", "POST"): COORDINATOR,
+    ("leads.import_example", "GET"): COORDINATOR,
 }
 
 # Routes that end the caller's session run last, so the rest run logged in.
@@ -172,6 +197,8 @@ BODY_FIRST = {
     ("persons_api.PersonResource", "PUT"),
     ("persons_api.ConversationResource", "PUT"),
     ("route_plans_api.RoutePlanSave", "POST"),
+    ("leads_api.LeadResource", "PUT"),
+    ("leads_api.LeadSightings", "POST"),
 }
 PLAIN_VALUES = {"lang": "en", "name": "visits", "filename": "css/app.css", "route": 1, "stop": 1}
 
@@ -192,7 +219,7 @@ def build(rule, ids: dict) -> str:
 
 def random_ids() -> dict:
     names = ("user_id", "token_id", "clinic_id", "visit_id", "person_id", "other_id")
-    names += ("conversation_id", "merge_id", "plan_id", "session_id", "device_key_id")
+    names += ("conversation_id", "merge_id", "plan_id", "session_id", "device_key_id", "lead_id")
     return {name: uuid.uuid4() for name in names}
 
 
@@ -261,6 +288,7 @@ def foreign_ids(factory, other_org):
     conversation = factory.conversation(person, visit)
     merge = merge_persons(coordinator, other.id, person.id)
     plan = factory.route_plan(other_org, [(coordinator, [clinic])])
+    lead = factory.lead(other_org, phone="+4520123456")
     token, _ = create_token(coordinator, "foreign")
     session = start_user_session(coordinator, "Mozilla/5.0 (Android 14) Chrome/130")
     device = devices.register(coordinator, uuid.uuid4(), "Mozilla/5.0 (Android 14) Chrome/130")
@@ -276,6 +304,7 @@ def foreign_ids(factory, other_org):
         "conversation_id": conversation.id,
         "merge_id": merge.id,
         "plan_id": plan.id,
+        "lead_id": lead.id,
     }
 
 

@@ -442,3 +442,44 @@ def test_a_saved_three_day_trip_from_roskilde_with_a_hotel_in_aalborg(loaded):
             assert clinic.region_slug == "nordjylland" and not stop.violations
             assert clinic.opening_hours.get(day.weekday)
             assert stop.arrival_at.astimezone(day.tz).date() == day.day
+
+
+# Screening (issue 14): a year of leads, with groups of ads sharing a number.
+
+
+def test_demo_has_a_year_of_leads_with_groups_of_ads_sharing_a_number(loaded):
+    from outreach.leads import queries as lead_queries
+    from outreach.leads.models import Lead
+
+    leads = list(db.session.scalars(select(Lead).where(Lead.organisation_id == loaded.org.id)))
+    assert len(leads) >= 180
+    assert all(YEAR_START <= lead.first_seen <= TODAY for lead in leads)
+    assert all(lead.last_seen >= lead.first_seen for lead in leads)
+    assert {lead.status for lead in leads} == {"new", "to_verify", "linked", "dismissed"}
+    assert {lead.site for lead in leads} <= set(loaded.org.settings["lead_sites"])
+    groups = lead_queries.phone_groups(loaded.org.id, limit=100)
+    big = [g for g in groups if g.ads >= 3 and g.sites >= 2]
+    assert len(big) >= 8
+    assert any(g.clinics for g in groups)
+    recent_flagged_clinics = [
+        lead
+        for lead in leads
+        if lead.clinic_id and lead.flags and (TODAY - lead.last_seen).days <= 30
+    ]
+    assert recent_flagged_clinics
+
+
+def test_demo_leads_are_valid_and_resending_them_changes_nothing(loaded):
+    from outreach.leads import services as lead_services
+    from outreach.leads.models import Lead
+    from outreach.leads.schemas import LeadInSchema, LeadOutSchema
+
+    coordinator = db.session.scalar(
+        select(User).where(User.email == "coordinator@demo.outreach.dk")
+    )
+    leads = list(db.session.scalars(select(Lead).where(Lead.organisation_id == loaded.org.id)))
+    drop = {"id", "created_at", "updated_at", "region_source"}
+    for lead in sample(leads):
+        data = _as_input(LeadOutSchema(), LeadInSchema(), lead, drop)
+        data["region"] = None  # derived from the postcode, as the demo stored it
+        assert not lead_services.put_lead(coordinator, lead.id, data).changed

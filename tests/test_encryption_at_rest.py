@@ -27,12 +27,18 @@ from tests.clinics.test_csv_import import csv_bytes, sealed_upload, upload
 from tests.clinics.test_pages import form_data as clinic_form
 from tests.conftest import PASSWORD, ActorClient, database_url, make_app
 from tests.fieldwork.test_pages import edit
+from tests.leads.test_api import body as lead_body
+from tests.leads.test_csv_import import csv_bytes as lead_csv
+from tests.leads.test_csv_import import upload as lead_upload
+from tests.leads.test_pages import form as lead_form
 from tests.persons.test_api_conversations import body as conversation_body
 from tests.persons.test_api_persons import body as person_body
 from tests.test_privacy import capture_everything, logged_lines
 from tests.visits.test_api import body as visit_body
 
 EMAIL = "coordinator@at-rest.example"
+PHONE = "+45 28 85 52 13"  # a lead's and a clinic's number: its digits are in no file either
+PHONE_DIGITS = b"28855213"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +47,11 @@ def own_app(tmp_path_factory):
     with app.app_context():
         upgrade()
         org = create_organisation("At rest", ["midtjylland"])
-        org.settings = {"supplies": ["condoms", "leaflet_th"], "indicators": ["debt"]}
+        org.settings = {
+            "supplies": ["condoms", "leaflet_th"],
+            "indicators": ["debt"],
+            "lead_sites": ["Annoncesiden"],
+        }
         user = create_user(org, EMAIL, PASSWORD, "coordinator")
         second_factor.enrol_directly(user, actor_note="test")
         db.session.commit()
@@ -59,7 +69,7 @@ class Ref:
 
 def write_everywhere(c, marker: str) -> dict:
     """The marker through every API and form that takes free text; the ids written."""
-    ids = {name: uuid.uuid4() for name in ("clinic", "visit", "person", "conversation")}
+    ids = {name: uuid.uuid4() for name in ("clinic", "visit", "person", "conversation", "lead")}
     # The API (the field app writes through these).
     assert (
         c.put(f"/api/v1/clinics/{ids['clinic']}", json=clinic_body(notes=marker)).status_code == 201
@@ -92,6 +102,32 @@ def write_everywhere(c, marker: str) -> dict:
     search = c.form_post("/persons/", {"q": marker})
     assert search.status_code in (302, 303)
     ids["search"] = search.headers["Location"]
+    # Leads (issue 14): the ad's address, number, alias and notes, by the API, the form and
+    # the CSV import; and a clinic's number.
+    lead = lead_body(
+        url=f"https://annoncer.example/{marker}",
+        phone=PHONE,
+        alias=marker,
+        notes=marker,
+        flag_note=marker,
+    )
+    assert c.put(f"/api/v1/leads/{ids['lead']}", json=lead).status_code == 201
+    made = c.form_post(
+        "/leads/new",
+        lead_form(url=f"https://annoncer.example/{marker}-form", alias=marker, notes=marker),
+    )
+    assert made.status_code in (302, 303)
+    preview = lead_upload(
+        c,
+        lead_csv(f"Annoncesiden;https://annoncer.example/{marker}-csv;;{marker};;;;;;2026-03-02;"),
+    )
+    assert c.form_post("/leads/import/confirm", {"upload": sealed_upload(preview)}).status_code in (
+        302,
+        303,
+    )
+    numbered = clinic_body(name="Numbered Spa", phone=PHONE)
+    assert c.put(f"/api/v1/clinics/{uuid.uuid4()}", json=numbered).status_code == 201
+    assert c.get("/leads/groups").status_code == 200
     # Reads that are audited, an export among them.
     assert c.get("/api/v1/sync?cursor=0").status_code == 200
     assert c.get("/api/v1/reports/annual.csv?year=2025").status_code == 200
@@ -104,6 +140,9 @@ def edit_clinic(c, clinic_id, notes):
 
 def shown_to_the_coordinator(c, ids: dict, marker: str) -> None:
     assert c.get(f"/api/v1/persons/{ids['person']}").json["alias"] == marker
+    lead = c.get(f"/api/v1/leads/{ids['lead']}").json
+    assert (lead["alias"], lead["notes"], lead["phone"]) == (marker, marker, "+4528855213")
+    assert "28 85 52 13" in c.get("/leads/groups").get_data(as_text=True)
     assert c.get(f"/api/v1/clinics/{ids['clinic']}").json["notes"] == f"{marker} edited"
     visit = c.get(f"/api/v1/visits/{ids['visit']}").json
     assert (visit["notes"], visit["police_note"]) == (f"{marker} visit", marker)
@@ -114,6 +153,7 @@ def shown_to_the_coordinator(c, ids: dict, marker: str) -> None:
         f"/clinics/{ids['clinic']}",
         f"/visits/{ids['visit']}",
         f"/conversations/{ids['conversation']}",
+        f"/leads/{ids['lead']}",
         ids["search"],
     ):
         answer = c.get(url)
@@ -155,14 +195,18 @@ def test_a_marker_written_everywhere_is_in_no_file_dump_log_or_audit_event(own_a
             assert any(f.name.endswith("-wal") for f in files)  # read while it is there
             assert any(b"Form Spa" in f.read_bytes() for f in files)  # clinic names are clear
             assert not [f for f in files if needle in f.read_bytes()]
+            assert not [f for f in files if PHONE_DIGITS in f.read_bytes()]
             db.session.remove()
             db.engine.dispose()  # the last connection checkpoints the WAL into the file
-            assert needle not in Path(make_url(url).database).read_bytes()
+            stored = Path(make_url(url).database).read_bytes()
+            assert needle not in stored and PHONE_DIGITS not in stored
         else:
             dump = pg_dump(url)
             assert b"COPY public.persons" in dump and b"Form Spa" in dump
-            assert needle not in dump
-    assert not [line for line in logged_lines(caplog.records) if marker in line]
+            assert needle not in dump and PHONE_DIGITS not in dump
+    assert not [e for e in events if "28855213" in json.dumps(e.details)]
+    logged = logged_lines(caplog.records)
+    assert not [line for line in logged if marker in line or "28855213" in line]
     assert marker not in capsys.readouterr().err
     assert caplog.records  # the capture works
     logging.getLogger(__name__).debug("done")

@@ -98,6 +98,8 @@ BUILDERS = {
     ),
     "ClinicFilterForm": lambda cls, data: cls(data, regions=["midtjylland"]),
     "ClinicForm": lambda cls, data: cls(formdata=data, may_close=False),
+    "LeadFilterForm": lambda cls, data: cls(data, regions=["midtjylland"], sites=["Annoncesiden"]),
+    "LeadForm": lambda cls, data: cls(formdata=data, sites=["Annoncesiden"]),
     "ReportFilterForm": lambda cls, data: cls(data, regions=["midtjylland"], first_year=2020),
     "PlanForm": lambda cls, data: cls(_organisation(), [], formdata=data),
     "SaveForm": lambda cls, data: save_form(_plan(), [], formdata=data),

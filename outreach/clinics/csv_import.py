@@ -1,250 +1,35 @@
-"""CSV import of clinics: read and check an upload, keep it sealed between preview and
-confirm, and create the valid rows through services.put_clinic.
+"""CSV import of clinics: the clinic columns and cell conversions for outreach/csv_upload.py
+(which reads, checks and seals the upload), the duplicate warnings, and creating the valid
+rows through services.put_clinic.
 
 Every row is checked with ClinicInSchema, the API's schema, so an import follows the same rules
-as the field app. Nothing about the upload is kept on the server between the two steps: the
-preview page carries the file back to the browser in a signed, compressed hidden field, which
-also works with several app processes behind a load balancer.
+as the field app.
 """
 
-import base64
-import binascii
-import csv
-import io
-import json
 import uuid
-import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
-from marshmallow import ValidationError
 from sqlalchemy import select
 
-from outreach import csvsafe
+from outreach import csv_upload, csvsafe
 from outreach.audit.services import record
 from outreach.clinics import hours, services
 from outreach.clinics.models import Clinic, ClinicImport
 from outreach.clinics.schemas import ClinicInSchema
+from outreach.csv_upload import MAX_BYTES, MAX_ROWS, Preview, Row, UploadRejected, new_upload_id
 from outreach.db import db
-from outreach.i18n import translate_message
+from outreach.i18n import N_
 from outreach.orgs.models import REGIONS
 from outreach.tenancy import tenant_select
+
+__all__ = ["MAX_BYTES", "MAX_ROWS", "UploadRejected", "new_upload_id"]
 
 # The clinic fields of the API, less `source` (every imported clinic has source "import").
 COLUMNS = tuple(field for field in services.INPUT_FIELDS if field != "source")
 REQUIRED_COLUMNS = ("name", "kind")
 COLUMN_ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon", "hours": "opening_hours"}
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
-SEAL_MAX_AGE_SECONDS = 3600
 _SEAL_SALT = "outreach.clinics.csv-import"
-# The row itself rather than one of its fields (too many cells).
-ROW = "row"
-
-
-class UploadRejected(Exception):
-    """The file as a whole can't be read; the message says why and what to do."""
-
-
-@dataclass
-class Row:
-    number: int  # the line in a spreadsheet: the header is 1
-    cells: dict[str, str]
-    data: dict | None = None  # ClinicInSchema's output, when the row is valid
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    warnings: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-    def messages(self) -> list[tuple[str, str, str]]:
-        """(level, column, message) in the order of the columns: errors, then warnings."""
-        order = {column: i for i, column in enumerate((ROW, *COLUMNS))}
-        return [
-            (level, column, message)
-            for level, found in (("error", self.errors), ("warning", self.warnings))
-            for column in sorted(found, key=lambda c: order.get(c, len(order)))
-            for message in found[column]
-        ]
-
-    def problem(self, column: str, message: str) -> None:
-        self.errors.setdefault(column, []).append(message)
-
-    def warn(self, column: str, message: str) -> None:
-        self.warnings.setdefault(column, []).append(message)
-
-
-@dataclass
-class Preview:
-    rows: list[Row]
-    columns: list[str]  # the known columns of the file, in the file's order
-    ignored_columns: list[str]
-    delimiter: str
-    encoding: str
-
-    @property
-    def valid_rows(self) -> list[Row]:
-        return [row for row in self.rows if row.valid]
-
-    @property
-    def invalid_rows(self) -> list[Row]:
-        return [row for row in self.rows if not row.valid]
-
-    @property
-    def warned_rows(self) -> list[Row]:
-        return [row for row in self.rows if row.warnings]
-
-
-# Reading
-
-
-def read(content: bytes, organisation_id: uuid.UUID) -> Preview:
-    """Check every row of an upload; raises UploadRejected when the file can't be used."""
-    if len(content) > MAX_BYTES:
-        raise UploadRejected(
-            _(
-                "The file is larger than %(mb)d MB. Split it into smaller files.",
-                mb=MAX_BYTES // (1024 * 1024),
-            )
-        )
-    text, encoding = _decode(content)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise UploadRejected(_("The file is empty, or its first line is empty."))
-    delimiter = _delimiter(lines[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-        columns, ignored = _columns(header)
-        rows = []
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, and Excel's rows of separators only
-            if len(rows) == MAX_ROWS:
-                raise UploadRejected(
-                    _(
-                        "The file has more than %(n)d rows. Split it into smaller files.",
-                        n=MAX_ROWS,
-                    )
-                )
-            rows.append(_check_row(number, header, columns, cells))
-    except csv.Error as exc:
-        raise UploadRejected(
-            _("The file is not valid CSV near line %(line)d.", line=reader.line_num)
-        ) from exc
-    if not rows:
-        raise UploadRejected(_("The file has a header line but no rows of clinics."))
-    _flag_duplicates(rows, organisation_id)
-    return Preview(rows, list(columns.values()), ignored, delimiter, encoding)
-
-
-def _decode(content: bytes) -> tuple[str, str]:
-    if b"\x00" in content:
-        raise UploadRejected(
-            _(
-                "This is not a CSV text file. In Excel, save it with "
-                "'CSV UTF-8 (comma delimited)' or 'CSV (semicolon delimited)'."
-            )
-        )
-    try:
-        return content.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        # What Danish Excel writes for plain "CSV (semicolon delimited)".
-        return content.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        raise UploadRejected(
-            _("The file's characters could not be read. Save it as 'CSV UTF-8' and try again.")
-        ) from None
-
-
-def _delimiter(header_line: str) -> str:
-    """The separator that splits the header into the most known columns (Danish Excel: ;)."""
-
-    def score(sep):
-        names = [_normalise_column(h) for h in next(csv.reader([header_line], delimiter=sep))]
-        return (sum(name in COLUMNS for name in names), header_line.count(sep))
-
-    return max((",", ";", "\t"), key=score)
-
-
-def _normalise_column(name: str) -> str:
-    name = name.strip().strip('"').strip().lower().replace(" ", "_").replace("-", "_")
-    return COLUMN_ALIASES.get(name, name)
-
-
-def _columns(header: list[str]) -> tuple[dict[int, str], list[str]]:
-    """{cell index: column} for the known columns, and the header cells that are ignored."""
-    columns, ignored = {}, []
-    for index, cell in enumerate(header):
-        name = _normalise_column(cell)
-        if name in COLUMNS:
-            if name in columns.values():
-                raise UploadRejected(_("The column %(name)s appears twice.", name=name))
-            columns[index] = name
-        elif cell.strip():
-            ignored.append(cell.strip())
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns.values()]
-    if missing:
-        raise UploadRejected(
-            _(
-                "The first line must name the columns, and %(missing)s must be among them. "
-                "Found: %(found)s.",
-                missing=", ".join(missing),
-                found=", ".join(h.strip() for h in header if h.strip()) or "–",
-            )
-        )
-    return columns, ignored
-
-
-def _check_row(number: int, header: list, columns: dict[int, str], cells: list[str]) -> Row:
-    row = Row(number, {column: "" for column in COLUMNS})
-    for index, column in columns.items():
-        if index < len(cells):
-            row.cells[column] = cells[index].strip()
-    data = {"source": "import"}
-    for column, text in row.cells.items():
-        if not text:
-            continue  # an empty cell is an absent optional value
-        try:
-            data[column] = _convert(column, text)
-        except ValueError as exc:
-            row.problem(column, str(exc))
-    schema = ClinicInSchema()
-    try:
-        loaded = schema.load(data)
-    except ValidationError as exc:
-        _add_schema_errors(row, exc.normalized_messages())
-        # The checks across fields (lat without lon, outside Denmark) only run when every
-        # field is valid; run them on the valid fields too, so the preview names everything.
-        rest = {k: v for k, v in data.items() if k not in row.errors}
-        _add_schema_errors(row, schema.validate(rest, partial=True))
-    else:
-        if row.valid:
-            row.data = loaded
-    # Empty cells past the header are Excel's habit; only name them when the row is wrong.
-    if len(cells) > len(header) and (row.errors or any(c.strip() for c in cells[len(header) :])):
-        row.problem(
-            ROW,
-            _(
-                "This row has %(cells)d cells but the first line names %(columns)d columns. "
-                "Is there a separator inside a value without quotes?",
-                cells=len(cells),
-                columns=len(header),
-            ),
-        )
-    return row
-
-
-def _add_schema_errors(row: Row, messages: dict) -> None:
-    for column, texts in messages.items():
-        if column not in row.errors:
-            for text in texts if isinstance(texts, list) else [texts]:
-                row.problem(column, translate_message(str(text)))
 
 
 # A region cell may hold the slug, the official code or the name ("Region Sjælland").
@@ -266,11 +51,35 @@ def _convert(column: str, text: str):
         except hours.HoursSyntaxError as exc:
             raise ValueError(str(exc)) from None
     if column == "region":
-        key = text.lower().removeprefix("region").strip().replace("æ", "ae").replace("ø", "oe")
-        return _REGION_NAMES.get(key, text)
+        return region_cell(text)
     if column in ("kind", "status"):
         return text.lower().replace(" ", "_")
     return text
+
+
+def region_cell(text: str) -> str:
+    """A region cell as its slug: the slug, the official code or the name."""
+    key = text.lower().removeprefix("region").strip().replace("æ", "ae").replace("ø", "oe")
+    return _REGION_NAMES.get(key, text)
+
+
+SPEC = csv_upload.Spec(
+    columns=COLUMNS,
+    required=REQUIRED_COLUMNS,
+    schema=ClinicInSchema,
+    convert=_convert,
+    no_rows=N_("The file has a header line but no rows of clinics."),
+    salt=_SEAL_SALT,
+    aliases=COLUMN_ALIASES,
+    fixed={"source": "import"},
+)
+
+
+def read(content: bytes, organisation_id: uuid.UUID) -> Preview:
+    """Check every row of an upload; raises UploadRejected when the file can't be used."""
+    preview = csv_upload.read(content, SPEC)
+    _flag_duplicates(preview.rows, organisation_id)
+    return preview
 
 
 def _flag_duplicates(rows: list[Row], organisation_id: uuid.UUID) -> None:
@@ -352,41 +161,12 @@ def already_imported(organisation_id: uuid.UUID, upload_id: str) -> bool:
 # Between preview and confirm
 
 
-def new_upload_id() -> str:
-    return uuid.uuid4().hex
-
-
-def _signer() -> TimestampSigner:
-    return TimestampSigner(current_app.secret_key, salt=_SEAL_SALT)
-
-
 def seal(content: bytes, user, upload_id: str) -> str:
-    """The upload as a signed, compressed token for a hidden field, bound to this user."""
-    header = json.dumps({"user": str(user.id), "upload": upload_id}).encode()
-    blob = zlib.compress(header + b"\n" + content, 6)
-    return _signer().sign(base64.urlsafe_b64encode(blob)).decode("ascii")
+    return csv_upload.seal(content, user, upload_id, _SEAL_SALT)
 
 
 def unseal(token: str, user) -> tuple[bytes, str]:
-    """(content, upload id) from seal(); UploadRejected when expired, altered or not hers."""
-    unreadable = UploadRejected(_("The upload could not be read back. Upload the file again."))
-    try:
-        payload = _signer().unsign(token.encode("ascii"), max_age=SEAL_MAX_AGE_SECONDS)
-    except SignatureExpired:
-        raise UploadRejected(
-            _("The preview is more than an hour old. Upload the file again.")
-        ) from None
-    except (BadSignature, UnicodeEncodeError):
-        raise unreadable from None
-    try:
-        blob = zlib.decompress(base64.urlsafe_b64decode(payload))
-        header, _sep, content = blob.partition(b"\n")
-        meta = json.loads(header)
-    except (binascii.Error, zlib.error, ValueError):
-        raise unreadable from None
-    if meta.get("user") != str(user.id):
-        raise unreadable
-    return content, meta["upload"]
+    return csv_upload.unseal(token, user, _SEAL_SALT)
 
 
 # The example file offered on the page

@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from outreach import vocabulary
+from outreach import phones, vocabulary
 from outreach.clinics import hours
 from outreach.clinics.models import CLINIC_KINDS, CLINIC_STATUSES, WEEKDAYS
 from outreach.clinics.queries import ClinicFilters
@@ -142,6 +142,21 @@ def _postcode(form, field):
         raise ValidationError(_("Not a postcode of a Danish region (four digits, e.g. 8000)."))
 
 
+def _phone(form, field):
+    try:
+        phones.normalise(field.data)
+    except phones.InvalidPhone as error:
+        raise ValidationError(_(str(error))) from None
+
+
+def _e164(text: str | None) -> str | None:
+    """A typed number in E.164 (what is stored), or as typed when it is none (refused)."""
+    try:
+        return phones.normalise(text) if text else None
+    except phones.InvalidPhone:
+        return text
+
+
 # Where ClinicInSchema's field names show up in the form.
 _SCHEMA_FIELDS = {
     "name": "name",
@@ -155,6 +170,7 @@ _SCHEMA_FIELDS = {
     "opening_hours": "hours_unknown",
     "status": "status",
     "notes": "notes",
+    "phone": "phone",
 }
 
 
@@ -174,6 +190,7 @@ class ClinicForm(FlaskForm):
     region = SelectField(_l("Region"))
     status = SelectField(_l("Status"), default="active")
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    phone = StringField(_l("Phone number"), validators=[Optional(), _phone])
     hours_unknown = BooleanField(_l("Opening hours are not known"))
     hours_mon = DayHoursField(DAY_NAMES["mon"])
     hours_tue = DayHoursField(DAY_NAMES["tue"])
@@ -202,7 +219,7 @@ class ClinicForm(FlaskForm):
     def for_clinic(cls, clinic, *, may_close: bool, version: str):
         """The form filled from a stored clinic, as the user would type it."""
         form = cls(may_close=may_close, current_status=clinic.status)
-        for name in ("name", "kind", "address", "postcode", "city", "status", "notes"):
+        for name in ("name", "kind", "address", "postcode", "city", "status", "notes", "phone"):
             getattr(form, name).data = getattr(clinic, name)
         if clinic.geocode_status == "manual":
             form.lat.data, form.lon.data = clinic.lat, clinic.lon
@@ -271,6 +288,7 @@ class ClinicForm(FlaskForm):
             "status": self.status.data,
             "source": source,
             "notes": text(self.notes),
+            "phone": _e164(text(self.phone)),
         }
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from outreach import vocabulary
+from outreach import phones, vocabulary
 from outreach.changes import Synced
 from outreach.crypto import Encrypted, SealedText
 from outreach.db import Timestamps, UTCDateTime, UUIDPrimaryKey, db, utcnow
@@ -25,6 +25,7 @@ class Clinic(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     __table_args__ = (
         Index("ix_clinics_org_region", "organisation_id", "region_slug"),
         Index("ix_clinics_org_sync", "organisation_id", "sync_seq"),
+        Index("ix_clinics_org_phone_lookup", "organisation_id", "phone_lookup"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
@@ -44,6 +45,15 @@ class Clinic(UUIDPrimaryKey, Timestamps, Synced, db.Model):
     source: Mapped[str] = mapped_column(String(12), default="registry", nullable=False)
     _notes: Mapped[str | None] = mapped_column("notes", SealedText)
     notes = Encrypted("_notes")  # encrypted at rest (outreach/crypto.py)
+    # E.164 (phones.normalise); its look-up hash groups the clinic with leads of that number.
+    _phone: Mapped[str | None] = mapped_column("phone", SealedText)
+    phone = Encrypted(
+        "_phone",
+        lookup="phone_lookup",
+        normalise=phones.normalise,
+        purpose=phones.LOOKUP_PURPOSE,
+    )
+    phone_lookup: Mapped[str | None] = mapped_column(String(64))
     geocode_status: Mapped[str] = mapped_column(String(10), default="none", nullable=False)
     geocode_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,6 +15,7 @@ from outreach.i18n import N_
 from outreach.inputs import HAPPENED, HAPPENED_DAY, no_bidi_controls
 from outreach.orgs.models import REGION_SLUGS
 from outreach.paging import list_schema, page_field, per_page_field
+from outreach.phones import PhoneField
 
 OPENING_HOURS_DOC = {
     "description": "Intervals per weekday in local time; a missing or empty weekday is closed, "
@@ -60,6 +61,14 @@ class ClinicInSchema(Schema):
     status = fields.String(load_default="active", validate=validate.OneOf(CLINIC_STATUSES))
     source = fields.String(load_default="registry", validate=validate.OneOf(CLINIC_SOURCES))
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
+    # No load_default: omitted, the stored number stays (services.PHONE).
+    phone = PhoneField(
+        allow_none=True,
+        metadata={
+            "description": "E.164 once stored; omitted keeps the stored number, null "
+            "removes it. Groups the clinic with leads of the same number."
+        },
+    )
 
     @validates("name")
     def _name(self, value, **kwargs):
@@ -102,6 +111,7 @@ class ClinicOutSchema(Schema):
     status = fields.String()
     source = fields.String()
     notes = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "E.164."})
     geocode_status = fields.String(validate=validate.OneOf(GEOCODE_STATUSES))
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -109,7 +119,12 @@ class ClinicOutSchema(Schema):
 
 class ClinicSyncSchema(ClinicOutSchema):
     """A clinic as the phone pulls it: with its last visit, which the phone cannot know for
-    clinics last visited before the ~400 days of visits it keeps. Not part of the ETag."""
+    clinics last visited before the ~400 days of visits it keeps. Not part of the ETag.
+    Without the clinic's phone number: the phone needs none of it offline (less protected
+    data on devices), and its clinic bodies leave the stored number as it is."""
+
+    class Meta:
+        exclude = ("phone",)
 
     last_visit_at = fields.AwareDateTime(
         allow_none=True,

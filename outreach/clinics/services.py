@@ -37,8 +37,17 @@ INPUT_FIELDS = (
 )
 
 
+# `phone` is optional in the body: omitted, the stored number stays (the field app's bodies
+# do not carry it); null removes it.
+PHONE = "phone"
+
+
 def _clean(data: dict) -> dict:
+    phone_given = PHONE in data
+    phone = data.get(PHONE)
     data = {field: data.get(field) for field in INPUT_FIELDS}
+    if phone_given:
+        data[PHONE] = phone
     for field in ("name", "address", "city", "notes", "postcode"):
         if isinstance(data[field], str):
             data[field] = data[field].strip() or None
@@ -56,7 +65,21 @@ def _current_input(clinic: Clinic) -> dict:
     return values
 
 
-def _derive_region(clinic: Clinic, requested: str | None) -> None:
+def _current_input_for(data: dict):
+    """_current_input, with the phone when the body gives one (so a resend stays a resend)."""
+
+    def current(clinic: Clinic) -> dict:
+        values = _current_input(clinic)
+        if PHONE in data:
+            values[PHONE] = clinic.phone
+        return values
+
+    return current
+
+
+def derive_region(clinic, requested: str | None) -> None:
+    """The region of a clinic (or a lead: anything with a postcode, lat/lon and region
+    columns): the one chosen, else from the postcode, else from the coordinates."""
     if requested:
         clinic.region_slug, clinic.region_source = requested, "manual"
     elif region := region_for_postcode(clinic.postcode):
@@ -125,6 +148,8 @@ def _apply(clinic: Clinic, data: dict, user, defer_geocoding: bool = False) -> N
     for field in INPUT_FIELDS:
         if field not in ("region", "lat", "lon"):
             setattr(clinic, field, data[field])
+    if PHONE in data:
+        clinic.phone = data[PHONE]
     if clinic.status == "closed" and clinic.closed_at is None:
         clinic.closed_at = utcnow()
     elif clinic.status != "closed":
@@ -135,7 +160,7 @@ def _apply(clinic: Clinic, data: dict, user, defer_geocoding: bool = False) -> N
         # Coordinates withdrawn, or looked up for an address that is no longer the clinic's.
         clinic.lat = clinic.lon = None
         (defer_geocode if defer_geocoding else try_geocode)(clinic)
-    _derive_region(clinic, data["region"])
+    derive_region(clinic, data["region"])
     clinic.updated_by_id = user.id
 
 
@@ -169,7 +194,7 @@ def put_clinic(
         data,
         if_match,
         etag=etag,
-        current_input=_current_input,
+        current_input=_current_input_for(data),
         apply=apply,
         audit_action=audit_action,
     )
@@ -231,7 +256,7 @@ def retry_pending_geocoding(limit: int = 50) -> int:
             place_at_town(clinic)
         if (clinic.lat, clinic.lon, clinic.geocode_status) != before:
             if clinic.region_source != "manual":
-                _derive_region(clinic, None)
+                derive_region(clinic, None)
             stamp(clinic)
     db.session.flush()
     return done

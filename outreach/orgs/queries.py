@@ -162,7 +162,7 @@ def settings_revision(org: Organisation, part: str) -> str:
     """A fingerprint of one part of the settings, so an edit made from an out-of-date page is
     noticed instead of silently undoing someone else's change."""
     settings = org.settings or {}
-    if part in ("offices", "limits"):
+    if part in ("offices", "limits", "lead_sites"):
         value = settings.get(part, [])
     elif part == "retention":
         value = retention_years(org)
@@ -242,3 +242,21 @@ def map_tile_url(org: Organisation | None) -> str:
     if org is None or uses_external_services(org) or config["MAP_TILE_URL_SELF_HOSTED"]:
         return config["MAP_TILE_URL"]
     return ""
+
+
+# Screening (outreach/leads): the sites the team screens, and how long a flag counts.
+DEFAULT_SCREENING_WINDOW_DAYS = 30
+MAX_SCREENING_WINDOW_DAYS = 365
+
+
+def lead_sites(org: Organisation) -> list[str]:
+    """The names of the websites the organisation screens, in its order."""
+    return [str(s) for s in (org.settings or {}).get("lead_sites", [])]
+
+
+def screening_window_days(org: Organisation) -> int:
+    """How many days a flagged lead raises its clinic's route priority (default 30)."""
+    value = (org.settings or {}).get("screening_window_days")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return DEFAULT_SCREENING_WINDOW_DAYS

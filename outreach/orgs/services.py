@@ -13,14 +13,17 @@ from outreach.orgs.models import REGION_SLUGS, Organisation, Region
 from outreach.orgs.queries import (
     CODE_LISTS,
     MAX_RETENTION_YEARS,
+    MAX_SCREENING_WINDOW_DAYS,
     MIN_RETENTION_YEARS,
     default_label,
     default_language,
     find_organisation,
     label_texts,
+    lead_sites,
     nurses_need_second_factor,
     plausibility_limits,
     retention_years,
+    screening_window_days,
     settings_revision,
     uses_external_services,
 )
@@ -329,3 +332,60 @@ def set_nurse_second_factor(org: Organisation, required: bool, actor=None) -> bo
     settings = dict(org.settings or {})
     settings["nurse_second_factor"] = required
     return _store(org, settings, actor, "nurse_second_factor", required=required)
+
+
+MAX_LEAD_SITES = 50
+LEAD_SITE_MAX_LENGTH = 100
+
+
+def set_lead_sites(
+    org: Organisation, names: list[str], actor=None, expected_revision: str | None = None
+) -> bool:
+    """Replace the list of sites the team screens (names, in order; leads keep the name they
+    were recorded with). Returns whether it changed."""
+    _check_revision(org, "lead_sites", expected_revision)
+    cleaned = [" ".join(str(name).split()) for name in names]
+    cleaned = [name for name in cleaned if name]
+    if len(cleaned) > MAX_LEAD_SITES:
+        raise SettingsError(_l("At most %(max)d sites.", max=MAX_LEAD_SITES))
+    if any(len(name) > LEAD_SITE_MAX_LENGTH for name in cleaned):
+        raise SettingsError(
+            _l("A site's name is at most %(max)d characters.", max=LEAD_SITE_MAX_LENGTH)
+        )
+    folded = [name.casefold() for name in cleaned]
+    if len(set(folded)) != len(folded):
+        raise SettingsError(_l("Two sites cannot have the same name."))
+    old = lead_sites(org)
+    if cleaned == old:
+        return False
+    settings = dict(org.settings or {})
+    settings["lead_sites"] = cleaned
+    return _store(
+        org,
+        settings,
+        actor,
+        "lead_sites",
+        added=[n for n in cleaned if n not in old],
+        removed=[n for n in old if n not in cleaned],
+    )
+
+
+def screening_window_problem(days: int):
+    if not 1 <= days <= MAX_SCREENING_WINDOW_DAYS:
+        return _l("Give a whole number of days from 1 to %(max)d.", max=MAX_SCREENING_WINDOW_DAYS)
+    return None
+
+
+def set_screening_window(org: Organisation, days: int, actor=None) -> bool:
+    """How many days a flagged lead raises its clinic's route priority."""
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise SettingsError(_l("Give a whole number of days."))
+    problem = screening_window_problem(days)
+    if problem is not None:
+        raise SettingsError(problem)
+    old = screening_window_days(org)
+    if days == old:
+        return False
+    settings = dict(org.settings or {})
+    settings["screening_window_days"] = days
+    return _store(org, settings, actor, "screening_window", old=old, new=days)

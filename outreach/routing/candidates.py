@@ -12,7 +12,9 @@ from sqlalchemy import func, or_
 
 from outreach.clinics.models import Clinic
 from outreach.db import db
+from outreach.leads.queries import recent_flags, window_start
 from outreach.orgs.models import Organisation
+from outreach.orgs.queries import screening_window_days
 from outreach.routing import planner, priority, trip
 from outreach.routing.models import RoutePlan
 from outreach.routing.queries import clinics_by_id
@@ -100,6 +102,9 @@ def priorities(organisation: Organisation, clinics: Sequence[Clinic], day: date)
         for clinic_id, started_at, outcome, concern in rows:
             visits[clinic_id].append(priority.PastVisit(started_at, outcome, concern))
     target = target_interval_days(organisation)
+    # Screening (outreach/leads): the flags of each clinic's leads seen in the window.
+    since = window_start(day, screening_window_days(organisation))
+    flagged = recent_flags(organisation.id, ids, since, _day_end_utc(day))
     return {
         c.id: priority.priority(
             day=day,
@@ -107,6 +112,11 @@ def priorities(organisation: Organisation, clinics: Sequence[Clinic], day: date)
             created_at=c.created_at,
             visits=visits[c.id],
             target_days=target,
+            screening=(
+                priority.Screening(flagged[c.id].flags, flagged[c.id].seen)
+                if c.id in flagged
+                else None
+            ),
         )
         for c in clinics
     }

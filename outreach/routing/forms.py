@@ -15,7 +15,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import (
@@ -27,10 +26,9 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach.i18n import FlaskForm
-from outreach.inputs import PLANNED_DAY, InRange
+from outreach.inputs import PLANNED_DAY, InRange, MultiCheckboxField
 from outreach.orgs.models import REGION_NAMES
 from outreach.routing.queries import route_bases, today
 from outreach.routing.schemas import TIME
@@ -42,11 +40,6 @@ EXTRA_DAYS = range(2, MAX_FORM_DAYS + 1)
 TOWN_OR_ADDRESS = "place"
 HHMM = Regexp(TIME, message=_l("Give a time as HH:MM."))
 OTHER_PLACE = "other"
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _area(form, field):

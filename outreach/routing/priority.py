@@ -6,8 +6,10 @@ The rules (points add up, then the total is held between 0 and 100):
 - never visited: +50;
 - visited: up to +25 as the target interval fills, +30 once it is reached, and up to +20 more
   the longer it is overdue (twice the interval or more: the full +50);
-- new from screening (source "screening", created in the last 30 days): +20. There is no
-  screening module yet, so the clinic's source and creation date stand in for its flags;
+- screening: a flagged lead of the clinic (linked to it, or with its phone number) last seen
+  within the organisation's screening window (default 30 days): +25, with the flags and how
+  long ago ("Screening: appears very young, 2 days ago.");
+- else new from screening (source "screening", created in the last 30 days): +20;
 - concern at the last visit: red +30, yellow +15;
 - not admitted at the last 3 or more visits in a row: -25 (a run of closed doors is better
   tried again later than first).
@@ -18,9 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext, lazy_ngettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext, ngettext
 from flask_babel.speaklater import LazyString
+
+from outreach.vocabulary import LEAD_FLAGS, label
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 DEFAULT_TARGET_DAYS = 60
@@ -32,6 +36,7 @@ DUE = 30
 OVERDUE_MAX = 20
 NOT_DUE_MAX = 25
 SCREENING = 20
+SCREENING_FLAGGED = 25
 CONCERN = {"red": 30, "yellow": 15}
 NOT_ADMITTED_PENALTY = -25
 
@@ -41,6 +46,14 @@ class PastVisit:
     started_at: datetime
     outcome: str
     concern_level: str | None
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The flags of a clinic's recent leads, and when the latest flagged one was seen."""
+
+    flags: tuple[str, ...]
+    seen: datetime
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,18 @@ def _since_last_visit(days: int, target_days: int) -> str:
     return f"{ago} {due}"
 
 
+def _screened(flags: Sequence[str], days: int) -> str:
+    shown = ", ".join(label(LEAD_FLAGS, flag) for flag in flags)
+    if days <= 0:
+        return gettext("Screening: %(flags)s, today.", flags=shown)
+    return ngettext(
+        "Screening: %(flags)s, %(num)d day ago.",
+        "Screening: %(flags)s, %(num)d days ago.",
+        days,
+        flags=shown,
+    )
+
+
 def priority(
     *,
     day: date,
@@ -82,6 +107,7 @@ def priority(
     created_at: datetime | None,
     visits: Sequence[PastVisit],
     target_days: int = DEFAULT_TARGET_DAYS,
+    screening: Screening | None = None,
 ) -> Priority:
     """`visits`: the clinic's visits before `day`, newest first."""
     reasons: list[Reason] = []
@@ -97,17 +123,19 @@ def priority(
         else:
             points = round(NOT_DUE_MAX * max(days, 0) / target_days)
         reasons.append(Reason(points, LazyString(_since_last_visit, days, target_days)))
-    if source == "screening" and created_at is not None:
+    if screening is not None and screening.flags:
+        days = (day - _local_date(screening.seen)).days
+        text = LazyString(_screened, screening.flags, days)
+        reasons.append(Reason(SCREENING_FLAGGED, text))
+    elif source == "screening" and created_at is not None:
         age = (day - _local_date(created_at)).days
         if 0 <= age <= SCREENING_RECENT_DAYS:
             reasons.append(
                 Reason(
                     SCREENING,
                     lazy_ngettext(
-                        "New from screening %(num)d day ago (screening flags are not "
-                        "recorded yet, so a recent clinic from screening counts as flagged).",
-                        "New from screening %(num)d days ago (screening flags are not "
-                        "recorded yet, so a recent clinic from screening counts as flagged).",
+                        "New from screening %(num)d day ago.",
+                        "New from screening %(num)d days ago.",
                         age,
                     ),
                 )

@@ -31,6 +31,7 @@ REPRESENTATION_FIELDS = {
     "status",
     "source",
     "notes",
+    "phone",
     "geocode_status",
     "created_at",
     "updated_at",

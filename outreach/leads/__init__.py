@@ -1,0 +1,1 @@
+"""Leads: screened ads and website observations (issue 14)."""

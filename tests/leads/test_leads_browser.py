@@ -1,0 +1,45 @@
+"""The lead pages in a real browser at a phone's 390 px and a desktop's 1280 px, on the demo:
+the list, a lead in a group of ads sharing its number, the groups, the form. Nothing is wider
+than the screen; the screenshots are for looking at."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+COORDINATOR = "coordinator@demo.outreach.dk"
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+SIZES = {"390": {"width": 390, "height": 844}, "1280": {"width": 1280, "height": 800}}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_lead_pages_fit_the_screen(page, log_in, screenshot, size):
+    page.set_viewport_size(SIZES[size])
+    log_in(page, COORDINATOR)
+
+    page.goto("/leads/")
+    expect(page.locator("h1")).to_contain_text("Leads")
+    screenshot(page, f"leads-list-{size}", full_page=False)
+    assert page.evaluate(OVERFLOW) <= 0
+
+    page.goto("/leads/groups")
+    group = page.locator(".phone-group").first
+    expect(group).to_contain_text(re.compile(r"This number appears in \d+ ads on \d+ sites"))
+    screenshot(page, f"leads-groups-{size}", full_page=False)
+    assert page.evaluate(OVERFLOW) <= 0
+
+    group.locator(".group-members a", has_text="Lead").first.click()
+    expect(page.locator("h1")).to_contain_text("Lead")
+    expect(page.locator(".group-sentence")).to_contain_text("This number appears in")
+    screenshot(page, f"leads-detail-{size}")
+    assert page.evaluate(OVERFLOW) <= 0
+
+    page.goto("/leads/new")
+    page.get_by_label("Phone number").fill("12 34")
+    page.get_by_label("Address of the ad (URL)").fill("https://annoncer.example/ad/1")
+    page.locator("form.lead-form button[type=submit].primary").click()
+    expect(page.locator(".field.has-error")).to_contain_text("Not a valid phone number")
+    screenshot(page, f"leads-form-error-{size}")
+    assert page.evaluate(OVERFLOW) <= 0
