@@ -71,6 +71,15 @@ REFERRALS = {
     "shelter": N_("Shelter"),
     "other": N_("Other"),
 }
+# What came of an SMS sent to a number from an ad (DESIGN.md §4, sms-contact `outcome`).
+SMS_OUTCOMES = {
+    "sent": N_("Sent, no answer yet"),
+    "reply": N_("Reply"),
+    "no_reply": N_("No reply"),
+    "wrong_number": N_("Wrong number"),
+    "controller_answered": N_("Controller answered"),
+    "opted_out": N_("Asked not to be contacted"),
+}
 # In increasing power: auth.models ranks them in this order.
 ROLES = {"nurse": N_("Nurse"), "coordinator": N_("Coordinator"), "admin": N_("Admin")}
 
@@ -228,6 +237,12 @@ AUDIT_ACTIONS = {
     "route_plan.reopen": N_("Took a saved route plan back to a draft"),
     "route_plan.delete": N_("Deleted a route plan"),
     "audit.export": N_("Exported the audit log"),
+    "sms_contact.create": N_("Recorded an SMS sent"),
+    "sms_contact.update": N_("Changed an SMS contact"),
+    "sms_contact.read": N_("Read an SMS contact"),
+    "sms_contact.list": N_("Listed SMS contacts"),
+    "sms.to_text": N_("A phone fetched the numbers to text"),
+    "sms.templates": N_("Changed the SMS templates"),
 }
 # What an audit event is about (its object_type), for the filter and the columns.
 AUDIT_OBJECT_TYPES = {
@@ -246,6 +261,7 @@ AUDIT_OBJECT_TYPES = {
     "organisations": N_("Organisation"),
     "report": N_("Report"),
     "audit_events": N_("Audit log"),
+    "sms_contacts": N_("SMS contact"),
 }
 
 PHONE_LISTS = {
@@ -259,6 +275,7 @@ PHONE_LISTS = {
     "channels": CHANNELS,
     "topics": TOPICS,
     "referrals": REFERRALS,
+    "sms_outcomes": SMS_OUTCOMES,
 }
 
 
@@ -325,6 +342,7 @@ def template_helpers() -> dict:
         "match_reason": MATCH_REASONS,
         "audit_action": AUDIT_ACTIONS,
         "audit_object": AUDIT_OBJECT_TYPES,
+        "sms_outcome": SMS_OUTCOMES,
     }
     helpers = {f"{name}_label": partial(label, codes) for name, codes in lists.items()}
     return {
