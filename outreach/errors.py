@@ -144,6 +144,7 @@ URL_ID_TABLES = dict(  # pairs, not a dict display: bandit reads "token_id" as a
         ("user_id", "users"),
         ("token_id", "api_tokens"),
         ("session_id", "user_sessions"),
+        ("contact_id", "sms_contacts"),
     ]
 )
 

@@ -18,6 +18,7 @@ from outreach.audit.models import AuditEvent
 from outreach.auth.services import create_token, start_user_session
 from outreach.db import db
 from outreach.persons.services import merge_persons
+from outreach.sms.models import SmsContact
 from tests.conftest import ActorClient
 
 PUBLIC, NURSE, COORDINATOR, ADMIN = "public", "nurse", "coordinator", "admin"
@@ -93,6 +94,14 @@ ROUTES = {
     ("route_plans_api.RoutePlanResource", "GET"): COORDINATOR,
     ("route_plans_api.RoutePlanSave", "POST"): COORDINATOR,
     ("sync_api.Pull", "GET"): NURSE,
+    ("sms_api.SmsContactCollection", "GET"): COORDINATOR,
+    ("sms_api.SmsContactResource", "GET"): NURSE,
+    ("sms_api.SmsContactResource", "PUT"): NURSE,
+    ("sms_api.ToText", "GET"): NURSE,
+    ("sms_settings.index", "GET"): COORDINATOR,
+    ("sms_settings.save_template", "POST"): ADMIN,
+    ("sms_settings.remove_template", "POST"): ADMIN,
+    ("sms_settings.options", "POST"): ADMIN,
     ("clinics.index", "GET"): NURSE,
     ("clinics.markers", "GET"): NURSE,
     ("clinics.detail", "GET"): NURSE,
@@ -165,6 +174,7 @@ SESSION_ENDING = {"auth.logout", "auth_api.Logout"}
 BODY_FIRST = {
     ("clinics_api.ClinicResource", "PUT"),
     ("visits_api.VisitResource", "PUT"),
+    ("sms_api.SmsContactResource", "PUT"),
     ("persons_api.PersonResource", "PUT"),
     ("persons_api.ConversationResource", "PUT"),
     ("route_plans_api.RoutePlanSave", "POST"),
@@ -189,6 +199,7 @@ def build(rule, ids: dict) -> str:
 def random_ids() -> dict:
     names = ("user_id", "token_id", "clinic_id", "visit_id", "person_id", "other_id")
     names += ("conversation_id", "merge_id", "plan_id", "session_id")
+    names += ("contact_id",)  # SMS contacts
     return {name: uuid.uuid4() for name in names}
 
 
@@ -259,6 +270,14 @@ def foreign_ids(factory, other_org):
     plan = factory.route_plan(other_org, [(coordinator, [clinic])])
     token, _ = create_token(coordinator, "foreign")
     session = start_user_session(coordinator, "Mozilla/5.0 (Android 14) Chrome/130")
+    contact = SmsContact(
+        organisation_id=other_org.id,
+        phone="+4520123456",
+        sent_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+        outcome="sent",
+    )
+    db.session.add(contact)
+    db.session.flush()
     return {
         "session_id": session.id,
         "user_id": coordinator.id,
@@ -270,6 +289,7 @@ def foreign_ids(factory, other_org):
         "conversation_id": conversation.id,
         "merge_id": merge.id,
         "plan_id": plan.id,
+        "contact_id": contact.id,
     }
 
 

@@ -161,8 +161,8 @@ def to_text(user) -> dict:
         "period_days": sms["period_days"],
         "team_phone": sms["team_phone"],
         "templates": [
-            {**t, "body": fill(t["body"], user.display_name, sms["team_phone"])}
-            for t in sms["templates"]
+            {**entry, "body": fill(entry["body"], user.display_name, sms["team_phone"])}
+            for entry in sms["templates"]
         ],
         "numbers": numbers_to_text(org.id, sms["period_days"]),
         "mine": mine,

@@ -203,8 +203,8 @@ def set_template(org: Organisation, language: str, body: str, actor=None) -> boo
     if len(body) > MAX_TEMPLATE_LENGTH:
         raise SmsSettingsError(_l("At most %(max)d characters.", max=MAX_TEMPLATE_LENGTH))
     sms = sms_settings(org)
-    templates = [dict(t) for t in sms["templates"]]
-    old = next((t for t in templates if t["language"] == language), None)
+    templates = [dict(entry) for entry in sms["templates"]]
+    old = next((e for e in templates if e["language"] == language), None)
     if old is not None and old["body"] == body:
         return False
     if old is None and len(templates) >= MAX_TEMPLATES:
@@ -221,7 +221,7 @@ def set_template(org: Organisation, language: str, body: str, actor=None) -> boo
 
 def remove_template(org: Organisation, language: str, actor=None) -> bool:
     sms = sms_settings(org)
-    templates = [t for t in sms["templates"] if t["language"] != language]
+    templates = [e for e in sms["templates"] if e["language"] != language]
     if len(templates) == len(sms["templates"]):
         return False
     _store(org, {**sms, "templates": templates}, actor, removed=language)
