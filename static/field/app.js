@@ -22,6 +22,7 @@ import * as menuScreen from "./screens/menu.js";
 import * as outboxScreen from "./screens/outbox.js";
 import * as personForm from "./screens/person-form.js";
 import * as pinScreen from "./screens/pin.js";
+import * as smsScreen from "./screens/sms.js";
 import * as todayScreen from "./screens/today.js";
 import * as visitForm from "./screens/visit-form.js";
 import * as visitScreen from "./screens/visit.js";
@@ -45,6 +46,7 @@ const ROUTES = [
   [new RegExp(`^#/conversation/${ID}/edit$`), ([id], ctx) => conversationForm.render({ id }, ctx)],
   [new RegExp(`^#/person/${ID}/edit$`), ([id], ctx) => personForm.render({ id }, ctx)],
   [/^#\/outbox$/, outboxScreen.render],
+  [/^#\/sms$/, smsScreen.render],
   [/^#\/menu$/, menuScreen.render],
 ];
 
