@@ -124,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     from outreach.reports import views as reports_views
     from outreach.routing import api as routing_api
     from outreach.routing import views as routing_views
+    from outreach.sms import api as sms_api
+    from outreach.sms import views as sms_views
     from outreach.sync import api as sync_api
     from outreach.visits import api as visits_api
 
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_views.bp)
     app.register_blueprint(routing_views.bp)
     app.register_blueprint(leads_views.bp)
+    app.register_blueprint(sms_views.bp)
     api.register_blueprint(auth_api.blp)
     api.register_blueprint(clinics_api.blp)
     api.register_blueprint(visits_api.blp)
@@ -146,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     api.register_blueprint(reports_api.blp)
     api.register_blueprint(routing_api.blp)
     api.register_blueprint(leads_api.blp)
+    api.register_blueprint(sms_api.blp)
 
 
 def register_errorhandlers(app: Flask) -> None:

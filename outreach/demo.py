@@ -28,6 +28,8 @@ from outreach.orgs.queries import find_organisation
 from outreach.orgs.services import create_organisation
 from outreach.persons.models import Conversation, Person
 from outreach.routing import services as routing
+from outreach.sms.models import DoNotContact, SmsContact
+from outreach.tenancy import tenant_select
 from outreach.visits.models import NOT_ADMITTED_REASONS, Visit
 from outreach.vocabulary import KNOWN_INDICATORS, KNOWN_SUPPLIES
 
@@ -628,6 +630,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     _add_synced(sorted(conversations, key=lambda c: c.occurred_at))
     _screening(rng, org, clinics, region_towns, staff["coordinator"].id, today)
     _route_plans(staff["coordinator"], [staff["nurse"], staff["coordinator"]], today)
+    _sms_outreach(org, [staff["nurse"], staff["coordinator"]], persons, today)
 
     second = create_organisation(
         SECOND_ORG,
@@ -863,6 +866,137 @@ def _trip(coordinator, drivers: list, after) -> None:
     )
     routing.optimise(coordinator, plan)
     routing.save_plan(coordinator, plan, [r.nurse_id for r in plan.routes])
+
+
+# SMS outreach (issue 14): templates, and a year of texts to numbers from escort ads -----------
+
+SMS_TEMPLATES = {
+    "da": "Hej, jeg hedder {name} og er sygeplejerske i et sundhedsteam. Vi tilbyder gratis og "
+    "anonym sundhedshjælp, kondomer og test. Skriv eller ring: {phone}",
+    "en": "Hi, my name is {name}, a nurse in a health team. We offer free and anonymous health "
+    "care, condoms and tests. Text or call us: {phone}",
+    "th": "สวัสดีค่ะ ฉันชื่อ {name} เป็นพยาบาลในทีมสุขภาพ เรามีบริการตรวจสุขภาพฟรีและไม่เปิดเผยตัวตน "
+    "ส่งข้อความหรือโทร: {phone}",
+    "ro": "Bună, mă numesc {name} și sunt asistentă într-o echipă de sănătate. Oferim ajutor "
+    "gratuit și anonim, prezervative și teste. Scrie sau sună: {phone}",
+    "es": "Hola, me llamo {name} y soy enfermera de un equipo de salud. Ofrecemos ayuda gratuita "
+    "y anónima, condones y pruebas. Escribe o llama: {phone}",
+}
+SMS_TEAM_PHONE = "+4570101010"
+SMS_NUMBERS = 60  # numbers from escort ads, when the demo has no leads with numbers
+SMS_OUTCOME_WEIGHTS = {
+    "no_reply": 46,
+    "reply": 22,
+    "controller_answered": 16,
+    "wrong_number": 8,
+    "opted_out": 2,
+}
+
+
+def _sms_numbers(rng: random.Random, org: Organisation) -> list[tuple[uuid.UUID | None, str, str]]:
+    """(lead id, E.164, language) of the numbers to text: the demo's leads with a number, else
+    numbers of their own (some ads share one: a controller's)."""
+    leads = db.session.scalars(
+        tenant_select(Lead, org.id).where(Lead.phone_lookup.is_not(None)).order_by(Lead.id)
+    ).all()
+    if leads:
+        return [(lead.id, lead.phone, (lead.languages or ["en"])[0]) for lead in leads]
+    found = []
+    while len(found) < SMS_NUMBERS:
+        try:
+            number = phones.normalise(f"+452{rng.randrange(10**7):07d}")
+        except phones.InvalidPhone:
+            continue
+        found.append((None, number, rng.choice(["th", "th", "ro", "en", "es"])))
+    return found
+
+
+def _sms_outreach(org: Organisation, nurses: list, known: list, today: datetime) -> None:
+    """Templates in five languages; a year of texts, at most one per number in 14 days; a few
+    numbers asked not to be contacted (on the do-not-contact list); about half of the replies
+    became conversations by SMS: half of them with a person the team had met before (matched),
+    the others with someone new."""
+    rng = random.Random(14)  # noqa: S311  # nosec B311  # its own seed: the rest stays as it was
+    org.settings = {
+        **org.settings,
+        "sms": {
+            "templates": [
+                {"id": f"{language}-1", "language": language, "body": body}
+                for language, body in SMS_TEMPLATES.items()
+            ],
+            "team_phone": SMS_TEAM_PHONE,
+            "period_days": 14,
+        },
+    }
+    contacts, persons, conversations, opted_out = [], [], [], []
+    outcomes, weights = list(SMS_OUTCOME_WEIGHTS), list(SMS_OUTCOME_WEIGHTS.values())
+    for lead_id, number, language in _sms_numbers(rng, org):
+        at = today - timedelta(days=rng.randint(300, 364), hours=rng.randint(0, 8))
+        while at < today - timedelta(hours=2):
+            recent = at > today - timedelta(days=3)
+            outcome = "sent" if recent else rng.choices(outcomes, weights=weights)[0]
+            nurse = rng.choice(nurses)
+            contact = SmsContact(
+                id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                organisation_id=org.id,
+                lead_id=lead_id,
+                phone=number,
+                language=language if language in SMS_TEMPLATES else "en",
+                template_id=f"{language if language in SMS_TEMPLATES else 'en'}-1",
+                sent_at=at,
+                outcome=outcome,
+                created_by_id=nurse.id,
+                created_at=at,
+                updated_at=at,
+            )
+            contacts.append(contact)
+            if outcome == "reply" and rng.random() < 0.5:
+                talked = at + timedelta(hours=rng.randint(1, 6))
+                nationality = {"th": "TH", "ro": "RO", "es": "ES"}.get(language, "NG")
+                met = [p for p in known if p.nationality == nationality and p.created_at < talked]
+                person_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+                if met and rng.random() < 0.5:
+                    person_id = rng.choice(met).id  # matched: a person met before
+                else:
+                    persons.append(
+                        Person(
+                            id=person_id,
+                            canonical_id=person_id,
+                            organisation_id=org.id,
+                            alias=rng.choice(_ALIASES[nationality].split()),
+                            nationality=nationality,
+                            gender="woman",
+                            languages=[language],
+                            created_by_id=nurse.id,
+                            created_at=talked,
+                            updated_at=talked,
+                        )
+                    )
+                conversation = Conversation(
+                    id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    organisation_id=org.id,
+                    person_id=person_id,
+                    channel="sms",
+                    occurred_at=talked,
+                    occurred_at_given=True,
+                    language=language,
+                    topics=["health_advice"],
+                    created_by_id=nurse.id,
+                )
+                conversations.append(conversation)
+                contact.conversation_id = conversation.id
+            if outcome == "opted_out":
+                opted_out.append(number)
+                break
+            at += timedelta(days=rng.randint(15, 120), hours=rng.randint(-3, 3))
+    _add_synced(persons)
+    _add_synced(conversations)
+    _add_synced(contacts)
+    db.session.add_all(
+        DoNotContact(organisation_id=org.id, phone_lookup=phones.lookup_hash(number))
+        for number in sorted(set(opted_out))
+    )
+    db.session.flush()
 
 
 def second_factors() -> list[tuple[str, str, str]]:

@@ -150,6 +150,7 @@ URL_ID_TABLES = dict(  # pairs, not a dict display: bandit reads "token_id" as a
         ("token_id", "api_tokens"),
         ("session_id", "user_sessions"),
         ("device_key_id", "device_keys"),
+        ("contact_id", "sms_contacts"),
     ]
 )
 

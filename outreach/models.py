@@ -10,6 +10,7 @@ from outreach.persons.models import Conversation, Person, PersonMerge, PersonSea
 from outreach.reports.models import ReportSnapshot
 from outreach.routing.models import PlannedRoute, RoutePlan, RouteStop
 from outreach.scheduler import JobLock
+from outreach.sms.models import DoNotContact, SmsContact
 from outreach.throttle import ThrottleCount
 from outreach.visits.models import Visit
 
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Clinic",
+    "DoNotContact",
     "ClinicImport",
     "Conversation",
     "DeviceKey",
@@ -36,6 +38,7 @@ __all__ = [
     "RoutePlan",
     "RouteStop",
     "SecondFactor",
+    "SmsContact",
     "ThrottleCount",
     "User",
     "UserSession",

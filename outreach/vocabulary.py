@@ -72,6 +72,15 @@ REFERRALS = {
     "shelter": N_("Shelter"),
     "other": N_("Other"),
 }
+# What came of an SMS sent to a number from an ad (DESIGN.md §4, sms-contact `outcome`).
+SMS_OUTCOMES = {
+    "sent": N_("Sent, no answer yet"),
+    "reply": N_("Reply"),
+    "no_reply": N_("No reply"),
+    "wrong_number": N_("Wrong number"),
+    "controller_answered": N_("Controller answered"),
+    "opted_out": N_("Asked not to be contacted"),
+}
 # In increasing power: auth.models ranks them in this order.
 ROLES = {"nurse": N_("Nurse"), "coordinator": N_("Coordinator"), "admin": N_("Admin")}
 
@@ -244,6 +253,12 @@ AUDIT_ACTIONS = {
     "lead.link": N_("Linked a lead to a clinic"),
     "lead.groups": N_("Looked at the phone-number groups"),
     "lead.import": N_("Imported leads from a CSV file"),
+    "sms_contact.create": N_("Recorded an SMS sent"),
+    "sms_contact.update": N_("Changed an SMS contact"),
+    "sms_contact.read": N_("Read an SMS contact"),
+    "sms_contact.list": N_("Listed SMS contacts"),
+    "sms.to_text": N_("A phone fetched the numbers to text"),
+    "sms.templates": N_("Changed the SMS templates"),
 }
 # What an audit event is about (its object_type), for the filter and the columns.
 AUDIT_OBJECT_TYPES = {
@@ -264,6 +279,7 @@ AUDIT_OBJECT_TYPES = {
     "audit_events": N_("Audit log"),
     "leads": N_("Lead"),
     "lead_import": N_("Lead import"),
+    "sms_contacts": N_("SMS contact"),
 }
 
 PHONE_LISTS = {
@@ -277,6 +293,7 @@ PHONE_LISTS = {
     "channels": CHANNELS,
     "topics": TOPICS,
     "referrals": REFERRALS,
+    "sms_outcomes": SMS_OUTCOMES,
 }
 
 
@@ -351,6 +368,7 @@ def template_helpers() -> dict:
         "lead_status": LEAD_STATUSES,
         "flag": LEAD_FLAGS,
         "dismiss_reason": LEAD_DISMISS_REASONS,
+        "sms_outcome": SMS_OUTCOMES,
     }
     helpers = {f"{name}_label": partial(label, codes) for name, codes in lists.items()}
     return {

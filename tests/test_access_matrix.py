@@ -19,6 +19,7 @@ from outreach.auth import devices
 from outreach.auth.services import create_token, start_user_session
 from outreach.db import db
 from outreach.persons.services import merge_persons
+from outreach.sms.models import SmsContact
 from tests.conftest import ActorClient
 
 PUBLIC, NURSE, COORDINATOR, ADMIN = "public", "nurse", "coordinator", "admin"
@@ -97,6 +98,14 @@ ROUTES = {
     ("route_plans_api.RoutePlanResource", "GET"): COORDINATOR,
     ("route_plans_api.RoutePlanSave", "POST"): COORDINATOR,
     ("sync_api.Pull", "GET"): NURSE,
+    ("sms_api.SmsContactCollection", "GET"): COORDINATOR,
+    ("sms_api.SmsContactResource", "GET"): NURSE,
+    ("sms_api.SmsContactResource", "PUT"): NURSE,
+    ("sms_api.ToText", "GET"): NURSE,
+    ("sms_settings.index", "GET"): COORDINATOR,
+    ("sms_settings.save_template", "POST"): ADMIN,
+    ("sms_settings.remove_template", "POST"): ADMIN,
+    ("sms_settings.options", "POST"): ADMIN,
     ("clinics.index", "GET"): NURSE,
     ("clinics.markers", "GET"): NURSE,
     ("clinics.detail", "GET"): NURSE,
@@ -194,6 +203,7 @@ SESSION_ENDING = {"auth.logout", "auth_api.Logout"}
 BODY_FIRST = {
     ("clinics_api.ClinicResource", "PUT"),
     ("visits_api.VisitResource", "PUT"),
+    ("sms_api.SmsContactResource", "PUT"),
     ("persons_api.PersonResource", "PUT"),
     ("persons_api.ConversationResource", "PUT"),
     ("route_plans_api.RoutePlanSave", "POST"),
@@ -220,6 +230,7 @@ def build(rule, ids: dict) -> str:
 def random_ids() -> dict:
     names = ("user_id", "token_id", "clinic_id", "visit_id", "person_id", "other_id")
     names += ("conversation_id", "merge_id", "plan_id", "session_id", "device_key_id", "lead_id")
+    names += ("contact_id",)  # SMS contacts
     return {name: uuid.uuid4() for name in names}
 
 
@@ -292,6 +303,14 @@ def foreign_ids(factory, other_org):
     token, _ = create_token(coordinator, "foreign")
     session = start_user_session(coordinator, "Mozilla/5.0 (Android 14) Chrome/130")
     device = devices.register(coordinator, uuid.uuid4(), "Mozilla/5.0 (Android 14) Chrome/130")
+    contact = SmsContact(
+        organisation_id=other_org.id,
+        phone="+4520123456",
+        sent_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+        outcome="sent",
+    )
+    db.session.add(contact)
+    db.session.flush()
     return {
         "session_id": session.id,
         "device_key_id": device.id,
@@ -305,6 +324,7 @@ def foreign_ids(factory, other_org):
         "merge_id": merge.id,
         "plan_id": plan.id,
         "lead_id": lead.id,
+        "contact_id": contact.id,
     }
 
 

@@ -483,3 +483,35 @@ def test_demo_leads_are_valid_and_resending_them_changes_nothing(loaded):
         data = _as_input(LeadOutSchema(), LeadInSchema(), lead, drop)
         data["region"] = None  # derived from the postcode, as the demo stored it
         assert not lead_services.put_lead(coordinator, lead.id, data).changed
+
+
+# --- SMS outreach (issue 14) ------------------------------------------------------------------
+
+
+def test_a_year_of_texts_with_a_few_opt_outs_and_replies_that_became_conversations(loaded):
+    from outreach.sms.models import DoNotContact, SmsContact
+    from outreach.tenancy import tenant_select
+
+    contacts = list(db.session.scalars(tenant_select(SmsContact, loaded.org.id)))
+    in_year = [c for c in contacts if YEAR_START <= c.sent_at < TODAY]
+    assert len(in_year) >= 60
+    opted_out = {c.phone_lookup for c in contacts if c.outcome == "opted_out"}
+    listed = set(db.session.scalars(tenant_select(DoNotContact, loaded.org.id)).all())
+    assert 1 <= len(opted_out) <= 10 and {d.phone_lookup for d in listed} == opted_out
+    linked = {c.conversation_id for c in contacts if c.conversation_id}
+    by_sms = {c.id for c in loaded.conversations if c.channel == "sms"}
+    assert len(linked) >= 5 and linked <= by_sms
+
+
+def test_no_number_was_texted_twice_within_fourteen_days_nor_after_it_opted_out(loaded):
+    from outreach.sms.models import SmsContact
+    from outreach.tenancy import tenant_select
+
+    by_number: dict = {}
+    for c in db.session.scalars(tenant_select(SmsContact, loaded.org.id)):
+        by_number.setdefault(c.phone_lookup, []).append(c)
+    for texts in by_number.values():
+        texts.sort(key=lambda c: c.sent_at)
+        gaps = [b.sent_at - a.sent_at for a, b in zip(texts, texts[1:], strict=False)]
+        assert all(gap.days >= 14 for gap in gaps)
+        assert all(c.outcome != "opted_out" for c in texts[:-1])

@@ -54,6 +54,7 @@ def _answer(organisation, period, args):
     else:
         cube = figures.compute_cube(organisation.id, period)
         report = figures.build_report(cube, figures.organisation_regions(organisation), region)
+        report = queries.with_screening(report, organisation.id, period)
         computed_at = utcnow()
     headers = {
         "X-Report-Source": source,

@@ -47,7 +47,26 @@ class Table:
     sheet: str = ""  # the XLSX sheet's name: whole words within Excel's 31 characters
 
 
-TABLE_NAMES = ("figures", "regions", "months", "nationalities", "genders", "supplies", "concern")
+TABLE_NAMES = (
+    "figures",
+    "regions",
+    "months",
+    "nationalities",
+    "genders",
+    "supplies",
+    "concern",
+    "screening",
+)
+SCREENING_LABELS = {
+    "leads_recorded": _l("Leads recorded"),
+    "new_clinics": _l("New clinics found through screening"),
+    "new_clinics_visited": _l("Of them visited"),
+    "numbers_texted": _l("Numbers texted"),
+    "texts_sent": _l("Texts sent"),
+    "replies": _l("Replies"),
+    "opt_outs": _l("Asked not to be contacted"),
+    "sms_conversations": _l("Conversations begun by SMS"),
+}
 
 
 def _rate(admitted: int, visits: int) -> Rate | None:
@@ -162,7 +181,25 @@ def tables(data: ReportData) -> list[Table]:
         sheet=_("Concern levels"),
     )
     result = [figures, regions, months, nationalities, genders, supplies, concern]
+    if report.get("screening"):
+        result.append(screening_table(report["screening"], names))
     return [table for table in result if table.name != "months" or table.rows]
+
+
+def screening_table(screening: dict, names: list[str]) -> Table:
+    """The screening section: a row per month (in the annual report) and the period's."""
+    keys = list(SCREENING_LABELS)
+    rows = [
+        [names[row["month"] - 1], *(row[k] for k in keys)] for row in screening.get("by_month", [])
+    ]
+    rows.append([_("Whole period"), *(screening[k] for k in keys)])
+    return Table(
+        "screening",
+        _("Screening and SMS outreach"),
+        [_("Month"), *(str(SCREENING_LABELS[k]) for k in keys)],
+        rows,
+        sheet=_("Screening"),
+    )
 
 
 # CSV and XLSX ------------------------------------------------------------------------------

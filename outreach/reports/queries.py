@@ -28,6 +28,7 @@ from outreach.reports.figures import (
     organisation_regions,
 )
 from outreach.reports.models import ReportSnapshot
+from outreach.reports.screening import screening
 from outreach.tenancy import scoped, tenant_select
 from outreach.visits.models import CONCERN_LEVELS, Visit
 
@@ -187,9 +188,19 @@ def report_data(organisation: Organisation, period: Period, region: str | None =
         organisation.id,
         period,
         region,
-        build_report(cube, organisation_regions(organisation), region),
+        with_screening(
+            build_report(cube, organisation_regions(organisation), region), organisation.id, period
+        ),
         breakdowns(organisation.id, period, region),
     )
+
+
+def with_screening(report: dict, organisation_id, period: Period) -> dict:
+    """The report with its `screening` object (reports/screening.py): computed now unless it
+    has one (a snapshot stored before the screening section has none)."""
+    if "screening" in report:
+        return report
+    return {**report, "screening": screening(organisation_id, period, report["region"])}
 
 
 def load(organisation: Organisation, period: Period, region: str | None, source: str):
@@ -228,7 +239,7 @@ def read_snapshot(
         organisation.id,
         period,
         region,
-        snapshot.figures["report"],
+        with_screening(snapshot.figures["report"], organisation.id, period),
         snapshot.figures["breakdowns"],
         computed_at=snapshot.computed_at,
     )

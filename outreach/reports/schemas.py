@@ -107,6 +107,38 @@ class MonthFiguresSchema(Schema):
     conversations = Integer()
 
 
+class _ScreeningFigures(Schema):
+    leads_recorded = Integer(metadata={"description": "Leads first seen in the period."})
+    new_clinics = Integer(
+        metadata={"description": "Clinics found through screening (source `screening`) added."}
+    )
+    new_clinics_visited = Integer(
+        metadata={"description": "Those of them with a visit before the period's end."}
+    )
+    numbers_texted = Integer(metadata={"description": "Distinct numbers texted."})
+    texts_sent = Integer(metadata={"description": "SMS contacts sent in the period."})
+    replies = Integer(
+        metadata={"description": "Those texts answered: outcome reply or controller_answered."}
+    )
+    opt_outs = Integer(
+        metadata={"description": "Those texts answered by asking not to be contacted."}
+    )
+    sms_conversations = Integer(
+        metadata={"description": "Conversations with channel `sms` in the period."}
+    )
+
+
+class ScreeningMonthSchema(_ScreeningFigures):
+    month = Integer(metadata={"description": "1 to 12."})
+
+
+class ScreeningSchema(_ScreeningFigures):
+    by_month = fields.List(
+        fields.Nested(ScreeningMonthSchema),
+        metadata={"description": "In the annual report: all 12 months, zeros included."},
+    )
+
+
 class _Report(_Figures):
     year = Integer()
     region = fields.String(
@@ -119,6 +151,13 @@ class _Report(_Figures):
     by_region = fields.List(
         fields.Nested(RegionFiguresSchema),
         metadata={"description": "Every region of the organisation, zeros included."},
+    )
+    screening = fields.Nested(
+        ScreeningSchema,
+        metadata={
+            "description": "Screening of ads and SMS outreach (docs/reports.md). With a region "
+            "filter, leads and clinics of that region; texts belong to no region and count 0."
+        },
     )
 
 

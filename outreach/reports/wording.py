@@ -180,6 +180,51 @@ def _conversations_sentence(report: dict) -> str:
     )
 
 
+def _screening_sentences(report: dict) -> list[str]:
+    """What the screening section adds, when there is something to say."""
+    screening = report.get("screening") or {}
+    sentences = []
+    leads, clinics = screening.get("leads_recorded", 0), screening.get("new_clinics", 0)
+    if leads or clinics:
+        sentences.append(
+            gettext(
+                "Screening of sex-ad websites recorded %(leads)s and found %(clinics)s, "
+                "%(visited)s of which the team has visited.",
+                leads=ngettext("%(count)s ad", "%(count)s ads", leads, count=format_decimal(leads)),
+                clinics=ngettext(
+                    "%(count)s new clinic",
+                    "%(count)s new clinics",
+                    clinics,
+                    count=format_decimal(clinics),
+                ),
+                visited=format_decimal(screening.get("new_clinics_visited", 0)),
+            )
+        )
+    numbers = screening.get("numbers_texted", 0)
+    if numbers:
+        replies = screening.get("replies", 0)
+        sentences.append(
+            gettext(
+                "The team texted %(numbers)s from escort ads and got %(replies)s; %(opt_outs)s "
+                "asked not to be contacted, and %(conversations)s began by SMS.",
+                numbers=ngettext(
+                    "%(count)s number", "%(count)s numbers", numbers, count=format_decimal(numbers)
+                ),
+                replies=ngettext(
+                    "%(count)s reply", "%(count)s replies", replies, count=format_decimal(replies)
+                ),
+                opt_outs=format_decimal(screening.get("opt_outs", 0)),
+                conversations=ngettext(
+                    "%(count)s conversation",
+                    "%(count)s conversations",
+                    screening.get("sms_conversations", 0),
+                    count=format_decimal(screening.get("sms_conversations", 0)),
+                ),
+            )
+        )
+    return sentences
+
+
 def paragraph(report: dict, language: str) -> str:
     """The annual report's summary of a year's figures, in `language` ("da" or "en").
 
@@ -191,4 +236,5 @@ def paragraph(report: dict, language: str) -> str:
     else:
         regions = [entry["region"] for entry in report["by_region"] if entry["visits"]]
     with force_locale(language):
-        return f"{_visits_sentence(report, regions)} {_conversations_sentence(report)}"
+        sentences = [_visits_sentence(report, regions), _conversations_sentence(report)]
+        return " ".join(sentences + _screening_sentences(report))

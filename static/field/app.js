@@ -23,6 +23,7 @@ import * as outboxScreen from "./screens/outbox.js";
 import * as personForm from "./screens/person-form.js";
 import * as pinScreen from "./screens/pin.js";
 import * as revokedScreen from "./screens/revoked.js";
+import * as smsScreen from "./screens/sms.js";
 import * as todayScreen from "./screens/today.js";
 import * as visitForm from "./screens/visit-form.js";
 import * as visitScreen from "./screens/visit.js";
@@ -47,6 +48,7 @@ const ROUTES = [
   [new RegExp(`^#/conversation/${ID}/edit$`), ([id], ctx) => conversationForm.render({ id }, ctx)],
   [new RegExp(`^#/person/${ID}/edit$`), ([id], ctx) => personForm.render({ id }, ctx)],
   [/^#\/outbox$/, outboxScreen.render],
+  [/^#\/sms$/, smsScreen.render],
   [/^#\/menu$/, menuScreen.render],
 ];
 

@@ -12,10 +12,18 @@
 // sealed before a transaction opens and opened after it ends.
 
 const DB_NAME = "outreach-field";
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 // Local copies of server data: wiped at logout. The outbox is never wiped without a choice.
-export const DATA_STORES = ["clinics", "visits", "persons", "conversations", "route_plans"];
+export const DATA_STORES = [
+  "clinics",
+  "visits",
+  "persons",
+  "conversations",
+  "route_plans",
+  "sms_numbers",
+  "sms_contacts",
+];
 // Half-filled forms (drafts.js): personal data, wiped at logout with the copies above.
 const DRAFTS = "drafts";
 const ALL_STORES = ["outbox", ...DATA_STORES, DRAFTS, "meta"];
@@ -51,6 +59,11 @@ function upgrade(db, oldVersion, tx) {
     // Records of earlier versions are in clear: the first unlock seals them (sealClearData).
     tx.objectStore("meta").put({ key: "clear_data", value: true });
   }
+  if (oldVersion < 5) {
+    // SMS outreach (sms.js): the numbers to text, by lead id, and the nurse's texts.
+    db.createObjectStore("sms_numbers", { keyPath: "id" });
+    db.createObjectStore("sms_contacts", { keyPath: "id" });
+  }
 }
 
 // Encryption at rest ---------------------------------------------------------------------
@@ -79,6 +92,8 @@ const CLEAR = {
   persons: ["id"],
   conversations: ["id", "visit_id"],
   route_plans: ["id"],
+  sms_numbers: ["id"],
+  sms_contacts: ["id"],
   [DRAFTS]: ["key", "user_id"],
 };
 // The outbox seals its personal fields one by one, so that outboxUpdate() can change the

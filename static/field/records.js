@@ -13,6 +13,13 @@ export const KINDS = {
     refs: ["person_id", "visit_id"],
     label: N_("Conversation"),
   },
+  // SMS outreach (sms.js, screens/sms.js): a text waits behind the conversation it became.
+  sms_contact: {
+    path: "/api/v1/sms-contacts/",
+    store: "sms_contacts",
+    refs: ["conversation_id"],
+    label: N_("SMS contact"),
+  },
 };
 
 export function newId() {
@@ -71,6 +78,7 @@ export function pendingCopy(kind, id, body, existing) {
   }
   if (kind === "visit") return { ...body, id, staff: (body.staff || []).map(String), pending: true };
   if (kind === "person") return { ...personIndexEntry(id, body, existing), pending: true };
+  if (kind === "sms_contact") return { ...body, id, pending: true };
   return { ...conversationSummary(id, body), pending: true };
 }
 

@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import * as db from "./db.js";
 import { emit } from "./events.js";
 import * as session from "./session.js";
+import * as sms from "./sms.js";
 import { localDate } from "./time.js";
 import * as vocabulary from "./vocabulary.js";
 
@@ -100,6 +101,7 @@ async function pullPages() {
   await db.prune("conversations", (c) => new Date(c.kept_at || 0) < conversationCutoff);
   // A trip stays until its last day is over.
   await db.prune("route_plans", (plan) => (plan.end_date || plan.date) < localDate());
+  await sms.refresh(); // the numbers to text and the templates (SMS outreach)
   emit("network", true);
   emit("data");
   return "ok";

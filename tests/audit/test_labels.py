@@ -23,7 +23,7 @@ DYNAMIC = {
     # create_or_replace: "<table without s>.create|update" of each record a phone writes.
     ("records.py", "f\"{name}.{('create' if created else 'update')}\""): {
         f"{name}.{verb}"
-        for name in ("clinic", "visit", "person", "conversation", "lead")
+        for name in ("clinic", "visit", "person", "conversation", "lead", "sms_contact")
         for verb in ("create", "update")
     },
     # end_all_sessions(reason=...): see test_every_reason_to_end_all_sessions_has_a_label.

@@ -17,6 +17,7 @@ REPORT_KEYS = {
     "first_time_persons",
     "by_region",
     "by_month",
+    "screening",  # issue 14: added beside the binding keys, which stay as they were
 }
 REGION_KEYS = {
     "region",
@@ -42,7 +43,8 @@ def test_the_annual_report_answers_the_binding_body(data, coordinator_client):
     response = coordinator_client.get("/api/v1/reports/annual?year=2019")
     assert response.status_code == 200
     body = response.json
-    assert sorted_regions(body) == sorted_regions(ANNUAL_2019)
+    binding = {k: v for k, v in body.items() if k != "screening"}
+    assert sorted_regions(binding) == sorted_regions(ANNUAL_2019)
     assert set(body) == REPORT_KEYS
     assert all(set(row) == REGION_KEYS for row in body["by_region"])
     assert all(
@@ -154,7 +156,8 @@ def test_a_snapshot_is_answered_when_asked_for(data, coordinator_client, app):
     services.snapshot_period(data.org, figures.Period(2019))
     response = coordinator_client.get("/api/v1/reports/annual?year=2019&source=snapshot")
     assert response.status_code == 200
-    assert sorted_regions(response.json) == sorted_regions(ANNUAL_2019)
+    binding = {k: v for k, v in response.json.items() if k != "screening"}
+    assert sorted_regions(binding) == sorted_regions(ANNUAL_2019)
     assert response.headers["X-Report-Source"] == "snapshot"
     assert response.headers["X-Report-Computed-At"]
 

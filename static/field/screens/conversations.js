@@ -42,6 +42,7 @@ export async function render(_params, ctx) {
       { class: "screen" },
       h("p", { class: "lead" }, t("Phone calls, text messages and drop-ins: log them here.")),
       h("a", { class: "button primary big", href: "#/conversations/new" }, t("New conversation")),
+      h("a", { class: "button secondary", href: "#/sms" }, t("SMS outreach")),
       h("div", { class: "card" }, h("h2", {}, t("Recent")), list),
     ),
   };

@@ -15,6 +15,7 @@ const FIX_ROUTES = {
   conversation: (id) => `#/conversation/${id}/edit`,
   person: (id) => `#/person/${id}/edit`,
   clinic: (id) => `#/clinic/${id}/edit`,
+  sms_contact: () => "#/sms", // a refused text is shown there with the server's words
 };
 
 async function summary(entry) {
@@ -29,6 +30,7 @@ async function summary(entry) {
     const person = await db.get("persons", body.person_id);
     return `${t("with %(alias)s", { alias: person ? person.alias : "–" })}${body.occurred_at ? ` · ${formatDateTime(body.occurred_at)}` : ""}`;
   }
+  if (entry.kind === "sms_contact") return `${body.phone} · ${label("sms_outcomes", body.outcome)}`;
   return body.name;
 }
 

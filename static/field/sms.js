@@ -1,0 +1,84 @@
+// sms.js — SMS outreach on the phone: the numbers to text and the templates, fetched from
+// GET /api/v1/sms-contacts/to-text whenever the phone pulls and kept (sealed, db.js) for
+// offline work; which numbers may be texted now; and the `sms:` link that opens the phone's
+// messages app with the text ready. The link is made here, on the phone, and never sent to
+// the server: it holds the number.
+
+import * as api from "./api.js";
+import * as db from "./db.js";
+import { emit } from "./events.js";
+
+const KEPT_DAYS = 30; // the nurse's own texts stay on the phone this long, to record outcomes
+export const OUTCOMES = ["reply", "no_reply", "wrong_number", "controller_answered", "opted_out"];
+
+/** "ios" or "android": iOS wants `&body=`, Android (and the standard, RFC 5724) `?body=`. */
+export function platform(userAgent = navigator.userAgent, touchPoints = navigator.maxTouchPoints) {
+  const iPad = /Macintosh/.test(userAgent) && touchPoints > 1; // iPadOS asks for desktop pages
+  return /iPhone|iPad|iPod/.test(userAgent) || iPad ? "ios" : "android";
+}
+
+/** The link that opens the messages app with `body` ready for `phone` (E.164). */
+export function smsLink(phone, body, on = platform()) {
+  const number = String(phone).replace(/[^+\d]/g, "");
+  return `sms:${number}${on === "ios" ? "&" : "?"}body=${encodeURIComponent(body)}`;
+}
+
+/** Fetches the numbers to text, the templates and the nurse's own recent texts. */
+export async function refresh() {
+  let answer;
+  try {
+    answer = await api.request("GET", "/api/v1/sms-contacts/to-text");
+  } catch (error) {
+    if (error instanceof api.NetworkError) return "offline";
+    throw error;
+  }
+  if (!answer.ok || !answer.data) return answer.status === 401 ? "auth" : "retry";
+  const data = answer.data;
+  const numbers = (data.numbers || []).map((n) => ({ ...n, id: n.lead_id }));
+  const keep = new Set(numbers.map((n) => n.id));
+  const gone = (await db.getAll("sms_numbers")).map((n) => n.id).filter((id) => !keep.has(id));
+  await db.applyPull({
+    puts: { sms_numbers: numbers, sms_contacts: data.mine || [] },
+    removals: { sms_numbers: gone },
+    meta: {
+      sms: {
+        templates: data.templates || [],
+        period_days: data.period_days,
+        team_phone: data.team_phone || null,
+        fetched_at: new Date().toISOString(),
+      },
+    },
+  });
+  const cutoff = new Date(Date.now() - KEPT_DAYS * 86400000);
+  await db.prune("sms_contacts", (c) => new Date(c.sent_at) < cutoff);
+  emit("data");
+  return "ok";
+}
+
+export async function settings() {
+  return (await db.getMeta("sms")) || { templates: [], period_days: 14, team_phone: null };
+}
+
+/** The numbers that may be texted now: none texted within the limit (by the server's count
+ * or by this phone's own texts, also those not yet sent), none that asked not to be contacted
+ * here since the last fetch. */
+export function textable(numbers, contacts, periodDays, now = new Date()) {
+  const window = periodDays * 86400000;
+  const blocked = new Set(
+    contacts
+      .filter((c) => c.outcome === "opted_out" || Math.abs(now - new Date(c.sent_at)) < window)
+      .map((c) => c.phone),
+  );
+  return numbers.filter(
+    (n) => !blocked.has(n.phone) && (!n.next_allowed_at || new Date(n.next_allowed_at) <= now),
+  );
+}
+
+/** The template to offer first: the first of the number's languages that has one. */
+export function preferredTemplate(templates, languages) {
+  for (const language of languages || []) {
+    const found = templates.find((tpl) => tpl.language === language);
+    if (found) return found;
+  }
+  return templates[0] || null;
+}
