@@ -60,6 +60,11 @@ class MeSchema(Schema):
     organisation_id = fields.UUID()
     organisation = fields.String(attribute="organisation.name")
     regions = fields.List(fields.String(), attribute="organisation.region_slugs")
+    team_phone = fields.String(
+        attribute="organisation.team_phone",
+        allow_none=True,
+        metadata={"description": "The team's number (E.164, SMS settings): whom to call."},
+    )
     csrf_token = fields.Method(
         "_csrf",
         allow_none=True,

@@ -46,5 +46,11 @@ class Organisation(UUIDPrimaryKey, db.Model):
     def region_slugs(self) -> list[str]:
         return [r.slug for r in self.regions]
 
+    @property
+    def team_phone(self) -> str | None:
+        """The team's phone number (E.164), kept with the SMS settings: filled into texts,
+        and the number a nurse with a revoked phone is told to call."""
+        return ((self.settings or {}).get("sms") or {}).get("team_phone")
+
     def __repr__(self) -> str:
         return f"<Organisation {self.name}>"

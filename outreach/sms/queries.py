@@ -33,7 +33,7 @@ def sms_settings(org: Organisation) -> dict:
     sms = (org.settings or {}).get("sms") or {}
     return {
         "templates": list(sms.get("templates", [])),
-        "team_phone": sms.get("team_phone"),
+        "team_phone": org.team_phone,
         "period_days": sms.get("period_days", DEFAULT_PERIOD_DAYS),
     }
 

@@ -136,7 +136,11 @@ def test_a_revoked_phone_deletes_what_was_sent_keeps_two_unsent_visits_and_sends
     app_page.wait_for_url(re.compile(r"#/revoked$"))
     kept = app_page.locator("main .unsent-kept")
     expect(kept).to_contain_text("Records not sent yet: 2")
-    expect(app_page.locator("main")).to_contain_text("Call your coordinator")
+    expect(app_page.locator("main")).to_contain_text("Call your coordinator or the team")
+    # The team's number from the SMS settings, one tap to call.
+    expect(app_page.locator("main a.team-phone")).to_have_attribute(
+        "href", f"tel:{demo.SMS_TEAM_PHONE}"
+    )
     after = store_counts(device)
     assert {store: after[store] for store in DATA_STORES} == dict.fromkeys(DATA_STORES, 0)
     assert after["outbox"] == 2

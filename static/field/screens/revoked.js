@@ -31,7 +31,15 @@ export async function render() {
           )
         : t("No records were waiting to be sent: nothing is lost."),
     ),
-    h("p", { class: "lead" }, t("Call your coordinator if you do not know why.")),
+    user && user.team_phone
+      ? h(
+          "p",
+          { class: "lead" },
+          t("Call your coordinator or the team if you do not know why:"),
+          " ",
+          h("a", { href: `tel:${user.team_phone}`, class: "team-phone" }, user.team_phone),
+        )
+      : h("p", { class: "lead" }, t("Call your coordinator if you do not know why.")),
     h("a", { class: "button primary big", href: "#/login" }, t("Log in again")),
   );
   return { name: "revoked", title: t("Phone revoked"), node, back: null };
