@@ -287,8 +287,11 @@ class ViolationSchema(Schema):
 class StopOutSchema(Schema):
     clinic_id = fields.UUID()
     name = fields.String()
-    lat = fields.Float()
-    lon = fields.Float()
+    lat = fields.Float(
+        allow_none=True,
+        metadata={"description": "null when the clinic has lost its coordinates since."},
+    )
+    lon = fields.Float(allow_none=True)
     arrival = fields.DateTime(metadata={"description": "The visit starts (local, with offset)."})
     departure = fields.DateTime(metadata={"description": "The visit ends."})
     wait_minutes = fields.Float(metadata={"description": "Waiting on site before `arrival`."})

@@ -9,6 +9,7 @@ import pytest
 from geopy.distance import great_circle
 
 from outreach.auth.services import create_token
+from outreach.db import db
 
 TZ = ZoneInfo("Europe/Copenhagen")
 MONDAY = date(2026, 3, 2)
@@ -294,3 +295,23 @@ def test_cannot_fit_and_lower_priority_reasons(coordinator_client, factory, org,
     assert "lower_priority" in reasons.values()
     assert_each_once(answer, ids)
     assert_feasible(answer, clinics, shift=("10:00", "12:00"))
+
+
+def test_a_stop_whose_clinic_lost_its_coordinates_reads_null_as_the_document_allows(
+    coordinator_client, client, factory, org, nurse
+):
+    # Found by schemathesis: a saved plan's stop whose clinic has since lost its position
+    # answered lat/lon null where the document said number.
+    clinic = factory.clinic(org, name="Moved Away Spa")
+    plan = factory.route_plan(org, [(nurse, [clinic])])
+    clinic.lat = clinic.lon = None
+    db.session.commit()
+
+    answer = coordinator_client.get(f"/api/v1/route-plans/{plan.id}")
+
+    assert answer.status_code == 200
+    (stop,) = answer.json["routes"][0]["stops"]
+    assert (stop["lat"], stop["lon"]) == (None, None)
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["StopOut"]
+    assert schema["properties"]["lat"].get("nullable") is True
+    assert schema["properties"]["lon"].get("nullable") is True
