@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from outreach.audit.services import record
 from outreach.db import db, write_transaction
 from outreach.i18n import N_, translate_message
-from outreach.inputs import Integer
+from outreach.inputs import NOT_TEXT, UNENCODABLE, Integer
 from outreach.tenancy import owner_of_row
 
 # The envelope's machine-readable `reason` (DESIGN.md §4), where a client must act differently
@@ -237,7 +237,27 @@ def handle_field_errors(error: FieldErrors):
             translate_message(N_("The request has invalid fields.")),
             translate_message(capped(error.errors)),
         )
-    return render_template("error.html", code=422, error=None), 422
+    messages = sorted({m for ms in capped(error.errors).values() for m in ms if isinstance(m, str)})
+    return render_template(
+        "error.html", code=422, error=None, messages=translate_message(messages)
+    ), 422
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_unstorable_text():
+    """Before every request: a query or form value (or its name) with a NUL byte or a lone
+    surrogate, which no database stores (PostgreSQL refuses NUL in text), is refused with 422
+    before any view sees it, on every page and form, as the API's parser refuses it in JSON
+    (inputs.raw_value_error); never a 500 from the database."""
+    values = list(request.args.items(multi=True))
+    if request.mimetype in FORM_TYPES:
+        values += list(request.form.items(multi=True))
+    for name, value in values:
+        if UNENCODABLE.search(name) or UNENCODABLE.search(value):
+            field = "_form" if UNENCODABLE.search(name) else name
+            raise FieldErrors({field: [NOT_TEXT]})
 
 
 def handle_unexpected(error: Exception):
@@ -266,6 +286,7 @@ def error_title(code: int) -> str:
 
 
 def register(app):
+    app.before_request(refuse_unstorable_text)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(FieldErrors, handle_field_errors)
     app.register_error_handler(Exception, handle_unexpected)
