@@ -883,7 +883,7 @@ SMS_TEMPLATES = {
     "y anónima, condones y pruebas. Escribe o llama: {phone}",
 }
 SMS_TEAM_PHONE = "+4570101010"
-SMS_NUMBERS = 60  # numbers from escort ads, when the demo has no leads with numbers
+SMS_NUMBERS = 60  # numbers from escort ads texted in the year
 SMS_OUTCOME_WEIGHTS = {
     "no_reply": 46,
     "reply": 22,
@@ -900,7 +900,13 @@ def _sms_numbers(rng: random.Random, org: Organisation) -> list[tuple[uuid.UUID 
         tenant_select(Lead, org.id).where(Lead.phone_lookup.is_not(None)).order_by(Lead.id)
     ).all()
     if leads:
-        return [(lead.id, lead.phone, (lead.languages or ["en"])[0]) for lead in leads]
+        # One entry per number (ads of one controller share it: texted as one number), and
+        # as many numbers as the team texts in a year.
+        by_number = {}
+        for lead in leads:
+            by_number.setdefault(lead.phone, (lead.id, lead.phone, (lead.languages or ["en"])[0]))
+        numbers = sorted(by_number.values(), key=lambda entry: entry[1])
+        return rng.sample(numbers, min(SMS_NUMBERS, len(numbers)))
     found = []
     while len(found) < SMS_NUMBERS:
         try:

@@ -249,7 +249,8 @@ def test_a_conversation_in_a_visit_occurs_at_the_visits_start(loaded):
 def test_some_conversations_are_by_phone_or_sms_outside_visits(loaded):
     outside = [c for c in loaded.in_year(loaded.conversations, "occurred_at") if not c.visit_id]
 
-    assert 20 <= len(outside) <= 80
+    # Calls and drop-ins, and (SMS outreach) the replies to texts that became conversations.
+    assert 20 <= len(outside) <= 110
     assert {c.channel for c in outside} <= {"phone", "sms", "drop_in", "other"}
     assert {"phone", "sms"} <= {c.channel for c in outside}
 

@@ -145,7 +145,13 @@ def demo_trip_id(in_db) -> str:
 
     return in_db(
         lambda: str(
-            db.session.scalars(select(RoutePlan.id).where(RoutePlan.end_date.is_not(None))).one()
+            # The oldest trip: a test may have planned another one on the same database.
+            db.session.scalars(
+                select(RoutePlan.id)
+                .where(RoutePlan.end_date.is_not(None))
+                .order_by(RoutePlan.created_at)
+                .limit(1)
+            ).one()
         )
     )
 
