@@ -101,7 +101,12 @@ async function pullPages() {
   await db.prune("conversations", (c) => new Date(c.kept_at || 0) < conversationCutoff);
   // A trip stays until its last day is over.
   await db.prune("route_plans", (plan) => (plan.end_date || plan.date) < localDate());
-  await sms.refresh(); // the numbers to text and the templates (SMS outreach)
+  try {
+    await sms.refresh(); // the numbers to text and the templates (SMS outreach)
+  } catch (error) {
+    if (error instanceof db.Locked) return "locked"; // locked meanwhile: the next pull has them
+    throw error;
+  }
   emit("network", true);
   emit("data");
   return "ok";
