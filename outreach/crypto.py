@@ -60,6 +60,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from outreach.i18n import N_
+
 log = logging.getLogger(__name__)
 
 VERSION = 1
@@ -74,7 +76,7 @@ DEV_KEYS_FILE = "encryption-keys.env"
 # Opened values remembered per key ring (KeyRing.open): about 200 bytes each.
 OPENED_KEPT = 200_000
 # What an unreadable field shows (msgid; translated when read).
-UNREADABLE_MSGID = "[unreadable: this encrypted value could not be decrypted]"
+UNREADABLE_MSGID = N_("[unreadable: this encrypted value could not be decrypted]")
 
 
 class KeyRingError(RuntimeError):

@@ -91,6 +91,10 @@ MESSAGE_PATTERNS = [
         N_("Unknown code(s) %(codes)s; the organisation's list has %(allowed)s."),
     ),
     (
+        re.compile(r"^Give a year from (?P<first>\d+) to (?P<latest>\d+)\.$"),
+        N_("Give a year from %(first)s to %(latest)s."),
+    ),
+    (
         re.compile(r"^(?P<count>\d+) more errors not listed\.$"),
         N_("%(count)s more errors not listed."),
     ),

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.venv/bin
 # -k t: the field app's t("...") (static/field/i18n.js); babel.cfg says which files are which.
-$bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k t --no-location --sort-output \
+$bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_ -k t --no-location --sort-output \
   -o outreach/translations/messages.pot . >/dev/null 2>&1
 $bin/pybabel update -i outreach/translations/messages.pot -d outreach/translations \
   --no-fuzzy-matching >/dev/null

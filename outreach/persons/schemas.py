@@ -129,7 +129,7 @@ class ConversationInSchema(Schema):
         if data.get("visit_id") is None:
             if data.get("occurred_at") is None:
                 raise ValidationError(
-                    "Required when the conversation is not in a visit.", "occurred_at"
+                    N_("Required when the conversation is not in a visit."), "occurred_at"
                 )
             if data.get("channel") == "visit":
                 raise ValidationError(

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from outreach.i18n import N_
 from outreach.inputs import Integer
 from outreach.orgs.models import REGION_SLUGS
 from outreach.reports.exports import SEPARATORS, TABLE_NAMES
@@ -13,7 +14,9 @@ SOURCES = ("live", "snapshot")
 def validate_year(year: int) -> None:
     latest = last_valid_year()
     if not FIRST_YEAR <= year <= latest:
-        raise ValidationError(f"Give a year from {FIRST_YEAR} to {latest}.")
+        raise ValidationError(
+            f"Give a year from {FIRST_YEAR} to {latest}."
+        )  # i18n.MESSAGE_PATTERNS
 
 
 class _ReportQuerySchema(Schema):
@@ -29,7 +32,7 @@ class _ReportQuerySchema(Schema):
     region = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.OneOf([*REGION_SLUGS, ""], error="Unknown region."),
+        validate=validate.OneOf([*REGION_SLUGS, ""], error=N_("Unknown region.")),
         metadata={
             "description": "A region slug of your organisation: figures of visits to that "
             "region's clinics and of conversations held in them. Empty or absent: all."

@@ -9,6 +9,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from outreach.i18n import N_
 from outreach.inputs import NULL, PLANNED_DAY, Integer, no_bidi_controls
 from outreach.orgs.models import REGION_SLUGS
 from outreach.paging import list_schema, page_field
@@ -16,7 +17,7 @@ from outreach.routing.models import PLAN_STATUSES
 from outreach.routing.planner import REASONS
 
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
-HHMM = validate.Regexp(TIME, error="Give a time as HH:MM (00:00-24:00).")
+HHMM = validate.Regexp(TIME, error=N_("Give a time as HH:MM (00:00-24:00)."))
 
 
 class BaseInSchema(Schema):
@@ -85,9 +86,9 @@ class NightInSchema(Schema):
             data.get("town") is not None,
         ]
         if sum(given) != 1:
-            raise ValidationError("Give lat and lon, an address or a town: one of them.")
+            raise ValidationError(N_("Give lat and lon, an address or a town: one of them."))
         if given[0] and (data.get("lat") is None or data.get("lon") is None):
-            raise ValidationError("Give both lat and lon.")
+            raise ValidationError(N_("Give both lat and lon."))
 
 
 class TripDaySchema(Schema):
@@ -129,8 +130,15 @@ class RoutePlanInSchema(Schema):
         },
         # One day (`date` and `shift`), or a trip (`days`).
         "oneOf": [
-            {"required": ["date", "shift"], "properties": {"days": NULL}},
-            {"required": ["days"], "properties": {"date": NULL}},
+            {
+                "required": ["date", "shift"],
+                "properties": {
+                    "date": {"type": "string"},
+                    "shift": {"type": "object"},
+                    "days": NULL,
+                },
+            },
+            {"required": ["days"], "properties": {"days": {"type": "array"}, "date": NULL}},
         ],
     }
     date = fields.Date(
@@ -217,20 +225,26 @@ class RoutePlanInSchema(Schema):
     @validates_schema
     def _one_day_or_trip(self, data, **kwargs):
         if data.get("days") is None:
-            # One day, exactly as before trips: `date` and `shift` are required.
+            # One day: `date` and `shift` are both needed. Not marshmallow's "Missing data for
+            # required field.": neither is required on its own, and a client that reads that
+            # message as a rule of the document (Schemathesis does) would then require both
+            # together with `days`, which no body can satisfy.
             missing = {
-                key: ["Missing data for required field."]
-                for key in ("date", "shift")
+                key: [message]
+                for key, message in (
+                    ("date", N_("Give the day to plan (date), or the days of a trip (days).")),
+                    ("shift", N_("Give the shift: start and end, as HH:MM.")),
+                )
                 if data.get(key) is None
             }
             if missing:
                 raise ValidationError(missing)
             return
         if data.get("date") is not None:
-            raise ValidationError("Give date (one day) or days (a trip), not both.", "days")
+            raise ValidationError(N_("Give date (one day) or days (a trip), not both."), "days")
         if data.get("shift") is None:
             missing = {
-                index: {"shift": ["Give this day's shift, or the plan's shift."]}
+                index: {"shift": [N_("Give this day's shift, or the plan's shift.")]}
                 for index, day in enumerate(data["days"])
                 if day.get("shift") is None
             }
@@ -240,13 +254,17 @@ class RoutePlanInSchema(Schema):
     @validates_schema
     def _choices(self, data, **kwargs):
         if data.get("nurses") is not None and data.get("staff") is not None:
-            raise ValidationError("Give nurses (a count) or staff (user ids), not both.", "staff")
+            raise ValidationError(
+                N_("Give nurses (a count) or staff (user ids), not both."), "staff"
+            )
         if data.get("clinic_ids") is not None and (
             data.get("region") is not None or data.get("area") is not None
         ):
-            raise ValidationError("Give clinic_ids, or region and/or area, not both.", "clinic_ids")
+            raise ValidationError(
+                N_("Give clinic_ids, or region and/or area, not both."), "clinic_ids"
+            )
         if data.get("clinic_ids") is None and not data.get("region") and not data.get("area"):
-            raise ValidationError("Give clinic_ids, a region or an area.", "clinic_ids")
+            raise ValidationError(N_("Give clinic_ids, a region or an area."), "clinic_ids")
 
 
 class PlanQuerySchema(Schema):
