@@ -123,7 +123,9 @@ def numbers_to_text(organisation_id, days: int) -> list[dict]:
     blocked = do_not_contact_lookups(organisation_id)
     texted = last_texted(organisation_id)
     grouped: dict[str, dict] = {}
-    for lead_id, lookup, sealed_phone, sealed_alias, site, languages, _ in db.session.execute(stmt):
+    for lead_id, lookup, sealed_phone, sealed_alias, site, languages, seen in db.session.execute(
+        stmt
+    ):
         if lookup in blocked:
             continue
         entry = grouped.get(lookup)
@@ -134,6 +136,7 @@ def numbers_to_text(organisation_id, days: int) -> list[dict]:
                 "phone": Lead.phone.open(lead_id, sealed_phone),
                 "alias": Lead.alias.open(lead_id, sealed_alias),
                 "site": site,
+                "last_seen": seen,
                 "languages": [],
                 "leads": 0,
                 "last_texted_at": last,

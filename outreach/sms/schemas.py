@@ -98,6 +98,9 @@ class NumberToTextSchema(Schema):
     alias = fields.String(allow_none=True)
     site = fields.String(allow_none=True)
     languages = fields.List(fields.String())
+    last_seen = fields.AwareDateTime(
+        metadata={"description": "When the newest ad with this number was last seen."}
+    )
     leads = Integer(metadata={"description": "How many leads carry this number."})
     last_texted_at = fields.AwareDateTime(allow_none=True)
     next_allowed_at = fields.AwareDateTime(

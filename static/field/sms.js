@@ -74,6 +74,25 @@ export function textable(numbers, contacts, periodDays, now = new Date()) {
   );
 }
 
+/** The templates to offer for a number: those of its languages first (in its order), then
+ * the others; only languages that have a template. */
+export function templatesFor(templates, languages) {
+  const order = (tpl) => {
+    const at = (languages || []).indexOf(tpl.language);
+    return at === -1 ? Infinity : at;
+  };
+  return templates
+    .map((tpl, index) => [order(tpl), index, tpl])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([, , tpl]) => tpl);
+}
+
+/** The numbers with the most recently seen ad first (the server's order; the phone's store
+ * keeps them by id). */
+export function newestFirst(numbers) {
+  return [...numbers].sort((a, b) => String(b.last_seen || "").localeCompare(String(a.last_seen || "")));
+}
+
 /** The template to offer first: the first of the number's languages that has one. */
 export function preferredTemplate(templates, languages) {
   for (const language of languages || []) {

@@ -4,10 +4,12 @@ the server refuses (a colleague texted the number first) kept and shown as refus
 
 import random
 import re
+import string
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from outreach import phones
@@ -35,6 +37,12 @@ def a_number() -> str:
             return phones.normalise(number)
         except phones.InvalidPhone:
             continue
+
+
+def letters_alias(name: str) -> str:
+    """A new alias: matching compares letters only, so a suffix of digits ("Lin 1234") would
+    be the demo's "Lin", and the phone would rightly ask "Met before?"."""
+    return f"{name} {''.join(random.choices(string.ascii_lowercase, k=6))}"
 
 
 def wait_numbers(device, numbers):
@@ -153,7 +161,7 @@ def test_two_numbers_texted_offline_with_a_reply_and_an_opt_out_arrive_exactly_o
     record(page, second, "Asked not to be contacted", confirm="Yes, never again")
     screenshot(page, "field-sms-texts", full_page=True)
     # The reply becomes a conversation with someone new.
-    alias = f"Lin {uuid.uuid4().hex[:4]}"
+    alias = letters_alias("Lin")
     replied = page.locator("li.sms-contact", has_text=first)
     replied.locator("input.sms-alias").fill(alias)
     replied.get_by_role("button", name="Start a conversation").click()
@@ -210,37 +218,101 @@ def test_two_numbers_texted_offline_with_a_reply_and_an_opt_out_arrive_exactly_o
     assert second not in numbers
 
 
-def test_a_number_a_colleague_texted_first_is_refused_at_sync_and_kept(phone, in_db, screenshot):
+def test_a_number_a_colleague_texted_first_is_refused_at_sync_kept_and_discarded_here(
+    phone, in_db, screenshot
+):
+    number, other = leads_to_text(in_db, 2)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    wait_numbers(device, [number, other])
+    device.go_offline()
+    device.reload()
+    page.goto(f"{device.server.url}/field/#/sms")
+    text_number(page, number)
+    text_number(page, other)
+
+    def colleague_texts():
+        nurse = db.session.scalar(select(User).where(User.email == NURSE))
+        for texted in (number, other):
+            db.session.add(
+                SmsContact(
+                    organisation_id=nurse.organisation_id,
+                    phone=texted,
+                    sent_at=datetime.now(UTC) - timedelta(minutes=1),
+                    outcome="sent",
+                )
+            )
+
+    in_db(colleague_texts)
+    device.go_online()
+    refused = page.locator("li.sms-refused", has_text=number)
+    refused.wait_for(timeout=30_000)
+    page.locator("li.sms-refused", has_text=other).wait_for(timeout=30_000)
+    assert "already texted by your organisation within 14 days" in refused.inner_text()
+    screenshot(page, "field-sms-refused")
+    entries = device.outbox()
+    assert [(e["kind"], e["state"]) for e in entries] == [("sms_contact", "attention")] * 2
+    assert {e["body"]["phone"] for e in entries} == {number, other}
+    page.goto(f"{device.server.url}/field/#/outbox")
+    assert page.locator("main").get_by_text(re.compile("14 days")).count() >= 1
+
+    # Discarded from the SMS screen: a deliberate tap, confirmed; "Keep it" keeps it.
+    page.goto(f"{device.server.url}/field/#/sms")
+    refused.get_by_role("button", name="Discard…").click()
+    page.locator("dialog").get_by_role("button", name="Keep it").click()
+    assert len(device.outbox()) == 2
+    refused.get_by_role("button", name="Discard…").click()
+    dialog = page.locator("dialog")
+    assert "Nothing else on this phone is deleted." in dialog.inner_text()
+    screenshot(page, "field-sms-discard")
+    dialog.get_by_role("button", name="Discard the text").click()
+    refused.wait_for(state="detached")
+    # Only that text went: the other refused one stays, here and in the outbox.
+    entries = device.outbox()
+    assert [(e["body"]["phone"], e["state"]) for e in entries] == [(other, "attention")]
+    page.locator("li.sms-refused", has_text=other).wait_for()
+    kept = device.evaluate_module("db.js", "(await m.getAll('sms_contacts')).map(c => c.phone)")
+    assert number not in kept and other in kept
+    expect(page.locator("li.sms-contact", has_text=number)).to_have_count(0)
+
+
+def test_the_name_being_typed_for_a_reply_survives_the_outbox_sending(phone, in_db):
     (number,) = leads_to_text(in_db, 1)
     device = phone()
     page = device.start_app()
     device.log_in()
     device.wait_synced()
     wait_numbers(device, [number])
-    device.go_offline()
-    device.reload()
     page.goto(f"{device.server.url}/field/#/sms")
     text_number(page, number)
-
-    def colleague_texts():
-        nurse = db.session.scalar(select(User).where(User.email == NURSE))
-        db.session.add(
-            SmsContact(
-                organisation_id=nurse.organisation_id,
-                phone=number,
-                sent_at=datetime.now(UTC) - timedelta(minutes=1),
-                outcome="sent",
-            )
-        )
-
-    in_db(colleague_texts)
+    device.wait_all_sent()
+    device.go_offline()
+    record(page, number, "Reply")
+    alias = page.locator("li.sms-contact", has_text=number).locator("input.sms-alias")
+    alias.fill("Ana")
+    # Online again, the outbox sends the reply and the screen redraws its line.
     device.go_online()
-    refused = page.locator("li.sms-refused", has_text=number)
-    refused.wait_for(timeout=30_000)
-    assert "already texted by your organisation within 14 days" in refused.inner_text()
-    screenshot(page, "field-sms-refused", full_page=True)
-    entries = device.outbox()
-    assert [(e["kind"], e["state"]) for e in entries] == [("sms_contact", "attention")]
-    assert entries[0]["body"]["phone"] == number
-    page.goto(f"{device.server.url}/field/#/outbox")
-    assert page.locator("main").get_by_text(re.compile("14 days")).count() >= 1
+    device.wait_all_sent()
+    page.locator("li.sms-contact", has_text=number).locator(".badge.pending").wait_for(
+        state="detached"
+    )
+    assert alias.input_value() == "Ana"
+
+
+def test_the_phone_offers_the_ads_languages_first_and_only_those_with_a_template(phone):
+    device = phone()
+    device.start_app(pin=None)
+    templates = (
+        "[{id: 'en-1', language: 'en'}, {id: 'th-1', language: 'th'}, {id: 'ro-1', language: 'ro'}]"
+    )
+    offered = device.evaluate_module(
+        "sms.js", f"m.templatesFor({templates}, ['ro', 'pl', 'th']).map(t => t.id)"
+    )
+    assert offered == ["ro-1", "th-1", "en-1"]
+    assert device.evaluate_module("sms.js", f"m.templatesFor({templates}, []).map(t => t.id)") == [
+        "en-1",
+        "th-1",
+        "ro-1",
+    ]

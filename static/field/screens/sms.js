@@ -3,7 +3,7 @@
 // text (reply, no reply, wrong number, controller answered, asked not to be contacted), a
 // reply turned into a conversation (channel sms) with a new or matched person; and the texts
 // the server refused (a colleague texted the number first, or it asked not to be contacted):
-// kept, and shown as refused with the server's words.
+// kept, and shown as refused with the server's words, until the nurse discards it here.
 
 import * as db from "../db.js";
 import { formatDateTime, languageName, t } from "../i18n.js";
@@ -47,9 +47,17 @@ async function saveSent(number, template) {
 // Numbers whose link was tapped: lead id -> the template sent. The card asks whether the text
 // went out; kept across redraws while the screen is open.
 const asked = new Map();
+// The language the nurse picked for a number (lead id -> template id), and what she is typing
+// as the name given in a reply (contact id -> the input itself): the outbox redraws the screen
+// as it sends, which must not undo a choice or swallow what is being typed.
+const picked = new Map();
+const aliasInputs = new Map();
 
 function numberCard(number, templates, draw) {
-  let chosen = sms.preferredTemplate(templates, number.languages);
+  const offered = sms.templatesFor(templates, number.languages);
+  let chosen =
+    offered.find((tpl) => tpl.id === picked.get(number.lead_id)) ||
+    sms.preferredTemplate(offered, number.languages);
   const question = asked.get(number.lead_id);
   const link = h("a", { class: "button primary big sms-link", href: "#" }, t("Text this number"));
   const update = () => {
@@ -106,11 +114,12 @@ function numberCard(number, templates, draw) {
       class: "sms-language",
       "aria-label": t("Language of the text"),
       onchange: (event) => {
-        chosen = templates.find((tpl) => tpl.id === event.target.value) || null;
+        chosen = offered.find((tpl) => tpl.id === event.target.value) || null;
+        if (chosen) picked.set(number.lead_id, chosen.id);
         update();
       },
     },
-    templates.map((tpl) =>
+    offered.map((tpl) =>
       h("option", { value: tpl.id, selected: chosen && tpl.id === chosen.id }, languageName(tpl.language)),
     ),
   );
@@ -125,7 +134,7 @@ function numberCard(number, templates, draw) {
     number.last_texted_at
       ? h("p", { class: "muted" }, t("Last texted %(when)s", { when: formatDateTime(number.last_texted_at) }))
       : null,
-    templates.length ? h("label", { class: "field" }, t("Language of the text"), select) : null,
+    offered.length ? h("label", { class: "field" }, t("Language of the text"), select) : null,
     link,
     confirm,
   );
@@ -218,6 +227,7 @@ async function startConversation(contact, aliasInput) {
     contact.id,
     contactBody(contact, { outcome: "reply", conversation_id: conversationId }),
   );
+  aliasInputs.delete(contact.id);
   notice(t("Conversation saved, linked to the text."), "ok");
 }
 
@@ -235,7 +245,10 @@ function contactLine(contact) {
   ];
   if (contact.outcome === "sent") items.push(outcomeButtons(contact));
   if (contact.outcome === "reply" && !contact.conversation_id) {
-    const alias = h("input", { type: "text", class: "sms-alias", autocomplete: "off", maxlength: 100 });
+    if (!aliasInputs.has(contact.id)) {
+      aliasInputs.set(contact.id, h("input", { type: "text", class: "sms-alias", autocomplete: "off", maxlength: 100 }));
+    }
+    const alias = aliasInputs.get(contact.id);
     items.push(
       h(
         "div",
@@ -253,7 +266,31 @@ function contactLine(contact) {
   return h("li", { class: "card sms-contact", dataset: { id: contact.id } }, items);
 }
 
-function refusedLine(entry) {
+/** Drops a text the server refused, after the nurse confirms: its outbox entries and its
+ * copy on this phone; nothing else (a conversation started from it is sent as it is). */
+async function discardRefused(entry, draw) {
+  const choice = await ask({
+    title: t("Discard this text?"),
+    text: [
+      t("The server will not record it: it has a text to this number already, or the number asked not to be contacted."),
+      t("Nothing else on this phone is deleted."),
+    ],
+    choices: [
+      { value: null, label: t("Keep it"), class: "secondary" },
+      { value: "discard", label: t("Discard the text"), class: "danger" },
+    ],
+  });
+  if (choice !== "discard") return;
+  const entries = await outbox.entries();
+  for (const other of entries) {
+    if (other.kind === "sms_contact" && other.id === entry.id) await outbox.discard(other.seq);
+  }
+  await db.prune("sms_contacts", (c) => c.id === entry.id);
+  await draw();
+  notice(t("The text was discarded."), "warn");
+}
+
+function refusedLine(entry, draw) {
   const body = entry.body || {};
   const messages = (entry.error && entry.error.errors && entry.error.errors.phone) || [];
   return h(
@@ -262,7 +299,16 @@ function refusedLine(entry) {
     h("p", { class: "lead" }, body.phone || "", " ", h("span", { class: "badge refused" }, t("Refused"))),
     h("p", { class: "muted" }, t("Texted %(when)s", { when: formatDateTime(body.sent_at) })),
     h("p", { class: "warning" }, messages.length ? messages.join(" ") : (entry.error && entry.error.message) || ""),
-    h("p", { class: "muted" }, t("Kept on this phone and in the outbox; nothing is lost.")),
+    h(
+      "p",
+      { class: "muted" },
+      t("The server keeps no second text to a number within the limit, and none to a number that asked not to be contacted. Kept here until you discard it; nothing is lost."),
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", class: "danger", onclick: () => discardRefused(entry, draw) }, t("Discard…")),
+    ),
   );
 }
 
@@ -271,7 +317,26 @@ export async function render(_params, ctx) {
   const mineList = h("div", {});
   const refusedList = h("div", {});
   const refusedCard = h("div", { class: "card", hidden: true }, h("h2", {}, t("Refused by the server")), refusedList);
+  const mineCard = h("div", { class: "card" }, h("h2", {}, t("Your texts")), mineList);
+  // The list of numbers can be long (a year of ads): her own texts, to record what came of
+  // them, are one tap away, and a search narrows the numbers.
+  const toMine = h("button", { type: "button", class: "secondary sms-to-mine", onclick: () => mineCard.scrollIntoView() });
+  const search = h("input", {
+    type: "search",
+    class: "sms-search",
+    autocomplete: "off",
+    maxlength: 100,
+    oninput: () => draw(),
+  });
   const draw = redraw(read, show);
+
+  function matches(number) {
+    const wanted = search.value.trim().toLowerCase();
+    if (!wanted) return true;
+    const digits = wanted.replace(/[^\d]/g, "");
+    const text = [number.alias, number.site].join(" ").toLowerCase();
+    return text.includes(wanted) || (digits.length >= 3 && String(number.phone).includes(digits));
+  }
 
   async function read() {
     const [settings, numbers, contacts, entries] = await Promise.all([
@@ -287,33 +352,39 @@ export async function render(_params, ctx) {
       .sort((a, b) => (a.sent_at < b.sent_at ? 1 : -1));
     return {
       settings,
-      numbers: sms.textable(numbers, contacts, settings.period_days || 14),
+      numbers: sms.newestFirst(sms.textable(numbers, contacts, settings.period_days || 14)).filter(matches),
+      searching: Boolean(search.value.trim()),
       mine,
       refused,
     };
   }
 
   let shown = null;
-  function show({ settings, numbers, mine, refused }) {
+  function show({ settings, numbers, searching, mine, refused }) {
     // The outbox announces every attempt: redraw only what changed, so that a button is not
     // replaced under the nurse's finger.
     const key = JSON.stringify([settings, numbers, mine, refused.map((e) => [e.id, e.error]), [...asked]]);
     if (key === shown) return;
     shown = key;
     const templates = settings.templates || [];
+    const none = searching ? t("No number to text matches the search.") : t("No numbers to text now.");
     fill(
       numbersList,
       !templates.length ? h("p", { class: "warning" }, t("No message templates yet: an admin writes them in the settings.")) : null,
       numbers.length
         ? h("ul", { class: "sms-numbers" }, numbers.map((n) => numberCard(n, templates, draw)))
-        : empty(t("No numbers to text now.")),
+        : empty(none),
     );
+    fill(toMine, t("Your texts: %(count)s", { count: mine.length }));
+    toMine.hidden = !mine.length;
+    const typing = [...aliasInputs.values()].find((input) => input === document.activeElement);
     fill(
       mineList,
       mine.length ? h("ul", { class: "sms-contacts" }, mine.map(contactLine)) : empty(t("No texts in the last 30 days.")),
     );
+    if (typing && typing.isConnected) typing.focus();
     refusedCard.hidden = !refused.length;
-    fill(refusedList, h("ul", { class: "sms-refused-list" }, refused.map(refusedLine)));
+    fill(refusedList, h("ul", { class: "sms-refused-list" }, refused.map((entry) => refusedLine(entry, draw))));
   }
 
   ctx.on("data", () => draw());
@@ -327,9 +398,16 @@ export async function render(_params, ctx) {
       "section",
       { class: "screen" },
       h("p", { class: "lead" }, t("Numbers from ads: text them from this phone in their language.")),
+      toMine,
       refusedCard,
-      h("div", { class: "card" }, h("h2", {}, t("Numbers to text")), numbersList),
-      h("div", { class: "card" }, h("h2", {}, t("Your texts")), mineList),
+      h(
+        "div",
+        { class: "card" },
+        h("h2", {}, t("Numbers to text")),
+        h("label", { class: "field" }, t("Find a number, a name or a site"), search),
+        numbersList,
+      ),
+      mineCard,
     ),
   };
 }
