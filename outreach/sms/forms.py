@@ -1,5 +1,8 @@
 """WTForms of the SMS settings page: a template per language, the team's number and the limit."""
 
+from collections.abc import Sequence
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -14,8 +17,16 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def language_choices():
-    return sorted(((c, language_label(c)) for c in language_codes()), key=lambda c: c[1].lower())
+def language_choices(likely: Sequence[str] = ()) -> dict[str, list[tuple[str, str]]]:
+    """The language picker: the organisation's likely languages first, in their order
+    (queries.likely_languages), then the others by name."""
+    codes = set(language_codes())
+    first = [code for code in dict.fromkeys(likely) if code in codes]
+    rest = sorted(((c, language_label(c)) for c in codes - set(first)), key=lambda c: c[1].lower())
+    return {
+        _("Your organisation's languages"): [(c, language_label(c)) for c in first],
+        _("Other languages"): rest,
+    }
 
 
 class TemplateForm(FlaskForm):
@@ -29,9 +40,9 @@ class TemplateForm(FlaskForm):
         ],
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, likely: Sequence[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = language_choices()
+        self.language.choices = language_choices(likely)
 
 
 class RemoveTemplateForm(FlaskForm):

@@ -2,6 +2,7 @@
 ETag, one contact and the list (audited: they carry phone numbers), and what a phone needs to
 text offline: the numbers to text and the templates, filled in for the sender."""
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -23,6 +24,10 @@ MAX_TEMPLATES = 30
 MAX_TEMPLATE_LENGTH = 640  # four SMS parts of 160 characters
 MINE_DAYS = 30  # the phone lists the nurse's own texts of this many days, to record outcomes
 # A template names what is filled in for each text.
+# The languages of the people the team meets most (the annual report); offered first in the
+# template picker after those the organisation's templates and leads already use.
+LIKELY_LANGUAGES = ("da", "en", "th", "ro", "es", "bg", "zh")
+
 SENDER_FIELD = "{name}"
 TEAM_PHONE_FIELD = "{phone}"
 
@@ -170,3 +175,14 @@ def to_text(user) -> dict:
         "numbers": numbers_to_text(org.id, sms["period_days"]),
         "mine": mine,
     }
+
+
+def likely_languages(org: Organisation) -> list[str]:
+    """The languages to offer first for a template: those its templates have, then those of
+    its leads (the most frequent first), then LIKELY_LANGUAGES."""
+    counts: Counter[str] = Counter()
+    for languages in db.session.scalars(scoped(select(Lead.languages), org.id, Lead)):
+        counts.update(languages or [])
+    used = [entry["language"] for entry in sms_settings(org)["templates"]]
+    by_leads = [code for code, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
+    return list(dict.fromkeys([*used, *by_leads, *LIKELY_LANGUAGES]))

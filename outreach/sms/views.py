@@ -33,7 +33,8 @@ def _page(status: int = 200, template_form=None, options_form=None):
         render_template(
             "settings/sms.html",
             sms=sms,
-            template_form=template_form or TemplateForm(formdata=None),
+            template_form=template_form
+            or TemplateForm(formdata=None, likely=queries.likely_languages(org)),
             options_form=options_form,
             remove_form=RemoveTemplateForm(formdata=None),
             example=lambda body: queries.fill(body, current_user.display_name, sms["team_phone"]),
@@ -65,7 +66,7 @@ def index():
 @bp.route("/templates", methods=["POST"])
 @role_required("admin")
 def save_template():
-    form = TemplateForm()
+    form = TemplateForm(likely=queries.likely_languages(_org()))
     if form.validate_on_submit():
         try:
             changed = services.set_template(
