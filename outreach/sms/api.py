@@ -44,10 +44,14 @@ class SmsContactCollection(MethodView):
 
 @blp.route("/to-text")
 class ToText(MethodView):
+    @blp.etag
     @blp.response(200, ToTextSchema)
     def get(self):
         """The numbers to text (from leads; never one on the do-not-contact list), the
-        templates filled in for the caller, and her own texts of the last 30 days (audited)."""
+        templates filled in for the caller, and her own texts of the last 30 days (audited).
+        The ETag is a hash of the answer: a phone that sends it back in If-None-Match gets a
+        304 without a body when nothing changed (the answer is still computed and audited;
+        only its bytes are spared on the phone's connection)."""
         user = caller()
         answer = queries.to_text(user)
         with write_transaction():

@@ -46,7 +46,8 @@ export async function request(method, url, { body, headers = {}, timeout = TIMEO
     }
     // An answer that is not our JSON API (a Wi-Fi portal's page, a proxy's refusal) is no
     // answer at all: never count it as delivered, never park a record because of it.
-    const foreign = response.status < 500 && response.status !== 204 && data === null;
+    const bodiless = response.status === 204 || response.status === 304; // 304: If-None-Match
+    const foreign = response.status < 500 && !bodiless && data === null;
     if (foreign) throw new NetworkError(`not an API answer (${response.status})`);
     return { status: response.status, ok: response.ok, data, headers: response.headers };
   } catch (error) {

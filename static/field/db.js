@@ -28,7 +28,9 @@ export const DATA_STORES = [
 const DRAFTS = "drafts";
 const ALL_STORES = ["outbox", ...DATA_STORES, DRAFTS, "meta"];
 // Meta keys that describe the session and what was pulled; prefs live in localStorage.
-const SESSION_META = ["user", "csrf", "cursor", "reference", "last_sync"];
+// "sms": the templates (with the nurse's name) and the ETag of the numbers to text, which go
+// with the stores above: a kept ETag would answer an emptied store with "nothing changed".
+const SESSION_META = ["user", "csrf", "cursor", "reference", "last_sync", "sms"];
 
 function upgrade(db, oldVersion, tx) {
   if (oldVersion < 1) {

@@ -23,14 +23,25 @@ export function smsLink(phone, body, on = platform()) {
   return `sms:${number}${on === "ios" ? "&" : "?"}body=${encodeURIComponent(body)}`;
 }
 
-/** Fetches the numbers to text, the templates and the nurse's own recent texts. */
+/** Fetches the numbers to text, the templates and the nurse's own recent texts; when the
+ * answer is the one kept (its ETag, sent back in If-None-Match), the server says 304 and
+ * nothing travels. */
 export async function refresh() {
+  const kept = await db.getMeta("sms");
   let answer;
   try {
-    answer = await api.request("GET", "/api/v1/sms-contacts/to-text");
+    const headers = kept && kept.etag ? { "If-None-Match": kept.etag } : {};
+    answer = await api.request("GET", "/api/v1/sms-contacts/to-text", { headers });
   } catch (error) {
     if (error instanceof api.NetworkError) return "offline";
     throw error;
+  }
+  const cutoff = new Date(Date.now() - KEPT_DAYS * 86400000);
+  if (answer.status === 304 && kept) {
+    await db.setMeta({ sms: { ...kept, fetched_at: new Date().toISOString() } });
+    await db.prune("sms_contacts", (c) => new Date(c.sent_at) < cutoff);
+    emit("data");
+    return "ok";
   }
   if (!answer.ok || !answer.data) return answer.status === 401 ? "auth" : "retry";
   const data = answer.data;
@@ -46,10 +57,10 @@ export async function refresh() {
         period_days: data.period_days,
         team_phone: data.team_phone || null,
         fetched_at: new Date().toISOString(),
+        etag: answer.headers.get("ETag"),
       },
     },
   });
-  const cutoff = new Date(Date.now() - KEPT_DAYS * 86400000);
   await db.prune("sms_contacts", (c) => new Date(c.sent_at) < cutoff);
   emit("data");
   return "ok";

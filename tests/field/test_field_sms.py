@@ -316,3 +316,33 @@ def test_the_phone_offers_the_ads_languages_first_and_only_those_with_a_template
         "th-1",
         "ro-1",
     ]
+
+
+def test_the_numbers_to_text_are_fetched_again_only_when_they_changed(phone, in_db):
+    (number,) = leads_to_text(in_db, 1)
+    device = phone()
+    page = device.start_app()
+    device.log_in()
+    device.wait_synced()
+    wait_numbers(device, [number])
+    answers = []
+    page.on(
+        "response",
+        lambda r: (
+            answers.append((r.status, r.request.headers.get("if-none-match")))
+            if r.url.endswith("/api/v1/sms-contacts/to-text")
+            else None
+        ),
+    )
+    # Nothing changed: the phone sends the ETag back and gets a 304; the numbers stay.
+    assert device.evaluate_module("sms.js", "await m.refresh()") == "ok"
+    assert answers[-1][0] == 304 and answers[-1][1]
+    wait_numbers(device, [number])
+    # A new ad: the whole list travels again.
+    (another,) = leads_to_text(in_db, 1)
+    assert device.evaluate_module("sms.js", "await m.refresh()") == "ok"
+    assert answers[-1][0] == 200
+    wait_numbers(device, [number, another])
+    # A wipe (a logout) forgets the ETag with the numbers: the next fetch is a whole one.
+    device.evaluate_module("db.js", "await m.wipe()")
+    assert device.evaluate_module("db.js", "await m.getMeta('sms')") is None

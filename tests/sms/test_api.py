@@ -265,6 +265,32 @@ def test_the_numbers_to_text_leave_out_the_do_not_contact_list_and_say_when_a_nu
     assert "2012" not in str(event.details)
 
 
+def test_the_numbers_to_text_travel_again_only_when_they_changed(nurse_client, org):
+    """A phone pulls them at every sync: it sends back their ETag and an unchanged answer is
+    a 304 without a body; a new ad with a number, or a text, changes it."""
+    make_lead(org, phone=NUMBER, languages=["th"])
+    db.session.flush()
+    first = nurse_client.get("/api/v1/sms-contacts/to-text")
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag
+
+    same = nurse_client.get("/api/v1/sms-contacts/to-text", headers={"If-None-Match": tag})
+    assert same.status_code == 304
+    assert same.get_data() == b""
+
+    make_lead(org, phone="+4530123456", alias="Lin")
+    db.session.flush()
+    changed = nurse_client.get("/api/v1/sms-contacts/to-text", headers={"If-None-Match": tag})
+    assert changed.status_code == 200
+    assert {n["phone"] for n in changed.json["numbers"]} == {NUMBER, "+4530123456"}
+    assert changed.headers["ETag"] != tag
+    assert nurse_client.put(url(), json=body(phone=NUMBER)).status_code == 201
+    texted = nurse_client.get(
+        "/api/v1/sms-contacts/to-text", headers={"If-None-Match": changed.headers["ETag"]}
+    )
+    assert texted.status_code == 200
+
+
 @pytest.mark.parametrize("field", ["phone", "sent_at"])
 def test_required_fields_are_named(nurse_client, field):
     values = body()
