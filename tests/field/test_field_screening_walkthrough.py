@@ -220,6 +220,9 @@ def test_screening_three_ads_to_a_text_and_the_years_figures(
             "This number appears in 2 ads on 2 sites."
         )
         expect(page.locator(".group-members li")).to_have_count(2)
+        # The other ad has no place: no empty "· ·" where it would be.
+        other_ad = page.locator(".group-members li", has_text="Rødlygten")
+        assert "· ·" not in " ".join(other_ad.inner_text().split())
         look(page, "escort-lead")
         # The groups page, newest first, has it at the top.
         page.goto("/leads/groups?order=newest")
