@@ -135,6 +135,10 @@ def test_the_nurses_route_for_tomorrow_shows_too_the_evening_before(phone, in_db
         f"#/clinic/{c}" for c in clinic_ids
     ]
     assert "11:00" in stops.nth(0).inner_text()
+    # A sync redrawing the screen leaves it open.
+    device.evaluate_module("events.js", "m.emit('data')")
+    page.wait_for_timeout(300)
+    assert stops.first.is_visible()
     assert page.locator("section.route").count() == 0  # nothing today
     screenshot(page, "field-today-route-tomorrow")
     in_db(lambda: back_to_draft(plan_id))

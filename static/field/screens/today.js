@@ -106,6 +106,9 @@ function routeMeta(plan, route) {
   });
 }
 
+// Tomorrow's route, once the nurse unfolds it, stays open when a sync redraws the screen.
+let tomorrowOpen = false;
+
 /** Today's route with each stop's state, or tomorrow's (checked the evening before: folded
  * to one line, so that it never pushes today's clinics down the screen). */
 function routeSection(routes, byClinic, { later = false } = {}) {
@@ -162,7 +165,7 @@ function routeSection(routes, byClinic, { later = false } = {}) {
       { class: ["card", "route-tomorrow"], "aria-labelledby": titleId },
       h(
         "details",
-        {},
+        { open: tomorrowOpen, ontoggle: (event) => (tomorrowOpen = event.target.open) },
         h("summary", {}, title, h("span", { class: "route-count" }, t("Stops: %(count)s", { count }))),
         blocks,
       ),
