@@ -267,12 +267,15 @@ def test_screening_three_ads_to_a_text_and_the_years_figures(
         expect(card).to_contain_text("in 2 ads")
         # A search narrows the (long) list: by the end of the number, or the name in the ad.
         search = mobile.get_by_label("Find a number, a name or a site")
-        search.fill(escort_number[-6:])
-        expect(mobile.locator("li.sms-number")).to_have_count(1)
-        search.fill(f"maria {token}")
-        expect(mobile.locator("li.sms-number")).to_have_count(1)
-        expect(mobile.locator("li.sms-number")).to_contain_text(escort_number)
+        listed = mobile.locator("li.sms-number")
+        for wanted in (f"{local[4:6]} {local[6:]}", f"maria {token}"):
+            search.fill("")
+            expect(listed.nth(1)).to_be_attached()  # the whole list again
+            search.fill(wanted)
+            expect(listed).to_have_count(1)
+            expect(listed).to_contain_text(escort_number)
         search.fill("")
+        expect(listed.nth(1)).to_be_attached()
         card = mobile.locator("li.sms-number").first
         picker = card.get_by_label("Language of the text")
         # Only languages with a template, the ad's first and chosen.

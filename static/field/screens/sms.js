@@ -333,9 +333,11 @@ export async function render(_params, ctx) {
   function matches(number) {
     const wanted = search.value.trim().toLowerCase();
     if (!wanted) return true;
-    const digits = wanted.replace(/[^\d]/g, "");
     const text = [number.alias, number.site].join(" ").toLowerCase();
-    return text.includes(wanted) || (digits.length >= 3 && String(number.phone).includes(digits));
+    if (text.includes(wanted)) return true;
+    // A number as written ("20 12 34", "+45 2012"): its digits; words are no number.
+    const digits = /^[\d\s+().-]+$/.test(wanted) ? wanted.replace(/\D/g, "") : "";
+    return digits.length >= 3 && String(number.phone).includes(digits);
   }
 
   async function read() {
