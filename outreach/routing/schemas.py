@@ -269,10 +269,12 @@ class RoutePlanInSchema(Schema):
 
 class PlanQuerySchema(Schema):
     date_from = fields.Date(
-        validate=PLANNED_DAY, metadata={"description": "Plans on or after this date."}
+        validate=PLANNED_DAY,
+        metadata={"description": "Plans on or after this date (a trip: any of its days)."},
     )
     date_to = fields.Date(
-        validate=PLANNED_DAY, metadata={"description": "Plans on or before this date."}
+        validate=PLANNED_DAY,
+        metadata={"description": "Plans on or before this date (a trip: any of its days)."},
     )
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     page = page_field()
