@@ -243,6 +243,42 @@ def test_a_clinic_that_fits_only_with_another_because_of_the_lunch_break_is_rout
     assert alone.unassigned == [(far_clinic.id, planner.CANNOT_FIT)]
 
 
+def test_on_a_trip_too_a_clinic_that_fits_only_beside_another_because_of_the_break_is_routed():
+    """The same two clinics as above on a two-day trip (home in Aarhus both nights): the far
+    one, open Monday 10:00-11:30 only, cannot fit alone because of the lunch break, but fits
+    with the clinic next to it, where the break is taken."""
+    from outreach.routing import trip
+
+    aarhus = (56.1572, 10.2107)
+    far = planner.Candidate(uuid.uuid4(), 56.1572 + 0.75, 10.2107, {"mon": [["10:00", "11:30"]]})
+    near = planner.Candidate(
+        uuid.uuid4(), 56.1572 + 0.75, 10.2107 + 0.05, {"mon": [["09:00", "17:00"]]}
+    )
+    settings = trip.TripSettings(
+        home=aarhus,
+        days=(
+            trip.TripDay(date(2026, 3, 2), "09:00", "17:00", night=aarhus),
+            trip.TripDay(date(2026, 3, 3), "09:00", "17:00"),
+        ),
+        service_minutes=30,
+        break_from="11:30",
+        break_to="13:00",
+        break_minutes=30,
+    )
+    problem, _ = settings.build_problem([far], GreatCircle())
+    assert not any(solver.fits_alone(problem, v, far.id) for v in problem.vehicles)
+
+    result = trip.plan_trip(
+        settings, [far, near], travel=GreatCircle(), solver=solver.VroomSolver()
+    )
+
+    routed = [stop.clinic_id for route in result.routes for stop in route.stops]
+    assert routed == [far.id, near.id]
+    assert result.unassigned == []
+    alone = trip.plan_trip(settings, [far], travel=GreatCircle(), solver=solver.VroomSolver())
+    assert alone.unassigned == [(far.id, planner.CANNOT_FIT)]
+
+
 def test_a_plain_tour_is_the_shortest_on_small_instances():
     """One vehicle, no shift, no windows: the tour search finds the optimum that trying every
     order finds, on random instances of 8 places."""
