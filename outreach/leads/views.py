@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from outreach import phonegroups
 from outreach.apiutil import caller
 from outreach.audit.services import record
 from outreach.clinics.models import Clinic
@@ -93,7 +94,7 @@ def detail(lead_id):
         lead=lead,
         clinic=clinic,
         sightings=queries.sightings(lead),
-        group=queries.group_of(lead),
+        group=phonegroups.group_of(lead),
         suggestions=queries.nearby_clinics(lead) if coordinator and not clinic else [],
         action_form=ActionForm(),
         dismiss_form=DismissForm(),
@@ -258,7 +259,7 @@ def new_clinic(lead_id):
 def groups():
     order = "newest" if request.args.get("order") == "newest" else "largest"
     org_id = current_user.organisation_id
-    found = queries.phone_groups(org_id, order=order, limit=GROUPS_SHOWN)
+    found = phonegroups.phone_groups(org_id, order=order, limit=GROUPS_SHOWN)
     with write_transaction():  # the page shows numbers and addresses: audited, never which
         record("lead.groups", user=caller(), object_type="leads", count=len(found), order=order)
     return render_template("leads/groups.html", groups=found, order=order)
