@@ -66,9 +66,18 @@ def filtered_select(organisation_id, filters: LeadFilters):
     return stmt.order_by(Lead.last_seen.desc(), Lead.id)
 
 
-def list_leads(user, filters: LeadFilters, *, page: int = 1, per_page: int = 100):
-    """(leads, total); the listing is audited once, with the filters' codes only."""
-    items, total = paginate(filtered_select(user.organisation_id, filters), page, per_page)
+def list_leads(
+    user, filters: LeadFilters, *, page: int = 1, per_page: int = 100, last_if_past: bool = False
+):
+    """(leads, total, page); the listing is audited once, with the filters' codes only. A page
+    past the end is empty (the API, as for clinics), or with `last_if_past` the last page
+    (the list page, as the clinic list: a link from before the list got shorter)."""
+    stmt = filtered_select(user.organisation_id, filters)
+    items, total = paginate(stmt, page, per_page)
+    last = max(-(-total // per_page), 1)
+    if last_if_past and page > last:
+        page = last
+        items, total = paginate(stmt, page, per_page)
     record(
         "lead.list",
         user=user,
@@ -77,7 +86,7 @@ def list_leads(user, filters: LeadFilters, *, page: int = 1, per_page: int = 100
         page=page,
         **{k: str(v) for k, v in vars(filters).items() if v and k in ("status", "flag", "region")},
     )
-    return items, total
+    return items, total, page
 
 
 def read_lead(user, lead_id) -> Lead | None:

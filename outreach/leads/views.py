@@ -63,7 +63,9 @@ def index():
     filters = form.filters()
     page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
     with write_transaction():  # the list shows protected data: audited like a read
-        rows, total = queries.list_leads(caller(), filters, page=page, per_page=PER_PAGE)
+        rows, total, page = queries.list_leads(
+            caller(), filters, page=page, per_page=PER_PAGE, last_if_past=True
+        )
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     return render_template(
         "leads/index.html",
