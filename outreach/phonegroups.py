@@ -119,6 +119,20 @@ def phone_group(organisation_id, phone_lookup: str | None) -> PhoneGroup | None:
     return group
 
 
+CHUNK = 500  # look-up hashes per IN list
+
+
+def sizes(organisation_id, lookups: Sequence[str]) -> dict[str, int]:
+    """{look-up hash: how many records of the organisation have that number} (the lead
+    export's group size: 1 when the number is nobody else's), without loading members."""
+    wanted = sorted(set(lookups))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update({lookup: g.size for lookup, g in _counts(organisation_id, chunk).items()})
+    return found
+
+
 def group_of(record) -> PhoneGroup | None:
     """The group of a lead's, a clinic's or an SMS contact's number."""
     return phone_group(record.organisation_id, record.phone_lookup)

@@ -84,9 +84,15 @@ def list_leads(
         object_type="leads",
         count=len(items),
         page=page,
-        **{k: str(v) for k, v in vars(filters).items() if v and k in ("status", "flag", "region")},
+        **audited_filters(filters),
     )
     return items, total, page
+
+
+def audited_filters(filters: LeadFilters) -> dict:
+    """The filters an audit event names: codes only (a site's name, a day or a clinic are
+    left out)."""
+    return {k: str(v) for k, v in vars(filters).items() if v and k in ("status", "flag", "region")}
 
 
 def read_lead(user, lead_id) -> Lead | None:
