@@ -39,6 +39,20 @@ def test_the_lead_pages_fit_the_screen(page, log_in, screenshot, size):
     expect(texted).to_contain_text(re.compile(r"Texted \d+ times?, last"))
     texted.scroll_into_view_if_needed()
     texted.screenshot(path=str(screenshot(page, f"leads-groups-texted-{size}", full_page=False)))
+    # The clinic of a number with texts shows the same group on its own page.
+    with_clinic = page.locator(".phone-group", has=page.locator(".group-text")).filter(
+        has_text="Clinic:"
+    )
+    clinic_link = with_clinic.first.locator("a[href^='/clinics/']").first
+    clinic_href = clinic_link.get_attribute("href")
+    page.goto(clinic_href)
+    expect(page.locator(".phone-group .group-sentence")).to_contain_text(
+        re.compile(r"at \d+ clinics?\.\s+Texted \d+ times?, last")
+    )
+    page.locator(".phone-group").scroll_into_view_if_needed()
+    screenshot(page, f"clinic-group-{size}", full_page=False)
+    assert page.evaluate(OVERFLOW) <= 0
+    page.goto("/leads/groups")
 
     group.locator(".group-members a", has_text="Lead").first.click()
     expect(page.locator("h1")).to_contain_text("Lead")
