@@ -686,6 +686,47 @@ def _fits(durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]) -> bool:
     return False
 
 
+def _slack(
+    durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]
+) -> tuple[list[int], int, list[int | None]]:
+    """What a job put into this route (without its break) must respect, for each place p of
+    the path (0 the start, p the p-th job, len(jobs) + 1 the end): `leave[p]`, the earliest
+    the vehicle leaves it; `on_time`, how many first jobs are served inside their windows;
+    `latest[p]`, the latest arrival at it from which every later visit and the return are
+    still in time (None: none is). A job inserted after place p fits, as `_fits` judges a
+    route without a break, exactly when p <= on_time, it is served in time on arriving at
+    leave[p] + the drive, and the drive on reaches place p + 1 by latest[p + 1]: the times
+    after a visit only grow with the arrival."""
+    shift = vehicle.shift
+    here = vehicle.start
+    leave = [shift.start if shift else 0]
+    on_time = 0
+    for position, job in enumerate(jobs):
+        now, late, _ = _serve(leave[-1] + durations[here][job.location], job)
+        leave.append(now)
+        if not late and on_time == position:
+            on_time += 1
+        here = job.location
+    latest: list[int | None] = [None] * (len(jobs) + 2)
+    latest[-1] = shift.end if shift is not None else 1 << 62
+    after = vehicle.end
+    for position in range(len(jobs), 0, -1):
+        job = jobs[position - 1]
+        bound = latest[position + 1]
+        if bound is None:
+            break
+        by = bound - durations[job.location][after] - job.service  # latest service start
+        if job.windows is None:
+            latest[position] = by
+        else:
+            latest[position] = next(
+                (min(w.end, by) for w in reversed(job.windows) if w.start <= by), None
+            )
+        after = job.location
+    latest[0] = 0  # the start is never arrived at
+    return leave, on_time, latest
+
+
 class _Polish:
     """A local search over one answer, judged by the rules of `schedule` (through
     _route_key): put left-out jobs in (at the cheapest place that fits, or in place of a
@@ -725,22 +766,26 @@ class _Polish:
         random generator as `blink`, each place is skipped with a chance of 1 in 100)."""
         vehicle, d = self.vehicles[number], self.durations
         path = [vehicle.start, *(j.location for j in jobs), vehicle.end]
-        # When the vehicle can leave each place at the earliest (no break: a lower bound);
-        # a place from which the job's last window is over cannot take it.
-        leave = [vehicle.shift.start if vehicle.shift else 0]
-        for before, other in zip(path, jobs, strict=False):
-            leave.append(_serve(leave[-1] + d[before][other.location], other)[0])
-        last = job.windows[-1].end if job.windows else None
+        leave, on_time, latest = _slack(d, vehicle, jobs)
+        here, windows = job.location, job.windows
+        last = windows[-1].end if windows else None
         costs = sorted(
-            (d[a][job.location] + d[job.location][b] - d[a][b], position)
+            (d[a][here] + d[here][b] - d[a][b], position)
             for position, (a, b) in enumerate(zip(path, path[1:], strict=False))
-            if last is None or leave[position] + d[a][job.location] <= last
+            if position <= on_time
+            and (last is None or leave[position] + d[a][here] <= last)
+            and latest[position + 1] is not None
         )
         for added, position in costs:
             if blink is not None and blink.random() < 0.01:
                 continue
+            # Without a break this is the check's verdict (_slack); with one, times only
+            # get later, so it is a condition the full check (fits) must then confirm.
+            end, late, _ = _serve(leave[position] + d[path[position]][here], job)
+            if late or end + d[here][path[position + 1]] > latest[position + 1]:
+                continue
             trial = [*jobs[:position], job, *jobs[position:]]
-            if self.fits(number, trial):
+            if vehicle.rest is None or self.fits(number, trial):
                 return added, trial
         return None
 

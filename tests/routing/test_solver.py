@@ -80,6 +80,40 @@ def test_the_local_search_judges_a_route_as_the_check_does():
     assert 0.1 < sum(verdicts) / len(verdicts) < 0.9  # both kinds were judged
 
 
+def test_the_quick_insertion_test_agrees_with_the_check():
+    """_slack's bounds (what _Polish.cheapest tries first) decide a job put into a route
+    without a break exactly as `schedule` does, and never reject one that fits with a break."""
+    rng = random.Random(3)
+    verdicts = []
+    for _ in range(1500):
+        problem, vehicle, order = random_route(rng)
+        if not order:
+            continue
+        jobs = [problem.jobs[job_id - 1] for job_id in order]
+        job, rest = jobs[0], jobs[1:]
+        leave, on_time, latest = solver._slack(problem.durations, vehicle, rest)
+        path = [vehicle.start, *(j.location for j in rest), vehicle.end]
+        for position in range(len(rest) + 1):
+            end, late, _ = solver._serve(
+                leave[position] + problem.durations[path[position]][job.location], job
+            )
+            quick = (
+                position <= on_time
+                and not late
+                and latest[position + 1] is not None
+                and end + problem.durations[job.location][path[position + 1]]
+                <= latest[position + 1]
+            )
+            trial = [*rest[:position], job, *rest[position:]]
+            ok = solver.schedule(problem, vehicle, [j.id for j in trial]).ok
+            if vehicle.rest is None:
+                assert quick == ok
+            else:
+                assert quick or not ok
+            verdicts.append(ok)
+    assert 300 < sum(verdicts) < len(verdicts) - 300  # both kinds were judged
+
+
 def day_problem(seed: int = 7, clinics: int = 18, nurses: int = 2) -> solver.Problem:
     """A day with opening windows (some split, some narrow), a shift and a lunch break."""
     rng = random.Random(seed)
