@@ -84,11 +84,13 @@ class VroomSolver:
     first, then the most jobs, then the least travel time.
 
     The effort is fixed, never a matter of seconds, so the same problem gives the same
-    answer on a quiet machine and a busy one: one VROOM run at `exploration_level`, then
-    `restarts` more that look elsewhere (on a plain tour, one vehicle and no time windows,
-    the first with VROOM's TSPFix operator switched the other way; the others quicker, at
-    `restart_level`, and seeing the travel times perturbed by up to ±`noise` *as costs
-    only* from a fixed seed, so durations and every time window stay exact). Every answer
+    answer on a quiet machine and a busy one. A plain tour (one vehicle, no time windows)
+    gets a quick VROOM run at `tour_level` and then our own tour search (`tour_kicks`,
+    _plain_tour). Anything else: one VROOM run at `exploration_level`, then `restarts` more
+    that look elsewhere (quicker, at `restart_level`, and seeing the travel times perturbed
+    by up to ±`noise` *as costs only* from a fixed seed, so durations and every time window
+    stay exact; on a plain tour the tour search could not take, the first with VROOM's
+    TSPFix operator switched the other way). Every answer
     is judged by the check's rules (a stop VROOM's break semantics allow but the check does
     not is left out), and the `polish` best distinct ones are improved by a local search
     judged by the same rules (_Polish, at most `polish_rounds` moves); the best wins.
@@ -102,7 +104,7 @@ class VroomSolver:
         exploration_level: int = 5,
         threads: int = 2,
         timeout: float | None = None,
-        tsp_fix: bool = True,
+        tsp_fix: bool = False,
         restarts: int = 4,
         search_seconds: float = 10.0,
         restart_level: int = 1,
@@ -111,13 +113,16 @@ class VroomSolver:
         polish: int = 3,
         polish_rounds: int = 500,
         ruins: int = 400,
-        tour_kicks: int = 300,
+        tour_kicks: int = 1000,
+        tour_level: int = 1,
     ):
         self.exploration_level = max(1, min(5, int(exploration_level)))
         self.threads = max(1, int(threads))
         self.timeout = timeout
         # VROOM's TSPFix operator re-solves each route as a TSP and keeps the result only
-        # when it is still valid; it finds better single-route orders (benchmarks/routing.py).
+        # when it is still valid. It took 60-65 % of a level-5 run's time on the largest
+        # days and changed no plan of the 200 in benchmarks/routing.py: our local search
+        # re-orders the routes anyway. Off by default (docs/performance.md).
         self.tsp_fix = tsp_fix
         self.restarts = max(0, int(restarts))
         self.search_seconds = search_seconds
@@ -128,13 +133,15 @@ class VroomSolver:
         self.polish_rounds = max(0, int(polish_rounds))
         self.ruins = max(0, int(ruins))
         self.tour_kicks = max(0, int(tour_kicks))
+        self.tour_level = max(1, min(5, int(tour_level)))
 
     def describe(self) -> str:
         return (
             f"VROOM level {self.exploration_level}, {self.threads} threads, "
             f"{self.restarts} perturbed re-runs at level {self.restart_level}, the best "
             f"{self.polish} polished (at most {self.polish_rounds} moves), {self.ruins} "
-            f"ruin-and-recreate steps (a plain tour: {self.tour_kicks} kicks); safety net "
+            f"ruin-and-recreate steps (a plain tour: level {self.tour_level}, {self.tour_kicks} "
+            f"kicks); safety net "
             f"{self.search_seconds:g} s"
         )
 
@@ -149,11 +156,14 @@ class VroomSolver:
         )
         if not problem.jobs or not problem.vehicles:
             return Solution((), never + tuple(job.id for job in problem.jobs))
-        answers = [self._checked(problem, self._run(problem, None, self.exploration_level))]
         plain_tour = len(problem.vehicles) == 1 and all(j.windows is None for j in problem.jobs)
-        tour = self._tour(problem, answers[0]) if plain_tour else None
-        if tour is not None:
-            return Solution(tour.routes, never, time.perf_counter() - started)
+        if plain_tour:
+            # A quick start (with TSPFix: without, st70 ends at +0.9 %) is enough for the
+            # tour search, which does the work (_tour).
+            tour = self._tour(problem, self._run(problem, None, self.tour_level, True))
+            if tour is not None:
+                return Solution(tour.routes, never, time.perf_counter() - started)
+        answers = [self._checked(problem, self._run(problem, None, self.exploration_level))]
         rng = random.Random(self.seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
         for restart in range(self.restarts if len(problem.jobs) > 1 else 0):
             if time.perf_counter() - started > self.search_seconds:
@@ -1033,56 +1043,74 @@ def _plain_tour(durations: Matrix, start: int, locations: Sequence[int], kicks: 
     def length(tour):
         return sum(d[a][b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
 
-    def improve(tour):
+    def improve(tour, active):
+        """2-opt and or-opt moves that shorten the tour, looked for around the places in
+        `active` and around every place a move touches (don't-look bits)."""
         size = len(tour)
-        improved = True
-        while improved:
-            improved = False
-            at = {node: n for n, node in enumerate(tour)}
-            for i in range(size):  # 2-opt
-                a, b = tour[i], tour[(i + 1) % size]
+        at = {node: n for n, node in enumerate(tour)}
+        stack = list(reversed(active))
+        waiting = set(stack)
+
+        def wake(*places):
+            for place in places:
+                if place not in waiting:
+                    waiting.add(place)
+                    stack.append(place)
+
+        def two_opt(a) -> bool:
+            i = at[a]
+            for step in (1, -1):  # the edge after a, then the edge before it
+                b = tour[(i + step) % size]
                 for c in near[a]:
                     j = at[c]
-                    e = tour[(j + 1) % size]
+                    e = tour[(j + step) % size]
                     if c == b or e == a:
                         continue
                     if d[a][c] + d[b][e] < d[a][b] + d[c][e]:
-                        low, high = (i, j) if i < j else (j, i)
+                        # edges (x, next x) for x = a, c (or for x = b, e going back)
+                        x, y = (i, j) if step == 1 else ((i - 1) % size, (j - 1) % size)
+                        low, high = (x, y) if x < y else (y, x)
                         tour[low + 1 : high + 1] = tour[low + 1 : high + 1][::-1]
-                        improved = True
-                        break
-                if improved:
+                        for n in range(low + 1, high + 1):
+                            at[tour[n]] = n
+                        wake(a, b, c, e)
+                        return True
+            return False
+
+        def or_opt(a) -> bool:
+            i = at[a]
+            for span in (1, 2, 3):  # a stretch of 1-3 places starting or ending at a
+                if size - span < 3:
                     break
-            if improved:
-                continue
-            for span in (1, 2, 3):  # or-opt: a stretch of 1-3 places elsewhere
-                for i in range(1, size - span + 1):
-                    piece = tour[i : i + span]
-                    before, after = tour[i - 1], tour[(i + span) % size]
+                for first in {i, (i - span + 1) % size}:
+                    piece = [tour[(first + n) % size] for n in range(span)]
+                    before = tour[(first - 1) % size]
+                    after = tour[(first + span) % size]
                     gain = d[before][piece[0]] + d[piece[-1]][after] - d[before][after]
-                    rest = tour[:i] + tour[i + span :]
-                    where = {node: n for n, node in enumerate(rest)}
                     for end, other in ((piece[0], piece[-1]), (piece[-1], piece[0])):
                         for u in near[end]:
-                            if u in piece:
+                            if u in piece or u == before:
                                 continue
-                            k = where[u]
-                            v = rest[(k + 1) % len(rest)]
+                            v = tour[(at[u] + 1) % size]  # u's next place without the piece
                             # u, end ... other, v  (the piece turned when end is its last)
                             if d[u][end] + d[other][v] - d[u][v] < gain:
                                 moved = piece if end == piece[0] else piece[::-1]
+                                rest = [tour[(first + span + n) % size] for n in range(size - span)]
+                                k = rest.index(u)
                                 tour[:] = rest[: k + 1] + moved + rest[k + 1 :]
-                                improved = True
-                                break
-                        if improved:
-                            break
-                    if improved:
-                        break
-                if improved:
-                    break
+                                at.clear()
+                                at.update((node, n) for n, node in enumerate(tour))
+                                wake(before, after, u, v, *piece)
+                                return True
+            return False
+
+        while stack:
+            a = stack.pop()
+            waiting.discard(a)
+            two_opt(a) or or_opt(a)
         return tour
 
-    best = improve(nodes[:])
+    best = improve(nodes[:], nodes)
     best_length = length(best)
     for _ in range(kicks if len(best) > 7 else 0):
         size = len(best)
@@ -1091,7 +1119,8 @@ def _plain_tour(durations: Matrix, start: int, locations: Sequence[int], kicks: 
         turned = best[first:] + best[:first]
         one, two, three = cuts
         trial = turned[:one] + turned[two:three] + turned[one:two] + turned[three:]
-        trial = improve(trial)
+        ends = (one - 1, one, two - 1, two, three - 1, three % size)
+        trial = improve(trial, [turned[n] for n in ends])
         trial_length = length(trial)
         if trial_length <= best_length:
             best, best_length = trial, trial_length

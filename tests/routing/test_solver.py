@@ -300,3 +300,58 @@ def test_a_plain_tour_is_the_shortest_on_small_instances():
         )
         assert found == shortest
         assert sorted(answer.routes[0].job_ids) == [f"p{i}" for i in range(1, 8)]
+
+
+def test_the_tour_search_is_no_worse_than_two_opt_from_the_same_start():
+    """The tour search looks only around the places a kick or a move touched; on random
+    instances of 40 places it still ends no longer than 2-opt run to the end over every
+    pair of edges, from the same start, and gives the same tour twice."""
+    rng = random.Random(11)
+    for _ in range(3):
+        points = [(rng.uniform(0, 1000), rng.uniform(0, 1000)) for _ in range(41)]
+        d = [[round(((a - c) ** 2 + (b - e) ** 2) ** 0.5) for c, e in points] for a, b in points]
+        start = list(range(1, 41))
+        rng.shuffle(start)
+
+        def length(order, d=d):
+            tour = [0, *order]
+            return sum(d[a][b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
+
+        tour, improved = [0, *start], True
+        while improved:
+            improved = False
+            for i in range(len(tour) - 1):
+                for k in range(i + 2, len(tour)):
+                    a, b, c, e = tour[i], tour[i + 1], tour[k], tour[(k + 1) % len(tour)]
+                    if d[a][c] + d[b][e] < d[a][b] + d[c][e]:
+                        tour[i + 1 : k + 1] = tour[i + 1 : k + 1][::-1]
+                        improved = True
+        found = solver._plain_tour(d, 0, start, 200, 7)
+        assert sorted(found) == list(range(1, 41))
+        assert length(found) <= length(tour[1:])
+        assert solver._plain_tour(d, 0, start, 200, 7) == found
+
+
+def test_a_day_is_solved_without_vrooms_tsp_fix(monkeypatch):
+    """VROOM's TSPFix took 60-65 % of a level-5 run on the largest benchmark days and
+    changed none of the 200 plans (docs/performance.md): a day's runs go without it, a plain
+    tour's quick start keeps it."""
+    import vroom
+
+    asked = []
+
+    class Recording(vroom.Input):
+        def __init__(self, *args, **kwargs):
+            asked.append(kwargs.get("apply_TSPFix"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(vroom, "Input", Recording)
+    solver.VroomSolver(restarts=1, ruins=0).solve(day_problem(clinics=8))
+    assert asked == [False, False]
+    asked.clear()
+    matrix = [[abs(a - b) * 10 for b in range(6)] for a in range(6)]
+    tour = solver.Problem(
+        matrix, tuple(solver.Job(n, n) for n in range(1, 6)), (solver.Vehicle(0, 0, 0),)
+    )
+    solver.VroomSolver().solve(tour)
+    assert asked == [True]
