@@ -803,7 +803,120 @@ class _Polish:
         self.descend()
         if ruins and any(self.routes):
             self.ruin_and_recreate(ruins, seed, late)
+            self.intensify(late)
         return self.solution()
+
+    def intensify(self, late=lambda: False) -> None:
+        """On the final answer, moves the descent does not make, each taken when the two
+        routes it touches then drive less: two or three consecutive stops moved to another
+        route (move_string), a stop moved to another route with both routes re-ordered after
+        (relocate_and_reorder); then the descent again. Deterministic."""
+        for _ in range(self.rounds):
+            if late() or not (self.move_string() or self.relocate_and_reorder()):
+                break
+            self.descend()
+
+    def reorder(self, number: int, jobs: list) -> list:
+        """The route's stops in the order that 2-opt and moves of one stop within it reach
+        while each drives less and fits (the first such change each time)."""
+        best, best_travel = list(jobs), self.travel(number, jobs)
+        size, improved = len(best), True
+        while improved:
+            improved = False
+            trials = [
+                [*best[:i], *reversed(best[i:k]), *best[k:]]
+                for i in range(size)
+                for k in range(i + 2, size + 1)
+            ]
+            trials += [
+                [*rest[:place], best[i], *rest[place:]]
+                for i in range(size)
+                for rest in (best[:i] + best[i + 1 :],)
+                for place in range(size)
+                if place != i
+            ]
+            for trial in trials:
+                travel = self.travel(number, trial)
+                if travel < best_travel and self.fits(number, trial):
+                    best, best_travel, improved = trial, travel, True
+                    break
+        return best
+
+    def move_string(self) -> bool:
+        """Two or three consecutive stops of a route moved, in their order or turned round,
+        to the place in another route where they fit and the two routes drive least, when
+        that is less than before."""
+        d = self.durations
+        for source, jobs in enumerate(self.routes):
+            vehicle = self.vehicles[source]
+            path = [vehicle.start, *(j.location for j in jobs), vehicle.end]
+            for length in (2, 3):
+                for first in range(len(jobs) - length + 1):
+                    piece = jobs[first : first + length]
+                    inside = [
+                        d[a.location][b.location] for a, b in zip(piece, piece[1:], strict=False)
+                    ]
+                    saved = (
+                        d[path[first]][piece[0].location]
+                        + sum(inside)
+                        + d[piece[-1].location][path[first + length + 1]]
+                        - d[path[first]][path[first + length + 1]]
+                    )
+                    rest = jobs[:first] + jobs[first + length :]
+                    fitting = None
+                    for target, other in enumerate(self.routes):
+                        if target == source:
+                            continue
+                        v = self.vehicles[target]
+                        places = [v.start, *(j.location for j in other), v.end]
+                        moves = []
+                        for turned in (piece, piece[::-1]):
+                            within = sum(
+                                d[a.location][b.location]
+                                for a, b in zip(turned, turned[1:], strict=False)
+                            )
+                            head, tail = turned[0].location, turned[-1].location
+                            for at, (a, b) in enumerate(zip(places, places[1:], strict=False)):
+                                added = d[a][head] + within + d[tail][b] - d[a][b]
+                                if added < saved:
+                                    moves.append((added, at, turned))
+                        for _, at, turned in sorted(moves, key=lambda m: (m[0], m[1])):
+                            trial = [*other[:at], *turned, *other[at:]]
+                            if not self.fits(target, trial):
+                                continue
+                            if fitting is None:
+                                fitting = self.fits(source, rest)
+                            if not fitting:
+                                break
+                            self.routes[source], self.routes[target] = rest, trial
+                            return True
+        return False
+
+    def relocate_and_reorder(self) -> bool:
+        """One stop moved to another route (at its cheapest place that fits), both routes
+        re-ordered (reorder), taken when the two then drive less than before."""
+        ordered: dict = {}
+        for source, jobs in enumerate(self.routes):
+            for index, job in enumerate(jobs):
+                rest = jobs[:index] + jobs[index + 1 :]
+                if not self.fits(source, rest):
+                    continue
+                for target, other in enumerate(self.routes):
+                    if target == source:
+                        continue
+                    found = self.cheapest(target, other, job)
+                    if found is None:
+                        continue
+                    if (source, index) not in ordered:
+                        ordered[source, index] = self.reorder(source, rest)
+                    new_source = ordered[source, index]
+                    new_target = self.reorder(target, found[1])
+                    before = self.travel(source, jobs) + self.travel(target, other)
+                    after = self.travel(source, new_source) + self.travel(target, new_target)
+                    if after < before:
+                        self.routes[source], self.routes[target] = new_source, new_target
+                        return True
+        return False
 
     def descend(self) -> None:
         for _ in range(self.rounds):

@@ -355,3 +355,58 @@ def test_a_day_is_solved_without_vrooms_tsp_fix(monkeypatch):
     )
     solver.VroomSolver().solve(tour)
     assert asked == [True]
+
+
+def line_problem(places, routes):
+    """Stops on a line (km from the base at 0, a minute a km), two vehicles with a long
+    shift, no windows; `routes` the stops of each vehicle by their place's index."""
+    matrix = [[abs(a - b) * 60 for b in places] for a in places]
+    jobs = tuple(solver.Job(n, n, 600) for n in range(1, len(places)))
+    shift = solver.Window(0, 100_000)
+    vehicles = (solver.Vehicle(0, 0, 0, shift), solver.Vehicle(1, 0, 0, shift))
+    problem = solver.Problem(matrix, jobs, vehicles)
+    answer = solver.Solution(tuple(solver.Route(v, tuple(ids)) for v, ids in enumerate(routes)), ())
+    return problem, solver._Polish(problem, answer, 50)
+
+
+def assert_same_stops_less_driving(problem, polish, before):
+    served = sorted(job.id for jobs in polish.routes for job in jobs)
+    assert served == sorted(job.id for job in problem.jobs)
+    for number, jobs in enumerate(polish.routes):
+        assert polish.fits(number, jobs)
+    assert polish.key()[2] < before
+
+
+def test_the_final_search_moves_a_string_of_stops_to_another_route():
+    """Two stops at 11 and 12 km east served by the nurse who also goes 10 km west: moved
+    together behind the other nurse's stop at 10 km east."""
+    problem, polish = line_problem([0, 10, -10, 11, 12], [[1], [2, 3, 4]])
+    before = polish.key()[2]
+    assert polish.move_string()
+    assert [sorted(job.id for job in jobs) for jobs in polish.routes] == [[1, 3, 4], [2]]
+    assert_same_stops_less_driving(problem, polish, before)
+
+
+def test_the_final_search_moves_a_stop_and_reorders_both_routes():
+    """The stop 4 km east, served on the way to 3 km west, moves to the other nurse's route
+    to the east (both routes then re-ordered where that drives less)."""
+    problem, polish = line_problem([0, 5, 10, -3, 4], [[1, 2], [3, 4]])
+    before = polish.key()[2]
+    assert polish.relocate_and_reorder()
+    assert [sorted(job.id for job in jobs) for jobs in polish.routes] == [[1, 2, 4], [3]]
+    assert_same_stops_less_driving(problem, polish, before)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_final_search_keeps_every_route_valid_and_never_does_worse(seed):
+    problem = day_problem(seed=seed + 20, clinics=16 + 2 * seed, nurses=2 + seed % 2)
+    answer = solver.VroomSolver(restarts=0, polish=0, ruins=0).solve(problem)
+    polish = solver._Polish(problem, answer, 500)
+    polish.descend()
+    before = polish.key()
+    polish.intensify()
+    assert polish.key() <= before
+    for number, jobs in enumerate(polish.routes):
+        assert polish.fits(number, jobs)
+    served = [job.id for jobs in polish.routes for job in jobs] + [j.id for j in polish.left]
+    assert sorted(served, key=str) == sorted((job.id for job in problem.jobs), key=str)
