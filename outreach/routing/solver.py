@@ -137,11 +137,12 @@ class VroomSolver:
 
     def describe(self) -> str:
         return (
-            f"VROOM level {self.exploration_level}, {self.threads} threads, "
+            f"VROOM level {self.exploration_level}"
+            f"{'' if self.tsp_fix else ' without TSPFix'}, {self.threads} threads, "
             f"{self.restarts} perturbed re-runs at level {self.restart_level}, the best "
             f"{self.polish} polished (at most {self.polish_rounds} moves), {self.ruins} "
-            f"ruin-and-recreate steps (a plain tour: level {self.tour_level}, {self.tour_kicks} "
-            f"kicks); safety net "
+            f"ruin-and-recreate steps and a final intensification (a plain tour: level "
+            f"{self.tour_level}, {self.tour_kicks} kicks); safety net "
             f"{self.search_seconds:g} s"
         )
 
@@ -296,10 +297,24 @@ class VroomSolver:
 
 
 def _canonical(problem: Problem, answer: Solution) -> Solution:
-    """The same answer with its routes among interchangeable vehicles (the same start, end,
-    shift and break) in one order: by the first job of the problem each serves. VROOM gives
-    the same routes run after run, but not always to the same one of such vehicles."""
+    """The same answer in one form: each route that the check accepts driven the other way
+    round, at the same travel, in the direction whose first job comes first in the problem;
+    and the routes among interchangeable vehicles (the same start, end, shift and break) in
+    one order, by the first job of the problem each serves. VROOM gives the same routes run
+    after run, but not always to the same one of such vehicles, and (without TSPFix, on one
+    thread or two) now and then a route driven the other way round."""
     index = {job.id: n for n, job in enumerate(problem.jobs)}
+    turned = []
+    for route in answer.routes:
+        back = Route(route.vehicle_id, route.job_ids[::-1])
+        if index[back.job_ids[0]] < index[route.job_ids[0]] and travel_time(
+            problem, back
+        ) == travel_time(problem, route):
+            checked = schedule(problem, vehicle_of(problem, route.vehicle_id), back.job_ids)
+            if checked.ok:
+                route = Route(route.vehicle_id, back.job_ids, checked.break_position)
+        turned.append(route)
+    answer = Solution(tuple(turned), answer.unassigned, answer.seconds)
     by_vehicle = {route.vehicle_id: route for route in answer.routes}
     groups: dict = {}
     for vehicle in problem.vehicles:
