@@ -121,8 +121,8 @@ class VroomSolver:
         self.timeout = timeout
         # VROOM's TSPFix operator re-solves each route as a TSP and keeps the result only
         # when it is still valid. It took 60-65 % of a level-5 run's time on the largest
-        # days and changed no plan of the 200 in benchmarks/routing.py: our local search
-        # re-orders the routes anyway. Off by default (docs/performance.md).
+        # days and changed no day's clinics or driving of the 200 in benchmarks/routing.py:
+        # our local search re-orders the routes anyway. Off by default (docs/performance.md).
         self.tsp_fix = tsp_fix
         self.restarts = max(0, int(restarts))
         self.search_seconds = search_seconds
