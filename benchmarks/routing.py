@@ -425,7 +425,7 @@ def run_days(
             versus += "" if meets(row) else "  <-- MISS"
         print(
             f"[{count}/{len(seeds)}] {day.name}: {day.describe()} | ours {served} served, "
-            f"{driving:.1f} min, {seconds:.2f} s{versus}",
+            f"{driving:.1f} min, {seconds:.2f} s ({row['cpu']:.2f} s CPU){versus}",
             file=sys.stderr,
             flush=True,
         )
@@ -488,9 +488,15 @@ def print_days(rows, ortools_seconds, vroom: s.VroomSolver, load_before: str) ->
     print(f"Our time: {spread(times)}; our CPU: {spread(cpus)}")
     print(f"Load average before: {load_before}; after: {load()}")
     print(f"Our answers the check had to repair: {sum(r['ours'][2] > 0 for r in rows)}")
+    if "ortools" in rows[0]:
+        repaired = sum(r["ortools"][2] > 0 for r in rows)
+        print(f"OR-Tools answers the check had to repair: {repaired}")
+    print("\nThe five days that took the most CPU:\n")
+    print("| day | what | CPU | time |\n|---|---|---:|---:|")
+    for r in sorted(rows, key=lambda r: -r["cpu"])[:5]:
+        print(f"| {r['instance']} | {r['what']} | {r['cpu']:.2f} s | {r['ours'][3]:.2f} s |")
     if "ortools" not in rows[0]:
         return
-    print(f"OR-Tools answers the check had to repair: {sum(r['ortools'][2] > 0 for r in rows)}")
     differences = [r["ours"][0] - r["ortools"][0] for r in rows]
     print("\n| served, ours − OR-Tools | days |\n|---:|---:|")
     for value in sorted(set(differences)):

@@ -195,6 +195,10 @@ def document(converter, field, ret, **kwargs) -> dict:
         for length, properties in (("maxLength", "maxProperties"), ("minLength", "minProperties")):
             if length in ret:
                 ret[properties] = ret.pop(length)
+    if ANY_OBJECT_OR_NULL in ret.get("anyOf", ()):
+        # apispec writes a nullable nested schema (OpenAPI 3.0) as "it, or any object or
+        # null", which admits {} and every other object the server refuses: "it, or null".
+        ret["anyOf"] = [NULL if branch == ANY_OBJECT_OR_NULL else branch for branch in ret["anyOf"]]
     ranges = [v for v in field.validators if isinstance(v, Between)]
     if not ranges:
         return {}
@@ -218,3 +222,4 @@ class RulesPlugin(BasePlugin):
 
 
 NULL = {"nullable": True, "enum": [None]}  # absent or null (OpenAPI 3.0)
+ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}

@@ -252,6 +252,7 @@ AUDIT_ACTIONS = {
     "lead.reopen": N_("Took a lead back to verify"),
     "lead.link": N_("Linked a lead to a clinic"),
     "lead.groups": N_("Looked at the phone-number groups"),
+    "lead.export": N_("Exported the lead list"),
     "lead.import": N_("Imported leads from a CSV file"),
     "sms_contact.create": N_("Recorded an SMS sent"),
     "sms_contact.update": N_("Changed an SMS contact"),

@@ -186,6 +186,8 @@ ROUTES = {
     ("leads.link", "POST"): COORDINATOR,
     ("leads.new_clinic", "POST"): COORDINATOR,
     ("leads.groups", "GET"): COORDINATOR,
+    ("leads.export_csv", "GET"): COORDINATOR,
+    ("leads.export_xlsx", "GET"): COORDINATOR,
     ("leads.sites", "GET"): COORDINATOR,
     ("leads.sites", "POST"): COORDINATOR,
     ("leads.import_csv", "GET"): COORDINATOR,

@@ -1,17 +1,21 @@
 """Reads of the clinic registry, scoped to one organisation: the representation and its ETag,
-the filtered list with each clinic's last visit, the map's points, a clinic's recent visits."""
+the filtered list with each clinic's last visit, the map's points, a clinic's recent visits,
+and the clinics of a phone number (its group's part: outreach/phonegroups.py)."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
+from outreach import phonegroups
 from outreach.clinics.models import Clinic
 from outreach.clinics.schemas import ClinicOutSchema
 from outreach.db import db
 from outreach.paging import paginate
+from outreach.phonegroups import Part
 from outreach.records import compute_etag
 from outreach.tenancy import scoped, tenant_select
 from outreach.visits.models import Visit
@@ -121,3 +125,28 @@ def recent_visits(clinic: Clinic, limit: int = 20):
     rows = db.session.scalars(visits.order_by(Visit.started_at.desc(), Visit.id).limit(limit)).all()
     total = db.session.scalar(select(func.count()).select_from(visits.subquery()))
     return rows, total
+
+
+# Phone-number groups (outreach/phonegroups.py): the clinics of a number --------------------
+
+
+def _clinics_of_numbers(organisation_id, lookups: Sequence[str] | None) -> dict[str, Part]:
+    """{look-up hash: how many clinics, the newest one's creation}; by hash only."""
+    stmt = select(Clinic.phone_lookup, func.count(), func.max(Clinic.created_at)).where(
+        Clinic.phone_lookup.is_not(None)
+    )
+    if lookups is not None:
+        stmt = stmt.where(Clinic.phone_lookup.in_(list(lookups)))
+    rows = db.session.execute(scoped(stmt.group_by(Clinic.phone_lookup), organisation_id, Clinic))
+    return {lookup: Part(count, newest) for lookup, count, newest in rows}
+
+
+def _clinics_with_numbers(organisation_id, lookups: Sequence[str]) -> dict[str, list[Clinic]]:
+    found: dict[str, list[Clinic]] = {}
+    stmt = tenant_select(Clinic, organisation_id).where(Clinic.phone_lookup.in_(list(lookups)))
+    for clinic in db.session.scalars(stmt.order_by(Clinic.name, Clinic.id)):
+        found.setdefault(clinic.phone_lookup, []).append(clinic)
+    return found
+
+
+phonegroups.register(phonegroups.Source("clinics", _clinics_of_numbers, _clinics_with_numbers))

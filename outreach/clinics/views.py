@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from outreach import phonegroups
 from outreach.apiutil import caller
 from outreach.clinics import csv_import, queries, services
 from outreach.clinics.forms import (
@@ -123,6 +124,7 @@ def detail(clinic_id):
         visits=visits,
         visit_count=visit_count,
         weekdays=WEEKDAYS,
+        group=phonegroups.group_of(clinic),
     )
 
 

@@ -36,7 +36,7 @@ class LeadCollection(MethodView):
         """List leads, last seen first, filtered and paged (audited)."""
         page, per_page = args.pop("page"), args.pop("per_page")
         with write_transaction():  # the read writes its audit event
-            items, total = queries.list_leads(
+            items, total, _page = queries.list_leads(
                 caller(), queries.LeadFilters(**args), page=page, per_page=per_page
             )
         return {"items": items, "page": page, "per_page": per_page, "total": total}

@@ -1,15 +1,16 @@
 """Reads of leads, scoped to one organisation: the representation and its ETag, the filtered
-list, the same ad seen before, the groups of records sharing a phone number, clinics near a
-lead, and the recent screening flags of clinics (for the route planner)."""
+list, the same ad seen before, the ads of a phone number (its group's part: phonegroups.py),
+clinics near a lead, and the recent screening flags of clinics (for the route planner)."""
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, func, or_, select
 
+from outreach import phonegroups
 from outreach.audit.services import record
 from outreach.clinics.models import Clinic
 from outreach.db import db
@@ -18,6 +19,7 @@ from outreach.geo import distance_km
 from outreach.leads.models import LEAD_FLAGS, Lead, LeadSighting
 from outreach.leads.schemas import LeadOutSchema
 from outreach.paging import paginate
+from outreach.phonegroups import Part
 from outreach.records import compute_etag
 from outreach.tenancy import get_in_org, scoped, tenant_select
 
@@ -64,18 +66,33 @@ def filtered_select(organisation_id, filters: LeadFilters):
     return stmt.order_by(Lead.last_seen.desc(), Lead.id)
 
 
-def list_leads(user, filters: LeadFilters, *, page: int = 1, per_page: int = 100):
-    """(leads, total); the listing is audited once, with the filters' codes only."""
-    items, total = paginate(filtered_select(user.organisation_id, filters), page, per_page)
+def list_leads(
+    user, filters: LeadFilters, *, page: int = 1, per_page: int = 100, last_if_past: bool = False
+):
+    """(leads, total, page); the listing is audited once, with the filters' codes only. A page
+    past the end is empty (the API, as for clinics), or with `last_if_past` the last page
+    (the list page, as the clinic list: a link from before the list got shorter)."""
+    stmt = filtered_select(user.organisation_id, filters)
+    items, total = paginate(stmt, page, per_page)
+    last = max(-(-total // per_page), 1)
+    if last_if_past and page > last:
+        page = last
+        items, total = paginate(stmt, page, per_page)
     record(
         "lead.list",
         user=user,
         object_type="leads",
         count=len(items),
         page=page,
-        **{k: str(v) for k, v in vars(filters).items() if v and k in ("status", "flag", "region")},
+        **audited_filters(filters),
     )
-    return items, total
+    return items, total, page
+
+
+def audited_filters(filters: LeadFilters) -> dict:
+    """The filters an audit event names: codes only (a site's name, a day or a clinic are
+    left out)."""
+    return {k: str(v) for k, v in vars(filters).items() if v and k in ("status", "flag", "region")}
 
 
 def read_lead(user, lead_id) -> Lead | None:
@@ -109,103 +126,32 @@ def same_ad(
     return db.session.scalars(stmt.order_by(Lead.created_at, Lead.id).limit(1)).first()
 
 
-# Phone-number groups ----------------------------------------------------------------------
+# Phone-number groups (outreach/phonegroups.py): the ads of a number ----------------------
 
 
-@dataclass
-class PhoneGroup:
-    """Every lead and clinic of the organisation with one number (by its look-up hash)."""
-
-    phone_lookup: str
-    ads: int = 0
-    sites: int = 0
-    clinics: int = 0
-    newest: datetime | None = None
-    leads: list[Lead] = field(default_factory=list)
-    clinic_rows: list[Clinic] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return self.ads + self.clinics
-
-    @property
-    def phone(self) -> str | None:
-        for row in (*self.leads, *self.clinic_rows):
-            if row.phone:
-                return row.phone
-        return None
-
-
-def _group_counts(organisation_id, lookups: Sequence[str] | None = None) -> dict[str, PhoneGroup]:
-    """{look-up hash: PhoneGroup with counts} over the organisation's leads and clinics (of
-    `lookups` only, when given). The numbers are compared by hash, never in clear text."""
-    ads = select(
+def _ads_of_numbers(organisation_id, lookups: Sequence[str] | None) -> dict[str, Part]:
+    """{look-up hash: how many ads, on how many sites, the latest sighting}; by hash only."""
+    stmt = select(
         Lead.phone_lookup,
         func.count(),
         func.count(func.distinct(Lead.site)),
         func.max(Lead.last_seen),
     ).where(Lead.phone_lookup.is_not(None))
-    at_clinics = select(Clinic.phone_lookup, func.count(), func.max(Clinic.created_at)).where(
-        Clinic.phone_lookup.is_not(None)
-    )
     if lookups is not None:
-        ads = ads.where(Lead.phone_lookup.in_(list(lookups)))
-        at_clinics = at_clinics.where(Clinic.phone_lookup.in_(list(lookups)))
-    groups: dict[str, PhoneGroup] = {}
-    for lookup, count, sites, newest in db.session.execute(
-        scoped(ads.group_by(Lead.phone_lookup), organisation_id, Lead)
-    ):
-        groups[lookup] = PhoneGroup(lookup, ads=count, sites=sites, newest=newest)
-    for lookup, count, newest in db.session.execute(
-        scoped(at_clinics.group_by(Clinic.phone_lookup), organisation_id, Clinic)
-    ):
-        group = groups.setdefault(lookup, PhoneGroup(lookup))
-        group.clinics = count
-        if newest and (group.newest is None or newest > group.newest):
-            group.newest = newest
-    return groups
+        stmt = stmt.where(Lead.phone_lookup.in_(list(lookups)))
+    rows = db.session.execute(scoped(stmt.group_by(Lead.phone_lookup), organisation_id, Lead))
+    return {lookup: Part(count, newest, {"sites": sites}) for lookup, count, sites, newest in rows}
 
 
-def _load_members(organisation_id, groups: Sequence[PhoneGroup]) -> None:
-    by_lookup = {g.phone_lookup: g for g in groups}
-    if not by_lookup:
-        return
-    keys = list(by_lookup)
-    leads = tenant_select(Lead, organisation_id).where(Lead.phone_lookup.in_(keys))
-    for lead in db.session.scalars(leads.order_by(Lead.last_seen.desc())):
-        by_lookup[lead.phone_lookup].leads.append(lead)
-    clinics = tenant_select(Clinic, organisation_id).where(Clinic.phone_lookup.in_(keys))
-    for clinic in db.session.scalars(clinics.order_by(Clinic.name)):
-        by_lookup[clinic.phone_lookup].clinic_rows.append(clinic)
+def _ads_with_numbers(organisation_id, lookups: Sequence[str]) -> dict[str, list[Lead]]:
+    found: dict[str, list[Lead]] = {}
+    stmt = tenant_select(Lead, organisation_id).where(Lead.phone_lookup.in_(list(lookups)))
+    for lead in db.session.scalars(stmt.order_by(Lead.last_seen.desc(), Lead.id)):
+        found.setdefault(lead.phone_lookup, []).append(lead)
+    return found
 
 
-def phone_group(organisation_id, phone_lookup: str | None) -> PhoneGroup | None:
-    """The group of one number with its members, or None when the number is nobody else's."""
-    if not phone_lookup:
-        return None
-    group = _group_counts(organisation_id, [phone_lookup]).get(phone_lookup)
-    if group is None or group.size < 2:
-        return None
-    _load_members(organisation_id, [group])
-    return group
-
-
-def phone_groups(organisation_id, *, order: str = "largest", limit: int = 50) -> list[PhoneGroup]:
-    """The groups of two records or more sharing a number: the largest first (then the
-    newest), or the newest first; with their members."""
-    groups = [g for g in _group_counts(organisation_id).values() if g.size >= 2]
-    oldest = datetime.min.replace(tzinfo=LOCAL_TZ)
-    if order == "newest":
-        groups.sort(key=lambda g: (g.newest or oldest, g.size), reverse=True)
-    else:
-        groups.sort(key=lambda g: (g.size, g.newest or oldest), reverse=True)
-    groups = groups[:limit]
-    _load_members(organisation_id, groups)
-    return groups
-
-
-def group_of(lead_or_clinic) -> PhoneGroup | None:
-    return phone_group(lead_or_clinic.organisation_id, lead_or_clinic.phone_lookup)
+phonegroups.register(phonegroups.Source("leads", _ads_of_numbers, _ads_with_numbers))
 
 
 # Clinics a lead may be ---------------------------------------------------------------------

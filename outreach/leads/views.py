@@ -1,10 +1,11 @@
-"""The lead pages: list with filters, record/edit, one lead with its sightings, status
-actions, link or make a clinic, the phone-number groups, the list of sites, CSV import.
+"""The lead pages: list with filters (and as a CSV or XLSX file), record/edit, one lead
+with its sightings, status actions, link or make a clinic, the phone-number groups, the list
+of sites, CSV import.
 
-Nurses record and update leads; coordinators dismiss them, link them to clinics, see the
-groups, keep the list of sites and import. Every change goes through services.py (or
-csv_import.py, which uses it); views parse, call and render. Nothing personal (number,
-address, alias, notes) goes into a URL, a flash message or an audit event.
+Nurses record and update leads; coordinators dismiss them, link them to clinics, export the
+list, see the groups, keep the list of sites and import. Every change goes through
+services.py (or csv_import.py, which uses it); views parse, call and render. Nothing personal
+(number, address, alias, notes) goes into a URL, a flash message or an audit event.
 """
 
 import uuid
@@ -14,12 +15,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from outreach import csvsafe, phonegroups, xlsxsafe
 from outreach.apiutil import caller
 from outreach.audit.services import record
 from outreach.clinics.models import Clinic
 from outreach.db import db, utcnow, write_transaction
 from outreach.errors import FieldErrors
-from outreach.leads import csv_import, queries, services
+from outreach.leads import csv_import, exports, queries, services
 from outreach.leads.forms import (
     ActionForm,
     DismissForm,
@@ -54,26 +56,87 @@ def _lead_or_404(lead_id: uuid.UUID) -> Lead:
 # List
 
 
+def _filter_form(org: Organisation) -> LeadFilterForm:
+    return LeadFilterForm(request.args, regions=org.region_slugs, sites=lead_sites(org))
+
+
+def _list_page(org: Organisation, form: LeadFilterForm, status: int = 200):
+    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
+    with write_transaction():  # the list shows protected data: audited like a read
+        rows, total, page = queries.list_leads(
+            caller(), form.filters(), page=page, per_page=PER_PAGE, last_if_past=True
+        )
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    return (
+        render_template(
+            "leads/index.html",
+            form=form,
+            rows=rows,
+            total=total,
+            page=page,
+            pages=pages,
+            args=form.active_args(),
+            has_sites=bool(lead_sites(org)),
+            csv_format=csvsafe.default_format(),
+        ),
+        status,
+    )
+
+
 @bp.route("/")
 @role_required("nurse")
 def index():
     org = _org()
-    form = LeadFilterForm(request.args, regions=org.region_slugs, sites=lead_sites(org))
+    return _list_page(org, _filter_form(org))
+
+
+# The list as a file (coordinators)
+
+
+def _export(extension: str):
+    """Every lead the list's filters select, as a file. A filter that is not valid is named
+    on the list page (422) rather than left out of a file that would then hold more leads
+    than the coordinator asked for."""
+    org = _org()
+    form = _filter_form(org)
+    format_name = request.args.get("format") or csvsafe.default_format()
+    if extension == "csv" and format_name not in csvsafe.FORMATS:
+        form.form_errors.append(_("Choose the CSV format semicolon or comma."))
+    if form.errors or form.form_errors:
+        return _list_page(org, form, 422)
     filters = form.filters()
-    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
-    with write_transaction():  # the list shows protected data: audited like a read
-        rows, total = queries.list_leads(caller(), filters, page=page, per_page=PER_PAGE)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    return render_template(
-        "leads/index.html",
-        form=form,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
-        args=form.active_args(),
-        has_sites=bool(lead_sites(org)),
+    table = exports.table(org.id, filters)
+    if extension == "csv":
+        content, mimetype = exports.to_csv(table, format_name), "text/csv"
+    else:
+        content = exports.to_xlsx(table, org, filtered=bool(form.active_args()))
+        mimetype = xlsxsafe.MIME_TYPE
+    with write_transaction():  # the file leaves the system: audited, counts and codes only
+        record(
+            "lead.export",
+            user=caller(),
+            object_type="leads",
+            rows=len(table.rows),
+            format=format_name if extension == "csv" else "xlsx",
+            **queries.audited_filters(filters),
+        )
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{exports.file_name(extension)}"'},
     )
+
+
+@bp.route("/export.csv")
+@role_required("coordinator")
+def export_csv():
+    return _export("csv")
+
+
+@bp.route("/export.xlsx")
+@role_required("coordinator")
+def export_xlsx():
+    return _export("xlsx")
 
 
 # One lead
@@ -93,7 +156,7 @@ def detail(lead_id):
         lead=lead,
         clinic=clinic,
         sightings=queries.sightings(lead),
-        group=queries.group_of(lead),
+        group=phonegroups.group_of(lead),
         suggestions=queries.nearby_clinics(lead) if coordinator and not clinic else [],
         action_form=ActionForm(),
         dismiss_form=DismissForm(),
@@ -258,7 +321,7 @@ def new_clinic(lead_id):
 def groups():
     order = "newest" if request.args.get("order") == "newest" else "largest"
     org_id = current_user.organisation_id
-    found = queries.phone_groups(org_id, order=order, limit=GROUPS_SHOWN)
+    found = phonegroups.phone_groups(org_id, order=order, limit=GROUPS_SHOWN)
     with write_transaction():  # the page shows numbers and addresses: audited, never which
         record("lead.groups", user=caller(), object_type="leads", count=len(found), order=order)
     return render_template("leads/groups.html", groups=found, order=order)

@@ -3,7 +3,6 @@ XLSX (every table, a sheet each) and PDF (the whole report with its charts, by W
 Each file says inside what it is (the `about` lines: report, region, time of export), not only
 in its name."""
 
-import io
 from dataclasses import dataclass
 
 from flask import current_app
@@ -11,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from outreach import csvsafe
+from outreach import csvsafe, xlsxsafe
 from outreach.codes import country_name
 from outreach.orgs.models import REGION_NAMES
 from outreach.reports.charts import month_names
@@ -218,66 +217,18 @@ def to_csv(table: Table, about: list[tuple[str, str]], separator: str = "comma")
     return csvsafe.to_csv([*head, table.headers, *table.rows], delimiter, decimal)
 
 
-SHEET_NAME_MAX = 31  # Excel's limit
-
-
-def _sheet_title(title: str, taken: set[str]) -> str:
-    """The sheet name: the given short name; one that is too long (a new translation, say)
-    loses whole words from its end, never half a word."""
-    clean = " ".join("".join(" " if c in "[]:*?/\\" else c for c in title).split())
-    while len(clean) > SHEET_NAME_MAX and " " in clean:
-        clean = clean.rsplit(" ", 1)[0]
-    clean = clean[:SHEET_NAME_MAX]
-    candidate, n = clean, 2
-    while candidate.lower() in taken:
-        suffix = f" {n}"
-        candidate = clean[: SHEET_NAME_MAX - len(suffix)].rstrip() + suffix
-        n += 1
-    taken.add(candidate.lower())
-    return candidate
-
-
 def to_xlsx(
     report_tables: list[Table], title: str, about: list[tuple[str, str]], about_sheet: str
 ) -> bytes:
-    """A first sheet with the `about` lines (what report, which region, when exported), then
-    a sheet per table with its header in row 1."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    workbook.properties.title = title
-    workbook.properties.creator = "Outreach"
-    taken: set[str] = set()
-    cover = workbook.create_sheet(_sheet_title(about_sheet, taken))
-    for label_text, value in about:
-        cover.append([label_text, value])
-        for cell in cover[cover.max_row]:
-            cell.data_type = "s"
-        cover.cell(cover.max_row, 1).font = Font(bold=True)
-    cover.column_dimensions["A"].width = max([len(a) for a, _v in about] + [10]) + 2
-    cover.column_dimensions["B"].width = min(max([len(v) for _a, v in about] + [10]) + 2, 80)
-    for table in report_tables:
-        sheet = workbook.create_sheet(_sheet_title(table.sheet or table.title, taken))
-        sheet.append(table.headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            sheet.append([None if v is None else v for v in row])
-            for cell, value in zip(sheet[sheet.max_row], row, strict=True):
-                if isinstance(value, Rate):
-                    cell.number_format = "0.00%"
-                elif isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text starts with
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(table.headers, 1):
-            width = max([len(str(header))] + [len(str(r[index - 1] or "")) for r in table.rows])
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 10), 50)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """Through outreach.xlsxsafe, like every XLSX export: a first sheet with the `about` lines
+    (what report, which region, when exported), then a sheet per table, rates as percentages."""
+    return xlsxsafe.to_xlsx(
+        [xlsxsafe.Sheet(t.sheet or t.title, t.headers, t.rows) for t in report_tables],
+        title,
+        about,
+        about_sheet,
+        number_format=lambda value: "0.00%" if isinstance(value, Rate) else None,
+    )
 
 
 # PDF ---------------------------------------------------------------------------------------

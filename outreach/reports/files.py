@@ -10,13 +10,14 @@ from flask import Response, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from outreach import xlsxsafe
 from outreach.audit.services import record
 from outreach.db import utcnow, write_transaction
 from outreach.orgs.models import Organisation
 from outreach.reports import charts, exports, figures, wording
 from outreach.reports.queries import ReportData
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_TYPE = xlsxsafe.MIME_TYPE
 
 
 @dataclass

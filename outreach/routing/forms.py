@@ -31,11 +31,11 @@ from outreach.i18n import FlaskForm
 from outreach.inputs import PLANNED_DAY, InRange, MultiCheckboxField
 from outreach.orgs.models import REGION_NAMES
 from outreach.routing.queries import route_bases, today
-from outreach.routing.schemas import TIME
+from outreach.routing.schemas import MAX_TRIP_DAYS, TIME
 from outreach.routing.services import DayInput, NightInput, PlanInput, is_town
 
 REQUIRED = _l("Fill in this field.")
-MAX_FORM_DAYS = 4
+MAX_FORM_DAYS = MAX_TRIP_DAYS
 EXTRA_DAYS = range(2, MAX_FORM_DAYS + 1)
 TOWN_OR_ADDRESS = "place"
 HHMM = Regexp(TIME, message=_l("Give a time as HH:MM."))
@@ -68,6 +68,7 @@ def _area(form, field):
 
 
 class PlanForm(FlaskForm):
+    max_days = MAX_FORM_DAYS  # a trip's days on the page (the template reads it)
     date = DateField(_l("Date"), validators=[InputRequired(REQUIRED), InRange(PLANNED_DAY)])
     regions = MultiCheckboxField(_l("Regions"), validators=[Optional()])
     area = HiddenField(_l("Area on the map"), validators=[_area])
@@ -280,7 +281,7 @@ class PlanForm(FlaskForm):
         return form
 
 
-# A trip on the page: up to MAX_FORM_DAYS days (the API takes up to 7: schemas.py);
+# A trip on the page: up to MAX_FORM_DAYS days, as in the API (schemas.MAX_TRIP_DAYS);
 # for each day after the first, where the night before it is spent and its shift.
 for _n in EXTRA_DAYS:
     setattr(

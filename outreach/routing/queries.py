@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import case, or_
+from sqlalchemy import case, func, or_
 
 from outreach.auth.models import User
 from outreach.clinics.models import Clinic
@@ -72,8 +72,10 @@ def list_plans(
     per_page: int = 50,
 ):
     stmt = tenant_select(RoutePlan, organisation_id).where(RoutePlan.status != DELETED)
+    # A trip is in the range when any of its days is: its last day on or after date_from,
+    # its first on or before date_to.
     if date_from:
-        stmt = stmt.where(RoutePlan.date >= date_from)
+        stmt = stmt.where(func.coalesce(RoutePlan.end_date, RoutePlan.date) >= date_from)
     if date_to:
         stmt = stmt.where(RoutePlan.date <= date_to)
     if status:

@@ -17,6 +17,7 @@ from outreach.routing.models import PLAN_STATUSES
 from outreach.routing.planner import REASONS
 
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+MAX_TRIP_DAYS = 7  # the API and the page
 HHMM = validate.Regexp(TIME, error=N_("Give a time as HH:MM (00:00-24:00)."))
 
 
@@ -150,7 +151,7 @@ class RoutePlanInSchema(Schema):
         fields.Nested(TripDaySchema),
         load_default=None,
         allow_none=True,
-        validate=validate.Length(min=2, max=7),
+        validate=validate.Length(min=2, max=MAX_TRIP_DAYS),
         metadata={
             "description": "Or: a trip of several days in a row, instead of `date`. Each "
             "clinic is visited at most once in the trip, on a day when it is open; the first "
@@ -269,10 +270,12 @@ class RoutePlanInSchema(Schema):
 
 class PlanQuerySchema(Schema):
     date_from = fields.Date(
-        validate=PLANNED_DAY, metadata={"description": "Plans on or after this date."}
+        validate=PLANNED_DAY,
+        metadata={"description": "Plans on or after this date (a trip: any of its days)."},
     )
     date_to = fields.Date(
-        validate=PLANNED_DAY, metadata={"description": "Plans on or before this date."}
+        validate=PLANNED_DAY,
+        metadata={"description": "Plans on or before this date (a trip: any of its days)."},
     )
     status = fields.String(validate=validate.OneOf(PLAN_STATUSES))
     page = page_field()

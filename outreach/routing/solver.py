@@ -84,11 +84,13 @@ class VroomSolver:
     first, then the most jobs, then the least travel time.
 
     The effort is fixed, never a matter of seconds, so the same problem gives the same
-    answer on a quiet machine and a busy one: one VROOM run at `exploration_level`, then
-    `restarts` more that look elsewhere (on a plain tour, one vehicle and no time windows,
-    the first with VROOM's TSPFix operator switched the other way; the others quicker, at
-    `restart_level`, and seeing the travel times perturbed by up to ±`noise` *as costs
-    only* from a fixed seed, so durations and every time window stay exact). Every answer
+    answer on a quiet machine and a busy one. A plain tour (one vehicle, no time windows)
+    gets a quick VROOM run at `tour_level` and then our own tour search (`tour_kicks`,
+    _plain_tour). Anything else: one VROOM run at `exploration_level`, then `restarts` more
+    that look elsewhere (quicker, at `restart_level`, and seeing the travel times perturbed
+    by up to ±`noise` *as costs only* from a fixed seed, so durations and every time window
+    stay exact; on a plain tour the tour search could not take, the first with VROOM's
+    TSPFix operator switched the other way). Every answer
     is judged by the check's rules (a stop VROOM's break semantics allow but the check does
     not is left out), and the `polish` best distinct ones are improved by a local search
     judged by the same rules (_Polish, at most `polish_rounds` moves); the best wins.
@@ -102,7 +104,7 @@ class VroomSolver:
         exploration_level: int = 5,
         threads: int = 2,
         timeout: float | None = None,
-        tsp_fix: bool = True,
+        tsp_fix: bool = False,
         restarts: int = 4,
         search_seconds: float = 10.0,
         restart_level: int = 1,
@@ -111,13 +113,16 @@ class VroomSolver:
         polish: int = 3,
         polish_rounds: int = 500,
         ruins: int = 400,
-        tour_kicks: int = 300,
+        tour_kicks: int = 1000,
+        tour_level: int = 1,
     ):
         self.exploration_level = max(1, min(5, int(exploration_level)))
         self.threads = max(1, int(threads))
         self.timeout = timeout
         # VROOM's TSPFix operator re-solves each route as a TSP and keeps the result only
-        # when it is still valid; it finds better single-route orders (benchmarks/routing.py).
+        # when it is still valid. It took 60-65 % of a level-5 run's time on the largest
+        # days and changed no day's clinics or driving of the 200 in benchmarks/routing.py:
+        # our local search re-orders the routes anyway. Off by default (docs/performance.md).
         self.tsp_fix = tsp_fix
         self.restarts = max(0, int(restarts))
         self.search_seconds = search_seconds
@@ -128,13 +133,16 @@ class VroomSolver:
         self.polish_rounds = max(0, int(polish_rounds))
         self.ruins = max(0, int(ruins))
         self.tour_kicks = max(0, int(tour_kicks))
+        self.tour_level = max(1, min(5, int(tour_level)))
 
     def describe(self) -> str:
         return (
-            f"VROOM level {self.exploration_level}, {self.threads} threads, "
+            f"VROOM level {self.exploration_level}"
+            f"{'' if self.tsp_fix else ' without TSPFix'}, {self.threads} threads, "
             f"{self.restarts} perturbed re-runs at level {self.restart_level}, the best "
             f"{self.polish} polished (at most {self.polish_rounds} moves), {self.ruins} "
-            f"ruin-and-recreate steps (a plain tour: {self.tour_kicks} kicks); safety net "
+            f"ruin-and-recreate steps and a final intensification (a plain tour: level "
+            f"{self.tour_level}, {self.tour_kicks} kicks); safety net "
             f"{self.search_seconds:g} s"
         )
 
@@ -149,11 +157,14 @@ class VroomSolver:
         )
         if not problem.jobs or not problem.vehicles:
             return Solution((), never + tuple(job.id for job in problem.jobs))
-        answers = [self._checked(problem, self._run(problem, None, self.exploration_level))]
         plain_tour = len(problem.vehicles) == 1 and all(j.windows is None for j in problem.jobs)
-        tour = self._tour(problem, answers[0]) if plain_tour else None
-        if tour is not None:
-            return Solution(tour.routes, never, time.perf_counter() - started)
+        if plain_tour:
+            # A quick start (with TSPFix: without, st70 ends at +0.9 %) is enough for the
+            # tour search, which does the work (_tour).
+            tour = self._tour(problem, self._run(problem, None, self.tour_level, True))
+            if tour is not None:
+                return Solution(tour.routes, never, time.perf_counter() - started)
+        answers = [self._checked(problem, self._run(problem, None, self.exploration_level))]
         rng = random.Random(self.seed)  # noqa: S311  # nosec B311  # search perturbation, no secret
         for restart in range(self.restarts if len(problem.jobs) > 1 else 0):
             if time.perf_counter() - started > self.search_seconds:
@@ -286,10 +297,24 @@ class VroomSolver:
 
 
 def _canonical(problem: Problem, answer: Solution) -> Solution:
-    """The same answer with its routes among interchangeable vehicles (the same start, end,
-    shift and break) in one order: by the first job of the problem each serves. VROOM gives
-    the same routes run after run, but not always to the same one of such vehicles."""
+    """The same answer in one form: each route that the check accepts driven the other way
+    round, at the same travel, in the direction whose first job comes first in the problem;
+    and the routes among interchangeable vehicles (the same start, end, shift and break) in
+    one order, by the first job of the problem each serves. VROOM gives the same routes run
+    after run, but not always to the same one of such vehicles, and (without TSPFix, on one
+    thread or two) now and then a route driven the other way round."""
     index = {job.id: n for n, job in enumerate(problem.jobs)}
+    turned = []
+    for route in answer.routes:
+        back = Route(route.vehicle_id, route.job_ids[::-1])
+        if index[back.job_ids[0]] < index[route.job_ids[0]] and travel_time(
+            problem, back
+        ) == travel_time(problem, route):
+            checked = schedule(problem, vehicle_of(problem, route.vehicle_id), back.job_ids)
+            if checked.ok:
+                route = Route(route.vehicle_id, back.job_ids, checked.break_position)
+        turned.append(route)
+    answer = Solution(tuple(turned), answer.unassigned, answer.seconds)
     by_vehicle = {route.vehicle_id: route for route in answer.routes}
     groups: dict = {}
     for vehicle in problem.vehicles:
@@ -686,6 +711,47 @@ def _fits(durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]) -> bool:
     return False
 
 
+def _slack(
+    durations: Matrix, vehicle: Vehicle, jobs: Sequence[Job]
+) -> tuple[list[int], int, list[int | None]]:
+    """What a job put into this route (without its break) must respect, for each place p of
+    the path (0 the start, p the p-th job, len(jobs) + 1 the end): `leave[p]`, the earliest
+    the vehicle leaves it; `on_time`, how many first jobs are served inside their windows;
+    `latest[p]`, the latest arrival at it from which every later visit and the return are
+    still in time (None: none is). A job inserted after place p fits, as `_fits` judges a
+    route without a break, exactly when p <= on_time, it is served in time on arriving at
+    leave[p] + the drive, and the drive on reaches place p + 1 by latest[p + 1]: the times
+    after a visit only grow with the arrival."""
+    shift = vehicle.shift
+    here = vehicle.start
+    leave = [shift.start if shift else 0]
+    on_time = 0
+    for position, job in enumerate(jobs):
+        now, late, _ = _serve(leave[-1] + durations[here][job.location], job)
+        leave.append(now)
+        if not late and on_time == position:
+            on_time += 1
+        here = job.location
+    latest: list[int | None] = [None] * (len(jobs) + 2)
+    latest[-1] = shift.end if shift is not None else 1 << 62
+    after = vehicle.end
+    for position in range(len(jobs), 0, -1):
+        job = jobs[position - 1]
+        bound = latest[position + 1]
+        if bound is None:
+            break
+        by = bound - durations[job.location][after] - job.service  # latest service start
+        if job.windows is None:
+            latest[position] = by
+        else:
+            latest[position] = next(
+                (min(w.end, by) for w in reversed(job.windows) if w.start <= by), None
+            )
+        after = job.location
+    latest[0] = 0  # the start is never arrived at
+    return leave, on_time, latest
+
+
 class _Polish:
     """A local search over one answer, judged by the rules of `schedule` (through
     _route_key): put left-out jobs in (at the cheapest place that fits, or in place of a
@@ -725,22 +791,26 @@ class _Polish:
         random generator as `blink`, each place is skipped with a chance of 1 in 100)."""
         vehicle, d = self.vehicles[number], self.durations
         path = [vehicle.start, *(j.location for j in jobs), vehicle.end]
-        # When the vehicle can leave each place at the earliest (no break: a lower bound);
-        # a place from which the job's last window is over cannot take it.
-        leave = [vehicle.shift.start if vehicle.shift else 0]
-        for before, other in zip(path, jobs, strict=False):
-            leave.append(_serve(leave[-1] + d[before][other.location], other)[0])
-        last = job.windows[-1].end if job.windows else None
+        leave, on_time, latest = _slack(d, vehicle, jobs)
+        here, windows = job.location, job.windows
+        last = windows[-1].end if windows else None
         costs = sorted(
-            (d[a][job.location] + d[job.location][b] - d[a][b], position)
+            (d[a][here] + d[here][b] - d[a][b], position)
             for position, (a, b) in enumerate(zip(path, path[1:], strict=False))
-            if last is None or leave[position] + d[a][job.location] <= last
+            if position <= on_time
+            and (last is None or leave[position] + d[a][here] <= last)
+            and latest[position + 1] is not None
         )
         for added, position in costs:
             if blink is not None and blink.random() < 0.01:
                 continue
+            # Without a break this is the check's verdict (_slack); with one, times only
+            # get later, so it is a condition the full check (fits) must then confirm.
+            end, late, _ = _serve(leave[position] + d[path[position]][here], job)
+            if late or end + d[here][path[position + 1]] > latest[position + 1]:
+                continue
             trial = [*jobs[:position], job, *jobs[position:]]
-            if self.fits(number, trial):
+            if vehicle.rest is None or self.fits(number, trial):
                 return added, trial
         return None
 
@@ -748,7 +818,120 @@ class _Polish:
         self.descend()
         if ruins and any(self.routes):
             self.ruin_and_recreate(ruins, seed, late)
+            self.intensify(late)
         return self.solution()
+
+    def intensify(self, late=lambda: False) -> None:
+        """On the final answer, moves the descent does not make, each taken when the two
+        routes it touches then drive less: two or three consecutive stops moved to another
+        route (move_string), a stop moved to another route with both routes re-ordered after
+        (relocate_and_reorder); then the descent again. Deterministic."""
+        for _ in range(self.rounds):
+            if late() or not (self.move_string() or self.relocate_and_reorder()):
+                break
+            self.descend()
+
+    def reorder(self, number: int, jobs: list) -> list:
+        """The route's stops in the order that 2-opt and moves of one stop within it reach
+        while each drives less and fits (the first such change each time)."""
+        best, best_travel = list(jobs), self.travel(number, jobs)
+        size, improved = len(best), True
+        while improved:
+            improved = False
+            trials = [
+                [*best[:i], *reversed(best[i:k]), *best[k:]]
+                for i in range(size)
+                for k in range(i + 2, size + 1)
+            ]
+            trials += [
+                [*rest[:place], best[i], *rest[place:]]
+                for i in range(size)
+                for rest in (best[:i] + best[i + 1 :],)
+                for place in range(size)
+                if place != i
+            ]
+            for trial in trials:
+                travel = self.travel(number, trial)
+                if travel < best_travel and self.fits(number, trial):
+                    best, best_travel, improved = trial, travel, True
+                    break
+        return best
+
+    def move_string(self) -> bool:
+        """Two or three consecutive stops of a route moved, in their order or turned round,
+        to the place in another route where they fit and the two routes drive least, when
+        that is less than before."""
+        d = self.durations
+        for source, jobs in enumerate(self.routes):
+            vehicle = self.vehicles[source]
+            path = [vehicle.start, *(j.location for j in jobs), vehicle.end]
+            for length in (2, 3):
+                for first in range(len(jobs) - length + 1):
+                    piece = jobs[first : first + length]
+                    inside = [
+                        d[a.location][b.location] for a, b in zip(piece, piece[1:], strict=False)
+                    ]
+                    saved = (
+                        d[path[first]][piece[0].location]
+                        + sum(inside)
+                        + d[piece[-1].location][path[first + length + 1]]
+                        - d[path[first]][path[first + length + 1]]
+                    )
+                    rest = jobs[:first] + jobs[first + length :]
+                    fitting = None
+                    for target, other in enumerate(self.routes):
+                        if target == source:
+                            continue
+                        v = self.vehicles[target]
+                        places = [v.start, *(j.location for j in other), v.end]
+                        moves = []
+                        for turned in (piece, piece[::-1]):
+                            within = sum(
+                                d[a.location][b.location]
+                                for a, b in zip(turned, turned[1:], strict=False)
+                            )
+                            head, tail = turned[0].location, turned[-1].location
+                            for at, (a, b) in enumerate(zip(places, places[1:], strict=False)):
+                                added = d[a][head] + within + d[tail][b] - d[a][b]
+                                if added < saved:
+                                    moves.append((added, at, turned))
+                        for _, at, turned in sorted(moves, key=lambda m: (m[0], m[1])):
+                            trial = [*other[:at], *turned, *other[at:]]
+                            if not self.fits(target, trial):
+                                continue
+                            if fitting is None:
+                                fitting = self.fits(source, rest)
+                            if not fitting:
+                                break
+                            self.routes[source], self.routes[target] = rest, trial
+                            return True
+        return False
+
+    def relocate_and_reorder(self) -> bool:
+        """One stop moved to another route (at its cheapest place that fits), both routes
+        re-ordered (reorder), taken when the two then drive less than before."""
+        ordered: dict = {}
+        for source, jobs in enumerate(self.routes):
+            for index, job in enumerate(jobs):
+                rest = jobs[:index] + jobs[index + 1 :]
+                if not self.fits(source, rest):
+                    continue
+                for target, other in enumerate(self.routes):
+                    if target == source:
+                        continue
+                    found = self.cheapest(target, other, job)
+                    if found is None:
+                        continue
+                    if (source, index) not in ordered:
+                        ordered[source, index] = self.reorder(source, rest)
+                    new_source = ordered[source, index]
+                    new_target = self.reorder(target, found[1])
+                    before = self.travel(source, jobs) + self.travel(target, other)
+                    after = self.travel(source, new_source) + self.travel(target, new_target)
+                    if after < before:
+                        self.routes[source], self.routes[target] = new_source, new_target
+                        return True
+        return False
 
     def descend(self) -> None:
         for _ in range(self.rounds):
@@ -988,56 +1171,74 @@ def _plain_tour(durations: Matrix, start: int, locations: Sequence[int], kicks: 
     def length(tour):
         return sum(d[a][b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
 
-    def improve(tour):
+    def improve(tour, active):
+        """2-opt and or-opt moves that shorten the tour, looked for around the places in
+        `active` and around every place a move touches (don't-look bits)."""
         size = len(tour)
-        improved = True
-        while improved:
-            improved = False
-            at = {node: n for n, node in enumerate(tour)}
-            for i in range(size):  # 2-opt
-                a, b = tour[i], tour[(i + 1) % size]
+        at = {node: n for n, node in enumerate(tour)}
+        stack = list(reversed(active))
+        waiting = set(stack)
+
+        def wake(*places):
+            for place in places:
+                if place not in waiting:
+                    waiting.add(place)
+                    stack.append(place)
+
+        def two_opt(a) -> bool:
+            i = at[a]
+            for step in (1, -1):  # the edge after a, then the edge before it
+                b = tour[(i + step) % size]
                 for c in near[a]:
                     j = at[c]
-                    e = tour[(j + 1) % size]
+                    e = tour[(j + step) % size]
                     if c == b or e == a:
                         continue
                     if d[a][c] + d[b][e] < d[a][b] + d[c][e]:
-                        low, high = (i, j) if i < j else (j, i)
+                        # edges (x, next x) for x = a, c (or for x = b, e going back)
+                        x, y = (i, j) if step == 1 else ((i - 1) % size, (j - 1) % size)
+                        low, high = (x, y) if x < y else (y, x)
                         tour[low + 1 : high + 1] = tour[low + 1 : high + 1][::-1]
-                        improved = True
-                        break
-                if improved:
+                        for n in range(low + 1, high + 1):
+                            at[tour[n]] = n
+                        wake(a, b, c, e)
+                        return True
+            return False
+
+        def or_opt(a) -> bool:
+            i = at[a]
+            for span in (1, 2, 3):  # a stretch of 1-3 places starting or ending at a
+                if size - span < 3:
                     break
-            if improved:
-                continue
-            for span in (1, 2, 3):  # or-opt: a stretch of 1-3 places elsewhere
-                for i in range(1, size - span + 1):
-                    piece = tour[i : i + span]
-                    before, after = tour[i - 1], tour[(i + span) % size]
+                for first in {i, (i - span + 1) % size}:
+                    piece = [tour[(first + n) % size] for n in range(span)]
+                    before = tour[(first - 1) % size]
+                    after = tour[(first + span) % size]
                     gain = d[before][piece[0]] + d[piece[-1]][after] - d[before][after]
-                    rest = tour[:i] + tour[i + span :]
-                    where = {node: n for n, node in enumerate(rest)}
                     for end, other in ((piece[0], piece[-1]), (piece[-1], piece[0])):
                         for u in near[end]:
-                            if u in piece:
+                            if u in piece or u == before:
                                 continue
-                            k = where[u]
-                            v = rest[(k + 1) % len(rest)]
+                            v = tour[(at[u] + 1) % size]  # u's next place without the piece
                             # u, end ... other, v  (the piece turned when end is its last)
                             if d[u][end] + d[other][v] - d[u][v] < gain:
                                 moved = piece if end == piece[0] else piece[::-1]
+                                rest = [tour[(first + span + n) % size] for n in range(size - span)]
+                                k = rest.index(u)
                                 tour[:] = rest[: k + 1] + moved + rest[k + 1 :]
-                                improved = True
-                                break
-                        if improved:
-                            break
-                    if improved:
-                        break
-                if improved:
-                    break
+                                at.clear()
+                                at.update((node, n) for n, node in enumerate(tour))
+                                wake(before, after, u, v, *piece)
+                                return True
+            return False
+
+        while stack:
+            a = stack.pop()
+            waiting.discard(a)
+            two_opt(a) or or_opt(a)
         return tour
 
-    best = improve(nodes[:])
+    best = improve(nodes[:], nodes)
     best_length = length(best)
     for _ in range(kicks if len(best) > 7 else 0):
         size = len(best)
@@ -1046,7 +1247,8 @@ def _plain_tour(durations: Matrix, start: int, locations: Sequence[int], kicks: 
         turned = best[first:] + best[:first]
         one, two, three = cuts
         trial = turned[:one] + turned[two:three] + turned[one:two] + turned[three:]
-        trial = improve(trial)
+        ends = (one - 1, one, two - 1, two, three - 1, three % size)
+        trial = improve(trial, [turned[n] for n in ends])
         trial_length = length(trial)
         if trial_length <= best_length:
             best, best_length = trial, trial_length

@@ -193,15 +193,23 @@ def plan_trip(
         return planner.DayPlan([], unassigned, travel.description)
 
     problem, model = settings.build_problem(considered, travel)
-    feasible = []
+    feasible, alone_reasons = [], {}
+    has_break = any(vehicle.rest is not None for vehicle in problem.vehicles)
     for job in problem.jobs:
         if _fits_alone(problem, job.id):
             feasible.append(job)
+            continue
+        reason = _alone_reason(job, problem.vehicles)
+        if reason == planner.CANNOT_FIT and has_break:
+            # As on one day (planner.plan_day): with a lunch break a clinic can fit beside
+            # another stop and not alone. The solver tries; left out, the reason stays true.
+            feasible.append(job)
+            alone_reasons[job.id] = reason
         else:
-            unassigned.append((job.id, _alone_reason(job, problem.vehicles)))
+            unassigned.append((job.id, reason))
     problem = s.Problem(problem.durations, tuple(feasible), problem.vehicles, problem.distances)
     orders, left_out, seconds = planner._solve_and_check(problem, solver)
-    unassigned.extend(left_out)
+    unassigned.extend((job_id, alone_reasons.get(job_id, reason)) for job_id, reason in left_out)
     vehicles = {v.id: v for v in problem.vehicles}
     clock = settings.clock
     # A day without visits still has its drive from one base to the next (home, at the

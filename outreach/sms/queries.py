@@ -1,18 +1,21 @@
 """Reads of SMS outreach: the organisation's SMS settings, an SMS contact's representation and
 ETag, one contact and the list (audited: they carry phone numbers), and what a phone needs to
-text offline: the numbers to text and the templates, filled in for the sender."""
+text offline: the numbers to text and the templates, filled in for the sender; and the texts
+to a phone number (its group's part: outreach/phonegroups.py)."""
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from outreach import phones
+from outreach import phonegroups, phones
 from outreach.audit.services import record
 from outreach.db import db, utcnow
 from outreach.leads.models import Lead
 from outreach.orgs.models import Organisation
 from outreach.paging import paginate
+from outreach.phonegroups import Part
 from outreach.records import compute_etag
 from outreach.sms.models import DoNotContact, SmsContact
 from outreach.sms.schemas import SmsContactOutSchema
@@ -186,3 +189,46 @@ def likely_languages(org: Organisation) -> list[str]:
     used = [entry["language"] for entry in sms_settings(org)["templates"]]
     by_leads = [code for code, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0]))]
     return list(dict.fromkeys([*used, *by_leads, *LIKELY_LANGUAGES]))
+
+
+# Phone-number groups (outreach/phonegroups.py): the texts to a number ----------------------
+
+
+def _texts_to_numbers(organisation_id, lookups: Sequence[str] | None) -> dict[str, Part]:
+    """{look-up hash: how many texts, the latest, how many replies, whether the number is on
+    the do-not-contact list}; by hash only."""
+    stmt = select(
+        SmsContact.phone_lookup,
+        func.count(),
+        func.max(SmsContact.sent_at),
+        func.count().filter(SmsContact.outcome == "reply"),
+    )
+    if lookups is not None:
+        stmt = stmt.where(SmsContact.phone_lookup.in_(list(lookups)))
+    rows = db.session.execute(
+        scoped(stmt.group_by(SmsContact.phone_lookup), organisation_id, SmsContact)
+    )
+    blocked = do_not_contact_lookups(organisation_id)
+    return {
+        lookup: Part(
+            count,
+            last,
+            {"last_sent": last, "replies": replies, "do_not_contact": lookup in blocked},
+        )
+        for lookup, count, last, replies in rows
+    }
+
+
+def _texts_with_numbers(organisation_id, lookups: Sequence[str]) -> dict[str, list[SmsContact]]:
+    found: dict[str, list[SmsContact]] = {}
+    stmt = tenant_select(SmsContact, organisation_id).where(
+        SmsContact.phone_lookup.in_(list(lookups))
+    )
+    for contact in db.session.scalars(stmt.order_by(SmsContact.sent_at.desc(), SmsContact.id)):
+        found.setdefault(contact.phone_lookup, []).append(contact)
+    return found
+
+
+phonegroups.register(
+    phonegroups.Source("sms", _texts_to_numbers, _texts_with_numbers, places=False)
+)

@@ -214,3 +214,13 @@ def test_the_openapi_document_describes_the_lead_endpoints(client):
     assert {"get", "put"} <= set(spec["paths"]["/api/v1/leads/{lead_id}"])
     assert "post" in spec["paths"]["/api/v1/leads/{lead_id}/sightings"]
     assert "flag" in {p["name"] for p in spec["paths"]["/api/v1/leads"]["get"]["parameters"]}
+
+
+def test_a_page_past_the_end_is_empty_as_for_clinics(nurse_client, factory, org):
+    factory.lead(org)
+
+    response = nurse_client.get("/api/v1/leads?page=999")
+
+    assert response.status_code == 200
+    assert response.json["items"] == []
+    assert (response.json["page"], response.json["total"]) == (999, 1)

@@ -286,3 +286,29 @@ def test_saving_a_lead_unchanged_changes_nothing_not_even_its_times(nurse_client
     assert "Nothing was changed." in nurse_client.get(response.headers["Location"]).get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("page", ["999", "99999999999999999999", "-3", "two"])
+def test_a_page_number_out_of_range_shows_a_page_that_exists_as_the_clinic_list_does(
+    nurse_client, factory, org, page
+):
+    lead = factory.lead(org, city="Aarhus C")
+
+    response = nurse_client.get(f"/leads/?page={page}")
+
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert f'href="/leads/{lead.id}"' in text
+    assert "No leads yet." not in text
+
+
+def test_a_page_past_the_end_shows_the_last_page_and_is_audited_once(nurse_client, factory, org):
+    for _ in range(51):
+        factory.lead(org)
+
+    text = nurse_client.get("/leads/?page=999").get_data(as_text=True)
+
+    assert "Page 2 of 2" in text
+    assert text.count('<td><a href="/leads/') == 1
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "lead.list")).all()
+    assert [(e.details["count"], e.details["page"]) for e in events] == [(1, 2)]

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from outreach import xlsxsafe
 from outreach.audit.models import AuditEvent
 from outreach.db import db
 from outreach.reports import charts, exports, figures, services
@@ -345,8 +346,8 @@ def test_an_unknown_csv_separator_is_refused_naming_the_field(data, coordinator_
 
 def test_a_sheet_name_too_long_for_excel_loses_whole_words():
     taken: set[str] = set()
-    name = exports._sheet_title("Personer talt med fordelt på nationalitet", taken)
+    name = xlsxsafe.sheet_title("Personer talt med fordelt på nationalitet", taken)
     assert name == "Personer talt med fordelt på"
-    assert exports._sheet_title("Personer talt med fordelt på køn", taken) == (
+    assert xlsxsafe.sheet_title("Personer talt med fordelt på køn", taken) == (
         "Personer talt med fordelt på 2"
     )

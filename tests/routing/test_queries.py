@@ -68,6 +68,22 @@ def test_the_plan_list_keeps_to_its_dates_and_status(factory, org, other_org, co
     assert queries.list_plans(org.id, status="draft") == ([early], 1)
 
 
+def test_a_trip_is_listed_for_any_of_its_days(factory, org, coordinator):
+    clinic = factory.clinic(org)
+    trip = make_plan(coordinator, clinic, date(2026, 3, 3))
+    trip.end_date = date(2026, 3, 5)  # three days: 3 to 5 March
+    db.session.flush()
+
+    assert queries.list_plans(org.id, date_from=date(2026, 3, 5)) == ([trip], 1)
+    assert queries.list_plans(org.id, date_from=date(2026, 3, 4), date_to=date(2026, 3, 4)) == (
+        [trip],
+        1,
+    )
+    assert queries.list_plans(org.id, date_to=date(2026, 3, 3)) == ([trip], 1)
+    assert queries.list_plans(org.id, date_from=date(2026, 3, 6)) == ([], 0)
+    assert queries.list_plans(org.id, date_to=date(2026, 3, 2)) == ([], 0)
+
+
 def test_the_organisations_visit_interval_sets_when_a_clinic_is_due(factory, org, app):
     clinic = factory.clinic(org)
     factory.visit(clinic, datetime(2026, 1, 21, 10, tzinfo=UTC))  # 40 days before MONDAY

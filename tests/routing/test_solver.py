@@ -80,6 +80,40 @@ def test_the_local_search_judges_a_route_as_the_check_does():
     assert 0.1 < sum(verdicts) / len(verdicts) < 0.9  # both kinds were judged
 
 
+def test_the_quick_insertion_test_agrees_with_the_check():
+    """_slack's bounds (what _Polish.cheapest tries first) decide a job put into a route
+    without a break exactly as `schedule` does, and never reject one that fits with a break."""
+    rng = random.Random(3)
+    verdicts = []
+    for _ in range(1500):
+        problem, vehicle, order = random_route(rng)
+        if not order:
+            continue
+        jobs = [problem.jobs[job_id - 1] for job_id in order]
+        job, rest = jobs[0], jobs[1:]
+        leave, on_time, latest = solver._slack(problem.durations, vehicle, rest)
+        path = [vehicle.start, *(j.location for j in rest), vehicle.end]
+        for position in range(len(rest) + 1):
+            end, late, _ = solver._serve(
+                leave[position] + problem.durations[path[position]][job.location], job
+            )
+            quick = (
+                position <= on_time
+                and not late
+                and latest[position + 1] is not None
+                and end + problem.durations[job.location][path[position + 1]]
+                <= latest[position + 1]
+            )
+            trial = [*rest[:position], job, *rest[position:]]
+            ok = solver.schedule(problem, vehicle, [j.id for j in trial]).ok
+            if vehicle.rest is None:
+                assert quick == ok
+            else:
+                assert quick or not ok
+            verdicts.append(ok)
+    assert 300 < sum(verdicts) < len(verdicts) - 300  # both kinds were judged
+
+
 def day_problem(seed: int = 7, clinics: int = 18, nurses: int = 2) -> solver.Problem:
     """A day with opening windows (some split, some narrow), a shift and a lunch break."""
     rng = random.Random(seed)
@@ -243,6 +277,42 @@ def test_a_clinic_that_fits_only_with_another_because_of_the_lunch_break_is_rout
     assert alone.unassigned == [(far_clinic.id, planner.CANNOT_FIT)]
 
 
+def test_on_a_trip_too_a_clinic_that_fits_only_beside_another_because_of_the_break_is_routed():
+    """The same two clinics as above on a two-day trip (home in Aarhus both nights): the far
+    one, open Monday 10:00-11:30 only, cannot fit alone because of the lunch break, but fits
+    with the clinic next to it, where the break is taken."""
+    from outreach.routing import trip
+
+    aarhus = (56.1572, 10.2107)
+    far = planner.Candidate(uuid.uuid4(), 56.1572 + 0.75, 10.2107, {"mon": [["10:00", "11:30"]]})
+    near = planner.Candidate(
+        uuid.uuid4(), 56.1572 + 0.75, 10.2107 + 0.05, {"mon": [["09:00", "17:00"]]}
+    )
+    settings = trip.TripSettings(
+        home=aarhus,
+        days=(
+            trip.TripDay(date(2026, 3, 2), "09:00", "17:00", night=aarhus),
+            trip.TripDay(date(2026, 3, 3), "09:00", "17:00"),
+        ),
+        service_minutes=30,
+        break_from="11:30",
+        break_to="13:00",
+        break_minutes=30,
+    )
+    problem, _ = settings.build_problem([far], GreatCircle())
+    assert not any(solver.fits_alone(problem, v, far.id) for v in problem.vehicles)
+
+    result = trip.plan_trip(
+        settings, [far, near], travel=GreatCircle(), solver=solver.VroomSolver()
+    )
+
+    routed = [stop.clinic_id for route in result.routes for stop in route.stops]
+    assert routed == [far.id, near.id]
+    assert result.unassigned == []
+    alone = trip.plan_trip(settings, [far], travel=GreatCircle(), solver=solver.VroomSolver())
+    assert alone.unassigned == [(far.id, planner.CANNOT_FIT)]
+
+
 def test_a_plain_tour_is_the_shortest_on_small_instances():
     """One vehicle, no shift, no windows: the tour search finds the optimum that trying every
     order finds, on random instances of 8 places."""
@@ -266,3 +336,113 @@ def test_a_plain_tour_is_the_shortest_on_small_instances():
         )
         assert found == shortest
         assert sorted(answer.routes[0].job_ids) == [f"p{i}" for i in range(1, 8)]
+
+
+def test_the_tour_search_is_no_worse_than_two_opt_from_the_same_start():
+    """The tour search looks only around the places a kick or a move touched; on random
+    instances of 40 places it still ends no longer than 2-opt run to the end over every
+    pair of edges, from the same start, and gives the same tour twice."""
+    rng = random.Random(11)
+    for _ in range(3):
+        points = [(rng.uniform(0, 1000), rng.uniform(0, 1000)) for _ in range(41)]
+        d = [[round(((a - c) ** 2 + (b - e) ** 2) ** 0.5) for c, e in points] for a, b in points]
+        start = list(range(1, 41))
+        rng.shuffle(start)
+
+        def length(order, d=d):
+            tour = [0, *order]
+            return sum(d[a][b] for a, b in zip(tour, tour[1:] + tour[:1], strict=True))
+
+        tour, improved = [0, *start], True
+        while improved:
+            improved = False
+            for i in range(len(tour) - 1):
+                for k in range(i + 2, len(tour)):
+                    a, b, c, e = tour[i], tour[i + 1], tour[k], tour[(k + 1) % len(tour)]
+                    if d[a][c] + d[b][e] < d[a][b] + d[c][e]:
+                        tour[i + 1 : k + 1] = tour[i + 1 : k + 1][::-1]
+                        improved = True
+        found = solver._plain_tour(d, 0, start, 200, 7)
+        assert sorted(found) == list(range(1, 41))
+        assert length(found) <= length(tour[1:])
+        assert solver._plain_tour(d, 0, start, 200, 7) == found
+
+
+def test_a_day_is_solved_without_vrooms_tsp_fix(monkeypatch):
+    """VROOM's TSPFix took 60-65 % of a level-5 run on the largest benchmark days and
+    changed none of the 200 plans (docs/performance.md): a day's runs go without it, a plain
+    tour's quick start keeps it."""
+    import vroom
+
+    asked = []
+
+    class Recording(vroom.Input):
+        def __init__(self, *args, **kwargs):
+            asked.append(kwargs.get("apply_TSPFix"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(vroom, "Input", Recording)
+    solver.VroomSolver(restarts=1, ruins=0).solve(day_problem(clinics=8))
+    assert asked == [False, False]
+    asked.clear()
+    matrix = [[abs(a - b) * 10 for b in range(6)] for a in range(6)]
+    tour = solver.Problem(
+        matrix, tuple(solver.Job(n, n) for n in range(1, 6)), (solver.Vehicle(0, 0, 0),)
+    )
+    solver.VroomSolver().solve(tour)
+    assert asked == [True]
+
+
+def line_problem(places, routes):
+    """Stops on a line (km from the base at 0, a minute a km), two vehicles with a long
+    shift, no windows; `routes` the stops of each vehicle by their place's index."""
+    matrix = [[abs(a - b) * 60 for b in places] for a in places]
+    jobs = tuple(solver.Job(n, n, 600) for n in range(1, len(places)))
+    shift = solver.Window(0, 100_000)
+    vehicles = (solver.Vehicle(0, 0, 0, shift), solver.Vehicle(1, 0, 0, shift))
+    problem = solver.Problem(matrix, jobs, vehicles)
+    answer = solver.Solution(tuple(solver.Route(v, tuple(ids)) for v, ids in enumerate(routes)), ())
+    return problem, solver._Polish(problem, answer, 50)
+
+
+def assert_same_stops_less_driving(problem, polish, before):
+    served = sorted(job.id for jobs in polish.routes for job in jobs)
+    assert served == sorted(job.id for job in problem.jobs)
+    for number, jobs in enumerate(polish.routes):
+        assert polish.fits(number, jobs)
+    assert polish.key()[2] < before
+
+
+def test_the_final_search_moves_a_string_of_stops_to_another_route():
+    """Two stops at 11 and 12 km east served by the nurse who also goes 10 km west: moved
+    together behind the other nurse's stop at 10 km east."""
+    problem, polish = line_problem([0, 10, -10, 11, 12], [[1], [2, 3, 4]])
+    before = polish.key()[2]
+    assert polish.move_string()
+    assert [sorted(job.id for job in jobs) for jobs in polish.routes] == [[1, 3, 4], [2]]
+    assert_same_stops_less_driving(problem, polish, before)
+
+
+def test_the_final_search_moves_a_stop_and_reorders_both_routes():
+    """The stop 4 km east, served on the way to 3 km west, moves to the other nurse's route
+    to the east (both routes then re-ordered where that drives less)."""
+    problem, polish = line_problem([0, 5, 10, -3, 4], [[1, 2], [3, 4]])
+    before = polish.key()[2]
+    assert polish.relocate_and_reorder()
+    assert [sorted(job.id for job in jobs) for jobs in polish.routes] == [[1, 2, 4], [3]]
+    assert_same_stops_less_driving(problem, polish, before)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_final_search_keeps_every_route_valid_and_never_does_worse(seed):
+    problem = day_problem(seed=seed + 20, clinics=16 + 2 * seed, nurses=2 + seed % 2)
+    answer = solver.VroomSolver(restarts=0, polish=0, ruins=0).solve(problem)
+    polish = solver._Polish(problem, answer, 500)
+    polish.descend()
+    before = polish.key()
+    polish.intensify()
+    assert polish.key() <= before
+    for number, jobs in enumerate(polish.routes):
+        assert polish.fits(number, jobs)
+    served = [job.id for jobs in polish.routes for job in jobs] + [j.id for j in polish.left]
+    assert sorted(served, key=str) == sorted((job.id for job in problem.jobs), key=str)
