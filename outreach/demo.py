@@ -628,7 +628,7 @@ def load(force: bool = False, today: datetime | None = None) -> list[tuple[str, 
     _add_synced(visits)
     _add_synced(persons)
     _add_synced(sorted(conversations, key=lambda c: c.occurred_at))
-    _screening(rng, org, clinics, region_towns, staff["coordinator"].id, today)
+    _screening(rng, org, clinics, visits, region_towns, staff["coordinator"].id, today)
     _route_plans(staff["coordinator"], [staff["nurse"], staff["coordinator"]], today)
     _sms_outreach(org, [staff["nurse"], staff["coordinator"]], persons, today)
 
@@ -669,6 +669,7 @@ LEAD_LANGUAGES = ["th", "th", "th", "ro", "ro", "bg", "es", "zh", "en", "hu"]
 LEAD_KINDS = ["massage_clinic", "apartment", "apartment", "apartment", "mobile_home", "motel"]
 CONTROLLERS = 12  # numbers that run several ads, some also at clinics
 SINGLE_ADS = 150
+FOUND_BY_SCREENING = 10  # clinics found through screening this year, each visited since
 
 
 def _mobile(rng: random.Random, used: set) -> str:
@@ -693,12 +694,19 @@ def _ad_flags(rng: random.Random) -> list[str]:
 
 
 def _screening(
-    rng: random.Random, org: Organisation, clinics: list, towns_: list, user_id, today: datetime
+    rng: random.Random,
+    org: Organisation,
+    clinics: list,
+    visits: list,
+    towns_: list,
+    user_id,
+    today: datetime,
 ) -> None:
     """A year of screened ads: ~150 single ads and 12 numbers that each run 3-6 ads on two or
     three sites (a controller moving persons between towns), a few of them also the number of
     a clinic. Older leads are mostly linked or dismissed; recent flagged ones raise their
-    clinic's route priority."""
+    clinic's route priority. About ten clinics were found through screening this year: an ad
+    some weeks before the first visit became a clinic to verify, and the visit found it."""
     numbers: set = set()
     aliases = " ".join(_ALIASES.values()).split()
     open_clinics = [c for c in clinics if c.status != "closed"]
@@ -784,6 +792,26 @@ def _screening(
             flags = flags or ["appears_very_young"]  # recent flags raise route priority
         phone = _mobile(rng, numbers) if rng.random() < 0.9 else None
         ad(rng.choice(LEAD_SITES), phone, town, first_seen, flags, clinic)
+    first_visit: dict = {}
+    for visit in visits:  # in time order
+        first_visit.setdefault(visit.clinic_id, visit.started_at)
+    year_start = today - timedelta(days=364)
+    linked = {lead.clinic_id for lead in leads}
+    new_this_year = [
+        c
+        for c in open_clinics
+        if c.id not in linked
+        and c.id in first_visit
+        and first_visit[c.id] > year_start + timedelta(days=7)
+    ]
+    for clinic in rng.sample(new_this_year, min(FOUND_BY_SCREENING, len(new_this_year))):
+        found = max(first_visit[clinic.id] - timedelta(days=rng.randint(5, 40)), year_start)
+        clinic.source = "screening"
+        clinic.created_at = found
+        stamp(clinic)
+        town = next(t for t in towns_ if t.postcode == clinic.postcode)
+        ad_seen = max(found - timedelta(days=rng.randint(0, 5)), year_start)
+        ad(rng.choice(LEAD_SITES), _mobile(rng, numbers), town, ad_seen, _ad_flags(rng), clinic)
     _add_synced(leads)
     db.session.add_all(sightings)
     db.session.flush()

@@ -470,6 +470,34 @@ def test_demo_has_a_year_of_leads_with_groups_of_ads_sharing_a_number(loaded):
     assert recent_flagged_clinics
 
 
+def test_the_years_screening_figures_include_clinics_it_found_and_visited(loaded):
+    """About ten clinics were found through screening in the year (an ad some weeks before
+    the first visit, linked to the clinic), and the visits found them: the report's
+    screening section says so, not 0."""
+    from outreach.leads.models import Lead
+    from outreach.reports.figures import Period
+    from outreach.reports.screening import screening
+
+    found = list(
+        db.session.scalars(
+            select(Clinic).where(
+                Clinic.organisation_id == loaded.org.id,
+                Clinic.source == "screening",
+                Clinic.created_at >= YEAR_START,
+            )
+        )
+    )
+    assert 8 <= len(found) <= 12
+    for clinic in found:
+        first = min(v.started_at for v in loaded.visits if v.clinic_id == clinic.id)
+        assert clinic.created_at < first
+        lead = db.session.scalar(select(Lead).where(Lead.clinic_id == clinic.id))
+        assert lead is not None and lead.first_seen <= clinic.created_at
+    years = [screening(loaded.org.id, Period(y)) for y in (TODAY.year - 1, TODAY.year)]
+    assert sum(f["new_clinics"] for f in years) == len(found)
+    assert sum(f["new_clinics_visited"] for f in years) == len(found)
+
+
 def test_demo_leads_are_valid_and_resending_them_changes_nothing(loaded):
     from outreach.leads import services as lead_services
     from outreach.leads.models import Lead
